@@ -1,0 +1,61 @@
+# The two commands: `make run` and `make test`. Everything else is a step they take.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup bench lint db demo assets translations system-packages clean
+
+run: setup db demo  ## install, migrate, load demo data, start the app and the scheduler
+	@echo ""
+	@echo "RatchaFlow: http://$(HOST):$(PORT)/  (sign in with one of the demo users above)"
+	@echo ""
+	SCHEDULER_IN_PROCESS=1 BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: setup system-packages lint  ## the whole suite, on SQLite and (when reachable) PostgreSQL
+	$(BIN)/pytest
+
+setup: $(VENV)/.installed node_modules/.installed app/static/vendor/.built translations
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[pg,test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+app/static/vendor/.built: node_modules/.installed scripts/copy-vendor.mjs
+	npm run --silent build
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations -D messages >/dev/null
+
+db: setup
+	$(BIN)/flask db upgrade
+
+demo: db
+	$(BIN)/flask demo load
+
+system-packages:  ## Chromium and the Thai font for the browser tests, from Debian
+	@bash scripts/install-system-packages.sh
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check app workflows forms tasks notifications tests bench
+	$(BIN)/lint-imports
+
+bench: setup
+	$(BIN)/python bench/engine.py
+
+messages: $(VENV)/.installed  ## re-extract translatable text into the catalogues
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
+
+clean:
+	rm -rf $(VENV) node_modules app/static/vendor

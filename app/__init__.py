@@ -1,0 +1,137 @@
+"""RatchaFlow: the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import Config
+
+# Modules that register BPMN service-task operations and form handlers on import.
+OPERATION_MODULES = ("app.services.manual_revisions",)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Config)
+    app.config.from_pyfile("config.py", silent=True)
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "ratchaflow.sqlite")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+
+    register_extensions(app)
+    register_operations()
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    register_security_headers(app)
+    if app.config.get("SCHEDULER_IN_PROCESS"):
+        from tasks.scheduler import start_in_process
+
+        start_in_process(app)
+    return app
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A random key kept in instance/ so sessions survive restarts without configuration."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    from app.services import accounts
+
+    login_manager.user_loader(accounts.load_user)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from sqlalchemy import event
+
+        with app.app_context():
+
+            @event.listens_for(db.engine, "connect")
+            def _sqlite_pragmas(dbapi_connection, _record):
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA busy_timeout=10000")
+                cursor.close()
+
+
+def register_operations() -> None:
+    import importlib
+
+    for module in OPERATION_MODULES:
+        importlib.import_module(module)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.views import accounts, api, auth, inbox, instances, manuals, notifications, public
+
+    for module in (auth, inbox, instances, manuals, notifications, public, accounts, api):
+        app.register_blueprint(module.bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app import i18n
+    from app.models.types import utcnow
+    from app.views import navigation
+
+    app.jinja_env.filters["thai_date"] = i18n.format_date
+    app.jinja_env.filters["thai_datetime"] = i18n.format_datetime
+    app.jinja_env.filters["duration"] = i18n.format_duration
+    app.jinja_env.globals["role_label"] = i18n.role_label
+    app.jinja_env.globals["status_label"] = i18n.status_label
+    app.jinja_env.globals["history_label"] = i18n.history_label
+    app.jinja_env.globals["now_utc"] = utcnow
+    app.context_processor(navigation.inject_navigation)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.views import errors
+
+    errors.register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import demo_cli, scheduler_cli, users_cli
+
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(scheduler_cli)
+    app.cli.add_command(users_cli)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; "
+            "frame-ancestors 'none'",
+        )
+        return response

@@ -1,0 +1,51 @@
+"""Settings from environment variables; ``instance/config.py`` may override any of them."""
+
+import os
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # filled from instance/secret_key when unset
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default: SQLite in instance/
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    BABEL_DEFAULT_LOCALE = "th"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
+    LANGUAGES = ("th", "en")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+
+    # Manual review deadlines, in working days.
+    REVIEW_REMIND_AFTER_DAYS = int(os.environ.get("REVIEW_REMIND_AFTER_DAYS", 3))
+    REVIEW_ESCALATE_AFTER_DAYS = int(os.environ.get("REVIEW_ESCALATE_AFTER_DAYS", 2))
+
+    INBOX_PAGE_SIZE = 20
+
+    # Scheduler: run inside the web process (``make run``) or alone (``flask scheduler run``).
+    SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", False)
+    SCHEDULER_TIMER_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_TIMER_INTERVAL_SECONDS", 30))
+    SCHEDULER_OUTBOX_INTERVAL_SECONDS = int(os.environ.get("SCHEDULER_OUTBOX_INTERVAL_SECONDS", 15))
+    TIMER_BATCH_SIZE = 100
+
+    # E-mail: sent only when MAIL_SERVER is set.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "RatchaFlow <no-reply@ratchaflow.local>")
+    OUTBOX_MAX_ATTEMPTS = 8
+
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")

@@ -1,0 +1,145 @@
+"""Agencies, people, their roles and API tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.types import TreePath, UTCDateTime, utcnow
+
+
+class AgencyKind(str, enum.Enum):
+    ministry = "ministry"
+    department = "department"
+    division = "division"
+    provincial_office = "provincial_office"
+    service_point = "service_point"
+    provincial_admin = "provincial_admin"  # อบจ.
+    municipality = "municipality"  # เทศบาล
+    subdistrict_admin = "subdistrict_admin"  # อบต.
+    office = "office"  # stand-alone offices such as OPDC and DGA
+
+
+# Kinds that own manuals and have central officers: departments and local governments.
+OWNING_KINDS = {
+    AgencyKind.department,
+    AgencyKind.provincial_admin,
+    AgencyKind.municipality,
+    AgencyKind.subdistrict_admin,
+    AgencyKind.office,
+}
+
+
+OWNING_KINDS_VALUES = {kind.value for kind in OWNING_KINDS}
+
+
+class Role(str, enum.Enum):
+    central_officer = "central_officer"
+    service_point_officer = "service_point_officer"
+    manual_author = "manual_author"
+    manual_reviewer = "manual_reviewer"
+    opdc_officer = "opdc_officer"
+    admin = "admin"
+
+
+# Roles that act everywhere, whatever agency their membership names.
+NATIONWIDE_ROLES = {Role.opdc_officer.value, Role.admin.value}
+
+
+class Agency(db.Model):
+    __tablename__ = "agency"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    name_th: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str | None] = mapped_column(String(255))
+    # "/<root id>/.../<own id>/" — the subtree of an agency is one index range.
+    path: Mapped[str] = mapped_column(TreePath, unique=True, default="")
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[Agency | None] = relationship(remote_side=[id])
+
+    def name(self, locale: str = "th") -> str:
+        return (self.name_en or self.name_th) if locale == "en" else self.name_th
+
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def __repr__(self) -> str:
+        return f"<Agency {self.id} {self.path} {self.name_th}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str] = mapped_column(String(8), default="th")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", lazy="selectin", primaryjoin="and_(User.id == Membership.user_id, Membership.active)"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class Membership(db.Model):
+    """A user holds one role within one agency (and everything below it).
+
+    ``source`` says how it was granted: by an administrator, or later by a
+    one-time access token on first Digital ID sign-in.
+    """
+
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "agency_id", "role", name="uq_membership_user_agency_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16), default="admin")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+class ApiToken(db.Model):
+    """Personal access token for API clients; only its SHA-256 is stored."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+Index("ix_membership_role_agency", Membership.role, Membership.agency_id)

@@ -1,0 +1,1 @@
+"""Business operations, one module per domain. They flush and never commit."""

@@ -1,0 +1,33 @@
+"""The agency tree."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Agency, AgencyKind
+from app.services import policy
+
+
+class AgencyError(ValueError):
+    pass
+
+
+def create(*, kind: str, name_th: str, name_en: str | None = None, code: str | None = None,
+           parent: Agency | None = None) -> Agency:
+    if kind not in {k.value for k in AgencyKind}:
+        raise AgencyError(f"unknown agency kind {kind!r}")
+    agency = Agency(kind=kind, name_th=name_th.strip(), name_en=name_en, code=code,
+                    parent_id=parent.id if parent else None, path=f"/new-{code or name_th}/")
+    db.session.add(agency)
+    db.session.flush()  # the path needs the id
+    agency.path = f"{parent.path if parent else '/'}{agency.id}/"
+    agency.depth = parent.depth + 1 if parent else 0
+    db.session.flush()
+    return agency
+
+
+def subtree(agency: Agency) -> list[Agency]:
+    """This agency and everything below it: one index range on the path."""
+    return list(db.session.scalars(select(Agency).where(policy.within(Agency.path, [agency.path]))
+                                   .order_by(Agency.path)))

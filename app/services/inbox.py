@@ -1,0 +1,282 @@
+"""Task inbox: listing, claiming and completing user tasks.
+
+Listing reads only the ``human_task`` projection; no workflow is deserialized
+to list tasks, and each list is a fixed number of queries whatever its length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import db
+from app.models import Agency, HumanTask, ProcessInstance, TaskStatus, User
+from app.models.types import utcnow
+from app.models.workflow import record_audit
+from app.services import policy
+from workflows import engine
+
+VIEWS = ("available", "claimed", "completed", "started")
+
+
+class InboxError(Exception):
+    """A task action that cannot happen; the message is for the user."""
+
+    code = "error"
+
+
+class TaskNotFound(InboxError):
+    code = "not_found"
+
+
+class TaskAlreadyCompleted(InboxError):
+    code = "already_completed"
+
+
+class TaskClaimedByOther(InboxError):
+    code = "claimed_by_other"
+
+    def __init__(self, assignee_name: str):
+        super().__init__(assignee_name)
+        self.assignee_name = assignee_name
+
+
+class TaskChangedMeanwhile(InboxError):
+    code = "conflict"
+
+
+# --- completion handlers: what a form does to domain rows before the workflow moves on -----------------
+
+CompletionHandler = Callable[[HumanTask, Any, User], dict]
+_handlers: dict[str, CompletionHandler] = {}
+
+
+def on_complete(form_key: str):
+    """Register the domain step for a form; it returns the data to put into the workflow."""
+
+    def register(func: CompletionHandler) -> CompletionHandler:
+        _handlers[form_key] = func
+        return func
+
+    return register
+
+
+# --- listing -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    rows: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _view_clause(user: User, view: str):
+    if view == "available":
+        return (HumanTask.status == TaskStatus.open) & policy.task_candidates_clause(user)
+    if view == "claimed":
+        return (HumanTask.status == TaskStatus.open) & (HumanTask.assignee_id == user.id)
+    if view == "completed":
+        return (HumanTask.status == TaskStatus.completed) & (HumanTask.completed_by_id == user.id)
+    if view == "started":
+        started = select(ProcessInstance.id).where(ProcessInstance.created_by_id == user.id)
+        return (HumanTask.status == TaskStatus.open) & HumanTask.instance_id.in_(started)
+    raise ValueError(view)
+
+
+def list_tasks(user: User, view: str = "available", *, page: int = 1, per_page: int = 20,
+               process_id: str | None = None, agency_id: int | None = None) -> Page:
+    """One page of a view: two queries (count, rows) whatever the page holds."""
+    clause = _view_clause(user, view)
+    if process_id:
+        clause = clause & (HumanTask.process_id == process_id)
+    if agency_id:
+        agency = db.session.get(Agency, agency_id)
+        if agency is None:
+            return Page([], 0, page, per_page)
+        clause = clause & policy.within(HumanTask.agency_path, [agency.path])
+    total = db.session.scalar(select(func.count()).select_from(HumanTask).where(clause))
+    order = (HumanTask.completed_at.desc(),) if view == "completed" else (
+        HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+    assignee = aliased(User)
+    query = (
+        select(HumanTask, Agency.name_th, Agency.name_en, assignee.display_name)
+        .join(Agency, Agency.id == HumanTask.agency_id)
+        .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
+        .where(clause)
+        .order_by(*order, HumanTask.id)
+        .limit(per_page)
+        .offset((max(page, 1) - 1) * per_page)
+    )
+    rows = [
+        TaskRow(task=task, agency_name_th=name_th, agency_name_en=name_en, assignee_name=assignee_name)
+        for task, name_th, name_en, assignee_name in db.session.execute(query)
+    ]
+    return Page(rows, total or 0, page, per_page)
+
+
+@dataclass
+class TaskRow:
+    task: HumanTask
+    agency_name_th: str
+    agency_name_en: str | None
+    assignee_name: str | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.task.status == TaskStatus.open and self.task.due_at is not None and self.task.due_at < utcnow()
+
+
+def counts(user: User) -> dict[str, int]:
+    """Badge counts for the navigation, in one query."""
+    available = _view_clause(user, "available")
+    claimed = _view_clause(user, "claimed")
+    row = db.session.execute(
+        select(
+            func.count().filter(available),
+            func.count().filter(claimed),
+        ).where(HumanTask.status == TaskStatus.open)
+    ).one()
+    return {"available": row[0], "claimed": row[1]}
+
+
+def process_choices() -> list[str]:
+    return list(db.session.scalars(select(HumanTask.process_id).distinct().order_by(HumanTask.process_id)))
+
+
+# --- one task --------------------------------------------------------------------------------------------
+
+
+def task_for(user: User, task_id: int) -> HumanTask:
+    """The task if the user may see it; TaskNotFound otherwise (no hint that it exists)."""
+    task = db.session.get(HumanTask, task_id)
+    if task is None or not policy.can_see_task(user, task):
+        raise TaskNotFound(task_id)
+    return task
+
+
+def claim(user: User, task: HumanTask) -> None:
+    _check_can_act(user, task)
+    if task.assignee_id == user.id:
+        return
+    task.assignee_id = user.id
+    task.claimed_at = utcnow()
+    record_audit("task.claimed", actor_id=user.id, instance_id=task.instance_id, human_task_id=task.id,
+                 task_name=task.spec_name)
+    _flush_or_conflict()
+
+
+def unclaim(user: User, task: HumanTask) -> None:
+    if task.status != TaskStatus.open:
+        raise TaskAlreadyCompleted(task.id)
+    if task.assignee_id != user.id:
+        raise TaskClaimedByOther(_assignee_name(task)) if task.assignee_id else TaskNotFound(task.id)
+    task.assignee_id = None
+    task.claimed_at = None
+    record_audit("task.unclaimed", actor_id=user.id, instance_id=task.instance_id, human_task_id=task.id,
+                 task_name=task.spec_name)
+    _flush_or_conflict()
+
+
+def complete(user: User, task: HumanTask, form) -> ProcessInstance:
+    """Apply the form: domain step, then the workflow moves on. The caller commits."""
+    _check_can_act(user, task)
+    handler = _handlers.get(task.form_key or "")
+    data = handler(task, form, user) if handler else {}
+    data.setdefault(task.spec_name, form.task_data())
+    comment = form.comment_text() if hasattr(form, "comment_text") else None
+    try:
+        return engine.complete_task(task, data, actor_id=user.id, comment=comment)
+    except engine.TaskNotOpen as exc:
+        raise TaskAlreadyCompleted(task.id) from exc
+    except engine.ConcurrentUpdate as exc:
+        raise TaskChangedMeanwhile(task.id) from exc
+
+
+def _check_can_act(user: User, task: HumanTask) -> None:
+    if task.status != TaskStatus.open:
+        raise TaskAlreadyCompleted(task.id)
+    if not policy.can_do_task(user, task):
+        raise TaskNotFound(task.id)
+    if task.assignee_id not in (None, user.id):
+        raise TaskClaimedByOther(_assignee_name(task))
+
+
+def _assignee_name(task: HumanTask) -> str:
+    assignee = db.session.get(User, task.assignee_id) if task.assignee_id else None
+    return assignee.display_name if assignee else ""
+
+
+def _flush_or_conflict() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise TaskChangedMeanwhile() from exc
+
+
+def form_initial_data(task: HumanTask) -> dict:
+    """Values to prefill a task's form with (for a revision: the content being revised)."""
+    provider = _prefill.get(task.form_key or "")
+    return provider(task) if provider else {}
+
+
+_prefill: dict[str, Callable[[HumanTask], dict]] = {}
+
+
+def prefill(form_key: str):
+    def register(func):
+        _prefill[form_key] = func
+        return func
+
+    return register
+
+
+# --- what a task is about ---------------------------------------------------------------------------------
+
+_subject_providers: dict[str, Callable[[HumanTask], dict]] = {}
+
+
+def subject_provider(business_type: str):
+    def register(func):
+        _subject_providers[business_type] = func
+        return func
+
+    return register
+
+
+def task_subject(task: HumanTask) -> dict:
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    provider = _subject_providers.get(instance.business_type)
+    return {"instance": instance, **(provider(instance) if provider else {})}
+
+
+def can_act(user: User, task: HumanTask) -> bool:
+    try:
+        _check_can_act(user, task)
+        return True
+    except InboxError:
+        return False
+
+
+def filter_agencies(user: User, limit: int = 200) -> list[Agency]:
+    """Agencies to filter the inbox by: the user's scopes and one level below each."""
+    clauses = []
+    for paths in policy.scopes(user).values():
+        for path in paths:
+            if path == policy.EVERYWHERE:
+                clauses.append(Agency.depth <= 1)
+            else:
+                depth = path.count("/") - 2
+                clauses.append(policy.within(Agency.path, [path]) & (Agency.depth <= depth + 1))
+    if not clauses:
+        return []
+    return list(db.session.scalars(select(Agency).where(or_(*clauses)).order_by(Agency.path).limit(limit)))

@@ -1,0 +1,102 @@
+"""Every access decision: role × agency scope.
+
+A membership grants its role in its agency and everything below it; OPDC
+officers and administrators act nationwide. Views ask here, and list queries
+take their filters from here, so that one rule decides both "may I open it"
+and "do I see it in a list".
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from app.models import NATIONWIDE_ROLES, HumanTask, Manual, ProcessInstance, Role, User
+from app.models.types import subtree_bounds
+
+EVERYWHERE = "/"
+
+
+def scopes(user: User, roles: set[str] | None = None) -> dict[str, list[str]]:
+    """role -> agency paths the user covers with it ("/" means nationwide)."""
+    result: dict[str, list[str]] = {}
+    if not user or not user.is_authenticated:
+        return result
+    for membership in user.memberships:
+        if roles is not None and membership.role not in roles:
+            continue
+        path = EVERYWHERE if membership.role in NATIONWIDE_ROLES else membership.agency.path
+        result.setdefault(membership.role, []).append(path)
+    return result
+
+
+def has_role(user: User, role: str) -> bool:
+    return role in scopes(user)
+
+
+def covers(user: User, role: str, agency_path: str) -> bool:
+    return any(path == EVERYWHERE or agency_path.startswith(path) for path in scopes(user).get(role, []))
+
+
+def covers_any_role(user: User, agency_path: str) -> bool:
+    return any(covers(user, role, agency_path) for role in scopes(user))
+
+
+def within(column, paths: list[str]) -> ColumnElement[bool]:
+    if EVERYWHERE in paths:
+        return true()
+    clauses = []
+    for path in paths:
+        low, high = subtree_bounds(path)
+        clauses.append(and_(column >= low, column < high))
+    return or_(*clauses)
+
+
+# --- tasks ---------------------------------------------------------------------------------------------
+
+
+def task_candidates_clause(user: User) -> ColumnElement[bool]:
+    """Tasks the user may do: one of their roles, inside that role's agency scope."""
+    clauses = [
+        and_(HumanTask.role == role, within(HumanTask.agency_path, paths)) for role, paths in scopes(user).items()
+    ]
+    return or_(*clauses) if clauses else false()
+
+
+def can_do_task(user: User, task: HumanTask) -> bool:
+    return task.role is not None and covers(user, task.role, task.agency_path)
+
+
+def can_see_task(user: User, task: HumanTask) -> bool:
+    return can_do_task(user, task) or task.completed_by_id == user.id or task.assignee_id == user.id
+
+
+# --- instances -----------------------------------------------------------------------------------------
+
+
+def can_view_instance(user: User, instance: ProcessInstance) -> bool:
+    """Whoever started it, or anyone holding a role over its agency, may follow an instance."""
+    return instance.created_by_id == user.id or covers_any_role(user, instance.agency_path)
+
+
+# --- manuals -------------------------------------------------------------------------------------------
+
+MANUAL_ROLES = {Role.manual_author.value, Role.manual_reviewer.value, Role.central_officer.value,
+                Role.opdc_officer.value, Role.admin.value}
+
+
+def manuals_visible_clause(user: User, agency_path_column) -> ColumnElement[bool]:
+    paths = [path for role, role_paths in scopes(user, MANUAL_ROLES).items() for path in role_paths]
+    return within(agency_path_column, paths) if paths else false()
+
+
+def can_view_manual(user: User, manual: Manual) -> bool:
+    return any(covers(user, role, manual.agency.path) for role in MANUAL_ROLES)
+
+
+def can_author_manual(user: User, manual: Manual | None = None, agency_path: str | None = None) -> bool:
+    path = manual.agency.path if manual is not None else agency_path
+    return path is not None and covers(user, Role.manual_author.value, path)
+
+
+def author_agency_paths(user: User) -> list[str]:
+    return scopes(user, {Role.manual_author.value}).get(Role.manual_author.value, [])

@@ -1,0 +1,1 @@
+"""Blueprints, one per area; thin: parse → service → render, one commit per request."""

@@ -1,0 +1,17 @@
+"""Values every page needs: counts in the navigation and the language switch."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.i18n import localized_title
+from app.services import inbox, notification_center
+
+
+def inject_navigation() -> dict:
+    values = {"current_language": str(get_locale() or "th"), "localized_title": localized_title}
+    if current_user.is_authenticated:
+        values["nav_counts"] = inbox.counts(current_user)
+        values["nav_unread"] = notification_center.unread_count(current_user)
+    return values

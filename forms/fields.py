@@ -1,0 +1,28 @@
+"""Field descriptions for the API: a form's fields as JSON."""
+
+from __future__ import annotations
+
+from wtforms import Field
+
+
+def describe(form) -> list[dict]:
+    fields = []
+    for field in form:
+        if field.type in {"CSRFTokenField", "SubmitField"}:
+            continue
+        item = {
+            "name": field.name,
+            "type": field.type,
+            "label": str(field.label.text),
+            "required": field.flags.required,
+        }
+        choices = getattr(field, "choices", None)
+        if choices:
+            item["choices"] = [{"value": value, "label": str(label)} for value, label in choices]
+        if field.description:
+            item["description"] = str(field.description)
+        fields.append(item)
+    return fields
+
+
+__all__ = ["describe", "Field"]

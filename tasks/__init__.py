@@ -1,0 +1,1 @@
+"""Scheduled jobs (timers, outbox) and the scheduler that runs them."""
