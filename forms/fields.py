@@ -14,7 +14,7 @@ def describe(form) -> list[dict]:
             "name": field.name,
             "type": field.type,
             "label": str(field.label.text),
-            "required": field.flags.required,
+            "required": bool(field.flags.required),
         }
         choices = getattr(field, "choices", None)
         if choices:

@@ -19,7 +19,8 @@ class ReviewForm(FlaskForm):
     )
     comment = TextAreaField(
         _l("Comment"),
-        validators=[Optional(), Length(max=4000)],
+        # No Optional(): it stops the chain on empty input, so validate_comment would never run.
+        validators=[Length(max=4000)],
         description=_l("Required when you return the revision: say what must change."),
     )
 

@@ -295,12 +295,13 @@ def start(
         created_at=now,
         updated_at=now,
     )
-    db.session.add(instance)
-    db.session.flush()  # operations and audit need the id
-    record_audit("instance.started", actor_id=actor_id, instance_id=instance.id,
-                 object_type=business_type, object_id=business_id)
-    _run_engine(workflow, instance, actor_id)
-    _save(instance, workflow, actor_id)
+    with _conflicts_reported():
+        db.session.add(instance)
+        db.session.flush()  # operations and audit need the id
+        record_audit("instance.started", actor_id=actor_id, instance_id=instance.id,
+                     object_type=business_type, object_id=business_id)
+        _run_engine(workflow, instance, actor_id)
+        _save(instance, workflow, actor_id)
     return instance
 
 
@@ -310,6 +311,11 @@ def load(instance: ProcessInstance) -> BpmnWorkflow:
 
 def complete_task(task: HumanTask, data: dict[str, Any], *, actor_id: int, comment: str | None = None) -> ProcessInstance:
     """Complete one user task with the form's data and run the process on to its next wait."""
+    with _conflicts_reported():
+        return _complete_task(task, data, actor_id=actor_id, comment=comment)
+
+
+def _complete_task(task: HumanTask, data: dict[str, Any], *, actor_id: int, comment: str | None) -> ProcessInstance:
     if task.status != TaskStatus.open:
         raise TaskNotOpen(task.id)
     instance = db.session.get(ProcessInstance, task.instance_id)
@@ -350,7 +356,7 @@ def fire_due_timers(now: datetime | None = None, batch_size: int = 100) -> int:
     fired = 0
     for instance in db.session.scalars(query).all():
         try:
-            with db.session.begin_nested():
+            with _conflicts_reported(), db.session.begin_nested():
                 workflow = load(instance)
                 with _running(instance, None):
                     workflow.refresh_timers()
@@ -388,8 +394,9 @@ def deliver_message(name: str, correlation: dict[str, Any] | None, payload: Any,
             except WorkflowException as exc:
                 raise NotWaiting(name) from exc
         record_audit("message.received", actor_id=actor_id, instance_id=instance.id, task_name=name)
-        _run_engine(workflow, instance, actor_id)
-        _save(instance, workflow, actor_id)
+        with _conflicts_reported():
+            _run_engine(workflow, instance, actor_id)
+            _save(instance, workflow, actor_id)
     return list(instance_ids)
 
 
@@ -412,12 +419,20 @@ def _save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | Non
         instance.status = InstanceStatus.running if ready else InstanceStatus.waiting
     _project_human_tasks(instance, ready, now)
     _project_subscriptions(instance, waiting)
+    db.session.flush()
+
+
+@contextmanager
+def _conflicts_reported() -> Iterator[None]:
+    """Any write that finds its row changed by someone else (optimistic lock) is a ConcurrentUpdate."""
     try:
-        db.session.flush()
+        yield
     except StaleDataError as exc:
-        raise ConcurrentUpdate(instance.id) from exc
-    except OperationalError as exc:  # SQLite: another writer holds the database
-        raise ConcurrentUpdate(instance.id) from exc
+        raise ConcurrentUpdate(str(exc)) from exc
+    except OperationalError as exc:
+        if "locked" in str(exc):  # SQLite: another writer held the database past the busy timeout
+            raise ConcurrentUpdate(str(exc)) from exc
+        raise
 
 
 def _project_human_tasks(instance: ProcessInstance, ready: dict, now: datetime) -> None:

@@ -190,6 +190,7 @@ def unclaim(user: User, task: HumanTask) -> None:
 def complete(user: User, task: HumanTask, form) -> ProcessInstance:
     """Apply the form: domain step, then the workflow moves on. The caller commits."""
     _check_can_act(user, task)
+    task_id = task.id  # the session may be unusable after a conflict
     handler = _handlers.get(task.form_key or "")
     data = handler(task, form, user) if handler else {}
     data.setdefault(task.spec_name, form.task_data())
@@ -197,9 +198,9 @@ def complete(user: User, task: HumanTask, form) -> ProcessInstance:
     try:
         return engine.complete_task(task, data, actor_id=user.id, comment=comment)
     except engine.TaskNotOpen as exc:
-        raise TaskAlreadyCompleted(task.id) from exc
+        raise TaskAlreadyCompleted(task_id) from exc
     except engine.ConcurrentUpdate as exc:
-        raise TaskChangedMeanwhile(task.id) from exc
+        raise TaskChangedMeanwhile(task_id) from exc
 
 
 def _check_can_act(user: User, task: HumanTask) -> None:

@@ -1,0 +1,173 @@
+"""Fixtures: every test runs on SQLite and, when reachable, PostgreSQL.
+
+Each database is migrated once per run with the real Alembic migrations; after
+each test every table is emptied.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event, text
+
+from app import create_app
+from app.extensions import db
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_reachable() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
+            return True
+    except Exception:
+        return False
+
+
+DATABASES = ["sqlite"] + (["postgresql"] if _postgres_reachable() else [])
+
+
+@pytest.fixture(scope="session")
+def _apps(tmp_path_factory):
+    """One migrated app per database, built lazily."""
+    built: dict[str, object] = {}
+    created_pg: list[str] = []
+
+    def get(kind: str):
+        if kind in built:
+            return built[kind]
+        instance = tmp_path_factory.mktemp(f"instance-{kind}")
+        if kind == "sqlite":
+            uri = f"sqlite:///{instance / 'test.sqlite'}"
+        else:
+            import psycopg
+
+            name = f"ratchaflow_test_{uuid.uuid4().hex[:10]}"
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            created_pg.append(name)
+            uri = re.sub(r"/[^/]*$", f"/{name}", PG_ADMIN_URL).replace("postgresql://", "postgresql+psycopg://")
+        app = create_app({
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "SECRET_KEY": "test",
+            "RATELIMIT_ENABLED": False,
+            "SERVER_NAME": None,
+            "BASE_URL": "http://localhost",
+            "MAIL_SERVER": None,
+        })
+        app.instance_path = str(instance)
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade(directory=str(Path(app.root_path).parent / "migrations"))
+        built[kind] = app
+        return app
+
+    yield get
+    for app in built.values():
+        with app.app_context():
+            db.engine.dispose()
+    if created_pg:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            for name in created_pg:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        db.session.execute(text("PRAGMA foreign_keys=OFF"))
+        for table in tables:
+            db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.execute(text("PRAGMA foreign_keys=ON"))
+    db.session.commit()
+
+
+@pytest.fixture(params=DATABASES)
+def app(request, _apps):
+    app = _apps(request.param)
+    app.config.update(RATELIMIT_ENABLED=False, MAIL_SERVER=None, REVIEW_REMIND_AFTER_DAYS=3,
+                      REVIEW_ESCALATE_AFTER_DAYS=2)
+    with app.test_request_context(base_url="http://localhost"):
+        yield app
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def demo(app):
+    """The demo government: agencies, one user per role, manuals in every state."""
+    from app.services import demo as demo_data
+
+    demo_data.load("secret-pass")
+    db.session.commit()
+    return DemoPeople()
+
+
+class DemoPeople:
+    password = "secret-pass"
+
+    def user(self, username):
+        from sqlalchemy import select
+
+        from app.models import User
+
+        return db.session.scalar(select(User).where(User.username == username))
+
+    def agency(self, code):
+        from sqlalchemy import select
+
+        from app.models import Agency
+
+        return db.session.scalar(select(Agency).where(Agency.code == code))
+
+
+@pytest.fixture
+def login(client):
+    def sign_in(username, password="secret-pass", target=None):
+        client.post("/logout", data={})  # ignore: may not be signed in
+        with client.session_transaction() as session:
+            session.clear()
+        response = client.post("/login", data={"username": username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client if target is None else target
+
+    return sign_in
+
+
+@pytest.fixture
+def count_queries(app):
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
