@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request, session
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 BANGKOK = ZoneInfo("Asia/Bangkok")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Connection
@@ -59,7 +59,7 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
          now: datetime | None = None, progress=print) -> Loaded:
     """Load everything in the connection's transaction; the caller commits and analyzes."""
     dialect = conn.dialect.name
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     tasks = min(tasks, instances)
 
     # --- agencies, users, memberships: a few thousand rows, plain executemany ---------------------------
@@ -69,23 +69,23 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
     unit_base = a0 + DEPARTMENTS  # unit u (0-based) has id unit_base + 1 + u
     units = DEPARTMENTS * UNITS_PER_DEPARTMENT
     opdc_id = unit_base + units + 1
-    stamp = now.replace(tzinfo=None) if dialect == "sqlite" else now
-    agencies = [dict(id=ministry_id, parent_id=None, kind="ministry", code=f"bench-{ministry_id}",
-                     name_th="กระทรวงทดสอบ", name_en="Bench ministry", path=f"/{ministry_id}/", depth=0,
-                     created_at=stamp)]
+    stamp = now  # UTCDateTime converts for SQLite itself
+    agencies = [{"id": ministry_id, "parent_id": None, "kind": "ministry", "code": f"bench-{ministry_id}",
+                     "name_th": "กระทรวงทดสอบ", "name_en": "Bench ministry", "path": f"/{ministry_id}/", "depth": 0,
+                     "created_at": stamp}]
     for k, dept_id in enumerate(department_ids, start=1):
-        agencies.append(dict(id=dept_id, parent_id=ministry_id, kind="department", code=f"bench-{dept_id}",
-                             name_th=f"กรมทดสอบที่ {k}", name_en=f"Bench department {k}",
-                             path=f"/{ministry_id}/{dept_id}/", depth=1, created_at=stamp))
+        agencies.append({"id": dept_id, "parent_id": ministry_id, "kind": "department", "code": f"bench-{dept_id}",
+                             "name_th": f"กรมทดสอบที่ {k}", "name_en": f"Bench department {k}",
+                             "path": f"/{ministry_id}/{dept_id}/", "depth": 1, "created_at": stamp})
     for u in range(units):
         dept_id = department_ids[u // UNITS_PER_DEPARTMENT]
         unit_id = unit_base + 1 + u
-        agencies.append(dict(id=unit_id, parent_id=dept_id, kind="division", code=f"bench-{unit_id}",
-                             name_th=f"สำนักทดสอบที่ {u + 1}", name_en=f"Bench unit {u + 1}",
-                             path=f"/{ministry_id}/{dept_id}/{unit_id}/", depth=2, created_at=stamp))
-    agencies.append(dict(id=opdc_id, parent_id=None, kind="office", code=f"bench-opdc-{opdc_id}",
-                         name_th="สำนักงาน ก.พ.ร. (ทดสอบ)", name_en="OPDC (bench)", path=f"/{opdc_id}/", depth=0,
-                         created_at=stamp))
+        agencies.append({"id": unit_id, "parent_id": dept_id, "kind": "division", "code": f"bench-{unit_id}",
+                             "name_th": f"สำนักทดสอบที่ {u + 1}", "name_en": f"Bench unit {u + 1}",
+                             "path": f"/{ministry_id}/{dept_id}/{unit_id}/", "depth": 2, "created_at": stamp})
+    agencies.append({"id": opdc_id, "parent_id": None, "kind": "office", "code": f"bench-opdc-{opdc_id}",
+                         "name_th": "สำนักงาน ก.พ.ร. (ทดสอบ)", "name_en": "OPDC (bench)", "path": f"/{opdc_id}/", "depth": 0,
+                         "created_at": stamp})
     conn.execute(insert(Agency.__table__), agencies)
 
     u0 = _next_id(conn, "user_account")
@@ -94,19 +94,19 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
     opdc_officer_ids = [u0 + 2 * DEPARTMENTS + i for i in range(1, OPDC_OFFICERS + 1)]
     users, memberships = [], []
     for k in range(DEPARTMENTS):
-        users.append(dict(id=reviewer_ids[k], username=f"bench_reviewer_{reviewer_ids[k]}",
-                          display_name=f"ผู้ตรวจสอบ กรมที่ {k + 1}", locale="th", active=True, created_at=stamp))
-        users.append(dict(id=author_ids[k], username=f"bench_author_{author_ids[k]}",
-                          display_name=f"ผู้จัดทำ กรมที่ {k + 1}", locale="th", active=True, created_at=stamp))
-        memberships.append(dict(user_id=reviewer_ids[k], agency_id=department_ids[k], role="manual_reviewer",
-                                source="admin", active=True, created_at=stamp))
-        memberships.append(dict(user_id=author_ids[k], agency_id=department_ids[k], role="manual_author",
-                                source="admin", active=True, created_at=stamp))
+        users.append({"id": reviewer_ids[k], "username": f"bench_reviewer_{reviewer_ids[k]}",
+                          "display_name": f"ผู้ตรวจสอบ กรมที่ {k + 1}", "locale": "th", "active": True, "created_at": stamp})
+        users.append({"id": author_ids[k], "username": f"bench_author_{author_ids[k]}",
+                          "display_name": f"ผู้จัดทำ กรมที่ {k + 1}", "locale": "th", "active": True, "created_at": stamp})
+        memberships.append({"user_id": reviewer_ids[k], "agency_id": department_ids[k], "role": "manual_reviewer",
+                                "source": "admin", "active": True, "created_at": stamp})
+        memberships.append({"user_id": author_ids[k], "agency_id": department_ids[k], "role": "manual_author",
+                                "source": "admin", "active": True, "created_at": stamp})
     for i, officer_id in enumerate(opdc_officer_ids, start=1):
-        users.append(dict(id=officer_id, username=f"bench_opdc_{officer_id}", display_name=f"เจ้าหน้าที่ ก.พ.ร. {i}",
-                          locale="th", active=True, created_at=stamp))
-        memberships.append(dict(user_id=officer_id, agency_id=opdc_id, role="opdc_officer", source="admin",
-                                active=True, created_at=stamp))
+        users.append({"id": officer_id, "username": f"bench_opdc_{officer_id}", "display_name": f"เจ้าหน้าที่ ก.พ.ร. {i}",
+                          "locale": "th", "active": True, "created_at": stamp})
+        memberships.append({"user_id": officer_id, "agency_id": opdc_id, "role": "opdc_officer", "source": "admin",
+                                "active": True, "created_at": stamp})
     conn.execute(insert(User.__table__), users)
     conn.execute(insert(Membership.__table__), memberships)
     progress(f"    agencies {len(agencies):,}, users {len(users):,}, memberships {len(memberships):,}")
@@ -117,16 +117,19 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
     n_agencies = DEPARTMENTS + units  # instances live in departments and units, not the ministry or OPDC
     step = SPAN_SECONDS / instances
     # Integers go into the text as literals (they are ours, and integer division must stay integer).
-    ints = dict(n=instances, t=tasks, p0=p0, h0=h0, a1=a0 + 1, na=n_agencies, nd=DEPARTMENTS,
-                upd=UNITS_PER_DEPARTMENT, rev0=reviewer_ids[0] - 1, aut0=author_ids[0] - 1,
-                opdc0=opdc_officer_ids[0], nopdc=OPDC_OFFICERS)
-    params = dict(spec=spec_key, ver=serializer_version, step=step)
+    ints = {"n": instances, "t": tasks, "p0": p0, "h0": h0, "a1": a0 + 1, "na": n_agencies, "nd": DEPARTMENTS,
+                "upd": UNITS_PER_DEPARTMENT, "rev0": reviewer_ids[0] - 1, "aut0": author_ids[0] - 1,
+                "opdc0": opdc_officer_ids[0], "nopdc": OPDC_OFFICERS}
+    params = {"spec": spec_key, "ver": serializer_version, "step": step}
 
     def sql(statement: str) -> str:
         return re.sub(r":(n|t|p0|h0|a1|na|nd|upd|rev0|aut0|opdc0|nopdc)\b", lambda m: str(int(ints[m.group(1)])),
                       statement)
     # Which department an instance's agency belongs to (1-based), from g alone.
-    dept_of = "(CASE WHEN g % :na < :nd THEN g % :na + 1 ELSE (g % :na - :nd) / :upd + 1 END)"
+    # The agency index (0-based over departments then units) of instance g: g * 1769 mod na, a permutation
+    # of the residues that scatters neighbouring g (so that a small --scale still reaches every department).
+    idx = "((g % :na) * 1769 % :na)"
+    dept_of = f"(CASE WHEN {idx} < :nd THEN {idx} + 1 ELSE ({idx} - :nd) / :upd + 1 END)"
     if dialect == "postgresql":
         params["now"] = now
         series = "FROM generate_series(1, :n) AS s(g)"
@@ -136,7 +139,7 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
         def plus_days(expr: str, days: int) -> str:
             return f"({expr} + interval '{days} days')"
     else:
-        params["now"] = now.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        params["now"] = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
         series = "FROM s"
         prefix = "WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < :n) "
         started = "(strftime('%Y-%m-%d %H:%M:%S', :now, '-' || CAST((:n - g) * :step AS INTEGER) || ' seconds') " \
@@ -155,12 +158,12 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
         f"a.path, '{{}}', :ver, CASE WHEN {is_open} THEN 'running' ELSE 'complete' END, NULL, "
         f"CASE WHEN {is_open} THEN {plus_days(started, 3)} END, 1, {started}, :aut0 + {dept_of}, "
         f"{started}, :aut0 + {dept_of}, CASE WHEN {is_open} THEN NULL ELSE {plus_days(started, 5)} END "
-        f"{series} JOIN agency a ON a.id = :a1 + g % :na"
+        f"{series} JOIN agency a ON a.id = :a1 + {idx}"
     )), params)
     progress(f"    process_instance {instances:,} rows")
 
-    # Step by g: kind = (g / na) % 10 so that every agency gets every step (g % na picks the agency).
-    kind = "((g / :na) % 10)"
+    # Step by g: kind = (g / 7) % 10, independent of the agency (which is a function of g % na).
+    kind = "((g / 7) % 10)"
     step_name = f"(CASE WHEN {kind} < 5 THEN 'review_agency' WHEN {kind} < 8 THEN 'review_opdc' ELSE 'revise' END)"
 
     def by_step(column: int) -> str:
@@ -168,7 +171,7 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
         return (f"(CASE WHEN {kind} < 5 THEN '{values['review_agency']}' WHEN {kind} < 8 "
                 f"THEN '{values['review_opdc']}' ELSE '{values['revise']}' END)")
 
-    claimed = "((g / :na / 10) % 20 = 0)"
+    claimed = "((g / 3) % 20 = 0)"
     assignee = (f"(CASE WHEN NOT {claimed} THEN NULL WHEN {kind} < 5 THEN :rev0 + {dept_of} "
                 f"WHEN {kind} < 8 THEN :opdc0 + g % :nopdc ELSE :aut0 + {dept_of} END)")
     task_created = started

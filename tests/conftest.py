@@ -65,6 +65,16 @@ def _apps(tmp_path_factory):
             "MAIL_SERVER": None,
         })
         app.instance_path = str(instance)
+
+        @app.before_request
+        def _forget_previous_requests_user():
+            # Test requests share the test's app context (and so flask.g): each must load its own user.
+            from flask import g
+            from flask_babel import refresh
+
+            g.pop("_login_user", None)
+            refresh()  # nor may it keep the previous request's language
+
         with app.app_context():
             from flask_migrate import upgrade
 

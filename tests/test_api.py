@@ -73,7 +73,7 @@ def reviewer_token(client, login, demo):
     "Basic cmV2aWV3ZXI6c2VjcmV0LXBhc3M=",  # reviewer:secret-pass is no token
     "rf_no-scheme",
 ])
-def test_no_or_wrong_token_is_401_with_a_challenge(client, demo, method, path, authorization):
+def test_no_or_wrong_token_is_401_with_a_challenge(client, method, path, authorization):
     headers = {"Authorization": authorization} if authorization is not None else {}
     response = getattr(client, method)(path, headers=headers, json={"decision": "approve"})
     assert response.status_code == 401
@@ -207,13 +207,14 @@ def test_review_a_revision_through_the_api(client, demo, reviewer_token):
     body = response.get_json()
     assert body["task"]["id"] == task_id and body["task"]["status"] == "completed"
     assert body["task"]["completed_at"] is not None
-    assert body["instance"] == {"id": instance_id, "status": "waiting"}
+    # "running": a person (the OPDC officer) has the next step.
+    assert body["instance"] == {"id": instance_id, "status": "running"}
 
     response = client.get(f"{API}/instances/{instance_id}", headers=headers)
     assert response.status_code == 200
     instance = response.get_json()
     conforms(document, "Instance", instance)
-    assert instance["id"] == instance_id and instance["status"] == "waiting"
+    assert instance["id"] == instance_id and instance["status"] == "running"
     assert instance["business_object"]["type"] == "manual"
     completions = [entry for entry in instance["history"]
                    if entry["action"] == "task.completed" and entry["task"] == "review_agency"]

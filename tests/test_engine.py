@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -177,8 +177,8 @@ def test_two_people_completing_at_once_one_wins(app, demo):
     outcomes: list[str] = []
 
     def worker():
-        from app.services import inbox
         from app.models import User
+        from app.services import inbox
 
         with app.test_request_context():
             user = db.session.get(User, reviewer_id)
@@ -262,4 +262,4 @@ def test_the_audit_log_is_append_only(demo):
 def test_unknown_timezone_free_values_are_utc_aware(demo):
     task = db.session.scalar(select(HumanTask).limit(1))
     assert task.created_at.tzinfo is not None
-    assert task.created_at.utcoffset() == timezone.utc.utcoffset(None)
+    assert task.created_at.utcoffset() == UTC.utcoffset(None)

@@ -1,0 +1,631 @@
+"""Benchmarks of the workflow engine and the inbox: ``make bench``.
+
+For SQLite and (when reachable) PostgreSQL, each in a throwaway database migrated with the
+real Alembic migrations:
+
+  (a) bare SpiffWorkflow, no database: ``engine.deserialize`` of the state an instance has right
+      after a revision is submitted, complete ``review_agency`` (set data, ``task.run()``,
+      ``do_engine_steps()`` under ``engine._running``), ``engine.serialize``;
+  (b) the same completion through the service layer: ``inbox.complete`` + ``db.session.commit()``;
+  (c) the same completion over HTTP: ``POST /tasks/<id>`` with the Flask test client, signed in;
+
+then the inbox at scale: 1,000,000 process instances and 100,000 open tasks over 2,000+ agencies
+(``--scale`` shrinks both), the first page of "available" plus the badge counts, for a department
+reviewer and for a nationwide OPDC officer.
+
+Targets: (c)/(a) <= 3; inbox p95 <= 20 ms on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import logging
+
+from sqlalchemy import event, select, text
+from sqlalchemy.engine import Engine
+from werkzeug.datastructures import MultiDict
+
+from app import create_app
+from app.extensions import db
+from app.models import HumanTask, ProcessInstance, TaskStatus, User
+from app.services import accounts, agencies, inbox, manual_revisions, manuals
+from bench import generate
+from forms import form_for
+from workflows import engine, operations
+
+PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PASSWORD = "bench-pass-2569"
+BODY = ("ขั้นตอนการให้บริการ\n1. ยื่นคำขอและตรวจสอบเอกสาร (10 นาที)\n2. พิจารณาอนุมัติ (15 นาที)\n"
+        "ค่าธรรมเนียม 100 บาท\n") * 20
+APPROVE = {"decision": "approve", "comment": ""}
+RATIO_TARGET = 3.0
+INBOX_P95_TARGET_MS = 20.0
+FULL_INSTANCES = 1_000_000
+FULL_TASKS = 100_000
+
+_t_start = time.perf_counter()
+
+
+def log(message: str) -> None:
+    print(f"[{time.perf_counter() - _t_start:7.1f}s] {message}", flush=True)
+
+
+# --- statistics --------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+@dataclass
+class Stat:
+    samples: list[float]  # seconds
+
+    @property
+    def n(self) -> int:
+        return len(self.samples)
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples) * 1000
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.samples, 95) * 1000
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.samples) * 1000
+
+    def as_dict(self) -> dict:
+        return {"n": self.n, "p50_ms": round(self.p50, 3), "p95_ms": round(self.p95, 3),
+                "mean_ms": round(self.mean, 3)}
+
+
+def run_loop(name: str, step: Callable[[], dict[str, float]], *, iterations: int, max_seconds: float,
+             warmup: int = 3, min_iterations: int = 10) -> dict[str, Stat]:
+    """Call ``step`` (which returns named timings in seconds) until ``iterations`` or ``max_seconds``."""
+    for _ in range(warmup):
+        step()
+    gc.collect()
+    phases: dict[str, list[float]] = {}
+    started = time.perf_counter()
+    done = 0
+    while done < iterations and (done < min_iterations or time.perf_counter() - started < max_seconds):
+        for key, value in step().items():
+            phases.setdefault(key, []).append(value)
+        done += 1
+    elapsed = time.perf_counter() - started
+    note = "" if done == iterations else f" (stopped at the {max_seconds:.0f}s limit)"
+    log(f"  {name}: {done} iterations in {elapsed:.1f}s{note}")
+    return {key: Stat(values) for key, values in phases.items()}
+
+
+# --- databases -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Backend:
+    kind: str
+    uri: str
+    workdir: Path
+    pg_name: str | None = None
+
+    def drop(self) -> None:
+        if self.pg_name:
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def psycopg_errors() -> type[Exception]:
+    try:
+        import psycopg
+    except ImportError:
+        return ImportError
+    return psycopg.Error
+
+
+def postgres_reachable() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
+            return True
+    except (ImportError, OSError, psycopg_errors()):
+        return False
+
+
+def new_backend(kind: str) -> Backend:
+    workdir = Path(tempfile.mkdtemp(prefix=f"ratchaflow-bench-{kind}-"))
+    if kind == "sqlite":
+        return Backend(kind, f"sqlite:///{workdir / 'bench.sqlite'}", workdir)
+    import psycopg
+
+    name = f"ratchaflow_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    uri = re.sub(r"/[^/]*$", f"/{name}", PG_ADMIN_URL).replace("postgresql://", "postgresql+psycopg://")
+    return Backend(kind, uri, workdir, pg_name=name)
+
+
+def make_app(backend: Backend):
+    app = create_app({
+        "WTF_CSRF_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": backend.uri,
+        "SECRET_KEY": "bench",
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+        "BASE_URL": "http://localhost",
+        "MAIL_SERVER": None,
+        "PROPAGATE_EXCEPTIONS": True,
+        "SCHEDULER_IN_PROCESS": False,
+    })
+    app.instance_path = str(backend.workdir)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(directory=str(ROOT / "migrations"))
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return app
+
+
+# --- a small organisation for the completion benchmarks -------------------------------------------------
+
+
+@dataclass
+class Org:
+    unit_id: int
+    author_id: int
+    reviewer_id: int
+    reviewer_username: str
+    seq: list[int] = field(default_factory=lambda: [0])
+
+
+def make_org(app) -> Org:
+    with app.app_context():
+        ministry = agencies.create(kind="ministry", name_th="กระทรวงทดสอบสมรรถนะ")
+        department = agencies.create(kind="department", name_th="กรมทดสอบสมรรถนะ", parent=ministry)
+        unit = agencies.create(kind="division", name_th="สำนักทดสอบสมรรถนะ", parent=department)
+        author = accounts.create_user("bench_author", "ผู้จัดทำ (bench)", None)
+        accounts.grant(author, department.id, "manual_author")
+        reviewer = accounts.create_user("bench_reviewer", "ผู้ตรวจสอบ (bench)", PASSWORD)
+        accounts.grant(reviewer, department.id, "manual_reviewer")
+        db.session.commit()
+        return Org(unit.id, author.id, reviewer.id, reviewer.username)
+
+
+def submit_revision(org: Org) -> tuple[int, int]:
+    """A new manual with a submitted revision: (instance id, open review_agency task id). Commits."""
+    org.seq[0] += 1
+    author = db.session.get(User, org.author_id)
+    manual = manuals.create_manual(author, title=f"คู่มือทดสอบ {org.seq[0]}", agency_id=org.unit_id)
+    revision = manual_revisions.submit(author, manual, title=manual.title, body=BODY, change_note="bench")
+    db.session.commit()
+    task_id = db.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == revision.instance_id,
+                                                           HumanTask.status == TaskStatus.open))
+    return revision.instance_id, task_id
+
+
+@contextmanager
+def without_database_operations():
+    """Service-task operations that would touch the database answer as they would, without it.
+
+    On the approve path only ``record_review`` reads and writes rows; ``review_deadlines``
+    (working-day arithmetic) has no database access and runs for real.
+    """
+    real_get = operations.get
+
+    def record_review(ctx, step, revision_id, decision, comment=""):
+        return {"decision": decision}
+
+    def get(name):
+        return record_review if name == "record_review" else real_get(name)
+
+    operations.get = get
+    try:
+        yield
+    finally:
+        operations.get = real_get
+
+
+# --- (a) bare SpiffWorkflow ---------------------------------------------------------------------------
+
+
+def bench_spiff(app, org: Org, iterations: int, max_seconds: float) -> tuple[dict[str, Stat], int]:
+    with app.app_context():
+        instance_id, task_id = submit_revision(org)
+        instance = db.session.get(ProcessInstance, instance_id)
+        task = db.session.get(HumanTask, task_id)
+        state, spec_key, guid = instance.state, instance.spec_key, uuid.UUID(task.task_guid)
+        # A detached stand-in: the operations read only these attributes through engine._running.
+        stand_in = ProcessInstance(id=instance.id, spec_key=spec_key, process_id=instance.process_id,
+                                   title=instance.title, business_type=instance.business_type,
+                                   business_id=instance.business_id, agency_id=instance.agency_id,
+                                   agency_path=instance.agency_path)
+        data = {task.spec_name: dict(APPROVE)}
+        db.session.remove()
+
+        def step() -> dict[str, float]:
+            t0 = time.perf_counter()
+            workflow = engine.deserialize(state, spec_key)
+            t1 = time.perf_counter()
+            spiff_task = workflow.get_task_from_id(guid)
+            spiff_task.set_data(**data)
+            with engine._running(stand_in, org.reviewer_id):
+                spiff_task.run()
+                workflow.do_engine_steps()
+            t2 = time.perf_counter()
+            engine.serialize(workflow)
+            t3 = time.perf_counter()
+            return {"total": t3 - t0, "deserialize": t1 - t0, "complete": t2 - t1, "serialize": t3 - t2}
+
+        with without_database_operations():
+            # Sanity: the completion really moves the process on to the OPDC review.
+            workflow = engine.deserialize(state, spec_key)
+            spiff_task = workflow.get_task_from_id(guid)
+            assert spiff_task is not None and spiff_task.state == engine.TaskState.READY, "review_agency not ready"
+            spiff_task.set_data(**data)
+            with engine._running(stand_in, org.reviewer_id):
+                spiff_task.run()
+                workflow.do_engine_steps()
+            ready = [t.task_spec.name for t in workflow.get_tasks(state=engine.TaskState.READY, manual=True)]
+            assert ready == ["review_opdc"], ready
+            stats = run_loop("(a) bare SpiffWorkflow", step, iterations=iterations, max_seconds=max_seconds)
+    return stats, len(state)
+
+
+# --- (b) service layer + database -----------------------------------------------------------------------
+
+
+def bench_service(app, org: Org, iterations: int, max_seconds: float) -> tuple[dict[str, Stat], int]:
+    def step() -> dict[str, float]:
+        with app.test_request_context(base_url="http://localhost"):
+            _, task_id = submit_revision(org)
+            db.session.remove()  # what a request sees: a fresh session with the user and the task loaded
+            user = db.session.get(User, org.reviewer_id)
+            [m.agency.path for m in user.memberships]
+            task = db.session.get(HumanTask, task_id)
+            form = form_for(task.form_key)(formdata=MultiDict(APPROVE), meta={"csrf": False})
+            assert form.validate(), form.errors
+            with capture_statements() if counting else _nothing() as statements:
+                t0 = time.perf_counter()
+                inbox.complete(user, task, form)
+                db.session.commit()
+                t1 = time.perf_counter()
+            if statements is not None:
+                queries.append(len(statements))
+            assert task.status == TaskStatus.completed
+            return {"total": t1 - t0}
+
+    counting, queries = False, []
+    stats = run_loop("(b) inbox.complete + commit", step, iterations=iterations, max_seconds=max_seconds)
+    counting = True
+    step()
+    return stats, queries[0]
+
+
+# --- (c) HTTP ---------------------------------------------------------------------------------------------
+
+
+def bench_http(app, org: Org, iterations: int, max_seconds: float) -> tuple[dict[str, Stat], int]:
+    client = app.test_client()
+    response = client.post("/login", data={"username": org.reviewer_username, "password": PASSWORD})
+    assert response.status_code == 302, response.status_code
+    last = [0]
+
+    def step() -> dict[str, float]:
+        with app.app_context():
+            _, task_id = submit_revision(org)
+        with capture_statements() if counting else _nothing() as statements:
+            t0 = time.perf_counter()
+            response = client.post(f"/tasks/{task_id}", data=APPROVE)
+            t1 = time.perf_counter()
+        if statements is not None:
+            queries.append(len(statements))
+        assert response.status_code == 302 and response.location.rstrip("/").endswith("/tasks"), (
+            response.status_code, response.location)
+        last[0] = task_id
+        return {"total": t1 - t0}
+
+    counting, queries = False, []
+    stats = run_loop("(c) POST /tasks/<id>", step, iterations=iterations, max_seconds=max_seconds)
+    counting = True
+    step()
+    with app.app_context():
+        assert db.session.get(HumanTask, last[0]).status == TaskStatus.completed
+    return stats, queries[0]
+
+
+# --- inbox at scale ---------------------------------------------------------------------------------------
+
+
+def load_scale(app, backend: Backend, instances: int, tasks: int) -> generate.Loaded:
+    with app.app_context():
+        spec_key = engine.current_spec_key(manual_revisions.PROCESS_ID)
+        db.session.commit()
+        started = time.perf_counter()
+        conn = db.session.connection()
+        if backend.kind == "sqlite":
+            conn.exec_driver_sql("PRAGMA synchronous=OFF")  # load only; the measurements use new connections
+        loaded = generate.load(conn, spec_key=spec_key, serializer_version=engine._instance_serializer.VERSION,
+                               instances=instances, tasks=tasks, progress=log)
+        db.session.commit()
+        log(f"  loaded in {time.perf_counter() - started:.1f}s; ANALYZE")
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+        log(f"  load + ANALYZE done in {time.perf_counter() - started:.1f}s")
+    return loaded
+
+
+def vacuum(backend: Backend) -> None:
+    if backend.kind == "postgresql":
+        import psycopg
+
+        with psycopg.connect(re.sub(r"/[^/]*$", f"/{backend.pg_name}", PG_ADMIN_URL), autocommit=True) as conn:
+            conn.execute("VACUUM (ANALYZE) human_task")
+
+
+@contextmanager
+def capture_statements():
+    """Every statement sent to the database meanwhile (on any engine: the listener is on the class)."""
+    statements: list[tuple[str, object]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", before)
+
+
+@contextmanager
+def _nothing():
+    yield None
+
+
+def inbox_once(app, user_id: int, capture: bool = False):
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        [m.agency.path for m in user.memberships]
+        with capture_statements() if capture else _nothing() as statements:
+            t0 = time.perf_counter()
+            page = inbox.list_tasks(user, "available", page=1, per_page=20)
+            t1 = time.perf_counter()
+            badge = inbox.counts(user)
+            t2 = time.perf_counter()
+        timings = {"total": t2 - t0, "list_tasks": t1 - t0, "counts": t2 - t1}
+        return timings, page, badge, (statements if capture else None)
+
+
+def bench_inbox(app, label: str, user_id: int, iterations: int, max_seconds: float):
+    _timings, page, badge, statements = inbox_once(app, user_id, capture=True)
+    log(f"  {label}: total {page.total:,} available, page rows {len(page.rows)}, badge {badge}, "
+        f"{len(statements)} queries")
+    stats = run_loop(f"inbox {label}", lambda: inbox_once(app, user_id)[0], iterations=iterations,
+                     max_seconds=max_seconds, warmup=5)
+    return stats, {"available_total": page.total, "page_rows": len(page.rows), "badge": badge}, statements
+
+
+def explain(app, backend: Backend, statements) -> list[str]:
+    out = []
+    with app.app_context():
+        conn = db.session.connection()
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith("SELECT") or "human_task" not in statement:
+                continue
+            prefix = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " if backend.kind == "postgresql" else "EXPLAIN QUERY PLAN "
+            rows = conn.exec_driver_sql(prefix + statement, parameters).all()
+            out.append("    SQL: " + " ".join(statement.split())[:600])
+            out.append("    params: " + repr(parameters)[:300])
+            if backend.kind == "postgresql":
+                out.extend("      " + row[0] for row in rows)
+            else:
+                out.extend("      " + " ".join(str(c) for c in row[1:]) for row in rows)
+        db.session.rollback()
+    return out
+
+
+# --- the run ------------------------------------------------------------------------------------------------
+
+
+def run_backend(kind: str, args, results: dict) -> None:
+    log(f"=== {kind}: creating a throwaway database and migrating")
+    backend = new_backend(kind)
+    res = results.setdefault(kind, {})
+    app = None
+    try:
+        app = make_app(backend)
+        log(f"  {backend.uri.split('@')[-1] if kind == 'postgresql' else backend.uri}")
+        org = make_org(app)
+        stats_a, state_len = bench_spiff(app, org, args.iterations * 2, args.max_seconds)
+        res["a"] = {k: v.as_dict() for k, v in stats_a.items()}
+        res["state_bytes"] = state_len
+        stats_b, res["queries_b"] = bench_service(app, org, args.iterations, args.max_seconds)
+        res["b"] = {k: v.as_dict() for k, v in stats_b.items()}
+        stats_c, res["queries_c"] = bench_http(app, org, args.iterations, args.max_seconds)
+        res["c"] = {k: v.as_dict() for k, v in stats_c.items()}
+        a, b, c = stats_a["total"].p50, stats_b["total"].p50, stats_c["total"].p50
+        res["ratios"] = {"b/a": round(b / a, 2), "c/a": round(c / a, 2)}
+        log(f"  medians: (a) {a:.2f} ms, (b) {b:.2f} ms, (c) {c:.2f} ms; (b)/(a) {b / a:.2f}, (c)/(a) {c / a:.2f}")
+
+        if args.skip_scale or (kind == "sqlite" and args.skip_sqlite_scale):
+            return
+        instances = max(1000, int(FULL_INSTANCES * args.scale))
+        tasks = max(100, int(FULL_TASKS * args.scale))
+        log(f"  inbox scale: loading {instances:,} instances, {tasks:,} open tasks")
+        loaded = load_scale(app, backend, instances, tasks)
+        cases = [("department reviewer", loaded.reviewer_ids[0]), ("OPDC officer (nationwide)",
+                                                                   loaded.opdc_officer_ids[0])]
+        scale = res.setdefault("inbox", {"instances": instances, "open_tasks": tasks, "agencies": loaded.agencies})
+
+        def measure(tag: str) -> bool:
+            missed = False
+            for label, user_id in cases:
+                stats, info, statements = bench_inbox(app, label, user_id, args.inbox_iterations,
+                                                      args.max_seconds)
+                scale.setdefault(tag, {})[label] = {**{k: v.as_dict() for k, v in stats.items()}, **info}
+                over = stats["total"].p95 > INBOX_P95_TARGET_MS
+                missed |= over and kind == "postgresql"
+                if args.explain or (over and kind == "postgresql"):
+                    log(f"  plans for {label} ({tag}):")
+                    print("\n".join(explain(app, backend, statements)), flush=True)
+            return missed
+
+        measure("after ANALYZE")
+        if kind == "postgresql" and not args.no_vacuum:
+            log("  VACUUM (ANALYZE) human_task (sets the visibility map, as autovacuum would in production)")
+            vacuum(backend)
+            measure("after VACUUM")
+    finally:
+        if app is not None:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        backend.drop()
+        log(f"  dropped the {kind} bench database")
+
+
+def ms(value: float) -> str:
+    return f"{value:8.2f}"
+
+
+def environment() -> dict:
+    from importlib.metadata import version
+
+    info = {"python": sys.version.split()[0], "cpus": os.cpu_count(),
+            **{name: version(name) for name in ("SpiffWorkflow", "SQLAlchemy", "Flask", "psycopg")}}
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2) as conn:
+            info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+            info["pg_jit"] = conn.execute("SHOW jit").fetchone()[0]
+            info["pg_autovacuum"] = conn.execute("SHOW autovacuum").fetchone()[0]
+    except (ImportError, OSError, psycopg_errors()) as exc:
+        info["postgresql"] = f"unreachable ({type(exc).__name__})"
+    import sqlite3
+
+    info["sqlite"] = sqlite3.sqlite_version
+    return info
+
+
+def print_report(results: dict, env: dict, load_before: tuple, load_after: tuple) -> None:
+    print()
+    print("=" * 100)
+    print("RatchaFlow engine benchmark — one task completion (review_agency, approve); times in ms")
+    print("  " + ", ".join(f"{k} {v}" for k, v in env.items()))
+    print(f"  load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min) — "
+          "other work on this machine skews the figures")
+    print("=" * 100)
+    header = f"{'scenario':44} {'db':10} {'n':>5} {'p50':>8} {'p95':>8} {'mean':>8}"
+    print(header)
+    print("-" * len(header))
+    names = {"a": "(a) bare Spiff: deserialize+complete+serialize", "b": "(b) inbox.complete + commit",
+             "c": "(c) HTTP POST /tasks/<id> (test client)"}
+    for key in ("a", "b", "c"):
+        for kind, res in results.items():
+            if key not in res:
+                continue
+            s = res[key]["total"]
+            queries = f"  [{res['queries_' + key]} SQL statements]" if "queries_" + key in res else ""
+            print(f"{names[key]:44} {kind:10} {s['n']:5d} {ms(s['p50_ms'])} {ms(s['p95_ms'])} {ms(s['mean_ms'])}"
+                  f"{queries}")
+        if key == "a":
+            for kind, res in results.items():
+                if "a" in res:
+                    parts = ", ".join(f"{p} {res['a'][p]['p50_ms']:.2f}" for p in ("deserialize", "complete",
+                                                                                   "serialize"))
+                    print(f"{'    of which (p50)':44} {kind:10} {parts}  [state {res['state_bytes']:,} bytes]")
+    print()
+    print(f"{'ratios of medians':44} {'db':10} {'(b)/(a)':>8} {'(c)/(a)':>8}  target (c)/(a) <= {RATIO_TARGET:g}")
+    for kind, res in results.items():
+        if "ratios" in res:
+            r = res["ratios"]
+            verdict = "PASS" if r["c/a"] <= RATIO_TARGET else "FAIL"
+            print(f"{'':44} {kind:10} {r['b/a']:8.2f} {r['c/a']:8.2f}  {verdict}")
+    for kind, res in results.items():
+        scale = res.get("inbox")
+        if not scale:
+            continue
+        print()
+        print(f"Inbox at scale on {kind}: {scale['instances']:,} process instances, {scale['open_tasks']:,} open "
+              f"tasks, {scale['agencies']:,} agencies; first page (20) of 'available' + counts(), ms")
+        header = (f"{'user':27} {'data':14} {'n':>4} {'total p50':>9} {'total p95':>9} {'list p95':>9} "
+                  f"{'counts p95':>10} {'available':>9}  target p95 <= {INBOX_P95_TARGET_MS:g}")
+        print(header)
+        print("-" * len(header))
+        for tag in ("after ANALYZE", "after VACUUM"):
+            for label, row in scale.get(tag, {}).items():
+                verdict = "PASS" if row["total"]["p95_ms"] <= INBOX_P95_TARGET_MS else "FAIL"
+                if kind != "postgresql":
+                    verdict = f"({verdict.lower()})"
+                print(f"{label:27} {tag:14} {row['total']['n']:4d} {row['total']['p50_ms']:9.2f} "
+                      f"{row['total']['p95_ms']:9.2f} {row['list_tasks']['p95_ms']:9.2f} "
+                      f"{row['counts']['p95_ms']:10.2f} {row['available_total']:9,}  {verdict}")
+    print("=" * 100, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="fraction of the full inbox data set (1.0 = 1,000,000 instances, 100,000 open tasks)")
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--iterations", type=int, default=100, help="iterations for (b) and (c); (a) runs twice as many")
+    parser.add_argument("--inbox-iterations", type=int, default=200)
+    parser.add_argument("--max-seconds", type=float, default=60.0, help="time limit of each timing loop")
+    parser.add_argument("--skip-scale", action="store_true", help="only the completion benchmarks")
+    parser.add_argument("--skip-sqlite-scale", action="store_true")
+    parser.add_argument("--no-vacuum", action="store_true", help="PostgreSQL: measure only after ANALYZE")
+    parser.add_argument("--explain", action="store_true", help="print the inbox query plans")
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "engine-latest.json")
+    args = parser.parse_args(argv)
+
+    kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    if "postgresql" in kinds and not postgres_reachable():
+        log(f"PostgreSQL not reachable at {PG_ADMIN_URL}; skipping it")
+        kinds.remove("postgresql")
+    results: dict = {}
+    env = environment()
+    load_before = os.getloadavg()
+    log(f"load average {load_before[0]:.2f}; {env}")
+    for kind in kinds:
+        run_backend(kind, args, results)
+    load_after = os.getloadavg()
+    results["environment"] = {**env, "loadavg_before": load_before[0], "loadavg_after": load_after[0]}
+    print_report({k: v for k, v in results.items() if k != "environment"}, env, load_before, load_after)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    log(f"results written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

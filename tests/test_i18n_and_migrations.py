@@ -1,0 +1,50 @@
+"""Thai first with an English switch, Buddhist-era dates, and migrations that match the models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_babel import force_locale
+
+from app.extensions import db
+from app.i18n import format_date, format_datetime
+
+
+def test_pages_are_thai_by_default_and_english_on_request(client, login, demo):
+    login("reviewer")
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert '<html lang="th">' in page and "งานที่ฉันทำได้" in page
+    client.get("/lang/en?next=/tasks/")
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert '<html lang="en">' in page and "Tasks I can do" in page
+    client.get("/lang/th")
+    assert "งานที่ฉันทำได้" in client.get("/tasks/").get_data(as_text=True)
+
+
+def test_dates_use_the_buddhist_era_in_bangkok_time(app):
+    moment = datetime(2026, 11, 22, 18, 30, tzinfo=UTC)  # 01:30 on the 23rd in Bangkok
+    with force_locale("th"):
+        assert format_date(moment) == "23 พ.ย. 2569"
+        assert format_datetime(moment) == "23 พ.ย. 2569 01:30"
+    with force_locale("en"):
+        assert format_date(moment) == "23 Nov 2569 BE"
+
+
+def test_the_language_switch_does_not_redirect_elsewhere(client):
+    response = client.get("/lang/en?next=https://evil.example/")
+    assert response.headers["Location"].startswith("/")
+
+
+def test_migrations_match_the_models(app):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]

@@ -1,0 +1,78 @@
+"""The inbox lists, pages and filters tasks in a fixed number of queries, never loading a workflow."""
+
+from __future__ import annotations
+
+from app.extensions import db
+from app.services import inbox, manual_revisions, manuals
+from workflows import engine
+
+
+def _submit_many(demo, count):
+    author = demo.user("author")
+    for number in range(count):
+        manual = manuals.create_manual(author, title=f"คู่มือ {number}", agency_id=demo.agency("dopa").id)
+        manual_revisions.submit(author, manual, title=manual.title, body="เนื้อหา")
+    db.session.commit()
+
+
+def test_the_inbox_page_query_count_does_not_grow_with_rows(client, login, demo, count_queries, monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the inbox must not deserialize workflows")
+
+    login("reviewer")
+    monkeypatch.setattr(engine, "deserialize", forbidden)
+    with count_queries() as few:
+        assert client.get("/tasks/").status_code == 200
+    monkeypatch.undo()
+    _submit_many(demo, 15)
+    monkeypatch.setattr(engine, "deserialize", forbidden)
+    with count_queries() as many:
+        page = client.get("/tasks/").get_data(as_text=True)
+    assert page.count("data-task-id=") == 16
+    assert len(many) == len(few), (len(few), len(many))
+
+
+def test_paging_and_counts(client, login, demo, app):
+    _submit_many(demo, 25)
+    login("reviewer")
+    first = client.get("/tasks/").get_data(as_text=True)
+    assert first.count("data-task-id=") == app.config["INBOX_PAGE_SIZE"]
+    assert 'data-count="available">26<' in first
+    second = client.get("/tasks/?page=2").get_data(as_text=True)
+    assert second.count("data-task-id=") == 6
+
+
+def test_views_claimed_completed_started(client, login, demo):
+    reviewer = demo.user("reviewer")
+    login("reviewer")
+    task = inbox.list_tasks(reviewer, "available").rows[0].task
+    client.post(f"/tasks/{task.id}/claim")
+    assert f'data-task-id="{task.id}"' in client.get("/tasks/?view=claimed").get_data(as_text=True)
+    client.post(f"/tasks/{task.id}", data={"decision": "approve"})
+    assert f'data-task-id="{task.id}"' in client.get("/tasks/?view=completed").get_data(as_text=True)
+    assert f'data-task-id="{task.id}"' not in client.get("/tasks/?view=claimed").get_data(as_text=True)
+    login("author")
+    started = client.get("/tasks/?view=started").get_data(as_text=True)
+    assert started.count("data-task-id=") >= 2  # the demo author's manuals waiting for others
+
+
+def test_filter_by_process_and_agency(client, login, demo):
+    login("opdc")
+    everything = client.get("/tasks/").get_data(as_text=True).count("data-task-id=")
+    assert everything >= 1
+    assert client.get("/tasks/?process=manual_revision").get_data(as_text=True).count("data-task-id=") == everything
+    assert client.get("/tasks/?process=other").get_data(as_text=True).count("data-task-id=") == 0
+    municipality = demo.agency("nakhon_nont").id
+    assert client.get(f"/tasks/?agency={municipality}").get_data(as_text=True).count("data-task-id=") == 0
+    assert client.get(f"/tasks/?agency={demo.agency('moi').id}").get_data(as_text=True).count("data-task-id=") == everything
+
+
+def test_manual_list_query_count_does_not_grow(client, login, demo, count_queries):
+    login("author")
+    with count_queries() as few:
+        client.get("/manuals/")
+    _submit_many(demo, 10)
+    with count_queries() as many:
+        page = client.get("/manuals/").get_data(as_text=True)
+    assert "คู่มือ 9" in page
+    assert len(many) == len(few)
