@@ -28,6 +28,7 @@ def notify(users: list[User], *, subject, body="", link: str | None = None, dedu
         key = keys[user.id]
         if key in already:
             continue
+        already.add(key)  # the same user twice in one call is still told once
         with force_locale(user.locale or "th"):
             subject_text, body_text = str(subject), str(body or "")
         db.session.add(Notification(user_id=user.id, subject=subject_text, body=body_text, link=link))

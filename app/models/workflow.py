@@ -106,6 +106,10 @@ class HumanTask(db.Model):
 
 
 Index("ix_human_task_inbox", HumanTask.status, HumanTask.role, HumanTask.agency_path, HumanTask.created_at)
+# The inbox's first page in its own order (due first, undated last): one role nationwide, or one role in a
+# subtree with agency_path checked inside the index, is read straight off it and stops after a page.
+Index("ix_human_task_queue", HumanTask.status, HumanTask.role, HumanTask.due_at.is_(None), HumanTask.due_at,
+      HumanTask.created_at, HumanTask.id, HumanTask.agency_path)
 Index("ix_human_task_assignee", HumanTask.assignee_id, HumanTask.status)
 Index("ix_human_task_completed_by", HumanTask.completed_by_id, HumanTask.completed_at)
 Index("ix_human_task_due", HumanTask.status, HumanTask.due_at)

@@ -1,0 +1,293 @@
+"""E-mail through the outbox, delivered to a real SMTP server (aiosmtpd) running in this process."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import socket
+from datetime import timedelta
+
+import pytest
+import time_machine
+from aiosmtpd.controller import Controller
+from flask_babel import force_locale, gettext
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import HumanTask, Notification, OutboxMessage, OutboxStatus, TaskStatus
+from app.models.types import utcnow
+from app.services import notification_center
+from notifications import notify
+from tasks.jobs import send_outbox
+
+AUTHOR_ADDRESS = "author@demo.ratchaflow.local"
+TITLE = "การแจ้งย้ายที่อยู่"  # the demo manual waiting for its step-1 review
+COMMENT = "โปรดเพิ่มตารางค่าธรรมเนียมและระยะเวลาให้บริการ"
+UNREAD_BADGE = re.compile(r'data-count="unread">\s*(\d+)\s*<')
+
+
+# --- a real SMTP server ------------------------------------------------------------------------------------
+
+
+class Collector:
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self):
+        return [email.message_from_bytes(e.original_content or e.content, policy=email.policy.default)
+                for e in self.envelopes]
+
+
+class SmtpServer:
+    """An SMTP server on 127.0.0.1 and a free port, which can go down and come back on the same port."""
+
+    def __init__(self):
+        self.handler = Collector()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                     server_hostname="smtp.test.local")
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    @property
+    def envelopes(self):
+        return self.handler.envelopes
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    server = SmtpServer()
+    server.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    monkeypatch.setitem(app.config, "MAIL_USERNAME", None)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def quiet_demo(app, demo):
+    """The demo, with the mail its loading queued (a returned manual) already dealt with: skipped."""
+    server = app.config["MAIL_SERVER"]
+    app.config["MAIL_SERVER"] = None
+    try:
+        send_outbox(app)
+    finally:
+        app.config["MAIL_SERVER"] = server
+    assert pending_rows() == []
+    return demo
+
+
+# --- helpers -----------------------------------------------------------------------------------------------
+
+
+def pending_rows() -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.pending)))
+
+
+def open_review_task() -> HumanTask:
+    return db.session.scalar(select(HumanTask).where(HumanTask.status == TaskStatus.open,
+                                                     HumanTask.role == "manual_reviewer",
+                                                     HumanTask.subject == TITLE))
+
+
+def return_revision_over_http(client, login) -> int:
+    """The reviewer returns the revision in review with the task page's form; returns the task's id."""
+    task_id = open_review_task().id
+    login("reviewer")
+    response = client.post(f"/tasks/{task_id}", data={"decision": "return", "comment": COMMENT})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task_id).status == TaskStatus.completed
+    return task_id
+
+
+def unread_badge(page: str) -> int:
+    found = UNREAD_BADGE.search(page)
+    return int(found.group(1)) if found else 0
+
+
+def expected_subject() -> str:
+    with force_locale("th"):
+        return gettext("Manual returned for changes: %(title)s", title=TITLE)
+
+
+# --- tests -------------------------------------------------------------------------------------------------
+
+
+def test_returned_revision_mails_the_author_once(app, client, login, smtp, quiet_demo):
+    author = quiet_demo.user("author")
+    unread_before = notification_center.unread_count(author)
+
+    return_revision_over_http(client, login)
+
+    # In the same transaction as the return: the in-app notification and one outbox row.
+    assert notification_center.unread_count(author) == unread_before + 1
+    [row] = pending_rows()
+    assert row.user_id == author.id and row.to_address == AUTHOR_ADDRESS and row.attempts == 0
+    assert smtp.envelopes == []  # nothing is sent until the job runs
+
+    assert send_outbox(app) == {"sent": 1, "skipped": 0, "retry": 0, "failed": 0}
+
+    [envelope] = smtp.envelopes
+    assert envelope.rcpt_tos == [AUTHOR_ADDRESS]
+    assert "no-reply@ratchaflow.local" in envelope.mail_from
+    [message] = smtp.handler.messages()
+    assert message["To"] == AUTHOR_ADDRESS
+    subject = str(message["Subject"])
+    assert subject == expected_subject()
+    assert TITLE in subject and "Manual returned" not in subject  # in Thai, the author's language
+    assert re.search(r"[\u0E00-\u0E7F]", subject.replace(TITLE, ""))
+    assert f"outbox-{row.id}" in message["Message-ID"]
+    body = message.get_content()
+    assert COMMENT in body
+    assert "http://localhost/tasks/" in body  # the link to the author's inbox, absolute
+
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, row.id)
+    assert row.status == OutboxStatus.sent and row.sent_at is not None and row.attempts == 0
+
+    # At least once, but once: the row is marked sent, so the next run sends nothing.
+    assert send_outbox(app) == {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}
+    assert len(smtp.envelopes) == 1
+
+
+def test_author_sees_the_notification_and_marks_it_read(app, client, login, smtp, quiet_demo):
+    author = quiet_demo.user("author")
+    return_revision_over_http(client, login)
+    unread = notification_center.unread_count(author)
+    assert unread >= 1
+
+    page = login("author").get("/notifications/").get_data(as_text=True)
+    assert expected_subject() in page and COMMENT in page
+    assert unread_badge(page) == unread
+    # Every page shows the count in the navigation.
+    assert unread_badge(client.get("/tasks/").get_data(as_text=True)) == unread
+
+    # One of them.
+    newest = db.session.scalar(select(Notification).where(Notification.user_id == author.id)
+                               .order_by(Notification.id.desc()).limit(1))
+    assert client.post("/notifications/read", data={"id": newest.id}).status_code == 302
+    assert notification_center.unread_count(author) == unread - 1
+
+    # All of them.
+    response = client.post("/notifications/read", data={})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/notifications/")
+    assert notification_center.unread_count(author) == 0
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert unread_badge(page) == 0 and 'data-count="unread"' not in page
+    assert expected_subject() in page  # read, not gone
+
+    # Someone else's notifications are not touched.
+    assert db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.read_at.is_not(None),
+                                    Notification.user_id != author.id)) == 0
+
+
+def test_same_dedup_key_notifies_once(app, smtp, quiet_demo):
+    author = quiet_demo.user("author")
+    for expected in (1, 0):
+        assert notify([author, author], subject="ทดสอบ", body="เนื้อหา", dedup_key="test:once") == expected
+        db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Notification)
+                             .where(Notification.subject == "ทดสอบ")) == 1
+    [row] = pending_rows()
+    assert row.dedup_key == f"test:once:user:{author.id}"
+
+    # A second user under the same key is still told, once.
+    reviewer = quiet_demo.user("reviewer")
+    assert notify([author, reviewer], subject="ทดสอบ", dedup_key="test:once") == 1
+    db.session.commit()
+
+    send_outbox(app)
+    assert sorted(e.rcpt_tos[0] for e in smtp.envelopes) == [AUTHOR_ADDRESS, "reviewer@demo.ratchaflow.local"]
+
+
+def test_without_a_mail_server_rows_are_skipped(app, client, login, demo):
+    assert app.config["MAIL_SERVER"] is None
+    # Loading the demo returned a manual: its author has a row waiting already.
+    before = pending_rows()
+    assert before and all(r.to_address for r in before)
+
+    counts = send_outbox(app)
+    assert counts == {"sent": 0, "skipped": len(before), "retry": 0, "failed": 0}
+    db.session.expire_all()
+    statuses = set(db.session.scalars(select(OutboxMessage.status)))
+    assert statuses == {OutboxStatus.skipped}
+    # The in-app notification is what the author gets.
+    assert notification_center.unread_count(demo.user("author")) == len(before)
+    assert send_outbox(app) == {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}
+
+
+def test_a_user_without_an_address_is_skipped_even_with_a_server(app, smtp, quiet_demo):
+    author = quiet_demo.user("author")
+    author.email = None
+    notify([author], subject="ไม่มีอีเมล", dedup_key="test:no-address")
+    db.session.commit()
+    assert send_outbox(app) == {"sent": 0, "skipped": 1, "retry": 0, "failed": 0}
+    assert smtp.envelopes == []
+    assert notification_center.unread_count(author) >= 1
+
+
+def test_server_down_is_retried_later(app, client, login, smtp, quiet_demo):
+    return_revision_over_http(client, login)
+    smtp.stop()
+
+    started = utcnow()
+    assert send_outbox(app) == {"sent": 0, "skipped": 0, "retry": 1, "failed": 0}
+    [row] = pending_rows()
+    assert row.attempts == 1
+    assert row.last_error and row.sent_at is None
+    assert row.next_attempt_at > started + timedelta(seconds=90)  # back-off: 2 minutes after the first failure
+
+    # The server is back, but the row is not due yet.
+    smtp.start()
+    assert send_outbox(app) == {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}
+    assert smtp.envelopes == []
+
+    with time_machine.travel(row.next_attempt_at + timedelta(seconds=5), tick=True):
+        assert send_outbox(app) == {"sent": 1, "skipped": 0, "retry": 0, "failed": 0}
+        assert send_outbox(app) == {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}
+
+    [envelope] = smtp.envelopes
+    assert envelope.rcpt_tos == [AUTHOR_ADDRESS]
+    db.session.expire_all()
+    row = db.session.get(OutboxMessage, row.id)
+    assert row.status == OutboxStatus.sent and row.attempts == 1
+
+
+def test_back_off_grows_and_gives_up(app, smtp, quiet_demo, monkeypatch):
+    monkeypatch.setitem(app.config, "OUTBOX_MAX_ATTEMPTS", 3)
+    notify([quiet_demo.user("author")], subject="ทดสอบ", dedup_key="test:give-up")
+    db.session.commit()
+    smtp.stop()
+
+    delays = []
+    for expected in ("retry", "retry", "failed"):
+        [row] = pending_rows()
+        now = row.next_attempt_at
+        with time_machine.travel(now, tick=False):
+            assert send_outbox(app)[expected] == 1
+        db.session.expire_all()
+        row = db.session.get(OutboxMessage, row.id)
+        if expected == "retry":
+            delays.append(row.next_attempt_at - now)
+    assert delays == [timedelta(minutes=2), timedelta(minutes=4)]
+    assert row.status == OutboxStatus.failed and row.attempts == 3
+    assert pending_rows() == []
