@@ -174,7 +174,7 @@ def new_backend(kind: str) -> Backend:
     return Backend(kind, uri, workdir, pg_name=name)
 
 
-def make_app(backend: Backend):
+def make_app(backend: Backend, drop_indexes: tuple[str, ...] = ()):
     app = create_app({
         "WTF_CSRF_ENABLED": False,
         "SQLALCHEMY_DATABASE_URI": backend.uri,
@@ -191,6 +191,9 @@ def make_app(backend: Backend):
         from flask_migrate import upgrade
 
         upgrade(directory=str(ROOT / "migrations"))
+        for name in drop_indexes:  # what-if runs: the schema without an index
+            db.session.execute(text(f"DROP INDEX IF EXISTS {name}"))
+        db.session.commit()
     logging.getLogger("alembic").setLevel(logging.WARNING)
     return app
 
@@ -371,11 +374,16 @@ def load_scale(app, backend: Backend, instances: int, tasks: int) -> generate.Lo
         db.session.commit()
         started = time.perf_counter()
         conn = db.session.connection()
-        if backend.kind == "sqlite":
-            conn.exec_driver_sql("PRAGMA synchronous=OFF")  # load only; the measurements use new connections
+        synchronous = None
+        if backend.kind == "sqlite":  # the load only: fsync once at the end
+            synchronous = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+            conn.exec_driver_sql("PRAGMA synchronous=OFF")
         loaded = generate.load(conn, spec_key=spec_key, serializer_version=engine._instance_serializer.VERSION,
                                instances=instances, tasks=tasks, progress=log)
         db.session.commit()
+        if synchronous is not None:
+            db.session.connection().exec_driver_sql(f"PRAGMA synchronous={int(synchronous)}")
+            db.session.commit()
         log(f"  loaded in {time.perf_counter() - started:.1f}s; ANALYZE")
         db.session.execute(text("ANALYZE"))
         db.session.commit()
@@ -479,7 +487,9 @@ def run_backend(kind: str, args, results: dict) -> None:
     res = results.setdefault(kind, {})
     app = None
     try:
-        app = make_app(backend)
+        app = make_app(backend, tuple(args.drop_index))
+        if args.drop_index:
+            log(f"  dropped after migrating (what-if): {', '.join(args.drop_index)}")
         log(f"  {backend.uri.split('@')[-1] if kind == 'postgresql' else backend.uri}")
         org = make_org(app)
         stats_a, state_len = bench_spiff(app, org, args.iterations * 2, args.max_seconds)
@@ -490,7 +500,7 @@ def run_backend(kind: str, args, results: dict) -> None:
         stats_c, res["queries_c"] = bench_http(app, org, args.iterations, args.max_seconds)
         res["c"] = {k: v.as_dict() for k, v in stats_c.items()}
         a, b, c = stats_a["total"].p50, stats_b["total"].p50, stats_c["total"].p50
-        res["ratios"] = {"b/a": round(b / a, 2), "c/a": round(c / a, 2)}
+        res["ratios"] = {"b/a": round(b / a, 2), "c/a": round(c / a, 2), "c/b": round(c / b, 2)}
         log(f"  medians: (a) {a:.2f} ms, (b) {b:.2f} ms, (c) {c:.2f} ms; (b)/(a) {b / a:.2f}, (c)/(a) {c / a:.2f}")
 
         if args.skip_scale or (kind == "sqlite" and args.skip_sqlite_scale):
@@ -558,9 +568,11 @@ def print_report(results: dict, env: dict, load_before: tuple, load_after: tuple
     print()
     print("=" * 100)
     print("RatchaFlow engine benchmark — one task completion (review_agency, approve); times in ms")
-    print("  " + ", ".join(f"{k} {v}" for k, v in env.items()))
+    print("  " + ", ".join(f"{k} {v}" for k, v in env.items() if k != "dropped_indexes"))
     print(f"  load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min) — "
           "other work on this machine skews the figures")
+    if env.get("dropped_indexes"):
+        print(f"  WHAT-IF RUN: dropped after migrating: {', '.join(env['dropped_indexes'])}")
     print("=" * 100)
     header = f"{'scenario':44} {'db':10} {'n':>5} {'p50':>8} {'p95':>8} {'mean':>8}"
     print(header)
@@ -582,12 +594,13 @@ def print_report(results: dict, env: dict, load_before: tuple, load_after: tuple
                                                                                    "serialize"))
                     print(f"{'    of which (p50)':44} {kind:10} {parts}  [state {res['state_bytes']:,} bytes]")
     print()
-    print(f"{'ratios of medians':44} {'db':10} {'(b)/(a)':>8} {'(c)/(a)':>8}  target (c)/(a) <= {RATIO_TARGET:g}")
+    print(f"{'ratios of medians':44} {'db':10} {'(b)/(a)':>8} {'(c)/(a)':>8} {'(c)/(b)':>8}  "
+          f"target (c)/(a) <= {RATIO_TARGET:g}")
     for kind, res in results.items():
         if "ratios" in res:
             r = res["ratios"]
             verdict = "PASS" if r["c/a"] <= RATIO_TARGET else "FAIL"
-            print(f"{'':44} {kind:10} {r['b/a']:8.2f} {r['c/a']:8.2f}  {verdict}")
+            print(f"{'':44} {kind:10} {r['b/a']:8.2f} {r['c/a']:8.2f} {r['c/b']:8.2f}  {verdict}")
     for kind, res in results.items():
         scale = res.get("inbox")
         if not scale:
@@ -627,6 +640,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-sqlite-scale", action="store_true")
     parser.add_argument("--no-vacuum", action="store_true", help="PostgreSQL: measure only after ANALYZE")
     parser.add_argument("--explain", action="store_true", help="print the inbox query plans")
+    parser.add_argument("--drop-index", action="append", default=[], metavar="NAME",
+                        help="drop this index after migrating, to compare with the schema without it (repeatable)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "engine-latest.json")
     args = parser.parse_args(argv)
 
@@ -635,13 +650,14 @@ def main(argv: list[str] | None = None) -> int:
         log(f"PostgreSQL not reachable at {PG_ADMIN_URL}; skipping it")
         kinds.remove("postgresql")
     results: dict = {}
-    env = environment()
+    env = {**environment(), "dropped_indexes": args.drop_index}
     load_before = os.getloadavg()
     log(f"load average {load_before[0]:.2f}; {env}")
     for kind in kinds:
         run_backend(kind, args, results)
     load_after = os.getloadavg()
-    results["environment"] = {**env, "loadavg_before": load_before[0], "loadavg_after": load_after[0]}
+    results["environment"] = {**env, "loadavg_before": load_before[0], "loadavg_after": load_after[0],
+                              "dropped_indexes": args.drop_index, "scale": args.scale}
     print_report({k: v for k, v in results.items() if k != "environment"}, env, load_before, load_after)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
