@@ -54,7 +54,7 @@ bench: setup
 	$(BIN)/python bench/engine.py
 
 messages: $(VENV)/.installed  ## re-extract translatable text into the catalogues
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot app forms notifications
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
 
 clean:

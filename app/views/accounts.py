@@ -17,7 +17,7 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
 class NewTokenForm(FlaskForm):
-    name = StringField(_l("Token name"), validators=[DataRequired(message=_l("Name the token, e.g. the program that uses it.")),
+    name = StringField(_l("Token name"), validators=[DataRequired(message=_l("Enter a name for the token.")),
                                                      Length(max=120)])
 
 
@@ -40,5 +40,5 @@ def tokens():
 def revoke(token_id: int):
     if accounts.revoke_api_token(current_user, token_id):
         db.session.commit()
-        flash(_("The token no longer works."), "success")
+        flash(_("Token revoked. It no longer works."), "success")
     return redirect(request.form.get("next") or url_for("accounts.tokens"))

@@ -12,7 +12,7 @@ MESSAGES = {
     404: lambda: _("The page you asked for does not exist, or you cannot see it."),
     405: lambda: _("This action is not allowed here."),
     409: lambda: _("Someone else changed this at the same time. Reload and try again."),
-    413: lambda: _("The upload is too large."),
+    413: lambda: _("What you sent is too large."),
     429: lambda: _("Too many attempts. Please wait a minute and try again."),
     500: lambda: _("Something went wrong on our side. Nothing was saved; please try again."),
 }

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import db
+from app.i18n import localized_title
 from app.services import inbox
 from app.views import messages
 from forms import form_for
@@ -51,7 +52,7 @@ def task(task_id: int):
             try:
                 inbox.complete(current_user, human_task, form)
                 db.session.commit()
-                flash(_("Done: %(title)s", title=human_task.title), "success")
+                flash(_("Done: %(title)s", title=localized_title(human_task.title, human_task.title_en)), "success")
                 return redirect(url_for("inbox.index"))
             except inbox.InboxError as exc:
                 db.session.rollback()

@@ -17,7 +17,7 @@ def for_error(exc: Exception) -> str:
     if isinstance(exc, inbox.TaskNotFound):
         return _("This task does not exist, or it is not yours to do.")
     if isinstance(exc, manual_revisions.RevisionAlreadyInReview):
-        return _("A revision of this manual is already in review. Wait for it to finish or revise it.")
+        return _("A revision of this manual is already in review. Wait for the decision, or answer a return from your task list.")
     if isinstance(exc, manual_revisions.ManualChangedMeanwhile):
         return _("Someone else changed this manual at the same moment. Reload and try again.")
     if isinstance(exc, manuals.NotAllowed):
