@@ -263,3 +263,37 @@ def test_unknown_timezone_free_values_are_utc_aware(demo):
     task = db.session.scalar(select(HumanTask).limit(1))
     assert task.created_at.tzinfo is not None
     assert task.created_at.utcoffset() == UTC.utcoffset(None)
+
+
+def test_two_timer_workers_never_fire_the_same_timer_twice(app, demo):
+    with time_machine.travel(MONDAY, tick=False):
+        for number in range(6):
+            _submit(demo, f"คู่มือทดสอบ {number}")
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    fired: list[int] = []
+
+    def worker():
+        with app.test_request_context(), time_machine.travel(datetime(2026, 11, 26, 9, 1, tzinfo=BANGKOK), tick=False):
+            barrier.wait()
+            try:
+                fired.append(engine.fire_due_timers(batch_size=100))
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                fired.append(0)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    # every reviewer reminder was sent once per instance, whichever worker sent it
+    reminders = db.session.scalars(select(Notification.subject).where(
+        Notification.user_id == demo.user("reviewer").id, Notification.subject.contains("คู่มือทดสอบ"))).all()
+    assert sorted(reminders) == sorted(set(reminders)) and len(reminders) == 6
+    fired_events = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "step.completed", AuditEvent.task_name == "notify_agency_reminder"))
+    assert fired_events == 6 + 1  # and the demo manual that waits for step 1
