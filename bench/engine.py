@@ -5,7 +5,7 @@ real Alembic migrations:
 
   (a) bare SpiffWorkflow, no database: ``engine.deserialize`` of the state an instance has right
       after a revision is submitted, complete ``review_agency`` (set data, ``task.run()``,
-      ``do_engine_steps()`` under ``engine._running``), ``engine.serialize``;
+      ``do_engine_steps()`` under ``engine.running``), ``engine.serialize``;
   (b) the same completion through the service layer: ``inbox.complete`` + ``db.session.commit()``;
   (c) the same completion over HTTP: ``POST /tasks/<id>`` with the Flask test client, signed in;
 
@@ -41,6 +41,7 @@ if str(ROOT) not in sys.path:
 
 import logging
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
 from werkzeug.datastructures import MultiDict
@@ -266,7 +267,7 @@ def bench_spiff(app, org: Org, iterations: int, max_seconds: float) -> tuple[dic
         instance = db.session.get(ProcessInstance, instance_id)
         task = db.session.get(HumanTask, task_id)
         state, spec_key, guid = instance.state, instance.spec_key, uuid.UUID(task.task_guid)
-        # A detached stand-in: the operations read only these attributes through engine._running.
+        # A detached stand-in: the operations read only these attributes through engine.running.
         stand_in = ProcessInstance(id=instance.id, spec_key=spec_key, process_id=instance.process_id,
                                    title=instance.title, business_type=instance.business_type,
                                    business_id=instance.business_id, agency_id=instance.agency_id,
@@ -280,7 +281,7 @@ def bench_spiff(app, org: Org, iterations: int, max_seconds: float) -> tuple[dic
             t1 = time.perf_counter()
             spiff_task = workflow.get_task_from_id(guid)
             spiff_task.set_data(**data)
-            with engine._running(stand_in, org.reviewer_id):
+            with engine.running(stand_in, org.reviewer_id):
                 spiff_task.run()
                 workflow.do_engine_steps()
             t2 = time.perf_counter()
@@ -292,12 +293,12 @@ def bench_spiff(app, org: Org, iterations: int, max_seconds: float) -> tuple[dic
             # Sanity: the completion really moves the process on to the OPDC review.
             workflow = engine.deserialize(state, spec_key)
             spiff_task = workflow.get_task_from_id(guid)
-            assert spiff_task is not None and spiff_task.state == engine.TaskState.READY, "review_agency not ready"
+            assert spiff_task is not None and spiff_task.state == TaskState.READY, "review_agency not ready"
             spiff_task.set_data(**data)
-            with engine._running(stand_in, org.reviewer_id):
+            with engine.running(stand_in, org.reviewer_id):
                 spiff_task.run()
                 workflow.do_engine_steps()
-            ready = [t.task_spec.name for t in workflow.get_tasks(state=engine.TaskState.READY, manual=True)]
+            ready = [t.task_spec.name for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
             assert ready == ["review_opdc"], ready
             stats = run_loop("(a) bare SpiffWorkflow", step, iterations=iterations, max_seconds=max_seconds)
     return stats, len(state)
@@ -378,7 +379,7 @@ def load_scale(app, backend: Backend, instances: int, tasks: int) -> generate.Lo
         if backend.kind == "sqlite":  # the load only: fsync once at the end
             synchronous = conn.exec_driver_sql("PRAGMA synchronous").scalar()
             conn.exec_driver_sql("PRAGMA synchronous=OFF")
-        loaded = generate.load(conn, spec_key=spec_key, serializer_version=engine._instance_serializer.VERSION,
+        loaded = generate.load(conn, spec_key=spec_key, serializer_version=engine.SERIALIZER_VERSION,
                                instances=instances, tasks=tasks, progress=log)
         db.session.commit()
         if synchronous is not None:

@@ -25,8 +25,9 @@ from app.models import (
 )
 from app.services import manual_revisions, manuals
 from tests.helpers import answer, open_task
-from workflows import engine
+from workflows import BPMN_DIR, engine
 from workflows.calendar import BANGKOK, add_working_days
+from workflows.engine import specs
 
 # A Monday morning in Bangkok, far from Thai public holidays.
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=BANGKOK)
@@ -210,17 +211,17 @@ def test_running_instances_keep_their_spec_version(demo, tmp_path, monkeypatch):
     old = _submit(demo, "ฉบับเดิม")
     old_instance = db.session.get(ProcessInstance, open_task(old).instance_id)
     changed = tmp_path / "manual_revision.bpmn"
-    shutil.copy(Path(engine.BPMN_DIR) / "manual_revision.bpmn", changed)
+    shutil.copy(BPMN_DIR / "manual_revision.bpmn", changed)
     changed.write_text(changed.read_text(encoding="utf-8").replace("ตรวจสอบคู่มือ (ขั้นที่ 1)", "ตรวจสอบ (รุ่นใหม่)"),
                        encoding="utf-8")
-    monkeypatch.setattr(engine, "_bpmn_dirs", [tmp_path, *engine._bpmn_dirs])
+    monkeypatch.setattr(specs, "_bpmn_dirs", [tmp_path, *specs._bpmn_dirs])
     new = _submit(demo, "ฉบับใหม่")
     new_task = open_task(new)
     new_instance = db.session.get(ProcessInstance, new_task.instance_id)
     assert new_instance.spec_key != old_instance.spec_key
     assert new_task.title == "ตรวจสอบ (รุ่นใหม่)"
     assert db.session.scalar(select(func.count()).select_from(WorkflowSpec)) == 2
-    engine._spec_cache.clear()  # as after a restart: the old version comes from the table
+    specs._spec_cache.clear()  # as after a restart: the old version comes from the table
     answer(open_task(old), demo.user("reviewer"), decision="approve")
     assert open_task(old).title.startswith("ตรวจสอบคู่มือ (ขั้นที่ 2")
     db.session.refresh(old_instance)
@@ -228,7 +229,7 @@ def test_running_instances_keep_their_spec_version(demo, tmp_path, monkeypatch):
 
 
 def test_messages_find_their_instance_by_subscription(demo, monkeypatch):
-    monkeypatch.setattr(engine, "_bpmn_dirs", [Path(__file__).parent / "bpmn", *engine._bpmn_dirs])
+    monkeypatch.setattr(specs, "_bpmn_dirs", [Path(__file__).parent / "bpmn", *specs._bpmn_dirs])
     agency = demo.agency("dopa")
     instance = engine.start("wait_for_payment", title="ค่าธรรมเนียม", business_type="test", business_id=1,
                             agency_id=agency.id, agency_path=agency.path, data={}, actor_id=None)

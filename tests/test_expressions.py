@@ -2,7 +2,8 @@
 
 import pytest
 
-from workflows import engine, expressions
+from workflows import expressions
+from workflows.engine.scripting import SafeEnvironment
 
 
 @pytest.mark.parametrize(
@@ -51,7 +52,7 @@ def test_conditions_diagrams_use_still_work(expression, expected):
 
 
 def test_scripts_are_refused_by_the_engine_environment():
-    environment = engine._SafeEnvironment()
+    environment = SafeEnvironment()
     with pytest.raises(expressions.ExpressionRefused):
         environment.execute("import os", {})
     with pytest.raises(expressions.ExpressionRefused):

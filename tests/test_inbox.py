@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.services import inbox, manual_revisions, manuals
-from workflows import engine
+from workflows.engine import specs
 
 
 def _submit_many(demo, count):
@@ -20,12 +20,12 @@ def test_the_inbox_page_query_count_does_not_grow_with_rows(client, login, demo,
         raise AssertionError("the inbox must not deserialize workflows")
 
     login("reviewer")
-    monkeypatch.setattr(engine, "deserialize", forbidden)
+    monkeypatch.setattr(specs, "deserialize", forbidden)
     with count_queries() as few:
         assert client.get("/tasks/").status_code == 200
     monkeypatch.undo()
     _submit_many(demo, 15)
-    monkeypatch.setattr(engine, "deserialize", forbidden)
+    monkeypatch.setattr(specs, "deserialize", forbidden)
     with count_queries() as many:
         page = client.get("/tasks/").get_data(as_text=True)
     assert page.count("data-task-id=") == 16
