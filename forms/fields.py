@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from wtforms import Field
-
 
 def describe(form) -> list[dict]:
     fields = []
@@ -24,5 +22,3 @@ def describe(form) -> list[dict]:
         fields.append(item)
     return fields
 
-
-__all__ = ["describe", "Field"]

@@ -59,7 +59,7 @@ def _apps(tmp_path_factory):
             "WTF_CSRF_ENABLED": False,
             "SQLALCHEMY_DATABASE_URI": uri,
             "SECRET_KEY": "test",
-            "RATELIMIT_ENABLED": False,
+            "RATELIMIT_LOGIN": "100000 per minute",  # tests sign in often; one test lowers it
             "SERVER_NAME": None,
             "BASE_URL": "http://localhost",
             "MAIL_SERVER": None,
@@ -109,7 +109,7 @@ def _empty_tables() -> None:
 @pytest.fixture(params=DATABASES)
 def app(request, _apps):
     app = _apps(request.param)
-    app.config.update(RATELIMIT_ENABLED=False, MAIL_SERVER=None, REVIEW_REMIND_AFTER_DAYS=3,
+    app.config.update(RATELIMIT_LOGIN="100000 per minute", MAIL_SERVER=None, REVIEW_REMIND_AFTER_DAYS=3,
                       REVIEW_ESCALATE_AFTER_DAYS=2)
     with app.test_request_context(base_url="http://localhost"):
         yield app

@@ -77,3 +77,42 @@ def test_wrong_password_is_explained_in_thai(client, demo):
     response = client.post("/login", data={"username": "author", "password": "wrong"})
     assert response.status_code == 422
     assert "ไม่ถูกต้อง" in response.get_data(as_text=True)
+
+
+def test_two_people_claiming_at_once_one_wins(app, demo):
+    from sqlalchemy import select
+
+    from app.models import HumanTask
+    from app.services import accounts, inbox
+
+    colleague = accounts.create_user("reviewer2", "ผู้ตรวจคนที่สอง", "secret-pass")
+    accounts.grant(colleague, demo.agency("dopa").id, "manual_reviewer")
+    db.session.commit()
+    task = open_task(manual_titled("การแจ้งย้ายที่อยู่"))
+    seen_version = task.row_version
+    with db.engine.begin() as other:  # the colleague's claim lands between our read and our write
+        other.execute(HumanTask.__table__.update().where(HumanTask.id == task.id)
+                      .values(assignee_id=colleague.id, row_version=seen_version + 1))
+    try:
+        inbox.claim(demo.user("reviewer"), task)
+        raise AssertionError("the second claim must not win")
+    except inbox.TaskChangedMeanwhile:
+        db.session.rollback()
+    assert db.session.scalar(select(HumanTask.assignee_id).where(HumanTask.id == task.id)) == colleague.id
+
+
+def test_sign_in_is_rate_limited(app, client, demo):
+    from app.extensions import limiter
+
+    limiter.reset()
+    app.config["RATELIMIT_LOGIN"] = "10 per minute"  # the production default; the suite raises it
+    try:
+        codes = [client.post("/login", data={"username": "author", "password": "wrong"}).status_code
+                 for _ in range(11)]
+        page = client.post("/login", data={"username": "author", "password": "wrong"}).get_data(as_text=True)
+    finally:
+        app.config["RATELIMIT_LOGIN"] = "100000 per minute"
+        limiter.reset()
+    assert "กรุณารอ" in page or "ลองใหม่" in page
+    assert codes[:10] == [422] * 10, codes
+    assert codes[10] == 429, codes

@@ -76,3 +76,12 @@ def test_manual_list_query_count_does_not_grow(client, login, demo, count_querie
         page = client.get("/manuals/").get_data(as_text=True)
     assert "คู่มือ 9" in page
     assert len(many) == len(few)
+
+
+def test_a_long_queue_shows_a_capped_badge(client, login, demo, monkeypatch):
+    _submit_many(demo, 7)
+    monkeypatch.setattr(inbox, "BADGE_CAP", 5)
+    login("reviewer")
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert 'data-count="available">5+<' in page
+    assert page.count("data-task-id=") == 8  # the list itself is not capped

@@ -136,10 +136,15 @@ class TaskRow:
         return self.task.status == TaskStatus.open and self.task.due_at is not None and self.task.due_at < utcnow()
 
 
+BADGE_CAP = 999  # a badge shows "999+" beyond this: counting a nationwide queue on every page costs too much
+
+
 def counts(user: User) -> dict[str, int]:
-    """Badge counts for the navigation: one statement, each count answered by its own index."""
+    """Badge counts for the navigation, at most BADGE_CAP + 1 each; one statement, each count on its own index."""
     available, claimed = (
-        select(func.count()).select_from(HumanTask).where(_view_clause(user, view)).scalar_subquery()
+        select(func.count()).select_from(
+            select(HumanTask.id).where(_view_clause(user, view)).limit(BADGE_CAP + 1).subquery()
+        ).scalar_subquery()
         for view in ("available", "claimed")
     )
     row = db.session.execute(select(available, claimed)).one()

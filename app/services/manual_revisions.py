@@ -10,6 +10,8 @@ from __future__ import annotations
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import (
@@ -87,9 +89,6 @@ def _new_revision(manual: Manual, user: User, *, title: str, body: str, change_n
 
 
 def _flush_or_conflict() -> None:
-    from sqlalchemy.exc import IntegrityError
-    from sqlalchemy.orm.exc import StaleDataError
-
     try:
         db.session.flush()
     except (StaleDataError, IntegrityError) as exc:

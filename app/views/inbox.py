@@ -49,10 +49,11 @@ def task(task_id: int):
         form = form_class()
     if request.method == "POST":
         if form.validate():
+            title = localized_title(human_task.title, human_task.title_en)
             try:
                 inbox.complete(current_user, human_task, form)
                 db.session.commit()
-                flash(_("Done: %(title)s", title=localized_title(human_task.title, human_task.title_en)), "success")
+                flash(_("Done: %(title)s", title=title), "success")
                 return redirect(url_for("inbox.index"))
             except inbox.InboxError as exc:
                 db.session.rollback()

@@ -9,8 +9,13 @@ from app.i18n import localized_title
 from app.services import inbox, notification_center
 
 
+def _badge(count: int) -> str:
+    return f"{inbox.BADGE_CAP}+" if count > inbox.BADGE_CAP else str(count)
+
+
 def inject_navigation() -> dict:
-    values = {"current_language": str(get_locale() or "th"), "localized_title": localized_title}
+    values = {"current_language": str(get_locale() or "th"), "localized_title": localized_title,
+              "badge": _badge}
     if current_user.is_authenticated:
         values["nav_counts"] = inbox.counts(current_user)
         values["nav_unread"] = notification_center.unread_count(current_user)
