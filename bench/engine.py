@@ -19,19 +19,12 @@ Targets: (c)/(a) <= 3; inbox p95 <= 20 ms on PostgreSQL.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import math
 import os
-import re
-import shutil
-import statistics
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,165 +32,36 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import logging
-
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import event, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from app import create_app
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, TaskStatus, User
 from app.services import accounts, agencies, inbox, manual_revisions, manuals
-from bench import generate
+from bench.inbox_scale import bench_inbox, explain, load_scale, vacuum
+from bench.support import (
+    APPROVE,
+    BODY,
+    FULL_INSTANCES,
+    FULL_TASKS,
+    INBOX_P95_TARGET_MS,
+    PASSWORD,
+    PG_ADMIN_URL,
+    RATIO_TARGET,
+    ROOT,
+    Stat,
+    capture_statements,
+    environment,
+    log,
+    make_app,
+    ms,
+    new_backend,
+    postgres_reachable,
+    run_loop,
+)
 from forms import form_for
 from workflows import engine, operations
-
-PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-PASSWORD = "bench-pass-2569"
-BODY = ("ขั้นตอนการให้บริการ\n1. ยื่นคำขอและตรวจสอบเอกสาร (10 นาที)\n2. พิจารณาอนุมัติ (15 นาที)\n"
-        "ค่าธรรมเนียม 100 บาท\n") * 20
-APPROVE = {"decision": "approve", "comment": ""}
-RATIO_TARGET = 3.0
-INBOX_P95_TARGET_MS = 20.0
-FULL_INSTANCES = 1_000_000
-FULL_TASKS = 100_000
-
-_t_start = time.perf_counter()
-
-
-def log(message: str) -> None:
-    print(f"[{time.perf_counter() - _t_start:7.1f}s] {message}", flush=True)
-
-
-# --- statistics --------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
-
-
-@dataclass
-class Stat:
-    samples: list[float]  # seconds
-
-    @property
-    def n(self) -> int:
-        return len(self.samples)
-
-    @property
-    def p50(self) -> float:
-        return statistics.median(self.samples) * 1000
-
-    @property
-    def p95(self) -> float:
-        return percentile(self.samples, 95) * 1000
-
-    @property
-    def mean(self) -> float:
-        return statistics.fmean(self.samples) * 1000
-
-    def as_dict(self) -> dict:
-        return {"n": self.n, "p50_ms": round(self.p50, 3), "p95_ms": round(self.p95, 3),
-                "mean_ms": round(self.mean, 3)}
-
-
-def run_loop(name: str, step: Callable[[], dict[str, float]], *, iterations: int, max_seconds: float,
-             warmup: int = 3, min_iterations: int = 10) -> dict[str, Stat]:
-    """Call ``step`` (which returns named timings in seconds) until ``iterations`` or ``max_seconds``."""
-    for _ in range(warmup):
-        step()
-    gc.collect()
-    phases: dict[str, list[float]] = {}
-    started = time.perf_counter()
-    done = 0
-    while done < iterations and (done < min_iterations or time.perf_counter() - started < max_seconds):
-        for key, value in step().items():
-            phases.setdefault(key, []).append(value)
-        done += 1
-    elapsed = time.perf_counter() - started
-    note = "" if done == iterations else f" (stopped at the {max_seconds:.0f}s limit)"
-    log(f"  {name}: {done} iterations in {elapsed:.1f}s{note}")
-    return {key: Stat(values) for key, values in phases.items()}
-
-
-# --- databases -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Backend:
-    kind: str
-    uri: str
-    workdir: Path
-    pg_name: str | None = None
-
-    def drop(self) -> None:
-        if self.pg_name:
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
-        shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def psycopg_errors() -> type[Exception]:
-    try:
-        import psycopg
-    except ImportError:
-        return ImportError
-    return psycopg.Error
-
-
-def postgres_reachable() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
-            return True
-    except (ImportError, OSError, psycopg_errors()):
-        return False
-
-
-def new_backend(kind: str) -> Backend:
-    workdir = Path(tempfile.mkdtemp(prefix=f"ratchaflow-bench-{kind}-"))
-    if kind == "sqlite":
-        return Backend(kind, f"sqlite:///{workdir / 'bench.sqlite'}", workdir)
-    import psycopg
-
-    name = f"ratchaflow_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    uri = re.sub(r"/[^/]*$", f"/{name}", PG_ADMIN_URL).replace("postgresql://", "postgresql+psycopg://")
-    return Backend(kind, uri, workdir, pg_name=name)
-
-
-def make_app(backend: Backend, drop_indexes: tuple[str, ...] = ()):
-    app = create_app({
-        "WTF_CSRF_ENABLED": False,
-        "SQLALCHEMY_DATABASE_URI": backend.uri,
-        "SECRET_KEY": "bench",
-        "RATELIMIT_ENABLED": False,
-        "SERVER_NAME": None,
-        "BASE_URL": "http://localhost",
-        "MAIL_SERVER": None,
-        "PROPAGATE_EXCEPTIONS": True,
-        "SCHEDULER_IN_PROCESS": False,
-    })
-    app.instance_path = str(backend.workdir)
-    with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade(directory=str(ROOT / "migrations"))
-        for name in drop_indexes:  # what-if runs: the schema without an index
-            db.session.execute(text(f"DROP INDEX IF EXISTS {name}"))
-        db.session.commit()
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    return app
-
 
 # --- a small organisation for the completion benchmarks -------------------------------------------------
 
@@ -317,7 +181,7 @@ def bench_service(app, org: Org, iterations: int, max_seconds: float) -> tuple[d
             task = db.session.get(HumanTask, task_id)
             form = form_for(task.form_key)(formdata=MultiDict(APPROVE), meta={"csrf": False})
             assert form.validate(), form.errors
-            with capture_statements() if counting else _nothing() as statements:
+            with capture_statements() if counting else nullcontext() as statements:
                 t0 = time.perf_counter()
                 inbox.complete(user, task, form)
                 db.session.commit()
@@ -346,7 +210,7 @@ def bench_http(app, org: Org, iterations: int, max_seconds: float) -> tuple[dict
     def step() -> dict[str, float]:
         with app.app_context():
             _, task_id = submit_revision(org)
-        with capture_statements() if counting else _nothing() as statements:
+        with capture_statements() if counting else nullcontext() as statements:
             t0 = time.perf_counter()
             response = client.post(f"/tasks/{task_id}", data=APPROVE)
             t1 = time.perf_counter()
@@ -365,101 +229,6 @@ def bench_http(app, org: Org, iterations: int, max_seconds: float) -> tuple[dict
         assert db.session.get(HumanTask, last[0]).status == TaskStatus.completed
     return stats, queries[0]
 
-
-# --- inbox at scale ---------------------------------------------------------------------------------------
-
-
-def load_scale(app, backend: Backend, instances: int, tasks: int) -> generate.Loaded:
-    with app.app_context():
-        spec_key = engine.current_spec_key(manual_revisions.PROCESS_ID)
-        db.session.commit()
-        started = time.perf_counter()
-        conn = db.session.connection()
-        synchronous = None
-        if backend.kind == "sqlite":  # the load only: fsync once at the end
-            synchronous = conn.exec_driver_sql("PRAGMA synchronous").scalar()
-            conn.exec_driver_sql("PRAGMA synchronous=OFF")
-        loaded = generate.load(conn, spec_key=spec_key, serializer_version=engine.SERIALIZER_VERSION,
-                               instances=instances, tasks=tasks, progress=log)
-        db.session.commit()
-        if synchronous is not None:
-            db.session.connection().exec_driver_sql(f"PRAGMA synchronous={int(synchronous)}")
-            db.session.commit()
-        log(f"  loaded in {time.perf_counter() - started:.1f}s; ANALYZE")
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
-        log(f"  load + ANALYZE done in {time.perf_counter() - started:.1f}s")
-    return loaded
-
-
-def vacuum(backend: Backend) -> None:
-    if backend.kind == "postgresql":
-        import psycopg
-
-        with psycopg.connect(re.sub(r"/[^/]*$", f"/{backend.pg_name}", PG_ADMIN_URL), autocommit=True) as conn:
-            conn.execute("VACUUM (ANALYZE) human_task")
-
-
-@contextmanager
-def capture_statements():
-    """Every statement sent to the database meanwhile (on any engine: the listener is on the class)."""
-    statements: list[tuple[str, object]] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
-
-    event.listen(Engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", before)
-
-
-@contextmanager
-def _nothing():
-    yield None
-
-
-def inbox_once(app, user_id: int, capture: bool = False):
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        [m.agency.path for m in user.memberships]
-        with capture_statements() if capture else _nothing() as statements:
-            t0 = time.perf_counter()
-            page = inbox.list_tasks(user, "available", page=1, per_page=20)
-            t1 = time.perf_counter()
-            badge = inbox.counts(user)
-            t2 = time.perf_counter()
-        timings = {"total": t2 - t0, "list_tasks": t1 - t0, "counts": t2 - t1}
-        return timings, page, badge, (statements if capture else None)
-
-
-def bench_inbox(app, label: str, user_id: int, iterations: int, max_seconds: float):
-    _timings, page, badge, statements = inbox_once(app, user_id, capture=True)
-    log(f"  {label}: total {page.total:,} available, page rows {len(page.rows)}, badge {badge}, "
-        f"{len(statements)} queries")
-    stats = run_loop(f"inbox {label}", lambda: inbox_once(app, user_id)[0], iterations=iterations,
-                     max_seconds=max_seconds, warmup=5)
-    return stats, {"available_total": page.total, "page_rows": len(page.rows), "badge": badge}, statements
-
-
-def explain(app, backend: Backend, statements) -> list[str]:
-    out = []
-    with app.app_context():
-        conn = db.session.connection()
-        for statement, parameters in statements:
-            if not statement.lstrip().upper().startswith("SELECT") or "human_task" not in statement:
-                continue
-            prefix = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " if backend.kind == "postgresql" else "EXPLAIN QUERY PLAN "
-            rows = conn.exec_driver_sql(prefix + statement, parameters).all()
-            out.append("    SQL: " + " ".join(statement.split())[:600])
-            out.append("    params: " + repr(parameters)[:300])
-            if backend.kind == "postgresql":
-                out.extend("      " + row[0] for row in rows)
-            else:
-                out.extend("      " + " ".join(str(c) for c in row[1:]) for row in rows)
-        db.session.rollback()
-    return out
 
 
 # --- the run ------------------------------------------------------------------------------------------------
@@ -523,29 +292,6 @@ def run_backend(kind: str, args, results: dict) -> None:
         backend.drop()
         log(f"  dropped the {kind} bench database")
 
-
-def ms(value: float) -> str:
-    return f"{value:8.2f}"
-
-
-def environment() -> dict:
-    from importlib.metadata import version
-
-    info = {"python": sys.version.split()[0], "cpus": os.cpu_count(),
-            **{name: version(name) for name in ("SpiffWorkflow", "SQLAlchemy", "Flask", "psycopg")}}
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2) as conn:
-            info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
-            info["pg_jit"] = conn.execute("SHOW jit").fetchone()[0]
-            info["pg_autovacuum"] = conn.execute("SHOW autovacuum").fetchone()[0]
-    except (ImportError, OSError, psycopg_errors()) as exc:
-        info["postgresql"] = f"unreachable ({type(exc).__name__})"
-    import sqlite3
-
-    info["sqlite"] = sqlite3.sqlite_version
-    return info
 
 
 def print_report(results: dict, env: dict, load_before: tuple, load_after: tuple) -> None:

@@ -33,6 +33,15 @@ from workflows.engine import specs
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=BANGKOK)
 
 
+def _run_twice_at_once(worker) -> None:
+    """Two threads, each its own request and database session (the worker meets them at a barrier)."""
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+
 def _submit(demo, title="คู่มือทดสอบ"):
     author = demo.user("author")
     manual = manuals.create_manual(author, title=title, agency_id=demo.agency("dopa").id)
@@ -195,11 +204,7 @@ def test_two_people_completing_at_once_one_wins(app, demo):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    _run_twice_at_once(worker)
     assert sorted(outcomes) == ["conflict", "ok"]
     assert db.session.scalar(select(func.count()).select_from(HumanTask).where(
         HumanTask.spec_name == "review_opdc", HumanTask.instance_id == instance_id)) == 1
@@ -286,11 +291,7 @@ def test_two_timer_workers_never_fire_the_same_timer_twice(app, demo):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    _run_twice_at_once(worker)
     # every reviewer reminder was sent once per instance, whichever worker sent it
     reminders = db.session.scalars(select(Notification.subject).where(
         Notification.user_id == demo.user("reviewer").id, Notification.subject.contains("คู่มือทดสอบ"))).all()

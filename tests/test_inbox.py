@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.services import inbox, manual_revisions, manuals
+from tests.helpers import manual_titled, open_task
 from workflows.engine import specs
 
 
@@ -54,6 +55,9 @@ def test_views_claimed_completed_started(client, login, demo):
     login("author")
     started = client.get("/tasks/?view=started").get_data(as_text=True)
     assert started.count("data-task-id=") >= 2  # the demo author's manuals waiting for others
+    waiting = open_task(manual_titled("การแจ้งย้ายที่อยู่"))
+    assert f'href="/instances/{waiting.instance_id}"' in started  # followed on the process page,
+    assert client.get(f"/instances/{waiting.instance_id}").status_code == 200  # which the author may see
 
 
 def test_filter_by_process_and_agency(client, login, demo):

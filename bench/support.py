@@ -1,0 +1,217 @@
+"""What the benchmarks share: timing loops, statistics, throwaway databases, the app."""
+
+
+import gc
+import math
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import logging
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+
+from app import create_app
+from app.extensions import db
+
+PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PASSWORD = "bench-pass-2569"
+BODY = ("ขั้นตอนการให้บริการ\n1. ยื่นคำขอและตรวจสอบเอกสาร (10 นาที)\n2. พิจารณาอนุมัติ (15 นาที)\n"
+        "ค่าธรรมเนียม 100 บาท\n") * 20
+APPROVE = {"decision": "approve", "comment": ""}
+RATIO_TARGET = 3.0
+INBOX_P95_TARGET_MS = 20.0
+FULL_INSTANCES = 1_000_000
+FULL_TASKS = 100_000
+
+_t_start = time.perf_counter()
+
+
+def log(message: str) -> None:
+    print(f"[{time.perf_counter() - _t_start:7.1f}s] {message}", flush=True)
+
+
+# --- statistics --------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+
+
+@dataclass
+class Stat:
+    samples: list[float]  # seconds
+
+    @property
+    def n(self) -> int:
+        return len(self.samples)
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples) * 1000
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.samples, 95) * 1000
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.samples) * 1000
+
+    def as_dict(self) -> dict:
+        return {"n": self.n, "p50_ms": round(self.p50, 3), "p95_ms": round(self.p95, 3),
+                "mean_ms": round(self.mean, 3)}
+
+
+def run_loop(name: str, step: Callable[[], dict[str, float]], *, iterations: int, max_seconds: float,
+             warmup: int = 3, min_iterations: int = 10) -> dict[str, Stat]:
+    """Call ``step`` (which returns named timings in seconds) until ``iterations`` or ``max_seconds``."""
+    for _ in range(warmup):
+        step()
+    gc.collect()
+    phases: dict[str, list[float]] = {}
+    started = time.perf_counter()
+    done = 0
+    while done < iterations and (done < min_iterations or time.perf_counter() - started < max_seconds):
+        for key, value in step().items():
+            phases.setdefault(key, []).append(value)
+        done += 1
+    elapsed = time.perf_counter() - started
+    note = "" if done == iterations else f" (stopped at the {max_seconds:.0f}s limit)"
+    log(f"  {name}: {done} iterations in {elapsed:.1f}s{note}")
+    return {key: Stat(values) for key, values in phases.items()}
+
+
+# --- databases -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Backend:
+    kind: str
+    uri: str
+    workdir: Path
+    pg_name: str | None = None
+
+    def drop(self) -> None:
+        if self.pg_name:
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def psycopg_errors() -> type[Exception]:
+    try:
+        import psycopg
+    except ImportError:
+        return ImportError
+    return psycopg.Error
+
+
+def postgres_reachable() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2):
+            return True
+    except (ImportError, OSError, psycopg_errors()):
+        return False
+
+
+def new_backend(kind: str) -> Backend:
+    workdir = Path(tempfile.mkdtemp(prefix=f"ratchaflow-bench-{kind}-"))
+    if kind == "sqlite":
+        return Backend(kind, f"sqlite:///{workdir / 'bench.sqlite'}", workdir)
+    import psycopg
+
+    name = f"ratchaflow_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    uri = re.sub(r"/[^/]*$", f"/{name}", PG_ADMIN_URL).replace("postgresql://", "postgresql+psycopg://")
+    return Backend(kind, uri, workdir, pg_name=name)
+
+
+def make_app(backend: Backend, drop_indexes: tuple[str, ...] = ()):
+    app = create_app({
+        "WTF_CSRF_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": backend.uri,
+        "SECRET_KEY": "bench",
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+        "BASE_URL": "http://localhost",
+        "MAIL_SERVER": None,
+        "PROPAGATE_EXCEPTIONS": True,
+        "SCHEDULER_IN_PROCESS": False,
+    })
+    app.instance_path = str(backend.workdir)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(directory=str(ROOT / "migrations"))
+        for name in drop_indexes:  # what-if runs: the schema without an index
+            db.session.execute(text(f"DROP INDEX IF EXISTS {name}"))
+        db.session.commit()
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return app
+
+
+
+@contextmanager
+def capture_statements():
+    """Every statement sent to the database meanwhile (on any engine: the listener is on the class)."""
+    statements: list[tuple[str, object]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", before)
+
+
+
+
+
+def ms(value: float) -> str:
+    return f"{value:8.2f}"
+
+
+def environment() -> dict:
+    from importlib.metadata import version
+
+    info = {"python": sys.version.split()[0], "cpus": os.cpu_count(),
+            **{name: version(name) for name in ("SpiffWorkflow", "SQLAlchemy", "Flask", "psycopg")}}
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=2) as conn:
+            info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+            info["pg_jit"] = conn.execute("SHOW jit").fetchone()[0]
+            info["pg_autovacuum"] = conn.execute("SHOW autovacuum").fetchone()[0]
+    except (ImportError, OSError, psycopg_errors()) as exc:
+        info["postgresql"] = f"unreachable ({type(exc).__name__})"
+    import sqlite3
+
+    info["sqlite"] = sqlite3.sqlite_version
+    return info
+
