@@ -160,21 +160,42 @@ def test_working_days_skip_weekends_and_thai_holidays():
     assert add_working_days(friday, 1) == datetime(2026, 11, 30, 10, 0, tzinfo=BANGKOK)
 
 
-def test_a_stale_instance_write_is_a_conflict_and_saves_nothing(demo):
+def _save_meanwhile(task, **task_changes):
+    """Another request saves the instance (and maybe the task) between our read and our write."""
+    with db.engine.begin() as other:
+        other.execute(ProcessInstance.__table__.update().where(ProcessInstance.id == task.instance_id)
+                      .values(lock_version=ProcessInstance.lock_version + 1))
+        if task_changes:
+            other.execute(HumanTask.__table__.update().where(HumanTask.id == task.id)
+                          .values(row_version=HumanTask.row_version + 1, **task_changes))
+
+
+def test_a_completion_is_reapplied_when_the_instance_was_saved_meanwhile(demo):
     manual = _submit(demo)
     task = open_task(manual)
     seen = db.session.get(ProcessInstance, task.instance_id)  # this request has read version N
-    with db.engine.begin() as other:  # meanwhile another request saves the instance
-        other.execute(ProcessInstance.__table__.update().where(ProcessInstance.id == task.instance_id)
-                      .values(lock_version=ProcessInstance.lock_version + 1))
+    _save_meanwhile(task)  # e.g. the timer job fired a reminder
+    answer(task, demo.user("reviewer"), decision="approve")
+    assert seen is not None and open_task(manual).spec_name == "review_opdc"
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "task.completed", AuditEvent.instance_id == task.instance_id)) == 1
+
+
+def test_a_task_completed_meanwhile_is_a_clear_conflict_and_saves_nothing(demo):
     from app.services import inbox
 
-    with pytest.raises(inbox.TaskChangedMeanwhile):
+    manual = _submit(demo)
+    task = open_task(manual)
+    seen = db.session.get(ProcessInstance, task.instance_id)
+    _save_meanwhile(task, status=TaskStatus.completed)
+    with pytest.raises(inbox.TaskAlreadyCompleted):
         answer(task, demo.user("reviewer"), decision="approve")
     db.session.rollback()
-    assert seen is not None and open_task(manual).id == task.id
+    assert seen is not None
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "task.completed", AuditEvent.instance_id == task.instance_id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.instance_id == task.instance_id, HumanTask.spec_name == "review_opdc")) == 0
 
 
 def test_two_people_completing_at_once_one_wins(app, demo):
@@ -299,3 +320,22 @@ def test_two_timer_workers_never_fire_the_same_timer_twice(app, demo):
     fired_events = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "step.completed", AuditEvent.task_name == "notify_agency_reminder"))
     assert fired_events == 6 + 1  # and the demo manual that waits for step 1
+
+
+def test_two_submissions_of_the_same_manual_at_once_make_one_revision(demo):
+    from app.models import Manual, ManualRevision
+
+    author = demo.user("author")
+    manual = manuals.create_manual(author, title="คู่มือแข่งกันส่ง", agency_id=demo.agency("dopa").id)
+    db.session.commit()
+    assert manual.status == "draft"  # this request has read the manual
+    with db.engine.begin() as other:  # a colleague's submission lands first
+        other.execute(Manual.__table__.update().where(Manual.id == manual.id)
+                      .values(status="in_review", lock_version=Manual.lock_version + 1))
+    with pytest.raises(manual_revisions.ManualChangedMeanwhile):
+        manual_revisions.submit(author, manual, title=manual.title, body="ของฉัน")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ManualRevision).where(
+        ManualRevision.manual_id == manual.id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ProcessInstance).where(
+        ProcessInstance.business_id == manual.id, ProcessInstance.business_type == "manual")) == 0

@@ -106,10 +106,27 @@ def load(instance: ProcessInstance) -> BpmnWorkflow:
     return specs.deserialize(instance.state, instance.spec_key)
 
 
+COMPLETE_ATTEMPTS = 3
+
+
 def complete_task(task: HumanTask, data: dict[str, Any], *, actor_id: int, comment: str | None = None) -> ProcessInstance:
-    """Complete one user task with the form's data and run the process on to its next wait."""
-    with _conflicts_reported():
-        return _complete_task(task, data, actor_id=actor_id, comment=comment)
+    """Complete one user task with the form's data and run the process on to its next wait.
+
+    If the instance was saved by someone else meanwhile (a timer fired, another branch moved on),
+    the completion is applied again to the fresh state; if that someone completed this very task,
+    the answer is TaskNotOpen. Only the savepoint is rolled back between attempts.
+    """
+    task_id, instance_id = task.id, task.instance_id
+    for attempt in range(1, COMPLETE_ATTEMPTS + 1):
+        try:
+            with _conflicts_reported(), db.session.begin_nested():
+                return _complete_task(task, data, actor_id=actor_id, comment=comment)
+        except ConcurrentUpdate:
+            if attempt == COMPLETE_ATTEMPTS:
+                raise
+            task = db.session.get(HumanTask, task_id, populate_existing=True)
+            db.session.get(ProcessInstance, instance_id, populate_existing=True)
+    raise AssertionError("unreachable")
 
 
 def _complete_task(task: HumanTask, data: dict[str, Any], *, actor_id: int, comment: str | None) -> ProcessInstance:
