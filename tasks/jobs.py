@@ -18,11 +18,14 @@ def _in_app(app: Flask):
     return app.test_request_context(base_url=app.config["BASE_URL"])
 
 
+MAX_TIMER_BATCHES_PER_RUN = 50  # the next run carries on; one run never holds the scheduler forever
+
+
 def fire_timers(app: Flask) -> int:
-    """Wake due timers in batches until none is due."""
+    """Wake due timers in batches until none is due (or the run's share is done)."""
     total = 0
     with _in_app(app):
-        while True:
+        for _batch in range(MAX_TIMER_BATCHES_PER_RUN):
             try:
                 fired = engine.fire_due_timers(batch_size=app.config["TIMER_BATCH_SIZE"])
                 db.session.commit()
@@ -32,7 +35,8 @@ def fire_timers(app: Flask) -> int:
                 raise
             total += fired
             if fired < app.config["TIMER_BATCH_SIZE"]:
-                return total
+                break
+    return total
 
 
 def send_outbox(app: Flask) -> dict[str, int]:

@@ -153,9 +153,16 @@ class AuditEvent(db.Model):
 Index("ix_audit_event_object", AuditEvent.object_type, AuditEvent.object_id)
 
 
+_AUDIT_FIELDS = ("human_task_id", "task_name", "object_type", "object_id", "comment", "before", "after")
+
+
 def record_audit(action: str, *, actor_id: int | None = None, instance_id: int | None = None, **fields) -> AuditEvent:
-    """Append one audit event to the current transaction."""
-    event_row = AuditEvent(action=action, actor_id=actor_id, instance_id=instance_id, **fields)
+    """Append one audit event to the current transaction.
+
+    Every column is given (None when unused) so that events flushed together go in one INSERT.
+    """
+    values = dict.fromkeys(_AUDIT_FIELDS) | fields
+    event_row = AuditEvent(action=action, actor_id=actor_id, instance_id=instance_id, **values)
     db.session.add(event_row)
     return event_row
 

@@ -142,11 +142,10 @@ def review_deadlines(ctx: OperationContext, step: str) -> dict:
 @operation("record_review")
 def record_review(ctx: OperationContext, step: str, revision_id: int, decision: str, comment: str = "") -> dict:
     revision = db.session.get(ManualRevision, revision_id)
-    manual = db.session.get(Manual, revision.manual_id)
     before = revision.status
     if decision == "return":
         revision.status = RevisionStatus.returned
-        manual.status = ManualStatus.returned
+        db.session.get(Manual, revision.manual_id).status = ManualStatus.returned
         authors = [db.session.get(User, revision.submitted_by_id)] if revision.submitted_by_id else []
         notify(
             [user for user in authors if user],
@@ -158,7 +157,7 @@ def record_review(ctx: OperationContext, step: str, revision_id: int, decision: 
     elif step == "agency":
         revision.status = RevisionStatus.agency_approved
     record_audit(f"revision.{decision}", actor_id=ctx.actor_id, instance_id=ctx.instance_id,
-                 object_type="manual", object_id=manual.id, comment=comment or None,
+                 object_type="manual", object_id=revision.manual_id, comment=comment or None,
                  before={"status": before}, after={"status": revision.status, "step": step})
     return {"decision": decision}
 
