@@ -68,3 +68,10 @@ def test_the_thai_catalogue_covers_every_message_in_the_code(tmp_path):
         catalogue = read_po(handle)
     missing = sorted(str(i) for i in wanted if i not in catalogue or not catalogue[i].string or catalogue[i].fuzzy)
     assert missing == []
+
+
+def test_an_oversized_submission_is_refused_with_a_message(client, login, demo):
+    login("author")
+    response = client.post("/manuals/new", data={"title": "x" * (5 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "ใหญ่เกินไป" in response.get_data(as_text=True)
