@@ -16,7 +16,7 @@ def describe(form) -> list[dict]:
         }
         choices = getattr(field, "choices", None)
         if choices:
-            item["choices"] = [{"value": value, "label": str(label)} for value, label in choices]
+            item["choices"] = [{"value": choice.value, "label": str(choice.label)} for choice in choices]
         if field.description:
             item["description"] = str(field.description)
         fields.append(item)

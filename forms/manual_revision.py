@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from forms import register
@@ -14,7 +15,7 @@ from forms import register
 class ReviewForm(FlaskForm):
     decision = RadioField(
         _l("Decision"),
-        choices=[("approve", _l("Approve")), ("return", _l("Return for changes"))],
+        choices=[SelectChoice("approve", _l("Approve")), SelectChoice("return", _l("Return for changes"))],
         validators=[DataRequired(message=_l("Choose approve or return."))],
     )
     comment = TextAreaField(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.services import manual_revisions, manuals, policy
@@ -31,7 +33,7 @@ def new():
     if not agencies:
         abort(403)
     form = NewManualForm()
-    form.agency_id.choices = [(a.id, a.name_th) for a in agencies]
+    form.agency_id.choices = [SelectChoice(a.id, a.name(str(get_locale() or "th"))) for a in agencies]
     if form.validate_on_submit():
         try:
             manual = manuals.create_manual(current_user, title=form.title.data, agency_id=form.agency_id.data)
