@@ -1,16 +1,10 @@
 """The inbox at scale: bulk data, then the first inbox page as the app does it."""
 
+from __future__ import annotations
 
 import re
-import sys
 import time
 from contextlib import nullcontext
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
 
 from sqlalchemy import text
 
@@ -20,7 +14,6 @@ from app.services import inbox, manual_revisions
 from bench import generate
 from bench.support import (
     PG_ADMIN_URL,
-    ROOT,
     Backend,
     capture_statements,
     log,

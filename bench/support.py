@@ -1,7 +1,9 @@
 """What the benchmarks share: timing loops, statistics, throwaway databases, the app."""
 
+from __future__ import annotations
 
 import gc
+import logging
 import math
 import os
 import re
@@ -17,10 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import logging
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
