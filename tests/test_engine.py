@@ -339,3 +339,33 @@ def test_two_submissions_of_the_same_manual_at_once_make_one_revision(demo):
         ManualRevision.manual_id == manual.id)) == 0
     assert db.session.scalar(select(func.count()).select_from(ProcessInstance).where(
         ProcessInstance.business_id == manual.id, ProcessInstance.business_type == "manual")) == 0
+
+
+def test_a_failing_timer_stops_only_its_own_instance(demo, monkeypatch):
+    from workflows import operations
+
+    with time_machine.travel(MONDAY, tick=False):
+        broken = _submit(demo, "คู่มือทดสอบ เสีย")
+        healthy = _submit(demo, "คู่มือทดสอบ ปกติ")
+    broken_instance = open_task(broken).instance_id
+    real = operations.get("remind_reviewers")
+
+    def remind(ctx, **params):
+        if ctx.instance_id == broken_instance:
+            raise RuntimeError("mail merge template missing")
+        return real(ctx, **params)
+
+    monkeypatch.setitem(operations._REGISTRY, "remind_reviewers", remind)
+    with time_machine.travel(datetime(2026, 11, 26, 9, 1, tzinfo=BANGKOK), tick=False):
+        engine.fire_due_timers()
+        db.session.commit()
+        assert engine.fire_due_timers() == 0  # the broken one is not retried in a loop
+    broken_row = db.session.get(ProcessInstance, broken_instance)
+    healthy_row = db.session.get(ProcessInstance, open_task(healthy).instance_id)
+    assert broken_row.status == InstanceStatus.error and "mail merge" in broken_row.error
+    assert healthy_row.status == InstanceStatus.running
+    assert healthy_row.next_timer_at == datetime(2026, 11, 30, 9, 0, tzinfo=BANGKOK)  # its reminder went out
+    # the reviewer can still act on it, and doing so puts the instance back on its feet
+    answer(open_task(broken), demo.user("reviewer"), decision="approve")
+    db.session.refresh(broken_row)
+    assert broken_row.status == InstanceStatus.running and broken_row.error is None

@@ -137,3 +137,25 @@ def test_bad_input_on_the_revision_form_is_explained_and_nothing_is_saved(client
     assert response.status_code == 422
     assert response.get_data(as_text=True).count("invalid-feedback") >= 2
     assert revisions_of(manual) == []
+
+
+def test_submitting_again_from_a_stale_page_is_explained(client, login, demo):
+    manual = _create_and_submit(client, login, demo)  # the author's other tab still shows the form
+    response = client.post(f"/manuals/{manual.id}", data={"title": TITLE, "body": "อีกฉบับ"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "อยู่ระหว่างพิจารณาแล้ว" in response.get_data(as_text=True)
+    assert len(revisions_of(manual)) == 1
+
+
+def test_an_empty_resubmission_is_refused_and_the_task_stays(client, login, demo):
+    manual = _create_and_submit(client, login, demo)
+    login("reviewer")
+    _decide(client, open_task(manual), decision="return", comment="เพิ่มเอกสาร")
+    login("author")
+    revise = open_task(manual)
+    response = _decide(client, revise, title=TITLE, body="")
+    assert response.status_code == 422
+    assert 'id="body-errors"' in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert open_task(manual).id == revise.id
+    assert len(revisions_of(manual)) == 1

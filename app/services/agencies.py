@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from app.extensions import db
 from app.models import Agency, AgencyKind
-from app.services import policy
 
 
 class AgencyError(ValueError):
@@ -25,9 +22,3 @@ def create(*, kind: str, name_th: str, name_en: str | None = None, code: str | N
     agency.depth = parent.depth + 1 if parent else 0
     db.session.flush()
     return agency
-
-
-def subtree(agency: Agency) -> list[Agency]:
-    """This agency and everything below it: one index range on the path."""
-    return list(db.session.scalars(select(Agency).where(policy.within(Agency.path, [agency.path]))
-                                   .order_by(Agency.path)))

@@ -29,10 +29,6 @@ def scopes(user: User, roles: set[str] | None = None) -> dict[str, list[str]]:
     return result
 
 
-def has_role(user: User, role: str) -> bool:
-    return role in scopes(user)
-
-
 def covers(user: User, role: str, agency_path: str) -> bool:
     return any(path == EVERYWHERE or agency_path.startswith(path) for path in scopes(user).get(role, []))
 

@@ -64,8 +64,8 @@ def show(manual_id: int):
         source = manual.published_revision
         form.title.data = source.title if source else manual.title
         form.body.data = source.body if source else ""
-    elif not can_submit:
-        abort(403)
+    elif not policy.can_author_manual(current_user, manual):
+        abort(403)  # a revision already in review is the service's to explain
     elif form.validate():
         try:
             manual_revisions.submit(current_user, manual, title=form.title.data, body=form.body.data,

@@ -10,16 +10,15 @@ whatever the operations wrote to the outbox. The caller commits once.
 - ``specs``: diagram versions, the parsed-spec cache, serialization;
 - ``scripting``: the safe script engine and the run context for service tasks;
 - ``runtime``: start, complete, timers, messages, saving and projections;
-- ``reading``: element states for the diagram, a task's data for its form.
+- ``reading``: element states for the diagram.
 """
 
 from workflows.engine.errors import ConcurrentUpdate, NotWaiting, TaskNotOpen, WorkflowError
-from workflows.engine.reading import element_states, task_data
+from workflows.engine.reading import element_states
 from workflows.engine.runtime import complete_task, deliver_message, fire_due_timers, load, start
 from workflows.engine.scripting import running
 from workflows.engine.specs import (
     SERIALIZER_VERSION,
-    add_bpmn_dir,
     bpmn_path,
     current_spec_key,
     deserialize,
@@ -28,7 +27,7 @@ from workflows.engine.specs import (
 )
 
 __all__ = [
-    "ConcurrentUpdate", "NotWaiting", "SERIALIZER_VERSION", "TaskNotOpen", "WorkflowError", "add_bpmn_dir",
+    "ConcurrentUpdate", "NotWaiting", "SERIALIZER_VERSION", "TaskNotOpen", "WorkflowError",
     "bpmn_path", "complete_task", "current_spec_key", "deliver_message", "deserialize", "element_states",
-    "fire_due_timers", "load", "parse", "running", "serialize", "start", "task_data",
+    "fire_due_timers", "load", "parse", "running", "serialize", "start",
 ]

@@ -1,10 +1,8 @@
-"""Reading an instance: the state of each diagram element, and a user task's data."""
+"""Reading an instance: the state of each diagram element, for colouring the diagram."""
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
-from uuid import UUID
 from xml.etree import ElementTree
 
 from SpiffWorkflow.util.task import TaskState
@@ -61,10 +59,3 @@ def _sequence_flows(bpmn_xml: str) -> dict[tuple[str, str], str]:
         (flow.get("sourceRef"), flow.get("targetRef")): flow.get("id")
         for flow in root.iter(f"{BPMN_NS}sequenceFlow")
     }
-
-
-def task_data(instance: ProcessInstance, task_guid: str) -> dict[str, Any]:
-    """The data a user task sees, for prefilling its form."""
-    workflow = load(instance)
-    spiff_task = workflow.get_task_from_id(UUID(task_guid))
-    return dict(spiff_task.data) if spiff_task else {}

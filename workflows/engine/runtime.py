@@ -7,6 +7,7 @@ Saving writes the instance-only state together with its projections: the inbox
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -31,6 +32,8 @@ from workflows import expressions
 from workflows.engine import specs
 from workflows.engine.errors import ConcurrentUpdate, NotWaiting, TaskNotOpen, WorkflowError
 from workflows.engine.scripting import SCRIPT_ENGINE, running
+
+log = logging.getLogger(__name__)
 
 TIMER_EVENT_TYPES = ("TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition")
 SUBSCRIBABLE_EVENT_TYPES = {"MessageEventDefinition": "message", "SignalEventDefinition": "signal"}
@@ -181,7 +184,8 @@ def fire_due_timers(now: datetime | None = None, batch_size: int = 100) -> int:
             fired += 1
         except ConcurrentUpdate:
             continue  # another worker got there first
-        except WorkflowError as exc:
+        except Exception as exc:  # noqa: BLE001 - one broken instance must not stop every other timer
+            log.exception("timer of instance %s failed", instance.id)
             with db.session.begin_nested():
                 instance.error = str(exc)[:2000]
                 instance.next_timer_at = None
@@ -228,6 +232,7 @@ def _save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | Non
     instance.updated_at = now
     instance.updated_by_id = actor_id
     instance.next_timer_at = _next_timer(waiting)
+    instance.error = None  # a save that succeeds ends an earlier failure
     if workflow.is_completed():
         instance.status = InstanceStatus.complete
         instance.completed_at = now

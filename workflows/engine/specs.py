@@ -86,12 +86,6 @@ def bpmn_path(process_id: str):
     raise WorkflowError(f"no diagram for process {process_id!r}")
 
 
-def add_bpmn_dir(folder) -> None:
-    """Let tests and plug-ins add diagrams from another folder (searched first)."""
-    if folder not in _bpmn_dirs:
-        _bpmn_dirs.insert(0, folder)
-
-
 def parse(process_id: str, xml: bytes):
     """Parse and validate against the BPMN XSD; returns (spec, subprocess specs)."""
     parser = SpiffBpmnParser(validator=VALIDATOR)
