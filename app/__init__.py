@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
+import flask_babel
 from flask import Flask
 
 from app.config import Config
@@ -88,9 +89,23 @@ def register_operations() -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.views import accounts, api, auth, inbox, instances, manuals, notifications, public
+    from app.views import (
+        accounts,
+        api,
+        auth,
+        catalogue,
+        inbox,
+        instances,
+        manuals,
+        notifications,
+        org,
+        other_services,
+        processes,
+        public,
+    )
 
-    for module in (auth, inbox, instances, manuals, notifications, public, accounts, api):
+    for module in (auth, inbox, instances, manuals, processes, other_services, org, catalogue, notifications, public,
+                   accounts, api):
         app.register_blueprint(module.bp)
 
 
@@ -102,6 +117,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["thai_date"] = i18n.format_date
     app.jinja_env.filters["thai_datetime"] = i18n.format_datetime
     app.jinja_env.filters["duration"] = i18n.format_duration
+    app.jinja_env.filters["number"] = flask_babel.format_number
     app.jinja_env.globals["role_label"] = i18n.role_label
     app.jinja_env.globals["status_label"] = i18n.status_label
     app.jinja_env.globals["history_label"] = i18n.history_label
@@ -116,9 +132,11 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.cli import demo_cli, scheduler_cli, users_cli
+    from app.cli import demo_cli, import_cli, public_cli, scheduler_cli, users_cli
 
     app.cli.add_command(demo_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(public_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(users_cli)
 

@@ -24,6 +24,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024))  # a long manual is < 1 MB
+    # A sample form (PDF/PNG/JPEG) may be this large; only its upload request is allowed past MAX_CONTENT_LENGTH.
+    MANUAL_ATTACHMENT_MAX_BYTES = int(os.environ.get("MANUAL_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")

@@ -42,7 +42,7 @@ from app.services import accounts, agencies, inbox, manual_revisions, manuals
 from bench.inbox_scale import bench_inbox, explain, load_scale, vacuum
 from bench.support import (
     APPROVE,
-    BODY,
+    CONTENT,
     FULL_INSTANCES,
     FULL_TASKS,
     INBOX_P95_TARGET_MS,
@@ -93,7 +93,7 @@ def submit_revision(org: Org) -> tuple[int, int]:
     org.seq[0] += 1
     author = db.session.get(User, org.author_id)
     manual = manuals.create_manual(author, title=f"คู่มือทดสอบ {org.seq[0]}", agency_id=org.unit_id)
-    revision = manual_revisions.submit(author, manual, title=manual.title, body=BODY, change_note="bench")
+    revision = manual_revisions.submit(author, manual, title=manual.title, content=CONTENT, change_note="bench")
     db.session.commit()
     task_id = db.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == revision.instance_id,
                                                            HumanTask.status == TaskStatus.open))

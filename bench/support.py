@@ -29,8 +29,16 @@ from app.extensions import db
 PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench-pass-2569"
-BODY = ("ขั้นตอนการให้บริการ\n1. ยื่นคำขอและตรวจสอบเอกสาร (10 นาที)\n2. พิจารณาอนุมัติ (15 นาที)\n"
-        "ค่าธรรมเนียม 100 บาท\n") * 20
+# A manual of a realistic size: twenty steps, documents and fees.
+CONTENT = {
+    "criteria": "ผู้ยื่นคำขอต้องมีสัญชาติไทยและมีชื่ออยู่ในทะเบียนบ้าน",
+    "steps": [{"title": f"ขั้นตอนที่ {n}: ตรวจสอบเอกสาร", "description": "เจ้าหน้าที่ตรวจสอบ", "duration": 10,
+               "duration_unit": "minutes", "unit": "สำนักทะเบียน"} for n in range(1, 21)],
+    "documents": [{"name": f"เอกสารที่ {n}", "issuer": "กรมการปกครอง", "originals": 1, "copies": 1, "remark": ""}
+                  for n in range(1, 11)],
+    "fees": [{"description": "ค่าธรรมเนียม", "amount": "100", "remark": ""}],
+    "channels": [{"place": "ที่ว่าการอำเภอ", "address": "", "hours": "08:30–16:30 น.", "remark": ""}],
+}
 APPROVE = {"decision": "approve", "comment": ""}
 RATIO_TARGET = 3.0
 INBOX_P95_TARGET_MS = 20.0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from forms import register
 
@@ -36,20 +36,14 @@ class ReviewForm(FlaskForm):
         return (self.comment.data or "").strip() or None
 
 
-class RevisionContentForm(FlaskForm):
-    title = StringField(_l("Manual title"), validators=[DataRequired(message=_l("Enter the title.")),
-                                                        Length(max=500)])
-    body = TextAreaField(_l("Manual content"), validators=[DataRequired(message=_l("Enter the content.")),
-                                                           Length(max=200_000)])
-    change_note = TextAreaField(_l("What changed in this revision"), validators=[Optional(), Length(max=4000)])
+@register("manual_revision.revise")
+class ReviseForm(FlaskForm):
+    """The author answers a return by submitting the draft written in the manual editor."""
+
+    revision_id = HiddenField()
 
     def task_data(self) -> dict:
-        return {"change_note": (self.change_note.data or "").strip()}
+        return {"revision_id": int(self.revision_id.data) if (self.revision_id.data or "").isdigit() else None}
 
     def comment_text(self) -> str | None:
-        return (self.change_note.data or "").strip() or None
-
-
-@register("manual_revision.revise")
-class ReviseForm(RevisionContentForm):
-    """The author answers a return with a new revision."""
+        return None

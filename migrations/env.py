@@ -87,10 +87,20 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    if conf_args.get("include_name") is None:
+        # The search index's FTS5 table and trigram indexes are per dialect and not in the models.
+        from app.models.public import is_dialect_search_object
+
+        conf_args["include_name"] = lambda name, type_, parent_names: not is_dialect_search_object(name, type_)
 
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild a table (create, copy, drop, rename); with foreign keys enforced,
+            # dropping a table that other rows point at fails. The pragma only works outside a transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -102,6 +102,7 @@ def _empty_tables() -> None:
         db.session.execute(text("PRAGMA foreign_keys=OFF"))
         for table in tables:
             db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.execute(text("DELETE FROM public_entry_fts"))  # the search index's FTS5 table, not a model
         db.session.execute(text("PRAGMA foreign_keys=ON"))
     db.session.commit()
 

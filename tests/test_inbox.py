@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.services import inbox, manual_revisions, manuals
-from tests.helpers import manual_titled, open_task
+from tests.helpers import complete_content, manual_titled, open_task
 from workflows.engine import specs
 
 
@@ -12,7 +12,7 @@ def _submit_many(demo, count):
     author = demo.user("author")
     for number in range(count):
         manual = manuals.create_manual(author, title=f"คู่มือ {number}", agency_id=demo.agency("dopa").id)
-        manual_revisions.submit(author, manual, title=manual.title, body="เนื้อหา")
+        manual_revisions.submit(author, manual, title=manual.title, content=complete_content())
     db.session.commit()
 
 

@@ -10,24 +10,34 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, Notification, TaskStatus
 from tasks import jobs
-from tests.helpers import manual_titled, open_task, revisions_of
+from tests.helpers import draft_of, editor_post, manual_titled, open_task, revisions_of
 from workflows.calendar import BANGKOK
 
 TITLE = "การขอรับใบอนุญาตทดสอบ"
 
 
-def _create_and_submit(client, login, demo):
+def _create_and_submit(client, login, demo, criteria="ขั้นตอนที่ 1"):
     login("author")
     response = client.post("/manuals/new", data={"title": TITLE, "agency_id": demo.agency("dopa").id})
     assert response.status_code == 302
     manual = manual_titled(TITLE)
-    response = client.post(f"/manuals/{manual.id}", data={"title": TITLE, "body": "ขั้นตอนที่ 1", "change_note": "แรก"})
-    assert response.status_code == 302
+    response = editor_post(client, manual, action="submit", criteria=criteria, change_note="แรก")
+    assert response.status_code == 302, response.get_data(as_text=True)
     return manual
 
 
 def _decide(client, task, **values):
     return client.post(f"/tasks/{task.id}", data=values)
+
+
+def _answer_return(client, manual, criteria: str):
+    """The author opens the editor from the revise task, corrects the draft and submits it."""
+    revise = open_task(manual)
+    assert revise.spec_name == "revise"
+    page = client.get(f"/tasks/{revise.id}").get_data(as_text=True)
+    assert 'id="return-comment"' in page
+    client.post(f"/manuals/{manual.id}/revisions")  # "add revision": a draft copied from the returned one
+    return editor_post(client, manual, action="submit", criteria=criteria)
 
 
 def test_full_approval_with_both_return_loops(client, login, demo):
@@ -45,12 +55,13 @@ def test_full_approval_with_both_return_loops(client, login, demo):
     assert open_task(manual).id == task.id  # nothing happened
     assert _decide(client, task, decision="return", comment="เพิ่มเอกสาร").status_code == 302
 
-    # the author resubmits through the revise task (prefilled with the returned content)
+    # the author answers through the editor: the revise task shows the comment and the returned content
     login("author")
     revise = open_task(manual)
-    assert revise.spec_name == "revise"
-    assert "ขั้นตอนที่ 1" in client.get(f"/tasks/{revise.id}").get_data(as_text=True)
-    assert _decide(client, revise, title=TITLE, body="ขั้นตอนที่ 1 และเอกสาร", change_note="เพิ่มเอกสาร").status_code == 302
+    page = client.get(f"/tasks/{revise.id}").get_data(as_text=True)
+    assert "เพิ่มเอกสาร" in page and "ขั้นตอนที่ 1" in page
+    assert _answer_return(client, manual, "ขั้นตอนที่ 1 และเอกสาร").status_code == 302
+    assert open_task(manual).spec_name == "review_agency"
 
     login("reviewer")
     assert _decide(client, open_task(manual), decision="approve").status_code == 302
@@ -59,7 +70,7 @@ def test_full_approval_with_both_return_loops(client, login, demo):
     login("opdc")
     assert _decide(client, open_task(manual), decision="return", comment="ระบุค่าธรรมเนียม").status_code == 302
     login("author")
-    assert _decide(client, open_task(manual), title=TITLE, body="ฉบับสมบูรณ์").status_code == 302
+    assert _answer_return(client, manual, "ฉบับสมบูรณ์").status_code == 302
     login("reviewer")
     assert _decide(client, open_task(manual), decision="approve").status_code == 302
     login("opdc")
@@ -69,7 +80,8 @@ def test_full_approval_with_both_return_loops(client, login, demo):
     db.session.expire_all()
     assert manual.status == "published"
     assert [r.status for r in revisions_of(manual)] == ["returned", "returned", "published"]
-    assert manual.published_revision.body == "ฉบับสมบูรณ์"
+    assert manual.published_revision.content["criteria"] == "ฉบับสมบูรณ์"
+    assert manual.published_revision.based_on_id == revisions_of(manual)[1].id
     # the diagram shows the whole path done, and the history names who did what
     diagram = client.get(f"/instances/{task.instance_id}/diagram.json").get_json()
     for element in ("start", "review_agency", "review_opdc", "revise", "publish", "end_published"):
@@ -127,35 +139,60 @@ def test_escalation_reaches_the_departments_central_officers(app, client, login,
     assert f'class="overdue" data-task-id="{task.id}"' in page
 
 
-def test_bad_input_on_the_revision_form_is_explained_and_nothing_is_saved(client, login, demo):
+def test_bad_input_in_the_editor_is_explained_and_nothing_is_saved(client, login, demo):
     login("author")
     manual = manual_titled("การขออนุญาตก่อสร้างอาคาร")  # belongs to the municipality: not this author's
     assert client.get(f"/manuals/{manual.id}").status_code == 404
     client.post("/manuals/new", data={"title": TITLE, "agency_id": demo.agency("dopa").id})
     manual = manual_titled(TITLE)
-    response = client.post(f"/manuals/{manual.id}", data={"title": "", "body": ""})
+    before = draft_of(manual).row_version
+    response = editor_post(client, manual, title="", **{"steps-0-duration": "สิบ", "fees-0-amount": "-5"})
     assert response.status_code == 422
-    assert response.get_data(as_text=True).count("invalid-feedback") >= 2
-    assert revisions_of(manual) == []
+    page = response.get_data(as_text=True)
+    assert 'id="title-errors"' in page and 'id="steps-0-duration-errors"' in page and 'id="fees-0-amount-errors"' in page
+    db.session.expire_all()
+    assert draft_of(manual).row_version == before and draft_of(manual).content == {}
+
+
+def test_submitting_an_incomplete_draft_names_what_is_missing(client, login, demo):
+    login("author")
+    client.post("/manuals/new", data={"title": TITLE, "agency_id": demo.agency("dopa").id})
+    manual = manual_titled(TITLE)
+    response = editor_post(client, manual, action="submit", criteria="", **{
+        "steps-0-title": "", "steps-0-description": "", "steps-0-duration": "", "steps-0-unit": "",
+        "channels-0-place": "", "channels-0-hours": "", "fees-0-description": "", "fees-0-amount": ""})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    for section in ("steps", "channels", "fees"):
+        assert f'id="{section}-errors"' in page
+    assert 'id="criteria-errors"' in page
+    db.session.expire_all()
+    assert [r.status for r in revisions_of(manual)] == ["draft"] and open_task(manual) is None
 
 
 def test_submitting_again_from_a_stale_page_is_explained(client, login, demo):
-    manual = _create_and_submit(client, login, demo)  # the author's other tab still shows the form
-    response = client.post(f"/manuals/{manual.id}", data={"title": TITLE, "body": "อีกฉบับ"}, follow_redirects=True)
+    manual = _create_and_submit(client, login, demo)  # the author's other tab still shows the editor
+    response = editor_post(client, manual, action="submit", row_version="1", follow_redirects=True)
     assert response.status_code == 200
-    assert "อยู่ระหว่างพิจารณาแล้ว" in response.get_data(as_text=True)
+    assert "ไม่มีฉบับร่าง" in response.get_data(as_text=True)
     assert len(revisions_of(manual)) == 1
 
 
-def test_an_empty_resubmission_is_refused_and_the_task_stays(client, login, demo):
+def test_answering_a_return_without_a_complete_draft_is_refused_and_the_task_stays(client, login, demo):
     manual = _create_and_submit(client, login, demo)
     login("reviewer")
     _decide(client, open_task(manual), decision="return", comment="เพิ่มเอกสาร")
     login("author")
     revise = open_task(manual)
-    response = _decide(client, revise, title=TITLE, body="")
-    assert response.status_code == 422
-    assert 'id="body-errors"' in response.get_data(as_text=True)
+    client.post(f"/manuals/{manual.id}/revisions")
+    editor_post(client, manual, criteria="")  # saved, but not complete
+    response = client.post(f"/tasks/{revise.id}", data={"revision_id": draft_of(manual).id}, follow_redirects=True)
+    assert "ร่าง" in response.get_data(as_text=True)
     db.session.expire_all()
     assert open_task(manual).id == revise.id
-    assert len(revisions_of(manual)) == 1
+    assert [r.status for r in revisions_of(manual)] == ["returned", "draft"]
+    # completing the draft and submitting from the task page works too
+    editor_post(client, manual, criteria="ครบแล้ว")
+    assert client.post(f"/tasks/{revise.id}", data={"revision_id": draft_of(manual).id}).status_code == 302
+    db.session.expire_all()
+    assert [r.status for r in revisions_of(manual)] == ["returned", "in_review"]

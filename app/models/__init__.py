@@ -1,8 +1,24 @@
 """All models, imported here so that Alembic and the app see every table."""
 
-from app.models.manual import Manual, ManualRevision, ManualStatus, RevisionStatus
+from app.models.catalogue import CatalogueEntry, CatalogueKind, Tag
+from app.models.manual import (
+    ImpactLevel,
+    Manual,
+    ManualAttachment,
+    ManualRevision,
+    ManualStatus,
+    OtherService,
+    OtherServiceStatus,
+    Process,
+    RevisionIsFrozen,
+    RevisionStatus,
+    ServiceArea,
+    ServiceLink,
+    ServiceType,
+)
 from app.models.notification import Notification, OutboxMessage, OutboxStatus
 from app.models.org import NATIONWIDE_ROLES, OWNING_KINDS_VALUES, Agency, AgencyKind, ApiToken, Membership, Role, User
+from app.models.public import PublicEntry, PublicEntryFacet, PublicEntryKind, PublicFacet
 from app.models.workflow import (
     AuditEvent,
     EventSubscription,
@@ -14,8 +30,10 @@ from app.models.workflow import (
 )
 
 __all__ = [
+    "CatalogueEntry", "CatalogueKind", "ImpactLevel", "ManualAttachment", "OtherService", "OtherServiceStatus",
+    "Process", "RevisionIsFrozen", "ServiceArea", "ServiceLink", "ServiceType", "Tag",
     "Agency", "AgencyKind", "ApiToken", "AuditEvent", "EventSubscription", "HumanTask", "InstanceStatus",
     "Manual", "ManualRevision", "ManualStatus", "Membership", "NATIONWIDE_ROLES", "Notification", "OWNING_KINDS_VALUES",
     "OutboxMessage", "OutboxStatus", "ProcessInstance", "RevisionStatus", "Role", "TaskStatus", "User",
-    "WorkflowSpec",
+    "WorkflowSpec", "PublicEntry", "PublicEntryFacet", "PublicEntryKind", "PublicFacet",
 ]

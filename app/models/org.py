@@ -6,11 +6,11 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.types import TreePath, UTCDateTime, utcnow
+from app.models.types import TreePath, UTCDateTime, path_ids, utcnow
 
 
 class AgencyKind(str, enum.Enum):
@@ -64,14 +64,34 @@ class Agency(db.Model):
     path: Mapped[str] = mapped_column(TreePath, unique=True, default="")
     depth: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The public profile, kept in "agencies and structure".
+    address: Mapped[str | None] = mapped_column(Text)
+    province: Mapped[str | None] = mapped_column(String(100), index=True)
+    district: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    phone: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(255))
+    website: Mapped[str | None] = mapped_column(String(500))
+    opening_hours: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    # Shown on the public site; a central officer hides a service point that no longer serves.
+    publicly_visible: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The record's identifier in a legacy export, so that importing twice changes nothing.
+    legacy_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Two officers editing one profile, or moving one subtree, at once: the second gets a conflict.
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
 
     parent: Mapped[Agency | None] = relationship(remote_side=[id])
+
+    __mapper_args__ = {"version_id_col": row_version}
 
     def name(self, locale: str = "th") -> str:
         return (self.name_en or self.name_th) if locale == "en" else self.name_th
 
     def ancestor_ids(self) -> list[int]:
-        return [int(part) for part in self.path.strip("/").split("/") if part]
+        return path_ids(self.path)
 
     def __repr__(self) -> str:
         return f"<Agency {self.id} {self.path} {self.name_th}>"

@@ -36,6 +36,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def path_ids(path: str) -> list[int]:
+    """The agency ids along a materialized path, root first: "/1/5/12/" -> [1, 5, 12]."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
 def subtree_bounds(path: str) -> tuple[str, str]:
     """Index range [low, high) holding ``path`` and every path below it.
 

@@ -1,4 +1,4 @@
-"""Demo data: a small government, one user per role, and manuals in every state."""
+"""Demo data: a small government, one user per role, processes, and manuals with full content in every state."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import Agency, AgencyKind, HumanTask, Manual, ProcessInstance, TaskStatus, User
-from app.services import accounts, agencies, inbox, manual_revisions, manuals
+from app.services import accounts, agencies, inbox, manual_revisions, manuals, org, processes
 from forms import form_for
 
 AGENCIES = [
@@ -34,25 +34,57 @@ USERS = [
     ("lg_reviewer", "นภา เทศบาล (รีวิวคู่มือ อปท.)", "manual_reviewer", "nakhon_nont"),
 ]
 
-MANUALS = [
-    # title, agency key, target state
-    ("การขอมีบัตรประจำตัวประชาชน", "dopa", "published"),
-    ("การแจ้งย้ายที่อยู่", "dopa", "in_review"),
-    ("การขอเปลี่ยนชื่อตัว ชื่อสกุล", "dopa", "opdc_review"),
-    ("การขอคัดสำเนาทะเบียนบ้าน", "dopa", "returned"),
-    ("การขออนุญาตก่อสร้างอาคาร", "nakhon_nont", "draft"),
+PROCESSES = [
+    # key, agency key, Thai name, English name, service type, legal basis, time limit (days)
+    ("id_card", "dopa", "การขอมีบัตรประจำตัวประชาชน", "Applying for a national ID card", "registration",
+     "พระราชบัญญัติบัตรประจำตัวประชาชน พ.ศ. 2526", 1),
+    ("move", "dopa", "การแจ้งย้ายที่อยู่", "Notifying a change of address", "notification",
+     "พระราชบัญญัติการทะเบียนราษฎร พ.ศ. 2534", 1),
+    ("rename", "dopa", "การขอเปลี่ยนชื่อตัว ชื่อสกุล", "Changing a first name or surname", "registration",
+     "พระราชบัญญัติชื่อบุคคล พ.ศ. 2505", 1),
+    ("house_copy", "dopa", "การขอคัดสำเนาทะเบียนบ้าน", "Requesting a copy of a house registration", "certification",
+     "พระราชบัญญัติการทะเบียนราษฎร พ.ศ. 2534", 1),
+    ("building", "nakhon_nont", "การขออนุญาตก่อสร้างอาคาร", "Building permit", "licence",
+     "พระราชบัญญัติควบคุมอาคาร พ.ศ. 2522", 45),
 ]
 
-BODY = (
-    "หลักเกณฑ์ วิธีการ เงื่อนไข\n"
-    "ผู้ยื่นคำขอต้องมีสัญชาติไทยและมีชื่ออยู่ในทะเบียนบ้าน\n\n"
-    "ขั้นตอนการให้บริการ\n"
-    "1. ยื่นคำขอและตรวจสอบเอกสาร (10 นาที)\n"
-    "2. พิจารณาอนุมัติ (15 นาที)\n\n"
-    "ระยะเวลาดำเนินการรวม 25 นาที\n"
-    "ค่าธรรมเนียม 100 บาท\n"
-    "ช่องทางการร้องเรียน ศูนย์ดำรงธรรม โทร. 1567"
-)
+MANUALS = [
+    # title, agency key, process key, target state, common names
+    ("การขอมีบัตรประจำตัวประชาชน", "dopa", "id_card", "published", ["ทำบัตรประชาชน", "ทำบัตรใหม่"]),
+    ("การแจ้งย้ายที่อยู่", "dopa", "move", "in_review", ["ย้ายทะเบียนบ้าน", "ย้ายเข้า"]),
+    ("การขอเปลี่ยนชื่อตัว ชื่อสกุล", "dopa", "rename", "opdc_review", ["เปลี่ยนชื่อ", "เปลี่ยนนามสกุล"]),
+    ("การขอคัดสำเนาทะเบียนบ้าน", "dopa", "house_copy", "returned", ["คัดสำเนาทะเบียนบ้าน"]),
+    ("การขออนุญาตก่อสร้างอาคาร", "nakhon_nont", "building", "draft", ["ขออนุญาตสร้างบ้าน"]),
+]
+
+
+def demo_content(common_names: list[str]) -> dict:
+    """A complete manual as info.go.th shows one (the same service steps serve every demo manual)."""
+    return {
+        "common_names": common_names,
+        "tags": ["ทะเบียนราษฎร", "อำเภอ"],
+        "criteria": ("ผู้ยื่นคำขอต้องมีสัญชาติไทยและมีชื่ออยู่ในทะเบียนบ้าน\n"
+                     "ยื่นคำขอด้วยตนเอง ณ สำนักทะเบียนอำเภอหรือสำนักทะเบียนท้องถิ่นแห่งใดก็ได้"),
+        "steps": [
+            {"title": "ยื่นคำขอและตรวจสอบเอกสาร", "description": "เจ้าหน้าที่ตรวจสอบเอกสารหลักฐานและข้อมูลในฐานข้อมูลทะเบียนราษฎร",
+             "duration": 10, "duration_unit": "minutes", "unit": "สำนักทะเบียนอำเภอ"},
+            {"title": "พิจารณาอนุมัติ", "description": "นายทะเบียนพิจารณาและลงนาม",
+             "duration": 15, "duration_unit": "minutes", "unit": "นายทะเบียนอำเภอ"},
+        ],
+        "documents": [
+            {"name": "บัตรประจำตัวประชาชน", "issuer": "กรมการปกครอง", "originals": 1, "copies": 0, "remark": ""},
+            {"name": "สำเนาทะเบียนบ้าน", "issuer": "กรมการปกครอง", "originals": 0, "copies": 1,
+             "remark": "พร้อมรับรองสำเนาถูกต้อง"},
+        ],
+        "no_fee": False,
+        "fees": [{"description": "ค่าธรรมเนียมการออกเอกสาร", "amount": "100", "remark": "กรณีบัตรหมดอายุไม่เสียค่าธรรมเนียม"}],
+        "channels": [{"place": "ที่ว่าการอำเภอเมืองนนทบุรี", "address": "ถนนรัตนาธิเบศร์ ตำบลบางกระสอ อำเภอเมืองนนทบุรี นนทบุรี 11000",
+                      "hours": "วันจันทร์ถึงวันศุกร์ 08:30–16:30 น. (ยกเว้นวันหยุดราชการ)", "remark": ""}],
+        "complaint_channels": [{"channel": "ศูนย์ดำรงธรรม", "detail": "โทร. 1567"},
+                               {"channel": "ศูนย์บริการประชาชน สำนักปลัดสำนักนายกรัฐมนตรี", "detail": "สายด่วน 1111"}],
+        "statistics": {"average": 1200, "highest": 1800, "lowest": 700},
+        "remark": "ผู้ยื่นคำขอสามารถตรวจสอบสถานะได้ที่สำนักทะเบียนที่ยื่นคำขอ",
+    }
 
 
 def password_for(username: str, password: str | None) -> str:
@@ -67,18 +99,31 @@ def load(password: str | None = None) -> bool:
     for key, parent_key, kind, name_th, name_en in AGENCIES:
         by_key[key] = agencies.create(kind=kind.value, name_th=name_th, name_en=name_en, code=key,
                                       parent=by_key.get(parent_key))
+    org.seed_demo(by_key)  # the service catalogue and a few public profiles
     people: dict[str, User] = {}
     for username, display_name, role, agency_key in USERS:
         user = accounts.create_user(username, display_name, password_for(username, password),
                                     email=f"{username}@demo.ratchaflow.local")
         accounts.grant(user, by_key[agency_key].id, role)
         people[username] = user
-    for title, agency_key, target in MANUALS:
+    process_ids = {}
+    for key, agency_key, name_th, name_en, service_type, legal_basis, days in PROCESSES:
+        editor = people["lg_author" if agency_key == "nakhon_nont" else "central"]
+        process = processes.create_process(editor, {
+            "name_th": name_th, "name_en": name_en, "agency_id": by_key[agency_key].id, "service_type": service_type,
+            "impact_level": "national" if agency_key == "dopa" else "local", "service_area": "regional",
+            "legal_basis": legal_basis, "legal_time_limit_days": days})
+        process_ids[key] = process.id
+    for title, agency_key, process_key, target, common_names in MANUALS:
         author = people["lg_author" if agency_key == "nakhon_nont" else "author"]
-        manual = manuals.create_manual(author, title=title, agency_id=by_key[agency_key].id)
+        manual = manuals.create_manual(author, title=title, agency_id=by_key[agency_key].id,
+                                       process_id=process_ids[process_key])
+        content = demo_content(common_names)
         if target == "draft":
+            draft = manual_revisions.new_draft(author, manual)
+            manual_revisions.save_draft(author, draft, title=title, content=content, change_note=None, row_version=None)
             continue
-        manual_revisions.submit(author, manual, title=title, body=BODY, change_note="ฉบับแรก")
+        manual_revisions.submit(author, manual, title=title, content=content, change_note="ฉบับแรก")
         if target == "in_review":
             continue
         if target == "returned":

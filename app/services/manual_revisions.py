@@ -7,6 +7,8 @@ approves or returns (step 1), an OPDC officer approves or returns (step 2), then
 
 from __future__ import annotations
 
+import copy
+
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -20,17 +22,19 @@ from app.models import (
     Agency,
     HumanTask,
     Manual,
+    ManualAttachment,
     ManualRevision,
     ManualStatus,
     Membership,
+    ProcessInstance,
     RevisionStatus,
     Role,
     TaskStatus,
     User,
 )
 from app.models.types import utcnow
-from app.models.workflow import record_audit
-from app.services import inbox, policy
+from app.models.workflow import AuditEvent, record_audit
+from app.services import catalogue, inbox, manual_content, policy, public_index
 from app.services.manuals import ManualError, NotAllowed
 from notifications import notify
 from workflows import engine
@@ -50,13 +54,116 @@ class ManualChangedMeanwhile(ManualError):
     code = "conflict"
 
 
-def submit(user: User, manual: Manual, *, title: str, body: str, change_note: str | None = None) -> ManualRevision:
-    """The author submits a new revision; it is frozen from now on and the approval starts."""
+class DraftExists(ManualError):
+    code = "draft_exists"
+
+
+class NotADraft(ManualError):
+    code = "not_a_draft"
+
+
+class RevisionIncomplete(ManualError):
+    """The draft lacks what the reviewers need; ``errors`` says what, keyed like the content."""
+
+    code = "incomplete"
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class DraftNotReady(inbox.InboxError):
+    """Answering a return needs a complete draft; raised from the task handler, so the inbox explains it."""
+
+    def __init__(self, errors: dict | None = None):
+        super().__init__(errors)
+        self.errors = errors or {}
+
+
+# --- drafts --------------------------------------------------------------------------------------------
+
+
+def current_draft(manual: Manual) -> ManualRevision | None:
+    return db.session.scalar(select(ManualRevision).where(ManualRevision.manual_id == manual.id,
+                                                          ManualRevision.status == RevisionStatus.draft))
+
+
+def last_returned(manual: Manual) -> ManualRevision | None:
+    return db.session.scalar(select(ManualRevision).where(ManualRevision.manual_id == manual.id,
+                                                          ManualRevision.status == RevisionStatus.returned)
+                             .order_by(ManualRevision.number.desc()).limit(1))
+
+
+def new_draft(user: User, manual: Manual) -> ManualRevision:
+    """Start the next revision: a copy of the returned one while a return waits, else of the published one."""
     if not policy.can_author_manual(user, manual):
         raise NotAllowed(manual.id)
-    if manual.status in (ManualStatus.in_review, ManualStatus.returned):
+    if current_draft(manual) is not None:
+        raise DraftExists(manual.id)
+    if manual.status == ManualStatus.in_review:
         raise RevisionAlreadyInReview(manual.id)
-    revision = _new_revision(manual, user, title=title, body=body, change_note=change_note)
+    source = last_returned(manual) if manual.status == ManualStatus.returned else manual.published_revision
+    revision = _new_revision(manual, user, title=source.title if source else manual.title,
+                             content=copy.deepcopy(source.content) if source else {})
+    if source is not None:
+        revision.based_on_id = source.id
+        for attachment in source.attachments:  # rows only: the files are shared by their hash
+            revision.attachments.append(ManualAttachment(
+                label=attachment.label, filename=attachment.filename, content_type=attachment.content_type,
+                size=attachment.size, sha256=attachment.sha256, position=attachment.position))
+    _flush_or_conflict()
+    record_audit("revision.draft_created", actor_id=user.id, object_type="manual", object_id=manual.id,
+                 after={"revision_id": revision.id, "number": revision.number,
+                        "based_on_id": revision.based_on_id})
+    return revision
+
+
+def check_draft(user: User, revision: ManualRevision, row_version: int | None = None) -> Manual:
+    """The author may still change this draft, and nobody saved it since they loaded it."""
+    manual = db.session.get(Manual, revision.manual_id)
+    if not policy.can_author_manual(user, manual):
+        raise NotAllowed(manual.id)
+    if revision.status != RevisionStatus.draft:
+        raise NotADraft(revision.id)
+    if row_version is not None and row_version != revision.row_version:
+        raise ManualChangedMeanwhile(revision.id)
+    return manual
+
+
+def save_draft(user: User, revision: ManualRevision, *, title: str, content: dict, change_note: str | None,
+               row_version: int | None) -> ManualRevision:
+    """Store the draft as the author left it (already cleaned); a draft may be incomplete."""
+    check_draft(user, revision, row_version)
+    before = {"title": revision.title, "content": revision.content}
+    revision.title = title.strip()
+    revision.content = content
+    revision.change_note = (change_note or "").strip() or None
+    revision.updated_at = utcnow()
+    _flush_or_conflict()
+    catalogue.remember_tags(content.get("tags"))  # so the next author is offered them
+    changes = manual_content.diff(before["content"], content)
+    record_audit("revision.draft_saved", actor_id=user.id, object_type="manual", object_id=revision.manual_id,
+                 before={"title": before["title"]},
+                 after={"revision_id": revision.id, "title": revision.title,
+                        "changed": [change.key for change in changes]})
+    return revision
+
+
+def submit_draft(user: User, revision: ManualRevision, row_version: int | None = None) -> ManualRevision:
+    """Freeze the draft and send it for approval; while a return waits, it answers the revise task."""
+    manual = check_draft(user, revision, row_version)
+    errors = manual_content.validate_for_submission(revision.content)
+    if errors:
+        raise RevisionIncomplete(errors)
+    if manual.status == ManualStatus.in_review:
+        raise RevisionAlreadyInReview(manual.id)
+    if manual.status == ManualStatus.returned:
+        task = waiting_revise_task(manual)
+        if task is None:
+            raise RevisionAlreadyInReview(manual.id)
+        inbox.complete(user, task, DraftAnswer(revision.id, revision.change_note or ""))
+        return revision
+    _freeze(revision, manual, user)
     instance = engine.start(
         PROCESS_ID,
         title=revision.title,
@@ -72,20 +179,60 @@ def submit(user: User, manual: Manual, *, title: str, body: str, change_note: st
     return revision
 
 
-def _new_revision(manual: Manual, user: User, *, title: str, body: str, change_note: str | None) -> ManualRevision:
+def submit(user: User, manual: Manual, *, title: str, content: dict, change_note: str | None = None) -> ManualRevision:
+    """Write a whole revision and submit it at once (demo data, imports, benchmarks)."""
+    cleaned, errors = manual_content.clean(content)
+    errors |= manual_content.catalogue_errors(cleaned)
+    if errors:
+        raise RevisionIncomplete(errors)
+    revision = current_draft(manual) or new_draft(user, manual)
+    save_draft(user, revision, title=title, content=cleaned, change_note=change_note, row_version=None)
+    return submit_draft(user, revision)
+
+
+class DraftAnswer:
+    """Completes the revise task with a draft: what the task form gives, and what the editor gives."""
+
+    def __init__(self, revision_id: int, change_note: str = ""):
+        self.revision_id = revision_id
+        self.change_note = change_note.strip()
+
+    def task_data(self) -> dict:
+        return {"revision_id": self.revision_id, "change_note": self.change_note}
+
+    def comment_text(self) -> str | None:
+        return self.change_note or None
+
+
+def waiting_revise_task(manual: Manual) -> HumanTask | None:
+    return db.session.scalar(select(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                             .where(ProcessInstance.business_type == "manual",
+                                    ProcessInstance.business_id == manual.id,
+                                    HumanTask.spec_name == "revise", HumanTask.status == TaskStatus.open))
+
+
+def _new_revision(manual: Manual, user: User, *, title: str, content: dict) -> ManualRevision:
     number = (db.session.scalar(select(func.max(ManualRevision.number)).where(ManualRevision.manual_id == manual.id))
               or 0) + 1
     now = utcnow()
-    revision = ManualRevision(manual_id=manual.id, number=number, title=title.strip(), body=body,
-                              change_note=(change_note or "").strip() or None, status=RevisionStatus.in_review,
-                              submitted_at=now, submitted_by_id=user.id)
+    revision = ManualRevision(manual_id=manual.id, number=number, title=title.strip(), content=content,
+                              status=RevisionStatus.draft, created_at=now, created_by_id=user.id, updated_at=now)
     db.session.add(revision)
+    manual.updated_at = now  # bumps the manual's lock_version: two drafts at once cannot both pass
+    _flush_or_conflict()
+    return revision
+
+
+def _freeze(revision: ManualRevision, manual: Manual, user: User) -> None:
+    now = utcnow()
+    revision.status = RevisionStatus.in_review
+    revision.submitted_at = now
+    revision.submitted_by_id = user.id
     manual.status = ManualStatus.in_review
     manual.updated_at = now  # bumps the manual's lock_version: two submissions at once cannot both pass
     _flush_or_conflict()
     record_audit("revision.submitted", actor_id=user.id, object_type="manual", object_id=manual.id,
-                 after={"revision_id": revision.id, "number": number})
-    return revision
+                 after={"revision_id": revision.id, "number": revision.number})
 
 
 def _flush_or_conflict() -> None:
@@ -105,26 +252,68 @@ def revision_under_review(instance_id: int) -> ManualRevision | None:
 
 @inbox.on_complete("manual_revision.revise")
 def _revise(task: HumanTask, form, user: User) -> dict:
-    """Answering a return makes a new revision; the returned one stays as it was."""
+    """Answering a return submits the author's draft; the returned revision stays as it was."""
     previous = revision_under_review(task.instance_id)
-    manual = db.session.get(Manual, previous.manual_id)
-    revision = _new_revision(manual, user, title=form.title.data, body=form.body.data,
-                             change_note=form.change_note.data)
+    revision = db.session.get(ManualRevision, int(form.task_data().get("revision_id") or 0))
+    if revision is None or revision.manual_id != previous.manual_id or revision.status != RevisionStatus.draft:
+        raise DraftNotReady()
+    errors = manual_content.validate_for_submission(revision.content)
+    if errors:
+        raise DraftNotReady(errors)
+    manual = check_draft(user, revision)
+    _freeze(revision, manual, user)
     revision.instance_id = task.instance_id
+    _flush_or_conflict()
     return {"revision_id": revision.id}
 
 
 @inbox.prefill("manual_revision.revise")
 def _revise_prefill(task: HumanTask) -> dict:
-    revision = revision_under_review(task.instance_id)
-    return {"title": revision.title, "body": revision.body} if revision else {}
+    returned = revision_under_review(task.instance_id)
+    draft = current_draft(db.session.get(Manual, returned.manual_id)) if returned else None
+    return {"revision_id": draft.id} if draft else {}
 
 
 @inbox.subject_provider("manual")
 def _subject(instance) -> dict:
+    """The revision in review, what changed against the published one and, at OPDC, since the last step-1 approval."""
     manual = db.session.get(Manual, instance.business_id)
     revision = revision_under_review(instance.id)
-    return {"manual": manual, "revision": revision, "published": manual.published_revision if manual else None}
+    published = manual.published_revision if manual else None
+    subject = {"manual": manual, "revision": revision, "published": published, "return_comment": None,
+               "changes": [], "approved_at_step_one": None, "changes_since_step_one": []}
+    if revision is None:
+        return subject
+    names = dict(catalogue.choices("category")) | dict(catalogue.choices("user_group"))
+    subject["names"] = names
+    if published is None or published.id != revision.id:
+        subject["changes"] = manual_content.diff(published.content if published else None, revision.content, names)
+    subject["return_comment"] = _last_return_comment(instance.id)
+    subject["draft_exists"] = current_draft(manual) is not None
+    step_one = approved_at_step_one_before_opdc_return(instance.id, revision)
+    if step_one is not None:
+        subject["approved_at_step_one"] = step_one
+        subject["changes_since_step_one"] = manual_content.diff(step_one.content, revision.content, names)
+    return subject
+
+
+def _last_return_comment(instance_id: int) -> str | None:
+    event_row = db.session.scalar(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                                           AuditEvent.action == "revision.return")
+                                  .order_by(AuditEvent.id.desc()).limit(1))
+    return event_row.comment if event_row else None
+
+
+def approved_at_step_one_before_opdc_return(instance_id: int, revision: ManualRevision) -> ManualRevision | None:
+    """In this approval, the revision the agency reviewer approved and OPDC then returned (the latest such)."""
+    returns = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                                          AuditEvent.action == "revision.return")
+                                 .order_by(AuditEvent.id.desc()))
+    for event_row in returns:
+        after = event_row.after or {}
+        if after.get("step") == "opdc" and after.get("revision_id") and after["revision_id"] != revision.id:
+            return db.session.get(ManualRevision, after["revision_id"])
+    return None
 
 
 # --- operations called by the diagram's service tasks -----------------------------------------------------
@@ -158,7 +347,8 @@ def record_review(ctx: OperationContext, step: str, revision_id: int, decision: 
         revision.status = RevisionStatus.agency_approved
     record_audit(f"revision.{decision}", actor_id=ctx.actor_id, instance_id=ctx.instance_id,
                  object_type="manual", object_id=revision.manual_id, comment=comment or None,
-                 before={"status": before}, after={"status": revision.status, "step": step})
+                 before={"status": before},
+                 after={"status": revision.status, "step": step, "revision_id": revision.id})
     return {"decision": decision}
 
 
@@ -217,6 +407,7 @@ def publish_revision(ctx: OperationContext, revision_id: int) -> dict:
     record_audit("revision.published", actor_id=ctx.actor_id, instance_id=ctx.instance_id, object_type="manual",
                  object_id=manual.id, before={"published_revision_id": previous.id if previous else None},
                  after={"published_revision_id": revision.id, "number": revision.number})
+    public_index.index_manual(manual.id)
     author = db.session.get(User, revision.submitted_by_id) if revision.submitted_by_id else None
     notify([author] if author else [], subject=_l("Manual published: %(title)s", title=revision.title),
            link=_link("manuals.show", manual_id=manual.id), dedup_key=f"revision:{revision.id}:published")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+
+from sqlalchemy import false, func, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Agency, Manual, ManualRevision, ManualStatus, User
+from app.models import Agency, Manual, ManualRevision, ManualStatus, Process, RevisionStatus, User
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import policy
@@ -23,16 +26,46 @@ class NotAllowed(ManualError):
     code = "forbidden"
 
 
-def list_manuals(user: User, *, page: int = 1, per_page: int = 20, status: str | None = None):
-    """Manuals the user may see, with their agency, in a fixed number of queries."""
+# What the manual list shows and filters on: the manual's status, with "in review" split by step.
+LIST_STATUSES = ("draft", "step1", "step2", "returned", "published")
+_REVIEW_STEP = {RevisionStatus.in_review: "step1", RevisionStatus.agency_approved: "step2"}
+
+
+@dataclass
+class ManualRow:
+    manual: Manual
+    status: str  # one of LIST_STATUSES
+    has_draft: bool
+
+
+def list_manuals(user: User, *, page: int = 1, per_page: int = 20, status: str | None = None,
+                 agency_id: int | None = None, q: str | None = None):
+    """Manuals the user may see, with agency, process and published revision, in a fixed number of queries."""
     clause = policy.manuals_visible_clause(user, Agency.path)
-    if status:
+    if status in ("step1", "step2"):
+        wanted = RevisionStatus.in_review if status == "step1" else RevisionStatus.agency_approved
+        clause = clause & (Manual.status == ManualStatus.in_review) & select(ManualRevision.id).where(
+            ManualRevision.manual_id == Manual.id, ManualRevision.status == wanted).exists()
+    elif status in LIST_STATUSES:
         clause = clause & (Manual.status == status)
+    if agency_id:
+        agency = db.session.get(Agency, agency_id)
+        clause = clause & (policy.within(Agency.path, [agency.path]) if agency else false())
+    if q and q.strip():
+        clause = clause & Manual.title.ilike(f"%{q.strip()}%")
     base = select(Manual).join(Agency, Agency.id == Manual.agency_id).where(clause)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
-    rows = db.session.scalars(
-        base.order_by(Manual.updated_at.desc(), Manual.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)
+    manuals = db.session.scalars(
+        base.options(selectinload(Manual.process), selectinload(Manual.published_revision))
+        .order_by(Manual.updated_at.desc(), Manual.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page)
     ).all()
+    open_revisions = db.session.execute(select(ManualRevision.manual_id, ManualRevision.status).where(
+        ManualRevision.manual_id.in_([m.id for m in manuals]),
+        ManualRevision.status.in_([RevisionStatus.draft, *_REVIEW_STEP]))).all() if manuals else []
+    steps = {manual_id: _REVIEW_STEP[s] for manual_id, s in open_revisions if s in _REVIEW_STEP}
+    drafts = {manual_id for manual_id, s in open_revisions if s == RevisionStatus.draft}
+    rows = [ManualRow(m, steps.get(m.id, "step1") if m.status == ManualStatus.in_review else m.status,
+                      m.id in drafts) for m in manuals]
     return rows, total or 0
 
 
@@ -56,15 +89,29 @@ def author_agencies(user: User) -> list[Agency]:
     return list(db.session.scalars(select(Agency).where(policy.within(Agency.path, paths)).order_by(Agency.path)))
 
 
-def create_manual(user: User, *, title: str, agency_id: int) -> Manual:
+def create_manual(user: User, *, title: str, agency_id: int, process_id: int | None = None) -> Manual:
     agency = db.session.get(Agency, agency_id)
     if agency is None or not policy.can_author_manual(user, agency_path=agency.path):
         raise NotAllowed(agency_id)
+    process = db.session.get(Process, process_id) if process_id else None
+    if process_id and (process is None or not process.active
+                       or not policy.can_author_manual(user, agency_path=process.agency.path)):
+        raise NotAllowed(process_id)
     now = utcnow()
-    manual = Manual(title=title.strip(), agency_id=agency.id, status=ManualStatus.draft, created_by_id=user.id,
-                    created_at=now, updated_at=now)
+    manual = Manual(title=title.strip(), agency_id=agency.id, process_id=process.id if process else None,
+                    status=ManualStatus.draft, created_by_id=user.id, created_at=now, updated_at=now)
     db.session.add(manual)
     db.session.flush()
     record_audit("manual.created", actor_id=user.id, object_type="manual", object_id=manual.id,
-                 after={"title": manual.title, "agency_id": agency.id})
+                 after={"title": manual.title, "agency_id": agency.id, "process_id": manual.process_id})
     return manual
+
+
+def author_processes(user: User) -> list[Process]:
+    """Active processes a manual of this author may describe."""
+    paths = policy.author_agency_paths(user)
+    if not paths:
+        return []
+    return list(db.session.scalars(select(Process).join(Agency, Agency.id == Process.agency_id)
+                                   .where(Process.active, policy.within(Agency.path, paths))
+                                   .order_by(Process.name_th)))

@@ -96,3 +96,78 @@ def can_author_manual(user: User, manual: Manual | None = None, agency_path: str
 
 def author_agency_paths(user: User) -> list[str]:
     return scopes(user, {Role.manual_author.value}).get(Role.manual_author.value, [])
+
+
+# --- service catalogue, agencies and structure, other services -------------------------------------------
+
+STRUCTURE_ROLES = {Role.central_officer.value, Role.admin.value}
+# A service-point officer keeps their own service point's profile, but changes no structure.
+PROFILE_ROLES = STRUCTURE_ROLES | {Role.service_point_officer.value}
+OTHER_SERVICE_AUTHOR_ROLES = {Role.manual_author.value, Role.central_officer.value, Role.admin.value}
+
+
+def can_manage_catalogue(user: User) -> bool:
+    return bool(scopes(user, {Role.admin.value}))
+
+
+def _paths(user: User, roles: set[str]) -> list[str]:
+    return [path for role_paths in scopes(user, roles).values() for path in role_paths]
+
+
+def structure_paths(user: User) -> list[str]:
+    return _paths(user, STRUCTURE_ROLES)
+
+
+def agencies_visible_clause(user: User, agency_path_column) -> ColumnElement[bool]:
+    """Agencies shown in "agencies and structure": those whose profile the user keeps or whose structure they manage."""
+    paths = _paths(user, PROFILE_ROLES)
+    return within(agency_path_column, paths) if paths else false()
+
+
+def can_edit_profile(user: User, agency_path: str) -> bool:
+    return any(covers(user, role, agency_path) for role in PROFILE_ROLES)
+
+
+def can_manage_structure(user: User, agency_path: str) -> bool:
+    """Add service points, move them, show or hide them, and link services to them."""
+    return any(covers(user, role, agency_path) for role in STRUCTURE_ROLES)
+
+
+def other_services_visible_clause(user: User, agency_path_column) -> ColumnElement[bool]:
+    paths = [path for role_paths in scopes(user).values() for path in role_paths]
+    return within(agency_path_column, paths) if paths else false()
+
+
+def can_view_other_service(user: User, agency_path: str) -> bool:
+    return covers_any_role(user, agency_path)
+
+
+def can_author_other_service(user: User, agency_path: str) -> bool:
+    return any(covers(user, role, agency_path) for role in OTHER_SERVICE_AUTHOR_ROLES)
+
+
+def other_service_author_paths(user: User) -> list[str]:
+    return _paths(user, OTHER_SERVICE_AUTHOR_ROLES)
+
+
+def can_hide_other_service(user: User, agency_path: str) -> bool:
+    return any(covers(user, role, agency_path) for role in STRUCTURE_ROLES)
+
+
+# --- processes -----------------------------------------------------------------------------------------
+
+PROCESS_EDITOR_ROLES = {Role.central_officer.value, Role.manual_author.value}
+
+
+def process_editor_paths(user: User) -> list[str]:
+    """Where the user may create and edit processes: as a central officer or a manual author."""
+    return [path for paths in scopes(user, PROCESS_EDITOR_ROLES).values() for path in paths]
+
+
+def processes_visible_clause(user: User, agency_path_column) -> ColumnElement[bool]:
+    paths = process_editor_paths(user)
+    return within(agency_path_column, paths) if paths else false()
+
+
+def can_edit_process(user: User, agency_path: str) -> bool:
+    return any(covers(user, role, agency_path) for role in PROCESS_EDITOR_ROLES)

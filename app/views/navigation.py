@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.i18n import localized_title
+from app.models import Role
 from app.services import inbox, notification_center
 
 
@@ -19,4 +20,5 @@ def inject_navigation() -> dict:
     if current_user.is_authenticated:
         values["nav_counts"] = inbox.counts(current_user)
         values["nav_unread"] = notification_center.unread_count(current_user)
+        values["is_admin"] = any(m.role == Role.admin.value for m in current_user.memberships)
     return values

@@ -1,16 +1,110 @@
-"""The front door (the public manual search comes in a later issue)."""
+"""The public front: search and read citizen manuals, other services and service points (no sign-in)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, url_for
-from flask_login import current_user
+import re
+
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from app.services import attachments, manual_content, public_search
 
 bp = Blueprint("public", __name__)
+# The same duration wording as the back office's manual pages.
+bp.add_app_template_global(manual_content.format_duration, "format_duration")
+FACET_HEADINGS = (("category", _l("Service category")), ("user_group", _l("User group")), ("agency", _l("Agency")),
+                  ("province", _l("Province")))
+
+
+def _locale() -> str:
+    return str(get_locale() or "th")
+
+
+@bp.app_template_filter("highlight")
+def highlight(value: str | None, terms: list[str]) -> Markup:
+    """Escape ``value`` and wrap the parts that match a search term in <mark>."""
+    value = value or ""
+    wanted = sorted({t for t in terms or [] if t}, key=len, reverse=True)
+    if not wanted:
+        return escape(value)
+    pattern = re.compile("|".join(re.escape(t) for t in wanted), re.IGNORECASE)
+    parts, last = [], 0
+    for match in pattern.finditer(value):
+        parts.append(escape(value[last:match.start()]))
+        parts.append(Markup("<mark>%s</mark>") % match.group(0))
+        last = match.end()
+    parts.append(escape(value[last:]))
+    return Markup("").join(parts)
 
 
 @bp.get("/")
 def home():
-    return redirect(url_for("inbox.index") if current_user.is_authenticated else url_for("auth.login"))
+    return render_template("public/home.html", categories=public_search.home_categories(), locale=_locale())
+
+
+@bp.get("/search")
+def search():
+    filters = public_search.SearchFilters(
+        category=request.args.get("category", type=int), user_group=request.args.get("user_group", type=int),
+        agency=request.args.get("agency", type=int), province=(request.args.get("province") or "").strip() or None)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    if not public_search.terms_of(request.args.get("q")) and not filters.active():
+        return redirect(url_for("public.home"))  # nothing asked: the search box and the categories
+    result = public_search.search(request.args.get("q"), filters, page)
+
+    def page_url(number: int) -> str:
+        return url_for("public.search", q=result.query or None, page=number, **result.filters.active())
+
+    def facet_url(facet: str, value: public_search.FacetValue) -> str:
+        # Choosing a value narrows the results; choosing the chosen value again removes it.
+        chosen = result.filters.active()
+        if value.selected:
+            chosen.pop(facet, None)
+        else:
+            chosen[facet] = value.value
+        return url_for("public.search", q=result.query or None, **chosen)
+
+    return render_template("public/search.html", result=result, locale=_locale(), page_url=page_url,
+                           facet_url=facet_url, facet_headings=FACET_HEADINGS)
+
+
+@bp.get("/services/m/<int:manual_id>")
+def manual(manual_id: int):
+    try:
+        page = public_search.manual_page(manual_id)
+    except public_search.PublicNotFound:
+        abort(404)
+    return render_template("public/service.html", page=page, manual_id=manual_id, locale=_locale())
+
+
+@bp.get("/services/m/<int:manual_id>/forms/<int:attachment_id>")
+def sample_form(manual_id: int, attachment_id: int):
+    try:
+        attachment = public_search.published_attachment(manual_id, attachment_id)
+    except public_search.PublicNotFound:
+        abort(404)
+    return send_file(attachments.open_file(attachment), mimetype=attachment.content_type,
+                     download_name=attachment.filename, as_attachment=attachment.content_type == "application/pdf")
+
+
+@bp.get("/services/o/<int:other_service_id>")
+def other_service(other_service_id: int):
+    try:
+        page = public_search.other_service_page(other_service_id)
+    except public_search.PublicNotFound:
+        abort(404)
+    return render_template("public/service.html", page=page, manual_id=None, locale=_locale())
+
+
+@bp.get("/places/<int:agency_id>")
+def place(agency_id: int):
+    try:
+        page = public_search.place_page(agency_id)
+    except public_search.PublicNotFound:
+        abort(404)
+    return render_template("public/place.html", page=page, locale=_locale())
 
 
 @bp.get("/healthz")
