@@ -102,10 +102,12 @@ def register_blueprints(app: Flask) -> None:
         other_services,
         processes,
         public,
+        tokens,
+        users,
     )
 
     for module in (auth, inbox, instances, manuals, processes, other_services, org, catalogue, notifications, public,
-                   accounts, api):
+                   accounts, tokens, users, api):
         app.register_blueprint(module.bp)
 
 

@@ -17,7 +17,18 @@ from app.models.manual import (
     ServiceType,
 )
 from app.models.notification import Notification, OutboxMessage, OutboxStatus
-from app.models.org import NATIONWIDE_ROLES, OWNING_KINDS_VALUES, Agency, AgencyKind, ApiToken, Membership, Role, User
+from app.models.org import (
+    NATIONWIDE_ROLES,
+    OWNING_KINDS_VALUES,
+    Agency,
+    AgencyKind,
+    ApiToken,
+    Membership,
+    Role,
+    RoleToken,
+    RoleTokenState,
+    User,
+)
 from app.models.public import PublicEntry, PublicEntryFacet, PublicEntryKind, PublicFacet
 from app.models.workflow import (
     AuditEvent,
@@ -34,6 +45,7 @@ __all__ = [
     "Process", "RevisionIsFrozen", "ServiceArea", "ServiceLink", "ServiceType", "Tag",
     "Agency", "AgencyKind", "ApiToken", "AuditEvent", "EventSubscription", "HumanTask", "InstanceStatus",
     "Manual", "ManualRevision", "ManualStatus", "Membership", "NATIONWIDE_ROLES", "Notification", "OWNING_KINDS_VALUES",
-    "OutboxMessage", "OutboxStatus", "ProcessInstance", "RevisionStatus", "Role", "TaskStatus", "User",
+    "OutboxMessage", "OutboxStatus", "ProcessInstance", "RevisionStatus", "Role", "RoleToken", "RoleTokenState",
+    "TaskStatus", "User",
     "WorkflowSpec", "PublicEntry", "PublicEntryFacet", "PublicEntryKind", "PublicFacet",
 ]

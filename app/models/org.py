@@ -99,6 +99,7 @@ class Agency(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_user_account_oidc"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -109,6 +110,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Digital ID (OpenID Connect): the provider's issuer URL and the person's stable ``sub`` there.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", lazy="selectin", primaryjoin="and_(User.id == Membership.user_id, Membership.active)"
@@ -163,3 +167,39 @@ class ApiToken(db.Model):
 
 
 Index("ix_membership_role_agency", Membership.role, Membership.agency_id)
+
+
+class RoleTokenState(str, enum.Enum):
+    waiting = "waiting"  # issued, not yet redeemed
+    used = "used"  # redeemed: it made a membership
+    refreshed = "refreshed"  # replaced by the next token of the same issue; stops working at once
+    expired = "expired"  # nobody redeemed it in time
+
+
+class RoleToken(db.Model):
+    """A one-time token that binds the person who redeems it to an agency and a role.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once to the issuing officer.
+    Each token runs ``workflows/token_issuance.bpmn`` (``instance_id``), which waits for the redemption,
+    a refresh or the expiry. A refresh makes a new row whose ``replaces_id`` names the old one.
+    """
+
+    __tablename__ = "role_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default=RoleTokenState.waiting.value, index=True)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("role_token.id"))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # used, refreshed or expired at
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+    issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id])
+    used_by: Mapped[User | None] = relationship(foreign_keys=[used_by_id])
