@@ -12,9 +12,10 @@ Every function here runs a fixed number of queries, whatever the number of rows.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, String, case, cast, func, literal, or_, select, text, union_all
+from sqlalchemy import ARRAY, Integer, String, any_, case, cast, func, literal, or_, select, text, union_all
 
 from app.extensions import db
 from app.models import (
@@ -152,6 +153,31 @@ def _matches(terms: list[str], filters: SearchFilters) -> tuple[list[int], list[
     return ids, short_terms
 
 
+@contextmanager
+def _indexes_only():
+    """On PostgreSQL, keep the planner off whole-table scans while a search runs.
+
+    Every query of a search reads at most a few thousand rows through an index, but the planner guesses
+    otherwise: with a LIMIT it reads the table in order until enough rows match a Thai word, and for a
+    list of a thousand ids it scans the facet table; both read ten times more (measured at 100,000 entries).
+    """
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        db.session.execute(text("SELECT set_config('enable_seqscan', 'off', true)"))
+    try:
+        yield
+    finally:
+        if postgresql:
+            db.session.execute(text("SELECT set_config('enable_seqscan', 'on', true)"))
+
+
+def _among(column, ids: list[int]):
+    """``column IN ids``; on PostgreSQL one array parameter, which plans far quicker than a thousand."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(cast(ids, ARRAY(Integer)))
+    return column.in_(ids)
+
+
 NARROW_FILTER = 10_000  # entries; fewer are read row by row faster than a common word is looked up
 
 
@@ -169,7 +195,12 @@ def _filters_are_narrow(filters: SearchFilters) -> bool:
 
 
 def search(q: str | None, filters: SearchFilters | None = None, page: int = 1) -> SearchResult:
-    """Ranked results (exact title, title, common name, tag, other text), facet counts and paging; 3-6 queries."""
+    """Ranked results (exact title, title, common name, tag, other text), facet counts and paging; 3-7 queries."""
+    with _indexes_only():
+        return _search(q, filters, page)
+
+
+def _search(q: str | None, filters: SearchFilters | None, page: int) -> SearchResult:
     filters = filters or SearchFilters()
     terms = terms_of(q)
     ids, short_terms = _matches(terms, filters)
@@ -192,7 +223,7 @@ def search(q: str | None, filters: SearchFilters | None = None, page: int = 1) -
         closeness = func.length(PublicEntry.title_key) if terms else literal(0)
         ranked = (select(PublicEntry.id.label("entry_id"), rank.label("rank"), closeness.label("closeness"),
                          PublicEntry.published_at)
-                  .where(PublicEntry.id.in_(ids))
+                  .where(_among(PublicEntry.id, ids))
                   .order_by(rank, closeness, PublicEntry.published_at.desc().nulls_last(), PublicEntry.id)
                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).subquery("ranked")
         entries = list(db.session.scalars(
@@ -208,14 +239,16 @@ def _facets(ids: list[int], filters: SearchFilters) -> dict[str, list[FacetValue
     no_label = literal(None, String(255))
     from_facets = (select(PublicEntryFacet.facet, PublicEntryFacet.value, no_label.label("label_th"),
                           no_label.label("label_en"), func.count().label("count"))
-                   .where(PublicEntryFacet.entry_id.in_(ids))
+                   .where(_among(PublicEntryFacet.entry_id, ids))
                    .group_by(PublicEntryFacet.facet, PublicEntryFacet.value))
     agency_id_text = cast(PublicEntry.agency_id, String(20))
     from_agencies = (select(literal("agency").label("facet"), agency_id_text.label("value"),
                             func.min(PublicEntry.agency_name_th).label("label_th"),
                             func.min(PublicEntry.agency_name_en).label("label_en"), func.count().label("count"))
-                     .where(PublicEntry.id.in_(ids))
-                     .group_by(PublicEntry.agency_id))
+                     .where(_among(PublicEntry.id, ids))
+                     .group_by(PublicEntry.agency_id)
+                     # a broad word spans a thousand agencies: only the largest few are shown
+                     .order_by(func.count().desc(), PublicEntry.agency_id).limit(FACET_LIMIT)).subquery().select()
     rows = db.session.execute(union_all(from_facets, from_agencies)).all()
     catalogue_ids = {int(value) for facet, value, *_rest in rows
                      if facet in (PublicFacet.category, PublicFacet.user_group) and value.isdigit()}
