@@ -162,6 +162,7 @@ def run(folder: str | Path, *, progress: Callable[[int, float], None] | None = N
         for record in _read(folder, LINKS_FILE):
             _apply(report, "links", record, lambda r: import_link(r.data))
             done_one()
+        public_index.index_manuals(list(known.to_index))
     finally:
         _KNOWN.reset(token)
     report.seconds = time.perf_counter() - started
@@ -221,6 +222,7 @@ class _KnownRefs:
                                                    .where(model.legacy_ref.is_not(None))).all())
                     for model in self.MODELS}
         self.pending: list[object] = []
+        self.to_index: set[int] = set()
 
     def get(self, model, ref: str):
         if model not in self.ids:
@@ -509,7 +511,7 @@ def import_manual(data: dict, codes: dict[tuple[str, str], int]) -> str:
     if _link_service_points(manual, points):
         outcome = "updated" if outcome == "unchanged" else outcome
     if outcome != "unchanged":
-        public_index.index_manual(manual.id)
+        _index_later([manual.id])
     return outcome
 
 
@@ -640,9 +642,20 @@ def import_link(data: dict) -> str:
     db.session.flush()
     record_audit("legacy_import.link_created", object_type=target_type, object_id=target.id,
                  after={"agency_id": agency.id})
-    if target_type == "manual":
-        public_index.index_manual(target.id)
+    # The service point's province becomes a search facet of the manual, or of every manual of the process.
+    _index_later([target.id] if target_type == "manual" else
+                 db.session.scalars(select(Manual.id).where(Manual.process_id == target.id)).all())
     return "created"
+
+
+def _index_later(manual_ids) -> None:
+    """The public index is rewritten once at the end of the run (a rejected record's id there is harmless:
+    the index is rewritten from what the database holds)."""
+    known = _KNOWN.get()
+    if known is None:
+        public_index.index_manuals(list(manual_ids))
+    else:
+        known.to_index.update(manual_ids)
 
 
 # --- small parsers -----------------------------------------------------------------------------------------

@@ -51,6 +51,11 @@ def index_manual(manual_id: int) -> None:
     _rewrite(manual_ids=[manual_id], other_service_ids=[])
 
 
+def index_manuals(manual_ids: list[int]) -> None:
+    """Many manuals at once (an import): the same as ``index_manual`` each, in a few queries per batch."""
+    _rewrite_in_batches(sorted(set(manual_ids)), [])
+
+
 def index_other_service(other_service_id: int) -> None:
     """Rewrite the other service's entry (or remove it when it is not published)."""
     _rewrite(manual_ids=[], other_service_ids=[other_service_id])
