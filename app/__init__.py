@@ -12,7 +12,7 @@ from flask import Flask
 from app.config import Config
 
 # Modules that register BPMN service-task operations and form handlers on import.
-OPERATION_MODULES = ("app.services.manual_revisions",)
+OPERATION_MODULES = ("app.services.manual_revisions", "app.services.role_tokens")
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -29,6 +29,23 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+    # Wrong role tokens, per signed-in person (successful redemptions are not counted).
+    RATELIMIT_TOKEN = os.environ.get("RATELIMIT_TOKEN", "5 per minute")
+
+    # One-time role tokens expire after this many days when nobody redeems them.
+    ROLE_TOKEN_DAYS = int(os.environ.get("ROLE_TOKEN_DAYS", 14))
+
+    # Sign-in. The local password form is the embedded default; Digital ID (any OpenID Connect provider,
+    # found by discovery at <OIDC_ISSUER>/.well-known/openid-configuration) is on when OIDC_ISSUER is set.
+    PASSWORD_LOGIN_ENABLED = _bool("PASSWORD_LOGIN_ENABLED", True)
+    DIGITAL_ID_ENABLED = _bool("DIGITAL_ID_ENABLED", True)
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET")
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid profile email")
+    OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "Digital ID")
+    # The callback URL registered at the provider; by default built from the request's host.
+    OIDC_REDIRECT_URI = os.environ.get("OIDC_REDIRECT_URI")
 
     # Manual review deadlines, in working days.
     REVIEW_REMIND_AFTER_DAYS = int(os.environ.get("REVIEW_REMIND_AFTER_DAYS", 3))

@@ -66,7 +66,6 @@ def _apps(tmp_path_factory):
         })
         app.instance_path = str(instance)
 
-        @app.before_request
         def _forget_previous_requests_user():
             # Test requests share the test's app context (and so flask.g): each must load its own user.
             from flask import g
@@ -74,6 +73,9 @@ def _apps(tmp_path_factory):
 
             g.pop("_login_user", None)
             refresh()  # nor may it keep the previous request's language
+
+        # First of all hooks: the app's own hooks read current_user.
+        app.before_request_funcs.setdefault(None, []).insert(0, _forget_previous_requests_user)
 
         with app.app_context():
             from flask_migrate import upgrade
@@ -182,3 +184,51 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", before)
 
     return counting
+
+
+# --------------------------------------------------------------------------- Digital ID (OpenID Connect)
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID Connect provider (tests/oidc_provider.py) on a free local port, for the whole run."""
+    from tests.oidc_provider import OidcProvider
+
+    provider = OidcProvider.start()
+    yield provider
+    provider.stop()
+
+
+class DigitalIdSetup:
+    """The app pointed at the test provider, as a registered client of it."""
+
+    client_id = "ratchaflow-test"
+    client_secret = "ratchaflow-test-secret"
+
+    def __init__(self, app, provider):
+        self.app = app
+        self.provider = provider
+        self.redirect_uris = ["http://localhost/login/digital-id/callback"]
+        provider.register_client(self.client_id, self.client_secret, self.redirect_uris)
+
+    def allow_base_url(self, base_url: str) -> None:
+        """Also accept the callback on another origin (the live server's port)."""
+        self.redirect_uris.append(base_url.rstrip("/") + "/login/digital-id/callback")
+        self.provider.register_client(self.client_id, self.client_secret, self.redirect_uris)
+
+
+_DIGITAL_ID_KEYS = ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_SCOPES", "OIDC_PROVIDER_NAME",
+                    "OIDC_REDIRECT_URI", "DIGITAL_ID_ENABLED", "PASSWORD_LOGIN_ENABLED")
+
+
+@pytest.fixture
+def digital_id(app, oidc_provider):
+    """Digital ID sign-in switched on against ``oidc_provider``; the app's settings are put back after."""
+    saved = {key: app.config.get(key) for key in _DIGITAL_ID_KEYS}
+    setup = DigitalIdSetup(app, oidc_provider)
+    app.config.update(OIDC_ISSUER=oidc_provider.issuer, OIDC_CLIENT_ID=setup.client_id,
+                      OIDC_CLIENT_SECRET=setup.client_secret, OIDC_SCOPES="openid profile email",
+                      OIDC_PROVIDER_NAME="Digital ID", OIDC_REDIRECT_URI=None, DIGITAL_ID_ENABLED=True,
+                      PASSWORD_LOGIN_ENABLED=True)
+    yield setup
+    app.config.update(saved)

@@ -18,6 +18,7 @@ from app.models import Agency, HumanTask, ProcessInstance, TaskStatus, User
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import policy
+from app.services.paging import Page
 from workflows import engine
 
 VIEWS = ("available", "claimed", "completed", "started")
@@ -68,16 +69,6 @@ def on_complete(form_key: str):
 # --- listing -------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Page:
-    rows: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _view_clause(user: User, view: str):

@@ -17,12 +17,20 @@ EVERYWHERE = "/"
 
 
 def scopes(user: User, roles: set[str] | None = None) -> dict[str, list[str]]:
-    """role -> agency paths the user covers with it ("/" means nationwide)."""
+    """role -> agency paths the user covers with it ("/" means nationwide).
+
+    A person who belongs to several agencies may act for one of them at a time (``acting_agency_id``, set
+    per request from their choice on the profile page): only that agency's memberships count then, while
+    nationwide roles keep acting everywhere.
+    """
     result: dict[str, list[str]] = {}
     if not user or not user.is_authenticated:
         return result
+    acting = getattr(user, "acting_agency_id", None)
     for membership in user.memberships:
         if roles is not None and membership.role not in roles:
+            continue
+        if acting is not None and membership.agency_id != acting and membership.role not in NATIONWIDE_ROLES:
             continue
         path = EVERYWHERE if membership.role in NATIONWIDE_ROLES else membership.agency.path
         result.setdefault(membership.role, []).append(path)

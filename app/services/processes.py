@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import false, func, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -13,6 +11,7 @@ from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import policy
 from app.services.manuals import ManualError, NotAllowed
+from app.services.paging import Page
 
 FIELDS = ("name_th", "name_en", "agency_id", "service_type", "category_id", "impact_level", "service_area",
           "legal_basis", "legal_time_limit_days")
@@ -26,20 +25,10 @@ class ProcessChangedMeanwhile(ManualError):
     code = "conflict"
 
 
-@dataclass
-class ProcessPage:
-    rows: list[Process]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max((self.total + self.per_page - 1) // self.per_page, 1)
 
 
 def list_processes(user: User, *, page: int = 1, per_page: int = 20, agency_id: int | None = None,
-                   name: str | None = None, include_inactive: bool = False) -> ProcessPage:
+                   name: str | None = None, include_inactive: bool = False) -> Page:
     """Processes of the agencies in the user's scope, with their agency, in a fixed number of queries."""
     clause = policy.processes_visible_clause(user, Agency.path)
     if agency_id:
@@ -54,7 +43,7 @@ def list_processes(user: User, *, page: int = 1, per_page: int = 20, agency_id: 
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     rows = db.session.scalars(base.order_by(Process.name_th, Process.id)
                               .limit(per_page).offset((max(page, 1) - 1) * per_page)).unique().all()
-    return ProcessPage(list(rows), total, page, per_page)
+    return Page(list(rows), total, page, per_page)
 
 
 def get_process(user: User, process_id: int) -> Process:

@@ -20,5 +20,7 @@ def inject_navigation() -> dict:
     if current_user.is_authenticated:
         values["nav_counts"] = inbox.counts(current_user)
         values["nav_unread"] = notification_center.unread_count(current_user)
-        values["is_admin"] = any(m.role == Role.admin.value for m in current_user.memberships)
+        roles = {m.role for m in current_user.memberships}
+        values["is_admin"] = Role.admin.value in roles
+        values["manages_accounts"] = bool(roles & {Role.admin.value, Role.central_officer.value})
     return values
