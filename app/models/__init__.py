@@ -1,5 +1,6 @@
 """All models, imported here so that Alembic and the app see every table."""
 
+from app.models.calendar import DeadlineStatus, SpecialDay, SpecialDayKind, WorkingDayDeadline
 from app.models.catalogue import CatalogueEntry, CatalogueKind, Tag
 from app.models.manual import (
     ImpactLevel,
@@ -41,6 +42,7 @@ from app.models.workflow import (
 )
 
 __all__ = [
+    "DeadlineStatus", "SpecialDay", "SpecialDayKind", "WorkingDayDeadline",
     "CatalogueEntry", "CatalogueKind", "ImpactLevel", "ManualAttachment", "OtherService", "OtherServiceStatus",
     "Process", "RevisionIsFrozen", "ServiceArea", "ServiceLink", "ServiceType", "Tag",
     "Agency", "AgencyKind", "ApiToken", "AuditEvent", "EventSubscription", "HumanTask", "InstanceStatus",
