@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup bench bench-manuals lint db demo assets translations system-packages clean
+.PHONY: run test setup bench bench-calendar bench-manuals lint db demo assets translations system-packages clean
 
 run: setup db demo  ## install, migrate, load demo data, start the app and the scheduler
 	@echo ""
@@ -52,6 +52,9 @@ lint: $(VENV)/.installed
 
 bench: setup
 	$(BIN)/python bench/engine.py
+
+bench-calendar: setup  ## the working-day calendar: 100,000 deadlines (named so as not to shadow the stdlib calendar)
+	$(BIN)/python bench/working_days.py
 
 bench-manuals: setup  ## citizen manuals at full scale: public search, a department's list, legacy import (~15 min)
 	$(BIN)/python bench/manuals_scale.py

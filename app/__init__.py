@@ -12,7 +12,7 @@ from flask import Flask
 from app.config import Config
 
 # Modules that register BPMN service-task operations and form handlers on import.
-OPERATION_MODULES = ("app.services.manual_revisions", "app.services.role_tokens")
+OPERATION_MODULES = ("app.services.manual_revisions", "app.services.role_tokens", "app.services.unlocks")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -93,9 +93,12 @@ def register_blueprints(app: Flask) -> None:
         accounts,
         api,
         auth,
+        calendar,
         catalogue,
         inbox,
         instances,
+        jobs,
+        licensing,
         manuals,
         notifications,
         org,
@@ -107,7 +110,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, inbox, instances, manuals, processes, other_services, org, catalogue, notifications, public,
-                   accounts, tokens, users, api):
+                   accounts, tokens, users, api, licensing, jobs, calendar):
         app.register_blueprint(module.bp)
 
 

@@ -51,6 +51,16 @@ class Config:
     REVIEW_REMIND_AFTER_DAYS = int(os.environ.get("REVIEW_REMIND_AFTER_DAYS", 3))
     REVIEW_ESCALATE_AFTER_DAYS = int(os.environ.get("REVIEW_ESCALATE_AFTER_DAYS", 2))
 
+    # Licence-issuance reports: a month closes on this day of the next month (end of day, Bangkok time).
+    REPORT_CLOSE_DAY = int(os.environ.get("REPORT_CLOSE_DAY", 10))
+    # Unlock requests, in working days: the window an approval opens, and OPDC's reminder and escalation.
+    UNLOCK_WINDOW_DAYS = int(os.environ.get("UNLOCK_WINDOW_DAYS", 5))
+    UNLOCK_REMIND_AFTER_DAYS = int(os.environ.get("UNLOCK_REMIND_AFTER_DAYS", 2))
+    UNLOCK_ESCALATE_AFTER_DAYS = int(os.environ.get("UNLOCK_ESCALATE_AFTER_DAYS", 2))
+    # The unlock approval letter's reference prefix (the sender's address and footer are set in
+    # instance/config.py as lists of lines: LETTER_SENDER_ADDRESS, LETTER_FOOTER).
+    LETTER_REFERENCE_PREFIX = os.environ.get("LETTER_REFERENCE_PREFIX", "นร 1200")
+
     INBOX_PAGE_SIZE = 20
 
     # Scheduler: run inside the web process (``make run``) or alone (``flask scheduler run``).

@@ -35,4 +35,7 @@ def form_keys() -> list[str]:
     return sorted(_REGISTRY)
 
 
-from forms import manual_revision  # noqa: E402,F401  registers its forms
+from forms import (
+    licensing,  # noqa: E402,F401  registers its forms
+    manual_revision,  # noqa: E402,F401  registers its forms
+)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the browser tests need: Chromium, and a Thai font so pages render Thai glyphs.
+# Debian packages the browser tests need: Chromium, and a Thai font so pages render Thai glyphs (the same
+# font is embedded in PDF letters); poppler-utils gives the letter tests pdftotext and pdffonts.
 set -euo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fc-list 2>/dev/null | grep -qi laksaman || missing+=(fonts-tlwg-laksaman-ttf)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -49,3 +49,77 @@ def send_outbox(app: Flask) -> dict[str, int]:
             db.session.rollback()
             log.exception("outbox batch failed")
             raise
+
+
+def lock_periods(app: Flask) -> int:
+    """Lock the report periods whose close day has passed (a conditional update: safe in two processes)."""
+    from app.services import licensing
+
+    with _in_app(app):
+        try:
+            locked = licensing.lock_due_periods()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("period locking failed")
+            raise
+    return len(locked)
+
+
+# --- the record of runs, for the administrators' jobs page ---------------------------------------------------
+
+JOBS = ("fire_timers", "send_outbox", "lock_periods")
+_FUNCTIONS = {"fire_timers": fire_timers, "send_outbox": send_outbox, "lock_periods": lock_periods}
+KEEP_RUNS_DAYS = 14  # older runs are pruned as new ones are recorded
+
+
+def run(app: Flask, name: str):
+    """Run one job and record the run (in its own transaction, so a failed job still leaves its record)."""
+    import traceback
+    from datetime import timedelta
+
+    from sqlalchemy import delete
+
+    from app.models import JobRun
+    from app.models.types import utcnow
+
+    started = utcnow()
+    outcome, result, error = "ok", None, None
+    try:
+        value = _FUNCTIONS[name](app)
+        result = str(value)[:500]
+        return value
+    except Exception:
+        outcome, error = "failed", traceback.format_exc()[-4000:]
+        raise
+    finally:
+        with _in_app(app):
+            try:
+                finished = utcnow()
+                db.session.add(JobRun(job=name, started_at=started, finished_at=finished, outcome=outcome,
+                                      result=result, error=error))
+                db.session.execute(delete(JobRun).where(JobRun.job == name,
+                                                        JobRun.started_at < finished - timedelta(days=KEEP_RUNS_DAYS)))
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("could not record the run of %s", name)
+
+
+def overview(failures: int = 20) -> tuple[list[dict], list]:
+    """Each job's last run, last success and failures in the kept history; and the latest failed runs."""
+    from sqlalchemy import func, select
+
+    from app.models import JobRun
+
+    last = dict(db.session.execute(select(JobRun.job, func.max(JobRun.id)).group_by(JobRun.job)).all())
+    last_ok = dict(db.session.execute(select(JobRun.job, func.max(JobRun.finished_at))
+                                      .where(JobRun.outcome == "ok").group_by(JobRun.job)).all())
+    failed = dict(db.session.execute(select(JobRun.job, func.count(JobRun.id))
+                                     .where(JobRun.outcome == "failed").group_by(JobRun.job)).all())
+    runs = {row.id: row for row in db.session.scalars(select(JobRun).where(JobRun.id.in_(list(last.values()))))}
+    rows = [{"name": name, "last": runs.get(last.get(name)), "last_ok": last_ok.get(name),
+             "failures": failed.get(name, 0)} for name in JOBS]
+    recent_failures = list(db.session.scalars(select(JobRun).where(JobRun.outcome == "failed")
+                                              .order_by(JobRun.id.desc()).limit(failures)))
+    return rows, recent_failures

@@ -13,10 +13,14 @@ from tasks import jobs
 
 
 def _add_jobs(scheduler, app: Flask) -> None:
-    scheduler.add_job(jobs.fire_timers, "interval", args=[app], id="fire_timers", coalesce=True, max_instances=1,
-                      seconds=app.config["SCHEDULER_TIMER_INTERVAL_SECONDS"])
-    scheduler.add_job(jobs.send_outbox, "interval", args=[app], id="send_outbox", coalesce=True, max_instances=1,
-                      seconds=app.config["SCHEDULER_OUTBOX_INTERVAL_SECONDS"])
+    # Each run goes through jobs.run, which records it for the administrators' jobs page.
+    scheduler.add_job(jobs.run, "interval", args=[app, "fire_timers"], id="fire_timers", coalesce=True,
+                      max_instances=1, seconds=app.config["SCHEDULER_TIMER_INTERVAL_SECONDS"])
+    scheduler.add_job(jobs.run, "interval", args=[app, "send_outbox"], id="send_outbox", coalesce=True,
+                      max_instances=1, seconds=app.config["SCHEDULER_OUTBOX_INTERVAL_SECONDS"])
+    # Hourly: a period locks within the hour after its close day ends (writes are refused from that moment anyway).
+    scheduler.add_job(jobs.run, "cron", args=[app, "lock_periods"], id="lock_periods", coalesce=True,
+                      max_instances=1, minute=1)
 
 
 def start_in_process(app: Flask) -> BackgroundScheduler | None:

@@ -2,6 +2,14 @@
 
 from app.models.calendar import DeadlineStatus, SpecialDay, SpecialDayKind, WorkingDayDeadline
 from app.models.catalogue import CatalogueEntry, CatalogueKind, Tag
+from app.models.licensing import (
+    FIGURE_FIELDS,
+    JobRun,
+    LicenceReport,
+    ReportPeriod,
+    UnlockRequest,
+    UnlockStatus,
+)
 from app.models.manual import (
     ImpactLevel,
     Manual,
@@ -43,6 +51,7 @@ from app.models.workflow import (
 
 __all__ = [
     "DeadlineStatus", "SpecialDay", "SpecialDayKind", "WorkingDayDeadline",
+    "FIGURE_FIELDS", "JobRun", "LicenceReport", "ReportPeriod", "UnlockRequest", "UnlockStatus",
     "CatalogueEntry", "CatalogueKind", "ImpactLevel", "ManualAttachment", "OtherService", "OtherServiceStatus",
     "Process", "RevisionIsFrozen", "ServiceArea", "ServiceLink", "ServiceType", "Tag",
     "Agency", "AgencyKind", "ApiToken", "AuditEvent", "EventSubscription", "HumanTask", "InstanceStatus",

@@ -15,7 +15,7 @@ whatever the operations wrote to the outbox. The caller commits once.
 
 from workflows.engine.errors import ConcurrentUpdate, NotWaiting, TaskNotOpen, WorkflowError
 from workflows.engine.reading import element_states
-from workflows.engine.runtime import complete_task, deliver_message, fire_due_timers, load, start
+from workflows.engine.runtime import complete_task, deliver_message, fire_due_timers, load, move_timer, start
 from workflows.engine.scripting import running
 from workflows.engine.specs import (
     SERIALIZER_VERSION,
@@ -29,5 +29,5 @@ from workflows.engine.specs import (
 __all__ = [
     "ConcurrentUpdate", "NotWaiting", "SERIALIZER_VERSION", "TaskNotOpen", "WorkflowError",
     "bpmn_path", "complete_task", "current_spec_key", "deliver_message", "deserialize", "element_states",
-    "fire_due_timers", "load", "parse", "running", "serialize", "start",
+    "fire_due_timers", "load", "move_timer", "parse", "running", "serialize", "start",
 ]

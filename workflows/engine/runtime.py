@@ -220,6 +220,34 @@ def deliver_message(name: str, correlation: dict[str, Any] | None, payload: Any,
     return list(instance_ids)
 
 
+def move_timer(instance_id: int, variable: str, new_due_at: datetime, *, actor_id: int | None = None) -> int:
+    """Move the waiting date timers that read ``variable`` to ``new_due_at`` (a working-day calendar change).
+
+    The variable is rewritten in the workflow's data and in each waiting timer's task, and the value the
+    timer already evaluated is replaced, so that the instance's ``next_timer_at`` follows. Returns how many
+    timers moved: 0 when the instance no longer waits on such a timer (it fired or the process moved on).
+    """
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None or instance.status not in InstanceStatus.OPEN:
+        return 0
+    workflow = load(instance)
+    value = new_due_at.isoformat()
+    moved = 0
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if type(definition).__name__ != "TimeDateEventDefinition" or definition.expression.strip() != variable:
+            continue
+        task.set_data(**{variable: value})
+        task._set_internal_data(event_value=value)
+        moved += 1
+    if not moved:
+        return 0
+    workflow.data[variable] = value
+    with _conflicts_reported():
+        _save(instance, workflow, actor_id, had_subscriptions=_waits_for_events(workflow))
+    return moved
+
+
 # --- saving and the projections ----------------------------------------------------------------------
 
 
