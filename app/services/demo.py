@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from app.extensions import db
 from app.models import Agency, AgencyKind, HumanTask, Manual, ProcessInstance, TaskStatus, User
 from app.models.types import utcnow
-from app.services import accounts, agencies, inbox, licensing, manual_revisions, manuals, org, processes, unlocks
+from app.services import accounts, agencies, inbox, licensing, manual_revisions, manuals, org, processes
 from forms import form_for
 
 AGENCIES = [
@@ -139,16 +139,12 @@ def load(password: str | None = None) -> bool:
 
 
 def _licence_reports(officer: User, service_point: Agency) -> None:
-    """This month's figures (still open), and last month's closed period with an unlock request for OPDC."""
+    """This month's figures at one service point (the period is still open)."""
     this_month = licensing.period(*licensing.month_of(utcnow()))
     rows = licensing.sheet(this_month, service_point)
     figures = {row.process.id: {"received": "12", "approved": "9", "refused": "1", "pending": "2",
                                 "within_limit": "9", "over_limit": "1"} for row in rows[:2]}
     licensing.save_figures(officer, this_month, service_point, figures)
-    last_month = licensing.period(*licensing.previous_month(this_month.year, this_month.month))
-    if licensing.is_closed(last_month):
-        unlocks.ask(officer, last_month, service_point,
-                    "ลืมบันทึกผลการออกใบอนุญาตของสัปดาห์สุดท้ายของเดือน ขอเปิดเพื่อบันทึกเพิ่มเติม")
 
 
 def _complete(manual: Manual, user: User, **values) -> None:
