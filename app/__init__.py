@@ -12,7 +12,8 @@ from flask import Flask
 from app.config import Config
 
 # Modules that register BPMN service-task operations and form handlers on import.
-OPERATION_MODULES = ("app.services.manual_revisions", "app.services.role_tokens", "app.services.unlocks")
+OPERATION_MODULES = ("app.services.manual_revisions", "app.services.role_tokens", "app.services.unlocks",
+                     "app.services.delays")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         calendar,
         catalogue,
+        delays,
         inbox,
         instances,
         jobs,
@@ -110,7 +112,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, inbox, instances, manuals, processes, other_services, org, catalogue, notifications, public,
-                   accounts, tokens, users, api, licensing, jobs, calendar):
+                   accounts, tokens, users, api, licensing, jobs, calendar, delays):
         app.register_blueprint(module.bp)
 
 

@@ -2,6 +2,7 @@
 
 from app.models.calendar import DeadlineStatus, SpecialDay, SpecialDayKind, WorkingDayDeadline
 from app.models.catalogue import CatalogueEntry, CatalogueKind, Tag
+from app.models.delays import DelayDecision, DelayNotice, DelayRecord, DelayStatus, NoticeKind
 from app.models.licensing import (
     FIGURE_FIELDS,
     JobRun,
@@ -50,6 +51,7 @@ from app.models.workflow import (
 )
 
 __all__ = [
+    "DelayDecision", "DelayNotice", "DelayRecord", "DelayStatus", "NoticeKind",
     "DeadlineStatus", "SpecialDay", "SpecialDayKind", "WorkingDayDeadline",
     "FIGURE_FIELDS", "JobRun", "LicenceReport", "ReportPeriod", "UnlockRequest", "UnlockStatus",
     "CatalogueEntry", "CatalogueKind", "ImpactLevel", "ManualAttachment", "OtherService", "OtherServiceStatus",

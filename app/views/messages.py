@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from app.services import attachments, catalogue, inbox, links, manual_revisions, manuals, org, other_services, processes
+from app.services import attachments, catalogue, delays, inbox, links, manual_revisions, manuals, org, other_services, processes
+
+# Why a delay record or decision could not be saved, by DelayError.code.
+DELAY_REFUSED = {
+    "duplicate": _l("A delay with this application reference is already recorded at this service point."),
+    "bad_process": _l("Choose one of the service point's processes."),
+    "decided": _l("The decision on this application is already recorded."),
+    "bad_decision": _l("Choose the decision."),
+    "conflict": _l("The application changed at the same moment. Nothing was saved: reload and try again."),
+}
 
 
 def for_error(exc: Exception) -> str:
+    if isinstance(exc, delays.DelayError):
+        return str(DELAY_REFUSED.get(exc.code, _("This could not be done. Nothing was saved.")))
     if isinstance(exc, inbox.TaskAlreadyCompleted):
         return _("Someone else has already completed this task. Nothing you entered was applied.")
     if isinstance(exc, inbox.TaskChangedMeanwhile):

@@ -23,4 +23,7 @@ def inject_navigation() -> dict:
         roles = {m.role for m in current_user.memberships}
         values["is_admin"] = Role.admin.value in roles
         values["manages_accounts"] = bool(roles & {Role.admin.value, Role.central_officer.value})
+        # Licence reports and delay notices: service points, their departments, OPDC.
+        values["reports_licences"] = bool(roles & {Role.service_point_officer.value, Role.central_officer.value,
+                                                   Role.opdc_officer.value, Role.admin.value})
     return values
