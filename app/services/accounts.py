@@ -9,8 +9,9 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models import ApiToken, Membership, User
+from app.models import Agency, ApiToken, Membership, Role, User
 from app.models.types import utcnow
+from app.services.manual_revisions import owning_department
 
 TOKEN_PREFIX = "rf_"
 
@@ -90,3 +91,20 @@ def revoke_api_token(user: User, token_id: int) -> bool:
         return False
     row.revoked_at = utcnow()
     return True
+
+
+# --- who to tell ------------------------------------------------------------------------------------------
+
+
+def opdc_officers() -> list[User]:
+    """Every active OPDC officer (they act nationwide)."""
+    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.role == Role.opdc_officer.value, Membership.active, User.active).distinct().order_by(User.id)))
+
+
+def central_officers_of(agency: Agency) -> list[User]:
+    """The active central officers of the department (or local government) that owns ``agency``."""
+    department = owning_department(agency)
+    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.role == Role.central_officer.value, Membership.agency_id == department.id, Membership.active,
+        User.active).distinct().order_by(User.id)))

@@ -32,7 +32,6 @@ from app.models import (
     DelayRecord,
     DelayStatus,
     HumanTask,
-    Membership,
     NoticeKind,
     OutboxMessage,
     Process,
@@ -42,8 +41,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import calendar_admin, inbox, licensing, policy
-from app.services.manual_revisions import owning_department
+from app.services import accounts, calendar_admin, inbox, licensing, policy
 from notifications import notify
 from workflows import engine
 from workflows.calendar import BANGKOK, add_working_days
@@ -213,18 +211,6 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(BANGKOK).isoformat()
 
 
-def _opdc_officers() -> list[User]:
-    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.role == Role.opdc_officer.value, Membership.active, User.active).distinct().order_by(User.id)))
-
-
-def _central_officers_of(agency: Agency) -> list[User]:
-    department = owning_department(agency)
-    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.role == Role.central_officer.value, Membership.agency_id == department.id, Membership.active,
-        User.active).distinct().order_by(User.id)))
-
-
 KIND_SUBJECT = {
     NoticeKind.first: "แจ้งเหตุแห่งความล่าช้าในการพิจารณาคำขอ",
     NoticeKind.update: "แจ้งความคืบหน้าและเหตุแห่งความล่าช้าในการพิจารณาคำขอ",
@@ -275,7 +261,7 @@ def issue_notice(ctx: OperationContext, delay_id: int, kind: str, reason: str = 
         db.session.add(OutboxMessage(dedup_key=f"delay:{delay.id}:notice:{number}:applicant", channel="email",
                                      to_address=delay.applicant_email, subject=subject, body=body))
     notice.opdc_copied = notify(
-        _opdc_officers(),
+        accounts.opdc_officers(),
         subject=_l("Copy of a delay notice: %(reference)s (%(agency)s)", reference=delay.reference,
                    agency=delay.agency.name_th),
         body=body, link=url_for("delays.register", _external=True),
@@ -317,7 +303,7 @@ def notify_late(ctx: OperationContext, delay_id: int) -> dict:
     """The officer has not given the current reason in time: the department's central officers hear of it."""
     delay = db.session.get(DelayRecord, delay_id)
     cycle = db.session.scalar(select(func.count()).select_from(DelayNotice).where(DelayNotice.delay_id == delay.id))
-    sent = notify(_central_officers_of(delay.agency),
+    sent = notify(accounts.central_officers_of(delay.agency),
                   subject=_l("Late delay notice: %(reference)s (%(agency)s)", reference=delay.reference,
                              agency=delay.agency.name_th),
                   body=_l("The service point has not given the current reason for the delay in time."),

@@ -25,9 +25,7 @@ from app.extensions import db
 from app.models import (
     Agency,
     HumanTask,
-    Membership,
     ReportPeriod,
-    Role,
     TaskStatus,
     UnlockRequest,
     UnlockStatus,
@@ -35,8 +33,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import calendar_admin, inbox, licensing
-from app.services.manual_revisions import owning_department
+from app.services import accounts, calendar_admin, inbox, licensing
 from notifications import letters, notify
 from workflows import engine
 from workflows.calendar import BANGKOK, add_working_days, end_of_working_day
@@ -201,18 +198,6 @@ def _requester(unlock: UnlockRequest) -> list[User]:
     return [user] if user is not None and user.active else []
 
 
-def _opdc_officers() -> list[User]:
-    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.role == Role.opdc_officer.value, Membership.active, User.active).distinct().order_by(User.id)))
-
-
-def _central_officers_of(agency: Agency) -> list[User]:
-    department = owning_department(agency)
-    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.role == Role.central_officer.value, Membership.agency_id == department.id, Membership.active,
-        User.active).distinct().order_by(User.id)))
-
-
 def _link(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
@@ -225,7 +210,7 @@ def _sheet_link(unlock: UnlockRequest) -> str:
 def remind(ctx: OperationContext, unlock_id: int) -> dict:
     unlock = db.session.get(UnlockRequest, unlock_id)
     task = open_decide_task(unlock)
-    people = [db.session.get(User, task.assignee_id)] if task is not None and task.assignee_id else _opdc_officers()
+    people = [db.session.get(User, task.assignee_id)] if task is not None and task.assignee_id else accounts.opdc_officers()
     sent = notify(people, subject=_l("Reminder: an unlock request is waiting for your decision: %(agency)s",
                                      agency=unlock.agency.name_th),
                   body=_l("Please approve or refuse it."),
@@ -238,7 +223,7 @@ def remind(ctx: OperationContext, unlock_id: int) -> dict:
 def escalate(ctx: OperationContext, unlock_id: int) -> dict:
     """Overdue: every OPDC officer and the department's central officers hear of it."""
     unlock = db.session.get(UnlockRequest, unlock_id)
-    sent = notify(_opdc_officers() + _central_officers_of(unlock.agency),
+    sent = notify(accounts.opdc_officers() + accounts.central_officers_of(unlock.agency),
                   subject=_l("Overdue unlock request: %(agency)s", agency=unlock.agency.name_th),
                   body=_l("An unlock request has waited for a decision past its time."),
                   link=_link("instances.show", instance_id=ctx.instance_id),
