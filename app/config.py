@@ -29,6 +29,8 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+    # The public status lookup of delayed applications, per address: enough for a person, too few to guess codes.
+    RATELIMIT_STATUS_LOOKUP = os.environ.get("RATELIMIT_STATUS_LOOKUP", "20 per minute")
     # Wrong role tokens, per signed-in person (successful redemptions are not counted).
     RATELIMIT_TOKEN = os.environ.get("RATELIMIT_TOKEN", "5 per minute")
 

@@ -203,3 +203,41 @@ def test_another_service_point_and_opdc_cannot_see_the_applicant(app, client, lo
         assert client.get(f"/delays/{delay.id}").status_code == 404
         assert "นายสมปอง" not in client.get("/delays/register").get_data(as_text=True)
     assert _delay().decision is None
+
+
+def test_the_applicant_follows_the_application_with_the_code_and_learns_nothing_without_it(app, client, login,
+                                                                                         demo):
+    with time_machine.travel(bkk(2027, 2, 1, 9, 0)):
+        assert _record(client, login, demo).status_code == 302
+    with time_machine.travel(bkk(2027, 2, 8, 9, 1)):
+        _fire()  # the first weekly update is due
+    delay = _delay()
+    client.post("/logout")
+
+    page = client.get("/status", query_string={"ref": " นบ 0001/2570 ", "code": delay.lookup_code.lower()})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="status-result"' in html
+    assert "รอความเห็นจากสำนักงานโยธาธิการจังหวัด" in html  # the reason on the first notice
+    assert "31 มี.ค. 2570" in html  # the expected decision date, Buddhist era
+    for personal in ("สมปอง", "sompong@example.org", "081-234-5678", "บางกระสอ"):
+        assert personal not in html  # nothing of the applicant's own data
+
+    wrong = client.get("/status", query_string={"ref": "นบ 0001/2570", "code": "WRONG123"})
+    missing = client.get("/status", query_string={"ref": "นบ 9999/2570", "code": delay.lookup_code})
+    assert wrong.status_code == missing.status_code == 404
+    for answer in (wrong, missing):  # the same answer: nobody learns that the reference exists
+        html = answer.get_data(as_text=True)
+        assert 'id="status-not-found"' in html and 'id="status-result"' not in html
+
+
+def test_guessing_codes_is_rate_limited(app, client):
+    from app.extensions import limiter
+
+    app.config["RATELIMIT_STATUS_LOOKUP"] = "3 per minute"
+    limiter.reset()
+    try:
+        answers = [client.get("/status", query_string={"ref": "นบ 1/2570", "code": f"GUESS{n}"}).status_code
+                   for n in range(5)]
+    finally:
+        limiter.reset()
+    assert answers[:3] == [404, 404, 404] and answers[3:] == [429, 429]

@@ -13,6 +13,7 @@ The lifecycle is ``workflows/delay_notice.bpmn``. Rules:
 from __future__ import annotations
 
 import csv
+import hmac
 import io
 import secrets
 from dataclasses import dataclass
@@ -364,6 +365,26 @@ def can_see_department(user: User) -> bool:
 def notices_of(delay: DelayRecord) -> list[DelayNotice]:
     return list(db.session.scalars(select(DelayNotice).where(DelayNotice.delay_id == delay.id)
                                    .order_by(DelayNotice.number)))
+
+
+# --- the applicant's status lookup (public) -----------------------------------------------------------------
+
+
+def public_status(reference: str | None, code: str | None) -> DelayRecord | None:
+    """The delay named by its reference and the code printed on each letter, or None.
+
+    A wrong code and a missing reference give the same None, so that the page tells nobody whether an
+    application exists; codes are compared in constant time.
+    """
+    reference = " ".join((reference or "").split())[:64]
+    code = "".join((code or "").split()).upper()[:16]
+    if not reference or not code:
+        return None
+    found = None
+    for delay in db.session.scalars(select(DelayRecord).where(DelayRecord.reference == reference)):
+        if hmac.compare_digest(delay.lookup_code.upper(), code):
+            found = delay
+    return found
 
 
 # --- OPDC's register of copies ------------------------------------------------------------------------------

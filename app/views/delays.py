@@ -28,7 +28,7 @@ DECISION_LABELS = dict(DECISION_CHOICES)
 STATUS_LABELS = {"open": _l("Awaiting decision"), "decided": _l("Decided")}
 
 
-def _labels() -> dict:
+def labels() -> dict:
     return {"kind_labels": KIND_LABELS, "decision_labels": DECISION_LABELS, "status_labels": STATUS_LABELS}
 
 
@@ -45,7 +45,7 @@ def index():
     rows = delays.open_delays(current_user)
     return render_template("delays/index.html", points=points, delays=rows,
                            department=delays.can_see_department(current_user),
-                           register=delays.can_see_register(current_user), **_labels())
+                           register=delays.can_see_register(current_user), **labels())
 
 
 @bp.get("/department")
@@ -55,7 +55,7 @@ def department():
         abort(403)
     status = request.args.get("status") if request.args.get("status") in STATUS_LABELS else None
     return render_template("delays/department.html", delays=delays.department_delays(current_user, status),
-                           status=status, **_labels())
+                           status=status, **labels())
 
 
 def _point_or_404(agency_id: int) -> Agency:
@@ -111,7 +111,7 @@ def show(delay_id: int):
     return render_template("delays/show.html", delay=delay, notices=delays.notices_of(delay),
                            can_decide=licensing.can_enter(current_user, delay.agency) and delay.status == "open",
                            decision_form=DelayDecisionForm(), update_task=delays.open_update_task(delay),
-                           **_labels())
+                           **labels())
 
 
 @bp.post("/<int:delay_id>/decision")
@@ -122,7 +122,7 @@ def decide(delay_id: int):
     if not form.validate_on_submit():
         flash(_("Nothing was saved. Correct the highlighted fields."), "danger")
         return render_template("delays/show.html", delay=delay, notices=delays.notices_of(delay), can_decide=True,
-                               decision_form=form, update_task=delays.open_update_task(delay), **_labels()), 422
+                               decision_form=form, update_task=delays.open_update_task(delay), **labels()), 422
     try:
         delays.decide(current_user, delay, form.decision.data, (form.note.data or "").strip() or None)
         db.session.commit()
@@ -156,7 +156,7 @@ def register():
         abort(403)
     filters = _register_filter()
     return render_template("delays/register.html", notices=delays.register(current_user, filters), filters=filters,
-                           agencies=delays.register_agencies(), **_labels())
+                           agencies=delays.register_agencies(), **labels())
 
 
 @bp.get("/register.csv")

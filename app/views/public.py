@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from app.services import attachments, manual_content, public_search
+from app.extensions import limiter
+from app.services import attachments, delays, manual_content, public_search
+from app.views import delays as delay_views
 
 bp = Blueprint("public", __name__)
 # The same duration wording as the back office's manual pages.
@@ -105,6 +107,18 @@ def place(agency_id: int):
     except public_search.PublicNotFound:
         abort(404)
     return render_template("public/place.html", page=page, locale=_locale())
+
+
+@bp.get("/status")
+@limiter.limit(lambda: current_app.config["RATELIMIT_STATUS_LOOKUP"])
+def delay_status():
+    """An applicant follows a delayed application with the reference and the code on each letter (or its QR link)."""
+    reference, code = request.args.get("ref", ""), request.args.get("code", "")
+    delay = delays.public_status(reference, code) if reference or code else None
+    notices = delays.notices_of(delay) if delay else []
+    status = 200 if delay or not (reference or code) else 404
+    return render_template("public/status.html", delay=delay, notices=notices, reference=reference,
+                           asked=bool(reference or code), **delay_views.labels()), status
 
 
 @bp.get("/healthz")
