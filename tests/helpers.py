@@ -99,3 +99,14 @@ def answer_return(task: HumanTask, author, criteria: str, change_note: str = "")
     manual_revisions.save_draft(author, draft, title=draft.title, content=complete_content(criteria),
                                 change_note=change_note, row_version=None)
     return answer(task, author, revision_id=str(draft.id))
+
+
+def run_twice_at_once(worker) -> None:
+    """Two threads, each its own request and database session (the worker meets them at a barrier)."""
+    import threading
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)

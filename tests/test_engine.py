@@ -25,7 +25,7 @@ from app.models import (
     WorkflowSpec,
 )
 from app.services import manual_revisions, manuals
-from tests.helpers import answer, answer_return, complete_content, open_task
+from tests.helpers import answer, answer_return, complete_content, open_task, run_twice_at_once
 from workflows import BPMN_DIR, engine
 from workflows.calendar import BANGKOK, add_working_days
 from workflows.engine import specs
@@ -33,14 +33,6 @@ from workflows.engine import specs
 # A Monday morning in Bangkok, far from Thai public holidays.
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=BANGKOK)
 
-
-def _run_twice_at_once(worker) -> None:
-    """Two threads, each its own request and database session (the worker meets them at a barrier)."""
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
 
 
 def _submit(demo, title="คู่มือทดสอบ"):
@@ -226,7 +218,7 @@ def test_two_people_completing_at_once_one_wins(app, demo):
             finally:
                 db.session.remove()
 
-    _run_twice_at_once(worker)
+    run_twice_at_once(worker)
     assert sorted(outcomes) == ["conflict", "ok"]
     assert db.session.scalar(select(func.count()).select_from(HumanTask).where(
         HumanTask.spec_name == "review_opdc", HumanTask.instance_id == instance_id)) == 1
@@ -313,7 +305,7 @@ def test_two_timer_workers_never_fire_the_same_timer_twice(app, demo):
             finally:
                 db.session.remove()
 
-    _run_twice_at_once(worker)
+    run_twice_at_once(worker)
     # every reviewer reminder was sent once per instance, whichever worker sent it
     reminders = db.session.scalars(select(Notification.subject).where(
         Notification.user_id == demo.user("reviewer").id, Notification.subject.contains("คู่มือทดสอบ"))).all()
