@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup bench bench-calendar bench-manuals lint db demo assets translations system-packages clean
+.PHONY: run test setup bench bench-calendar bench-manuals bench-letters lint db demo assets translations system-packages clean
 
 run: setup db demo  ## install, migrate, load demo data, start the app and the scheduler
 	@echo ""
@@ -58,6 +58,9 @@ bench-calendar: setup  ## the working-day calendar: 100,000 deadlines (named so 
 
 bench-manuals: setup  ## citizen manuals at full scale: public search, a department's list, legacy import (~15 min)
 	$(BIN)/python bench/manuals_scale.py
+
+bench-letters: setup  ## one-page delay-notice letters (shaped Thai, QR code): time per letter, target 20 ms
+	$(BIN)/python -m bench.letter_pdf
 
 messages: $(VENV)/.installed  ## re-extract translatable text into the catalogues
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot app forms notifications

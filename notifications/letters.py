@@ -3,132 +3,58 @@
 Layout after the Regulation on Correspondence: reference number (ที่) left and the sender's address
 right, the date centred-right with the Thai month name and the Buddhist-era year, subject (เรื่อง),
 addressee (เรียน), reference (อ้างถึง), enclosures, body paragraphs indented 2.5 cm, closing, the
-signature block with the name in brackets and the position, and the owning unit at the bottom left.
-Thai numerals throughout.
-
-The font is Laksaman from Debian's ``fonts-tlwg-laksaman-ttf``: TH Sarabun New's design at 1.5× glyph
-scale, so "16 pt TH Sarabun" is Laksaman at 10.67 pt. It is embedded (as a subset) in every letter.
-Thai has no spaces between words: lines are broken at word boundaries found by libthai (Debian
-``libthai0``, through ctypes), never next to a no-break space (which keeps "พ.ศ. ๒๕๗๐" whole).
+signature block with the name in brackets and the position, and the owning unit at the bottom left, with
+a QR code at the bottom right when the letter has a link to follow. Thai numerals throughout; the font,
+shaping and line breaking are in ``notifications.thai_text``. "16 pt TH Sarabun" is Laksaman at 10.67 pt.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
+import segno
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
-FONT_DIR = Path("/usr/share/fonts/truetype/tlwg")
-FONT, FONT_BOLD = "Laksaman", "Laksaman-Bold"
+from notifications.thai_text import (  # noqa: F401 - thai_date and thai_month are part of this module's use
+    FONT,
+    FONT_BOLD,
+    FontMissing,
+    register_fonts,
+    shaped,
+    thai_date,
+    thai_digits,
+    thai_month,
+    wrap_lines,
+)
+
 SIZE = 16 / 1.5  # 16 pt TH Sarabun
 LEADING = SIZE * 1.45
 INDENT = 2.5 * cm
-NBSP = "\u00a0"
-
-THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
-THAI_MONTHS = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม", "สิงหาคม", "กันยายน",
-               "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
+QR_SIZE = 2.2 * cm
+# A fixed mask: choosing the best of eight costs ~7 ms per code, and every mask reads back the same.
+QR_MASK = 2
 
 
-class FontMissing(RuntimeError):
-    """The Thai font is not installed: ``scripts/install-system-packages.sh`` installs it."""
+def draw_text(canvas, x: float, y: float, text: str, font: str = FONT, size: float = SIZE, *,
+              anchor: str = "left") -> None:
+    """Draw one line, shaped, inside an ActualText span so that it extracts, copies and reads as written.
 
-
-def thai_digits(text: object) -> str:
-    return str(text).translate(THAI_DIGITS)
-
-
-def thai_date(value: date | datetime) -> str:
-    """๒๒ เมษายน ๒๕๗๐: the Bangkok date, Thai month name, Buddhist-era year, Thai numerals."""
-    if isinstance(value, datetime):
-        value = value.astimezone(BANGKOK).date()
-    return thai_digits(f"{value.day}{NBSP}{THAI_MONTHS[value.month - 1]}{NBSP}{value.year + 543}")
-
-
-def thai_month(year: int, month: int) -> str:
-    return thai_digits(f"{THAI_MONTHS[month - 1]}{NBSP}{year + 543}")
-
-
-@lru_cache(maxsize=1)
-def register_fonts() -> None:
-    """Once per process (reading the TTF costs a few hundred milliseconds)."""
-    for name, filename in ((FONT, "Laksaman.ttf"), (FONT_BOLD, "Laksaman-Bold.ttf")):
-        path = FONT_DIR / filename
-        if not path.exists():
-            raise FontMissing(str(path))
-        pdfmetrics.registerFont(TTFont(name, str(path)))
-
-
-# --- Thai word boundaries --------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _libthai():
-    name = ctypes.util.find_library("thai") or "libthai.so.0"
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError:
-        return None
-    lib.th_brk_new.restype = ctypes.c_void_p
-    lib.th_brk_new.argtypes = [ctypes.c_char_p]
-    lib.th_brk_find_breaks.restype = ctypes.c_int
-    lib.th_brk_find_breaks.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int), ctypes.c_size_t]
-    handle = lib.th_brk_new(None)
-    return (lib, handle) if handle else None
-
-
-def break_points(text: str) -> set[int]:
-    """Indexes where a line may break: word boundaries inside Thai runs, and after spaces."""
-    points = {i + 1 for i, ch in enumerate(text) if ch == " "}
-    thai = _libthai()
-    if thai is not None and text:
-        lib, handle = thai
-        # TIS-620 is one byte per character, so byte positions are character positions ('?' stands in for others).
-        encoded = text.encode("tis-620", errors="replace")
-        size = len(encoded) + 1
-        positions = (ctypes.c_int * size)()
-        count = lib.th_brk_find_breaks(handle, encoded, positions, size)
-        points.update(positions[i] for i in range(max(count, 0)))
-    return {p for p in points if 0 < p < len(text) and text[p - 1] != NBSP and text[p] != NBSP}
-
-
-def wrap_lines(text: str, font: str, size: float, first_width: float, width: float) -> list[str]:
-    """Greedy line breaking at the allowed points; a word longer than a line is cut where it must be."""
-    points = sorted(break_points(text))
-    lines, start = [], 0
-    while start < len(text):
-        limit = first_width if not lines else width
-        best = None
-        for point in points:
-            if point <= start:
-                continue
-            if pdfmetrics.stringWidth(text[start:point].rstrip().replace(NBSP, " "), font, size) <= limit:
-                best = point
-            else:
-                break
-        if pdfmetrics.stringWidth(text[start:].rstrip().replace(NBSP, " "), font, size) <= limit:
-            best = len(text)
-        if best is None:  # no break fits: cut at the last character that does
-            best = start + 1
-            while best < len(text) and pdfmetrics.stringWidth(text[start:best + 1], font, size) <= limit:
-                best += 1
-        lines.append(text[start:best].strip().replace(NBSP, " "))
-        start = best
-        while start < len(text) and text[start] == " ":
-            start += 1
-    return lines
+    Shaping moves stacked marks with glyph offsets, which text extractors otherwise take apart ("ที่" as "ที" and
+    a stray "่"); the span tells them the line's real text (PDF 1.7, 14.9.4).
+    """
+    if not text:
+        return
+    canvas.setFont(font, size)
+    canvas.addLiteral(f"/Span <</ActualText <FEFF{text.encode('utf-16-be').hex().upper()}>>> BDC")
+    if anchor == "right":
+        canvas.drawRightString(x, y, shaped(text, font, size))
+    else:
+        canvas.drawString(x, y, shaped(text, font, size))
+    canvas.addLiteral("EMC")
 
 
 # --- flowables -------------------------------------------------------------------------------------------
@@ -158,17 +84,15 @@ class ThaiText(Flowable):
         canvas = self.canv
         y = self.height - self.space_after - LEADING + (LEADING - self.size) / 2
         if self.label:
-            canvas.setFont(FONT_BOLD, self.size)
-            canvas.drawString(self.left, y, self.label)
-        canvas.setFont(self.font, self.size)
+            draw_text(canvas, self.left, y, self.label, FONT_BOLD, self.size)
         for number, line in enumerate(self.lines):
             x = self.left + self.label_width + (self.first_indent if number == 0 else 0)
             if self.align == "right":
-                canvas.drawRightString(self.width, y, line)
+                draw_text(canvas, self.width, y, line, self.font, self.size, anchor="right")
             elif self.align == "centre-right":
-                canvas.drawString(self.width / 2, y, line)
+                draw_text(canvas, self.width / 2, y, line, self.font, self.size)
             else:
-                canvas.drawString(x, y, line)
+                draw_text(canvas, x, y, line, self.font, self.size)
             y -= LEADING
 
 
@@ -187,13 +111,11 @@ class HeaderBlock(Flowable):
     def draw(self):
         canvas = self.canv
         y = self.height - LEADING + (LEADING - SIZE) / 2
-        canvas.setFont(FONT_BOLD, SIZE)
-        canvas.drawString(0, y, "ที่")
-        canvas.setFont(FONT, SIZE)
-        canvas.drawString(0.8 * cm, y, self.reference)
+        draw_text(canvas, 0, y, "ที่", FONT_BOLD)
+        draw_text(canvas, 0.8 * cm, y, self.reference)
         x = self.width * 0.62
         for line in self.address:
-            canvas.drawString(x, y, line)
+            draw_text(canvas, x, y, line)
             y -= LEADING
 
 
@@ -211,6 +133,36 @@ class Letter:
     enclosures: list[str] = field(default_factory=list)
     closing: str = "ขอแสดงความนับถือ"
     footer: list[str] = field(default_factory=list)  # owning unit, phone, e-mail
+    # A link printed as a QR code at the bottom right of the first page, with lines beside it (kept as written:
+    # a code to type in stays in Latin letters and digits).
+    qr_url: str | None = None
+    qr_caption: list[str] = field(default_factory=list)
+
+
+def draw_qr(canvas, url: str, x: float, y: float, size: float) -> None:
+    """The link as a QR code, its bottom-left corner at (x, y): one filled path of row runs of dark modules.
+
+    Written as PDF path operators directly: reportlab's path object formats each number through a slow helper,
+    which cost half the letter's time.
+    """
+    matrix = segno.make_qr(url, error="m", mask=QR_MASK, boost_error=False).matrix
+    quiet = 2
+    module = size / (len(matrix) + 2 * quiet)
+    rects = []
+    for row_number, row in enumerate(matrix):
+        bottom = y + size - (row_number + quiet + 1) * module
+        column, width = 0, len(row)
+        while column < width:
+            if row[column]:
+                run = column
+                while run < width and row[run]:
+                    run += 1
+                rects.append(f"{x + (column + quiet) * module:.2f} {bottom:.2f} {(run - column) * module:.2f} "
+                             f"{module:.2f} re")
+                column = run
+            else:
+                column += 1
+    canvas.addLiteral("q 0 g " + " ".join(rects) + " f Q")
 
 
 def build(letter: Letter) -> bytes:
@@ -218,20 +170,30 @@ def build(letter: Letter) -> bytes:
     register_fonts()
     buffer = io.BytesIO()
     footer = [thai_digits(line) for line in letter.footer]
+    page_width = A4[0]
 
     def draw_footer(canvas, _doc):
         canvas.saveState()
-        canvas.setFont(FONT, SIZE)
         y = 1.5 * cm + LEADING * (len(footer) - 1)
         for line in footer:
-            canvas.drawString(3 * cm, y, line)
+            draw_text(canvas, 3 * cm, y, line)
             y -= LEADING
         canvas.restoreState()
 
+    def draw_first_page(canvas, doc):
+        draw_footer(canvas, doc)
+        if letter.qr_url:
+            right = page_width - 2 * cm
+            draw_qr(canvas, letter.qr_url, right - QR_SIZE, 1.2 * cm, QR_SIZE)
+            y = 1.2 * cm + QR_SIZE - SIZE
+            for line in letter.qr_caption:
+                draw_text(canvas, right - QR_SIZE - 0.2 * cm, y, line, FONT, SIZE * 0.8, anchor="right")
+                y -= LEADING * 0.8
+
     document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=3 * cm, rightMargin=2 * cm, topMargin=3.5 * cm,
-                                 bottomMargin=2 * cm + LEADING * len(footer), title=letter.subject,
+                                 bottomMargin=max(2 * cm + LEADING * len(footer), 1.6 * cm + QR_SIZE if letter.qr_url else 0), title=letter.subject,
                                  author=letter.sender_address[0] if letter.sender_address else "",
-                                 lang="th")
+                                 lang="th", initialFontName=FONT, initialFontSize=SIZE)
     label = 1.5 * cm
     story: list[Flowable] = [
         HeaderBlock(thai_digits(letter.reference), [thai_digits(line) for line in letter.sender_address]),
@@ -255,5 +217,5 @@ def build(letter: Letter) -> bytes:
         ThaiText(f"({letter.signer_name})", align="centre-right"),
         ThaiText(thai_digits(letter.signer_position), align="centre-right"),
     ]
-    document.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
+    document.build(story, onFirstPage=draw_first_page, onLaterPages=draw_footer)
     return buffer.getvalue()

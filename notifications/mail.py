@@ -91,4 +91,8 @@ def _message(row: OutboxMessage, config: dict) -> EmailMessage:
     # The dedup key makes a resend after a crash recognisable as the same message.
     message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain="ratchaflow.local")
     message.set_content(row.body, charset="utf-8")
+    if row.attachment_data:
+        maintype, _, subtype = (row.attachment_type or "application/octet-stream").partition("/")
+        message.add_attachment(row.attachment_data, maintype=maintype, subtype=subtype,
+                               filename=row.attachment_name or "attachment")
     return message

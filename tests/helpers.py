@@ -1,6 +1,13 @@
-"""Small helpers shared by tests: finding tasks the way the inbox does."""
+"""Small helpers shared by tests: finding tasks the way the inbox does, reading printed letters back."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -110,3 +117,54 @@ def run_twice_at_once(worker) -> None:
         thread.start()
     for thread in threads:
         thread.join(60)
+
+
+# --- printed letters ---------------------------------------------------------------------------------------
+
+ARTEFACTS = Path(os.environ.get("TEST_ARTEFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artefacts"))
+
+
+@dataclass
+class ReadPdf:
+    text: str  # NFKC-normalised, as pdftotext extracts it, so that ำ compares equal either way
+    pages: int
+    fonts: list[dict]  # one per font: name, emb ("yes"/"no"), sub, uni
+    qr_codes: list[str]  # what a phone reads from the QR codes on page 1 (when asked for)
+
+
+def read_pdf(body: bytes, *, png_name: str | None = None, scan_qr: bool = False) -> ReadPdf:
+    """Read a PDF back the way a recipient's software would: poppler's pdftotext, pdfinfo and pdffonts, and
+    zbar for the QR codes of page 1 printed at 150 dpi.
+
+    With ``png_name`` page 1 is rendered to ``test-artefacts/<png_name>.png`` for a person to look at.
+    """
+    qr_codes: list[str] = []
+    assert body.startswith(b"%PDF-") and body.rstrip().endswith(b"%%EOF")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "document.pdf"
+        path.write_bytes(body)
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+        listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+        if png_name:
+            ARTEFACTS.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile", str(path),
+                            str(ARTEFACTS / png_name)], check=True)
+        if scan_qr:
+            subprocess.run(["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", "-singlefile", str(path),
+                            str(Path(folder) / "page")], check=True)
+            scanned = subprocess.run(["zbarimg", "--quiet", "--raw", str(Path(folder) / "page.png")],
+                                     capture_output=True, text=True)
+            qr_codes = scanned.stdout.split()
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    fonts = []
+    for line in listing.splitlines()[2:]:
+        parts = line.split()
+        # name type… encoding emb sub uni object-id generation: the last five columns are fixed.
+        fonts.append({"name": parts[0], "emb": parts[-5], "sub": parts[-4], "uni": parts[-3]})
+    return ReadPdf(text=unicodedata.normalize("NFKC", text), pages=pages, fonts=fonts, qr_codes=qr_codes)
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import time_machine
 from sqlalchemy import func, select
@@ -20,7 +21,9 @@ from app.models import (
     Role,
     TaskStatus,
 )
-from app.services import accounts, licensing
+from app.services import accounts, delay_letters, licensing
+from notifications import letters
+from tests.helpers import nfkc, read_pdf
 from workflows import engine
 from workflows.calendar import BANGKOK
 
@@ -136,6 +139,12 @@ def test_sixty_days_of_delay_produce_first_notice_one_every_seven_days_and_final
     assert _opdc_copies(opdc) == 10
     mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "sompong@example.org")).all()
     assert len(mails) == 10 and all(delay.reference in m.subject for m in mails)
+    # Each e-mail carries its official letter, as it read on the day it was sent.
+    for mail in sorted(mails, key=lambda m: m.id)[::3]:
+        number = int(mail.subject.rsplit(" ", 1)[-1].rstrip(")"))
+        assert mail.attachment_type == "application/pdf" and mail.attachment_name.endswith(f"-{number}.pdf")
+        attached = read_pdf(mail.attachment_data)
+        assert nfkc(f"ฉบับที่ {letters.thai_digits(number)}") in attached.text and "สมปอง" in attached.text
     instance = db.session.get(ProcessInstance, delay.instance_id)
     assert instance.status == "complete"
 
@@ -154,6 +163,41 @@ def test_sixty_days_of_delay_produce_first_notice_one_every_seven_days_and_final
     assert client.get("/delays/register").status_code == 200
     login("spoint")
     assert client.get("/delays/register").status_code == 403
+
+    # Every notice prints as a one-page Thai letter that reads back as written, its font embedded.
+    for notice in notices:
+        response = client.get(f"/delays/{delay.id}/notices/{notice.number}.pdf")
+        assert response.status_code == 200 and response.mimetype == "application/pdf", notice.number
+        printed = read_pdf(response.data, png_name=f"delay-notice-{notice.number}"
+                           if notice.number in (1, 2, 10) else None, scan_qr=notice.number == 10)
+        assert printed.pages == 1
+        assert printed.fonts and all(font["emb"] == "yes" and "Laksaman" in font["name"] for font in printed.fonts)
+        expected = delay_letters.letter_of(notice)
+        fields = [letters.thai_digits(expected.reference), letters.thai_date(expected.date),
+                  letters.thai_digits(expected.subject), expected.addressee, letters.thai_digits(expected.refers_to),
+                  *map(letters.thai_digits, expected.paragraphs), *map(letters.thai_digits, expected.footer),
+                  *expected.qr_caption, expected.closing, f"({expected.signer_name})"]
+        squeezed = "".join(printed.text.split())
+        for field in fields:
+            assert "".join(nfkc(field).split()) in squeezed, (notice.number, field)
+        assert nfkc(f"ฉบับที่ {letters.thai_digits(notice.number)}") in printed.text
+        assert nfkc("นายสมปอง รอคอย") in printed.text and delay.lookup_code in printed.text
+        assert nfkc("นบ ๐๐๐๑/๒๕๗๐") in printed.text  # the application's reference in Thai numerals
+        if notice.kind == "final":
+            assert nfkc("อนุญาตตามคำขอ") in printed.text and "เนื่องจาก" not in printed.text
+        else:
+            assert nfkc(letters.thai_digits(notice.reason)) in "".join(printed.text.split("\n"))
+    # The QR code takes a phone to the applicant's status page, code included: all ten notices are listed there.
+    (link,) = printed.qr_codes
+    assert link == delay_letters.status_url(delay)
+    parts = urlsplit(link)
+    status_page = client.get(f"{parts.path}?{parts.query}").get_data(as_text=True)
+    assert status_page.count('class="list-group-item"') == 10 and "สมปอง" not in status_page
+    # OPDC reads its copy without the applicant's name; another service point reads nothing.
+    login("opdc")
+    copy = read_pdf(client.get(f"/delays/{delay.id}/notices/1.pdf").data)
+    assert "สมปอง" not in copy.text and nfkc("ผู้ยื่นคำขอ") in copy.text
+    assert client.get(f"/delays/{delay.id}/notices/11.pdf").status_code == 404
 
 
 def test_late_update_notifies_central_officers_and_the_task_can_answer_with_the_decision(app, client, login, demo):
@@ -184,7 +228,7 @@ def test_late_update_notifies_central_officers_and_the_task_can_answer_with_the_
     assert [n.kind for n in _notices(delay)] == ["first", "final"]
     assert delay.decision == "withdrawn" and delay.status == "decided"
     assert _opdc_copies(opdc) == 2
-    assert _count(OutboxMessage, OutboxMessage.user_id.is_(None), OutboxMessage.to_address.is_not(None)) == 0
+    assert _count(OutboxMessage, OutboxMessage.dedup_key.like("delay:%:applicant")) == 0  # no address, no e-mail
 
 
 def test_another_service_point_and_opdc_cannot_see_the_applicant(app, client, login, demo):
@@ -221,6 +265,10 @@ def test_the_applicant_follows_the_application_with_the_code_and_learns_nothing_
     assert "31 มี.ค. 2570" in html  # the expected decision date, Buddhist era
     for personal in ("สมปอง", "sompong@example.org", "081-234-5678", "บางกระสอ"):
         assert personal not in html  # nothing of the applicant's own data
+
+    # Typed from the letter, where the reference is printed in Thai numerals.
+    typed = client.get("/status", query_string={"ref": "นบ ๐๐๐๑/๒๕๗๐", "code": delay.lookup_code})
+    assert typed.status_code == 200 and 'id="status-result"' in typed.get_data(as_text=True)
 
     wrong = client.get("/status", query_string={"ref": "นบ 0001/2570", "code": "WRONG123"})
     missing = client.get("/status", query_string={"ref": "นบ 9999/2570", "code": delay.lookup_code})

@@ -42,8 +42,9 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import accounts, calendar_admin, inbox, licensing, policy
-from notifications import notify
+from app.services import accounts, calendar_admin, delay_letters, inbox, licensing, policy
+from notifications import letters, notify
+from notifications.thai_text import arabic_digits, thai_digits
 from workflows import engine
 from workflows.calendar import BANGKOK, add_working_days
 from workflows.operations import OperationContext, operation
@@ -212,35 +213,6 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(BANGKOK).isoformat()
 
 
-KIND_SUBJECT = {
-    NoticeKind.first: "แจ้งเหตุแห่งความล่าช้าในการพิจารณาคำขอ",
-    NoticeKind.update: "แจ้งความคืบหน้าและเหตุแห่งความล่าช้าในการพิจารณาคำขอ",
-    NoticeKind.final: "แจ้งผลการพิจารณาคำขอ",
-}
-DECISION_TH = {DelayDecision.approved: "อนุญาต", DelayDecision.refused: "ไม่อนุญาต",
-               DelayDecision.withdrawn: "ผู้ยื่นคำขอถอนคำขอ"}
-
-
-def _thai_date(day: date) -> str:
-    return f"{day.day}/{day.month}/{day.year + 543}"
-
-
-def applicant_text(delay: DelayRecord, notice: DelayNotice) -> tuple[str, str]:
-    """The notice as the applicant reads it (Thai: the letter to a citizen is always in Thai)."""
-    subject = f"{KIND_SUBJECT[notice.kind]} เลขที่ {delay.reference} (ฉบับที่ {notice.number})"
-    lines = [f"เรียน {delay.applicant_name}", "",
-             f"คำขอ {delay.process.name_th} เลขที่ {delay.reference} ยื่นเมื่อ {_thai_date(delay.received_on)} "
-             f"(ระยะเวลาตามคู่มือสำหรับประชาชน {delay.promised_days} วัน)"]
-    if notice.kind == NoticeKind.final:
-        lines.append(f"ผลการพิจารณา: {DECISION_TH.get(notice.decision or '', notice.decision or '')}")
-    else:
-        lines += [f"เหตุแห่งความล่าช้า: {notice.reason}",
-                  f"คาดว่าจะพิจารณาแล้วเสร็จภายใน {_thai_date(notice.expected_decision_on)}"
-                  if notice.expected_decision_on else ""]
-    lines += ["", f"ตรวจสอบสถานะได้ด้วยรหัส {delay.lookup_code}", delay.agency.name_th]
-    return subject, "\n".join(line for line in lines if line is not None)
-
-
 @operation("delay.issue_notice")
 def issue_notice(ctx: OperationContext, delay_id: int, kind: str, reason: str = "", expected: str = "") -> dict:
     """Write the next numbered notice, e-mail it to the applicant and copy it to every OPDC officer."""
@@ -257,15 +229,20 @@ def issue_notice(ctx: OperationContext, delay_id: int, kind: str, reason: str = 
                          issued_at=utcnow(), emailed_to=delay.applicant_email)
     db.session.add(notice)
     db.session.flush()
-    subject, body = applicant_text(delay, notice)
+    subject, body = delay_letters.email_text(delay, notice)
+    copy_body = delay_letters.email_text(delay, notice, with_applicant=False)[1]
     if delay.applicant_email:
+        # The official letter goes with the e-mail, as it reads on the day it was issued.
         db.session.add(OutboxMessage(dedup_key=f"delay:{delay.id}:notice:{number}:applicant", channel="email",
-                                     to_address=delay.applicant_email, subject=subject, body=body))
+                                     to_address=delay.applicant_email, subject=subject, body=body,
+                                     attachment_name=delay_letters.file_name(notice),
+                                     attachment_type="application/pdf",
+                                     attachment_data=letters.build(delay_letters.letter_of(notice))))
     notice.opdc_copied = notify(
         accounts.opdc_officers(),
         subject=_l("Copy of a delay notice: %(reference)s (%(agency)s)", reference=delay.reference,
                    agency=delay.agency.name_th),
-        body=body, link=url_for("delays.register", _external=True),
+        body=copy_body, link=url_for("delays.register", _external=True),
         dedup_key=f"delay:{delay.id}:notice:{number}:opdc")
     calendar_admin.close_deadline("delay.update", BUSINESS_TYPE, delay.id)
     if kind == NoticeKind.final:
@@ -326,6 +303,25 @@ def can_see(user: User, delay: DelayRecord) -> bool:
     return any(policy.covers(user, role, delay.agency_path) for role in SEE_ROLES)
 
 
+def can_read_notices(user: User, delay: DelayRecord) -> bool:
+    """The officers in scope, and OPDC, who gets a copy of every notice by law."""
+    return can_see(user, delay) or can_see_register(user)
+
+
+def notice_letter(user: User, delay_id: int, number: int) -> tuple[str, bytes] | None:
+    """The numbered notice's letter as (file name, PDF) for the officers in scope and OPDC, whose copy names no
+    applicant; None when there is none to show."""
+    delay = db.session.get(DelayRecord, delay_id)
+    if delay is None or not can_read_notices(user, delay):
+        return None
+    notice = db.session.scalar(select(DelayNotice).where(DelayNotice.delay_id == delay.id,
+                                                         DelayNotice.number == number))
+    if notice is None:
+        return None
+    letter = delay_letters.letter_of(notice, with_applicant=can_see(user, delay))
+    return delay_letters.file_name(notice), letters.build(letter)
+
+
 def get_for(user: User, delay_id: int) -> DelayRecord | None:
     delay = db.session.get(DelayRecord, delay_id)
     if delay is None or not can_see(user, delay):
@@ -380,8 +376,10 @@ def public_status(reference: str | None, code: str | None) -> DelayRecord | None
     code = "".join((code or "").split()).upper()[:16]
     if not reference or not code:
         return None
+    # The letter prints the reference in Thai numerals; the officer may have typed it either way.
+    spellings = {reference, arabic_digits(reference), thai_digits(reference)}
     found = None
-    for delay in db.session.scalars(select(DelayRecord).where(DelayRecord.reference == reference)):
+    for delay in db.session.scalars(select(DelayRecord).where(DelayRecord.reference.in_(spellings))):
         if hmac.compare_digest(delay.lookup_code.upper(), code):
             found = delay
     return found

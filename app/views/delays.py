@@ -114,6 +114,16 @@ def show(delay_id: int):
                            **labels())
 
 
+@bp.get("/<int:delay_id>/notices/<int:number>.pdf")
+@login_required
+def notice_letter(delay_id: int, number: int):
+    letter = delays.notice_letter(current_user, delay_id, number)
+    if letter is None:
+        abort(404)
+    name, body = letter
+    return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={name}"})
+
+
 @bp.post("/<int:delay_id>/decision")
 @login_required
 def decide(delay_id: int):
