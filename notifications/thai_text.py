@@ -17,6 +17,7 @@ import ctypes
 import ctypes.util
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -195,12 +196,12 @@ def wrap_lines(text: str, font: str, size: float, first_width: float, width: flo
     spaces that end it.
     """
     points = [0, *sorted(break_points(text)), len(text)]
-    pieces = [text[a:b].replace(NBSP, " ") for a, b in zip(points, points[1:])]
+    pieces = [text[a:b].replace(NBSP, " ") for a, b in pairwise(points)]
     widths = [pdfmetrics.stringWidth(piece, font, size) for piece in pieces]
     space = pdfmetrics.stringWidth(" ", font, size)
     lines: list[str] = []
     current, current_width = "", 0.0
-    for piece, piece_width in zip(pieces, widths):
+    for piece, piece_width in zip(pieces, widths, strict=True):
         limit = first_width if not lines else width
         trailing = (len(piece) - len(piece.rstrip(" "))) * space
         if current and current_width + piece_width - trailing > limit:
