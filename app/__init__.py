@@ -13,7 +13,8 @@ from app.config import Config
 
 # Modules that register BPMN service-task operations and form handlers on import.
 OPERATION_MODULES = ("app.services.manual_revisions", "app.services.role_tokens", "app.services.unlocks",
-                     "app.services.delays")
+                     "app.services.delays", "app.services.helpdesk", "app.services.helpdesk_sla",
+                     "app.services.helpdesk_desk")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -97,8 +98,10 @@ def register_blueprints(app: Flask) -> None:
         calendar,
         catalogue,
         delays,
+        helpdesk,
         inbox,
         instances,
+        ir_online,
         jobs,
         licensing,
         manuals,
@@ -112,7 +115,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     for module in (auth, inbox, instances, manuals, processes, other_services, org, catalogue, notifications, public,
-                   accounts, tokens, users, api, licensing, jobs, calendar, delays):
+                   accounts, tokens, users, api, licensing, jobs, calendar, delays, ir_online, helpdesk):
         app.register_blueprint(module.bp)
 
 

@@ -22,7 +22,7 @@ def demo_load(password):
     from app.services import demo
 
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        created = demo.load(password)
+        created = demo.load(password, helpdesk_tickets=True)
         db.session.commit()
     if not created:
         click.echo("Demo data is already loaded. Sign-ins:")

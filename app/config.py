@@ -34,6 +34,18 @@ class Config:
     # Wrong role tokens, per signed-in person (successful redemptions are not counted).
     RATELIMIT_TOKEN = os.environ.get("RATELIMIT_TOKEN", "5 per minute")
 
+    # IR Online, per address: new reports, reporter sign-ups, and wrong follow-up links (right ones are not counted).
+    RATELIMIT_IR_REPORT = os.environ.get("RATELIMIT_IR_REPORT", "10 per hour")
+    RATELIMIT_IR_SIGNUP = os.environ.get("RATELIMIT_IR_SIGNUP", "5 per hour")
+    RATELIMIT_IR_FOLLOW = os.environ.get("RATELIMIT_IR_FOLLOW", "20 per minute")
+    # A public IR form sent sooner than this after it was shown is refused (people take longer; scripts do not).
+    IR_FORM_MIN_SECONDS = int(os.environ.get("IR_FORM_MIN_SECONDS", 3))
+    # A reporter's e-mail verification link works once, within this many hours.
+    REPORTER_VERIFY_HOURS = int(os.environ.get("REPORTER_VERIFY_HOURS", 48))
+    # A reporter's password-reset link works once, within this many hours; requests for one, per address.
+    REPORTER_RESET_HOURS = int(os.environ.get("REPORTER_RESET_HOURS", 2))
+    RATELIMIT_IR_PASSWORD = os.environ.get("RATELIMIT_IR_PASSWORD", "5 per hour")
+
     # One-time role tokens expire after this many days when nobody redeems them.
     ROLE_TOKEN_DAYS = int(os.environ.get("ROLE_TOKEN_DAYS", 14))
 
@@ -64,6 +76,12 @@ class Config:
     LETTER_REFERENCE_PREFIX = os.environ.get("LETTER_REFERENCE_PREFIX", "นร 1200")
 
     INBOX_PAGE_SIZE = 20
+
+    # IR Online: attachments per report or reply and the size of each; the department whose staff run the helpdesk.
+    HELPDESK_MAX_ATTACHMENTS = int(os.environ.get("HELPDESK_MAX_ATTACHMENTS", 5))
+    HELPDESK_MAX_ATTACHMENT_BYTES = int(os.environ.get("HELPDESK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024))
+    HELPDESK_AGENCY_CODE = os.environ.get("HELPDESK_AGENCY_CODE", "cgd")
+    HELPDESK_PAGE_SIZE = 25
 
     # Scheduler: run inside the web process (``make run``) or alone (``flask scheduler run``).
     SCHEDULER_IN_PROCESS = _bool("SCHEDULER_IN_PROCESS", False)

@@ -77,6 +77,8 @@ ROLE_LABELS = {
     "manual_reviewer": _l("Manual reviewer"),
     "opdc_officer": _l("OPDC officer"),
     "admin": _l("System administrator"),
+    "helpdesk_agent": _l("Helpdesk agent"),
+    "helpdesk_supervisor": _l("Helpdesk supervisor"),
 }
 
 STATUS_LABELS = {

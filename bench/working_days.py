@@ -2,7 +2,8 @@
 
 100,000 ``add_working_days(start, 5)`` calls with start times spread over 2026-2028 (every 37 minutes,
 so every weekday, weekend and holiday of those years is a start), 100,000 ``is_working_day`` calls and
-100,000 ``working_days_between``, each timed:
+100,000 ``working_days_between``, and as many office-minute calls for the helpdesk's SLAs
+(``add_working_minutes``, ``working_minutes_between``), each timed:
 
   * with no database (outside an application context: the package's holidays only);
   * for SQLite and (when reachable) PostgreSQL, in a throwaway migrated database, inside one
@@ -67,6 +68,12 @@ def run_all(n: int) -> dict[str, float]:
         "is_working_day": timed("is_working_day(day)", calendar.is_working_day, days),
         "working_days_between": timed("working_days_between(a, b)",
                                       lambda p: calendar.working_days_between(*p), pairs),
+        # Office minutes (08:30-16:30) for the helpdesk's SLAs: up to ten office days ahead, and back.
+        "add_working_minutes": timed("add_working_minutes(start, m)",
+                                     lambda s: calendar.add_working_minutes(s, s.minute * 83 % 4800), times),
+        "working_minutes_between": timed("working_minutes_between(a, b)",
+                                         lambda s: calendar.working_minutes_between(s, s + timedelta(hours=s.hour * 7)),
+                                         times),
     }
 
 

@@ -37,6 +37,7 @@ def form_keys() -> list[str]:
 
 from forms import (
     delays,  # noqa: E402,F401  registers its forms
+    helpdesk,  # noqa: E402,F401  registers its forms
     licensing,  # noqa: E402,F401  registers its forms
     manual_revision,  # noqa: E402,F401  registers its forms
 )

@@ -17,6 +17,7 @@ from sqlalchemy import event, text
 
 from app import create_app
 from app.extensions import db
+from tests.smtp_server import SmtpServer
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -232,3 +233,30 @@ def digital_id(app, oidc_provider):
                       PASSWORD_LOGIN_ENABLED=True)
     yield setup
     app.config.update(saved)
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server for this test, and the application pointed at it."""
+    server = SmtpServer()
+    server.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
+    monkeypatch.setitem(app.config, "MAIL_USERNAME", None)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Rate-limit counts live as long as the app, and user ids repeat between tests: each test starts from none."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    from app.extensions import limiter
+
+    request.getfixturevalue("app")  # the limiter's storage exists once the app does
+    limiter.reset()
+    yield
+    limiter.reset()

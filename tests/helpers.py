@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -168,3 +169,25 @@ def read_pdf(body: bytes, *, png_name: str | None = None, scan_qr: bool = False)
 
 def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
+
+
+# --- public forms --------------------------------------------------------------------------------------------
+
+
+def stamp(seconds_ago: int = 10) -> str:
+    """The time-trap field of a public form shown ``seconds_ago`` seconds ago."""
+    import time_machine
+
+    from app.models.types import utcnow
+    from forms.ir_online import form_stamp
+
+    with time_machine.travel(utcnow() - timedelta(seconds=seconds_ago), tick=False):
+        return form_stamp()
+
+
+def th(message: str, **values) -> str:
+    """A message as a Thai reader sees it."""
+    from flask_babel import force_locale, gettext
+
+    with force_locale("th"):
+        return gettext(message, **values)

@@ -23,6 +23,7 @@ from app.models import (
 )
 from app.services import accounts, delay_letters, licensing
 from notifications import letters
+from tasks.jobs import send_outbox
 from tests.helpers import nfkc, read_pdf
 from workflows import engine
 from workflows.calendar import BANGKOK
@@ -289,3 +290,16 @@ def test_guessing_codes_is_rate_limited(app, client):
     finally:
         limiter.reset()
     assert answers[:3] == [404, 404, 404] and answers[3:] == [429, 429]
+
+
+def test_the_applicant_receives_each_notice_by_email_with_its_letter_attached(app, client, login, demo, smtp):
+    with time_machine.travel(bkk(2027, 2, 1, 10, 0)):
+        assert _record(client, login, demo).status_code == 302
+        send_outbox(app)
+    delay = _delay()
+    [message] = [m for m in smtp.handler.messages() if m["To"] == "sompong@example.org"]
+    assert delay.reference in message["Subject"] and delay.lookup_code in message.get_body(("plain",)).get_content()
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    printed = read_pdf(attachment.get_content())
+    assert nfkc("นายสมปอง รอคอย") in printed.text and nfkc("ฉบับที่ ๑") in printed.text

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-import socket
 from datetime import timedelta
 
 import pytest
 import time_machine
-from aiosmtpd.controller import Controller
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
@@ -25,59 +21,6 @@ AUTHOR_ADDRESS = "author@demo.ratchaflow.local"
 TITLE = "การแจ้งย้ายที่อยู่"  # the demo manual waiting for its step-1 review
 COMMENT = "โปรดเพิ่มตารางค่าธรรมเนียมและระยะเวลาให้บริการ"
 UNREAD_BADGE = re.compile(r'data-count="unread">\s*(\d+)\s*<')
-
-
-# --- a real SMTP server ------------------------------------------------------------------------------------
-
-
-class Collector:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def messages(self):
-        return [email.message_from_bytes(e.original_content or e.content, policy=email.policy.default)
-                for e in self.envelopes]
-
-
-class SmtpServer:
-    """An SMTP server on 127.0.0.1 and a free port, which can go down and come back on the same port."""
-
-    def __init__(self):
-        self.handler = Collector()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.controller = None
-
-    def start(self):
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
-                                     server_hostname="smtp.test.local")
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    @property
-    def envelopes(self):
-        return self.handler.envelopes
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    server = SmtpServer()
-    server.start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
-    monkeypatch.setitem(app.config, "MAIL_USE_TLS", False)
-    monkeypatch.setitem(app.config, "MAIL_USERNAME", None)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

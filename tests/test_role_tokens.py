@@ -7,25 +7,16 @@ import re
 import threading
 from datetime import timedelta
 
-import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from app.extensions import db, limiter
+from app.extensions import db
 from app.models import AuditEvent, InstanceStatus, Membership, ProcessInstance, RoleToken, User
 from app.models.types import utcnow
 from app.services import accounts
 from workflows import engine
 
 TOKEN_SHOWN = re.compile(r'id="new-token"[^>]*>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})<')
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(app):
-    # The limiter's memory storage outlives a test, and user ids repeat between tests.
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 def _issue(client, role, agency_id="", service_point_id="") -> str:
@@ -266,3 +257,19 @@ def test_two_redemptions_of_one_token_at_once_exactly_one_wins(app, login, demo)
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "role_token.redeemed")) == 1
     assert db.session.get(ProcessInstance, token.instance_id).status == InstanceStatus.complete
+
+
+def test_helpdesk_staff_join_the_department_that_runs_the_helpdesk(client, login, demo):
+    cgd, dopa = demo.agency("cgd"), demo.agency("dopa")
+    login("central")  # a central officer elsewhere is offered no helpdesk role and cannot issue one
+    assert "helpdesk_agent" not in client.get("/admin/tokens").get_data(as_text=True)
+    assert client.post("/admin/tokens", data={"role": "helpdesk_agent", "agency_id": dopa.id}).status_code == 403
+    login("admin")
+    assert client.post("/admin/tokens", data={"role": "helpdesk_agent", "agency_id": dopa.id}).status_code == 403
+    plain = _issue(client, "helpdesk_agent", cgd.id)
+    newcomer = _newcomer("desk_newbie", "ผู้ช่วย ตอบปัญหา")
+    login("desk_newbie")
+    assert _redeem(client, plain).status_code == 302
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == newcomer.id))
+    assert (membership.role, membership.agency_id) == ("helpdesk_agent", cgd.id)
+    assert client.get("/helpdesk/").status_code == 200

@@ -41,7 +41,7 @@ import threading
 import weakref
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -275,6 +275,54 @@ def next_working_day(day: date) -> date:
     return _nth_working_day_after(day, 1)
 
 
+# --- working minutes (office hours) ---------------------------------------------------------------------
+
+WORK_START = time(8, 30)
+WORK_END = time(16, 30)
+_WORK_SECONDS = 8 * 60 * 60  # 08:30-16:30
+
+
+def _seconds_into_work(local: datetime) -> int:
+    """Seconds of the Bangkok working window already past at ``local`` (0 before 08:30, all of it after 16:30)."""
+    since_midnight = local.hour * 3600 + local.minute * 60 + local.second
+    return min(max(since_midnight - (WORK_START.hour * 3600 + WORK_START.minute * 60), 0), _WORK_SECONDS)
+
+
+def add_working_minutes(start: datetime, minutes: int) -> datetime:
+    """The moment ``minutes`` office minutes (08:30-16:30 Bangkok on working days) after ``start``.
+
+    A start outside office hours counts from the next opening; a target that ends exactly at a closing time
+    is that closing time (16:30), not the next morning's opening.
+    """
+    if minutes < 0:
+        raise ValueError("minutes must not be negative")
+    local = start.astimezone(BANGKOK).replace(microsecond=0)
+    day = local.date()
+    if is_working_day(day):
+        offset = _seconds_into_work(local)
+    else:
+        day, offset = next_working_day(day), 0
+    days_ahead, rest = divmod(offset + minutes * 60, _WORK_SECONDS)
+    if rest == 0 and days_ahead > 0:
+        days_ahead, rest = days_ahead - 1, _WORK_SECONDS
+    opening = datetime.combine(_nth_working_day_after(day, days_ahead), WORK_START, tzinfo=BANGKOK)
+    return opening + timedelta(seconds=rest)
+
+
+def working_minutes_between(start: datetime, end: datetime) -> int:
+    """Whole office minutes from ``start`` to ``end``; 0 when ``end`` is not after ``start``."""
+    if end <= start:
+        return 0
+    first, last = start.astimezone(BANGKOK), end.astimezone(BANGKOK)
+    first_day, last_day = first.date(), last.date()
+    first_working, last_working = is_working_day(first_day), is_working_day(last_day)
+    # Working days in [first_day, last_day): each is a whole window between the two days' own offsets.
+    days = working_days_between(first_day, last_day) - last_working + first_working
+    seconds = (days * _WORK_SECONDS + (_seconds_into_work(last) if last_working else 0)
+               - (_seconds_into_work(first) if first_working else 0))
+    return max(seconds, 0) // 60
+
+
 def special_day_kind(day: date) -> str | None:
     """The administrator's correction for ``day`` ("holiday"/"working"), if any."""
     return _current().special.get(day)
@@ -284,6 +332,7 @@ __all__ = [
     "BANGKOK",
     "PackageHoliday",
     "add_working_days",
+    "add_working_minutes",
     "end_of_working_day",
     "invalidate",
     "is_working_day",
@@ -292,4 +341,5 @@ __all__ = [
     "special_day_kind",
     "working_days_between",
     "working_days_in",
+    "working_minutes_between",
 ]

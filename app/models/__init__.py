@@ -3,6 +3,20 @@
 from app.models.calendar import DeadlineStatus, SpecialDay, SpecialDayKind, WorkingDayDeadline
 from app.models.catalogue import CatalogueEntry, CatalogueKind, Tag
 from app.models.delays import DelayDecision, DelayNotice, DelayRecord, DelayStatus, NoticeKind
+from app.models.helpdesk import (
+    HelpdeskTeam,
+    HelpdeskTeamMember,
+    MessageKind,
+    ReporterType,
+    SlaTarget,
+    StandardAnswer,
+    Ticket,
+    TicketAttachment,
+    TicketCategory,
+    TicketMessage,
+    TicketPriority,
+    TicketStatus,
+)
 from app.models.licensing import (
     FIGURE_FIELDS,
     JobRun,
@@ -40,6 +54,7 @@ from app.models.org import (
     User,
 )
 from app.models.public import PublicEntry, PublicEntryFacet, PublicEntryKind, PublicFacet
+from app.models.reporters import AccountKind, ReporterProfile
 from app.models.workflow import (
     AuditEvent,
     EventSubscription,
@@ -51,6 +66,8 @@ from app.models.workflow import (
 )
 
 __all__ = [
+    "HelpdeskTeam", "HelpdeskTeamMember", "MessageKind", "ReporterType", "SlaTarget", "StandardAnswer", "Ticket",
+    "TicketAttachment", "TicketCategory", "TicketMessage", "TicketPriority", "TicketStatus",
     "DelayDecision", "DelayNotice", "DelayRecord", "DelayStatus", "NoticeKind",
     "DeadlineStatus", "SpecialDay", "SpecialDayKind", "WorkingDayDeadline",
     "FIGURE_FIELDS", "JobRun", "LicenceReport", "ReportPeriod", "UnlockRequest", "UnlockStatus",
@@ -61,4 +78,5 @@ __all__ = [
     "OutboxMessage", "OutboxStatus", "ProcessInstance", "RevisionStatus", "Role", "RoleToken", "RoleTokenState",
     "TaskStatus", "User",
     "WorkflowSpec", "PublicEntry", "PublicEntryFacet", "PublicEntryKind", "PublicFacet",
+    "AccountKind", "ReporterProfile",
 ]

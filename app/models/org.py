@@ -45,6 +45,8 @@ class Role(str, enum.Enum):
     manual_reviewer = "manual_reviewer"
     opdc_officer = "opdc_officer"
     admin = "admin"
+    helpdesk_agent = "helpdesk_agent"
+    helpdesk_supervisor = "helpdesk_supervisor"
 
 
 # Roles that act everywhere, whatever agency their membership names.
@@ -113,6 +115,10 @@ class User(UserMixin, db.Model):
     # Digital ID (OpenID Connect): the provider's issuer URL and the person's stable ``sub`` there.
     oidc_issuer: Mapped[str | None] = mapped_column(String(255))
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    # "staff" work in the back office through memberships; "reporter" accounts only file and follow IR reports.
+    account_kind: Mapped[str] = mapped_column(String(16), default="staff", server_default="staff")
+    # Set when the person opened the link e-mailed to them (reporters sign in only after that).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", lazy="selectin", primaryjoin="and_(User.id == Membership.user_id, Membership.active)"

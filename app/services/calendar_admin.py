@@ -12,6 +12,7 @@ each recompute the deadlines with the other's day counted; SQLite has a single w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -152,7 +153,7 @@ def add_holiday(actor: User, day: date, name_th: str, name_en: str | None = None
         raise CalendarRefused(_l("The date is already a public holiday."))
     row = _insert(actor, day, SpecialDayKind.holiday, name_th, name_en)
     _audit_special("calendar.holiday_added", actor, row)
-    return CalendarChange(day, len(_recompute_deadlines(row, "added", actor)))
+    return CalendarChange(day, _recompute(row, "added", actor))
 
 
 def cancel_holiday(actor: User, day: date, name_th: str | None = None) -> CalendarChange:
@@ -171,7 +172,7 @@ def cancel_holiday(actor: User, day: date, name_th: str | None = None) -> Calend
     name = (name_th or "").strip() or f"ยกเลิกวันหยุด: {holiday.name_th}"
     row = _insert(actor, day, SpecialDayKind.working, _check_name(name), f"Cancelled: {holiday.name_en}")
     _audit_special("calendar.holiday_cancelled", actor, row)
-    return CalendarChange(day, len(_recompute_deadlines(row, "added", actor)))
+    return CalendarChange(day, _recompute(row, "added", actor))
 
 
 def remove_special_day(actor: User, special_day_id: int) -> CalendarChange:
@@ -186,7 +187,7 @@ def remove_special_day(actor: User, special_day_id: int) -> CalendarChange:
     db.session.flush()
     record_audit("calendar.special_day_removed", actor_id=actor.id, object_type="special_day", object_id=removed["id"],
                  before=removed)
-    return CalendarChange(row.day, len(_recompute_deadlines(row, "removed", actor)))
+    return CalendarChange(row.day, _recompute(row, "removed", actor))
 
 
 def _audit_special(action: str, actor: User, row: SpecialDay) -> None:
@@ -245,6 +246,21 @@ def recomputed_due_at(deadline: WorkingDayDeadline) -> datetime:
     due_local = deadline.due_at.astimezone(BANGKOK)
     day = calendar.add_working_days(deadline.starts_at, deadline.working_days).date()
     return datetime.combine(day, due_local.timetz())
+
+
+# Deadlines that are not counted in whole working days (a helpdesk SLA counts office minutes) follow a calendar
+# change through a listener: ``listener(day, actor) -> how many it moved``.
+_change_listeners: list[Callable[[date, User], int]] = []
+
+
+def on_change(listener: Callable[[date, User], int]) -> Callable[[date, User], int]:
+    _change_listeners.append(listener)
+    return listener
+
+
+def _recompute(row: SpecialDay, change: str, actor: User) -> int:
+    moved = len(_recompute_deadlines(row, change, actor))
+    return moved + sum(listener(row.day, actor) for listener in _change_listeners)
 
 
 def _recompute_deadlines(row: SpecialDay, change: str, actor: User) -> list[WorkingDayDeadline]:

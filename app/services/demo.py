@@ -6,7 +6,17 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.models import Agency, AgencyKind, HumanTask, Manual, ProcessInstance, TaskStatus, User
+from app.models import (
+    AccountKind,
+    Agency,
+    AgencyKind,
+    HumanTask,
+    Manual,
+    ProcessInstance,
+    ReporterProfile,
+    TaskStatus,
+    User,
+)
 from app.models.types import utcnow
 from app.services import accounts, agencies, inbox, licensing, manual_revisions, manuals, org, processes
 from forms import form_for
@@ -21,6 +31,8 @@ AGENCIES = [
     ("sp_muang", "dopa", AgencyKind.service_point, "ที่ว่าการอำเภอเมืองนนทบุรี", "Mueang Nonthaburi District Office"),
     ("sp_pakkret", "dopa", AgencyKind.service_point, "ที่ว่าการอำเภอปากเกร็ด", "Pak Kret District Office"),
     ("nakhon_nont", None, AgencyKind.municipality, "เทศบาลนครนนทบุรี", "Nonthaburi City Municipality"),
+    ("mof", None, AgencyKind.ministry, "กระทรวงการคลัง", "Ministry of Finance"),
+    ("cgd", "mof", AgencyKind.department, "กรมบัญชีกลาง", "The Comptroller General's Department"),
 ]
 
 USERS = [
@@ -33,7 +45,12 @@ USERS = [
     ("admin", "ผู้ดูแลระบบ สพร.", "admin", "dga"),
     ("lg_author", "อรุณ เทศบาล (จัดทำคู่มือ อปท.)", "manual_author", "nakhon_nont"),
     ("lg_reviewer", "นภา เทศบาล (รีวิวคู่มือ อปท.)", "manual_reviewer", "nakhon_nont"),
+    ("hd_super", "มานพ คัดกรอง (หัวหน้าทีม e-GP)", "helpdesk_supervisor", "cgd"),
+    ("hd_agent", "สุดา ตอบไว (เจ้าหน้าที่ e-GP)", "helpdesk_agent", "cgd"),
 ]
+
+# IR Online's demo reporter: a vendor's account (the user name is the e-mail address, as at sign-up).
+REPORTER = ("vendor@demo.ratchaflow.local", "บริษัท ตัวอย่างก่อสร้าง จำกัด")
 
 PROCESSES = [
     # key, agency key, Thai name, English name, service type, legal basis, time limit (days)
@@ -92,8 +109,11 @@ def password_for(username: str, password: str | None) -> str:
     return password or f"{username}@2569"
 
 
-def load(password: str | None = None) -> bool:
-    """Create everything once; returns False when it was already there."""
+def load(password: str | None = None, helpdesk_tickets: bool = False) -> bool:
+    """Create everything once; returns False when it was already there.
+
+    ``helpdesk_tickets`` adds two finished IR Online reports (the command line asks for them; the tests' demo
+    leaves them out, as they would add a diagram version and outbox rows that other tests count)."""
     if db.session.scalar(select(User).where(User.username == "author")) is not None:
         return False
     by_key: dict[str, Agency] = {}
@@ -135,7 +155,49 @@ def load(password: str | None = None) -> bool:
             continue
         _complete(manual, people["opdc"], decision="approve", comment="")
     _licence_reports(people["spoint"], by_key["sp_muang"])
+    _helpdesk(people, helpdesk_tickets, password)
     return True
+
+
+def _helpdesk(people: dict[str, User], tickets: bool, password: str | None) -> None:
+    """A team, standard answers and, when asked, two finished reports (one confirmed and rated, one merged into it).
+
+    Only finished reports: an open one's SLA and waiting timers would run into the tests' moved clock.
+    """
+    from app.services import helpdesk, helpdesk_desk
+
+    supervisor, agent = people["hd_super"], people["hd_agent"]
+    team = helpdesk_desk.save_team(supervisor, "ทีม e-bidding และสัญญา", [agent.id])
+    helpdesk_desk.save_answer(supervisor, "รับเรื่องแล้ว", "เรียน {reporter_name}\n\nกรมบัญชีกลางได้รับเรื่อง "
+                              "{ticket_number} แล้ว และจะแจ้งผลให้ทราบโดยเร็ว\n\n{agent_name}")
+    helpdesk_desk.save_answer(supervisor, "ล้างแคชเบราว์เซอร์", "กรุณาล้างแคชของเบราว์เซอร์ แล้วเข้าสู่ระบบ e-GP "
+                              "ใหม่อีกครั้ง หากยังพบปัญหาในโครงการ {project_number} โปรดแจ้งกลับในเรื่อง {ticket_number}")
+    if not tickets:
+        return
+    # A vendor with a verified reporter account, who follows their reports under "My reports".
+    vendor = accounts.create_user(REPORTER[0], REPORTER[1], password_for("vendor", password), email=REPORTER[0])
+    vendor.account_kind, vendor.email_verified_at = AccountKind.reporter, utcnow()
+    db.session.add(ReporterProfile(user_id=vendor.id, reporter_type="vendor", organisation=REPORTER[1]))
+    bidding = next(c for c in helpdesk.categories() if c.name_th == "e-bidding")
+    first, _token = helpdesk.report(helpdesk.ReportInput(
+        reporter_type="vendor", category_id=bidding.id, subject="กดยืนยันการเสนอราคาแล้วระบบค้าง",
+        description="เสนอราคาโครงการแล้วหน้าจอค้างที่ขั้นตอนยืนยัน", project_number="69019123456",
+        contact_name=REPORTER[1], contact_email=REPORTER[0]), vendor)
+    duplicate, _token = helpdesk.report(helpdesk.ReportInput(
+        reporter_type="public", category_id=bidding.id, subject="ระบบ e-bidding ค้าง",
+        description="เข้าหน้าเสนอราคาไม่ได้"), None)
+    task = helpdesk_desk.triage_task(first)
+    form = form_for(task.form_key)(formdata=MultiDict({"category_id": bidding.id, "priority": "high",
+                                                        "assignee_id": agent.id, "team_id": team.id}),
+                                   meta={"csrf": False})
+    if not form.validate():
+        raise ValueError(form.errors)
+    inbox.complete(supervisor, task, form)
+    helpdesk_desk.merge(agent, duplicate, first.number)
+    helpdesk_desk.add_note(agent, first, "ตรวจสอบแล้ว: ปัญหาจากการปรับปรุงระบบเมื่อคืน")
+    helpdesk_desk.resolve(agent, first, "ปรับปรุงระบบเรียบร้อยแล้ว กรุณาเสนอราคาอีกครั้ง")
+    helpdesk.confirm(first, None)
+    helpdesk.rate(first, None, 5, "แก้ไขได้รวดเร็ว")
 
 
 def _licence_reports(officer: User, service_point: Agency) -> None:
@@ -161,4 +223,5 @@ def _complete(manual: Manual, user: User, **values) -> None:
 
 
 def sign_ins(password: str | None = None) -> list[tuple[str, str, str, str]]:
-    return [(username, role, agency_key, password_for(username, password)) for username, _n, role, agency_key in USERS]
+    staff = [(username, role, agency_key, password_for(username, password)) for username, _n, role, agency_key in USERS]
+    return [*staff, (REPORTER[0], "reporter (IR Online)", "-", password_for("vendor", password))]

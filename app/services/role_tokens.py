@@ -32,7 +32,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import accounts, policy
+from app.services import accounts, helpdesk, policy
 from workflows import engine
 from workflows.calendar import BANGKOK
 from workflows.operations import OperationContext, operation
@@ -50,6 +50,8 @@ GROUPS, GROUP_LENGTH = 4, 4
 # The roles a central officer hands out within its own scope.
 CENTRAL_ISSUES = (Role.central_officer.value, Role.service_point_officer.value, Role.manual_author.value,
                   Role.manual_reviewer.value)
+# The e-GP helpdesk's staff belong to the one department that runs it (HELPDESK_AGENCY_CODE).
+HELPDESK_ROLES = (Role.helpdesk_agent.value, Role.helpdesk_supervisor.value)
 
 
 class NotAllowed(Exception):
@@ -82,6 +84,9 @@ def issuable_roles(user: User) -> list[str]:
         roles.append(Role.central_officer.value)
     if _central_paths(user):
         roles.extend(role for role in CENTRAL_ISSUES if role not in roles)
+    desk = helpdesk.helpdesk_agency_path()
+    if desk and (_is_admin(user) or policy.covers(user, Role.central_officer.value, desk)):
+        roles.extend(HELPDESK_ROLES)
     return roles
 
 
@@ -93,6 +98,10 @@ def can_issue(user: User, role: str, agency: Agency) -> bool:
     """An administrator: central officers of any owning agency. A central officer: its scope's roles below it."""
     if role == Role.central_officer.value and agency.kind in OWNING_KINDS_VALUES and _is_admin(user):
         return True
+    if role in HELPDESK_ROLES:
+        desk = helpdesk.helpdesk_agency_path()
+        return bool(desk) and agency.path.startswith(desk) and (
+            _is_admin(user) or policy.covers(user, Role.central_officer.value, agency.path))
     if role not in CENTRAL_ISSUES or not policy.covers(user, Role.central_officer.value, agency.path):
         return False
     is_service_point = agency.kind == AgencyKind.service_point.value

@@ -14,9 +14,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from app.extensions import db, limiter
-from app.services import accounts
+from app.services import accounts, reporter_accounts
 from app.services import digital_id as digital_id_service
 from app.services.digital_id import DigitalIdError
+from app.views import messages
 
 bp = Blueprint("auth", __name__)
 
@@ -43,6 +44,13 @@ def _login_page(form: LoginForm | None, status: int = 200):
         next=request.args.get("next")), status
 
 
+def start_session(user) -> None:
+    """Sign the person in: what the sign-in changed is saved, and a fresh session starts (no fixation)."""
+    db.session.commit()
+    session.clear()
+    login_user(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
@@ -55,12 +63,12 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data, form.password.data)
-        if user is None:
+        if user is None and reporter_accounts.awaiting_verification(form.username.data, form.password.data):
+            form.username.errors.append(str(messages.NOT_VERIFIED))
+        elif user is None:
             form.password.errors.append(_("The user name or password is not correct."))
         else:
-            db.session.commit()
-            session.clear()
-            login_user(user)
+            start_session(user)
             return redirect(_safe_next(request.args.get("next")))
     return _login_page(form, 422 if form.errors else 200)
 
@@ -130,9 +138,7 @@ def digital_id_callback():
         user, _created = digital_id_service.user_for_claims(claims)
     except DigitalIdError as error:
         return _digital_id_failed(error)
-    db.session.commit()
-    session.clear()
-    login_user(user)
+    start_session(user)
     if not digital_id_service.has_active_membership(user):
         return redirect(_first_sign_in_url())
     return redirect(_safe_next(kept.get("next")))

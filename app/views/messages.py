@@ -8,6 +8,9 @@ from flask_babel import lazy_gettext as _l
 from app.services import attachments, catalogue, delays, inbox, links, manual_revisions, manuals, org, other_services, processes
 
 # Why a delay record or decision could not be saved, by DelayError.code.
+NOT_VERIFIED = _l("Your e-mail address is not verified yet. Open the link in the e-mail we sent you; if it has "
+                  "expired, ask IR Online for a new one.")
+
 DELAY_REFUSED = {
     "duplicate": _l("A delay with this application reference is already recorded at this service point."),
     "bad_process": _l("Choose one of the service point's processes."),

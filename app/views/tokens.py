@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from app.extensions import db, limiter
 from app.i18n import role_label
 from app.models.types import utcnow
-from app.services import role_tokens
+from app.services import reporter_accounts, role_tokens
 from forms.role_token import IssueTokenForm, RedeemTokenForm
 
 bp = Blueprint("tokens", __name__)
@@ -45,6 +45,9 @@ def _ask_for_a_token():
     # person is loaded once, by whatever needs them later in the request.
     user_id = session.get("_user_id")
     if user_id is not None and not role_tokens.has_active_membership(user_id):
+        # Reporter accounts hold no role by design: they use IR Online, not the back office.
+        if reporter_accounts.is_reporter(user_id):
+            return None if request.blueprint == "ir" else redirect(url_for("ir.mine"))
         return redirect(url_for("tokens.redeem"))
     return None
 

@@ -1,0 +1,604 @@
+"""IR Online, the reporter's side: report a problem with the e-GP system, follow it, and reporter accounts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.extensions import db, limiter
+from app.i18n import localized_title
+from app.models import MessageKind, TicketStatus
+from app.services import helpdesk, reporter_accounts, reporter_passwords
+from app.views import auth, messages
+from app.views.manuals import UPLOAD_FORM_OVERHEAD
+from forms.ir_online import (
+    SPAM_MESSAGES,
+    ConfirmForm,
+    ForgotPasswordForm,
+    PasswordChangeForm,
+    ProfileForm,
+    RatingForm,
+    ReopenForm,
+    ReplyForm,
+    ReportForm,
+    ResendForm,
+    ResetPasswordForm,
+    SignInForm,
+    SignupForm,
+)
+
+bp = Blueprint("ir", __name__, url_prefix="/ir")
+
+_SIGNUP_SENT = "ir_signup_sent"
+
+
+def _locale() -> str:
+    return str(get_locale() or "th")
+
+
+def _fresh(form):
+    """A form as it is shown: stamped now (the time trap counts from here)."""
+    form.restamp()
+    return form
+
+
+def _refused_as_spam(form) -> str | None:
+    reason = form.spam_reason()
+    return str(SPAM_MESSAGES[reason]) if reason else None
+
+
+@bp.get("/")
+def index():
+    return render_template("ir/index.html")
+
+
+# --- reporter accounts --------------------------------------------------------------------------------------
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_IR_SIGNUP"], methods=["POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("ir.index"))
+    form = SignupForm()
+    if request.method == "GET":
+        return render_template("ir/signup.html", form=_fresh(form))
+    if not form.validate_on_submit():
+        flash(_("Nothing was saved. Correct the highlighted fields."), "danger")
+        return render_template("ir/signup.html", form=_fresh(form)), 422
+    if (message := _refused_as_spam(form)) is not None:
+        flash(message, "danger")
+        return render_template("ir/signup.html", form=_fresh(form)), 422
+    reporter_accounts.sign_up(reporter_accounts.SignupInput(
+        display_name=form.display_name.data, email=form.email.data, password=form.password.data,
+        reporter_type=form.reporter_type.data, organisation=form.organisation.data, locale=_locale()))
+    db.session.commit()
+    session[_SIGNUP_SENT] = reporter_accounts.normalise_email(form.email.data)
+    return redirect(url_for("ir.signup_sent"))
+
+
+@bp.get("/signup/sent")
+def signup_sent():
+    return render_template("ir/signup_sent.html", email=session.get(_SIGNUP_SENT),
+                           hours=current_app.config["REPORTER_VERIFY_HOURS"], form=_fresh(ResendForm()))
+
+
+@bp.post("/verify/resend")
+@limiter.limit(lambda: current_app.config["RATELIMIT_IR_SIGNUP"])
+def resend():
+    form = ResendForm()
+    if not form.validate_on_submit():
+        flash(_("Nothing was sent. Correct the highlighted fields."), "danger")
+        return render_template("ir/verify.html", outcome="resend", form=_fresh(form)), 422
+    if (message := _refused_as_spam(form)) is not None:
+        flash(message, "danger")
+        return render_template("ir/verify.html", outcome="resend", form=_fresh(form)), 422
+    reporter_accounts.resend(form.email.data)
+    db.session.commit()
+    session[_SIGNUP_SENT] = reporter_accounts.normalise_email(form.email.data)
+    return redirect(url_for("ir.signup_sent"))
+
+
+@bp.get("/verify/resend")
+def resend_form():
+    return render_template("ir/verify.html", outcome="resend", form=_fresh(ResendForm()))
+
+
+@bp.get("/verify/<token>")
+@limiter.limit(lambda: current_app.config["RATELIMIT_IR_FOLLOW"], deduct_when=lambda r: r.status_code >= 400)
+def verify(token: str):
+    try:
+        _user, _first = reporter_accounts.verify(token)
+        db.session.commit()
+    except reporter_accounts.VerificationRefused as refused:
+        db.session.rollback()
+        status = 410 if refused.code == "expired" else 404
+        return render_template("ir/verify.html", outcome=refused.code, form=_fresh(ResendForm())), status
+    session.pop(_SIGNUP_SENT, None)
+    flash(_("Your e-mail address is verified. Sign in with it and your password."), "success")
+    return redirect(url_for("ir.login", next=url_for("ir.mine")))
+
+
+# --- a forgotten password, the profile, a new e-mail address ------------------------------------------------
+
+_RESET_SENT = "ir_reset_sent"
+# Why a one-time link is refused: each case has its own words (and the page its own element id).
+LINK_REFUSALS = {
+    "invalid": _l("This link is not valid. Check that you copied the whole link from the e-mail."),
+    "used": _l("This link has been used already: each link works once."),
+    "replaced": _l("This link no longer works: a newer link was sent after it, or the password or e-mail address "
+                   "was changed since. Use the newest e-mail, or ask for a new link."),
+    "expired": _l("This link has expired. Ask for a new one."),
+    "taken": _l("This e-mail address now belongs to another account, so it cannot be given to yours. Nothing was "
+                "changed."),
+}
+_link_limit = limiter.limit(lambda: current_app.config["RATELIMIT_IR_FOLLOW"],
+                            deduct_when=lambda response: response.status_code >= 400)
+
+
+def _link_refused(template: str, refused: reporter_passwords.LinkRefused, **context):
+    db.session.rollback()
+    status = 404 if refused.code == "invalid" else 409 if refused.code == "taken" else 410
+    return render_template(template, refused=refused.code, message=LINK_REFUSALS[refused.code], **context), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_IR_PASSWORD"], methods=["POST"])
+def password_forgot():
+    form = ForgotPasswordForm()
+    if request.method == "GET":
+        return render_template("ir/password_forgot.html", form=_fresh(form))
+    if not form.validate_on_submit():
+        flash(_("Nothing was sent. Correct the highlighted fields."), "danger")
+        return render_template("ir/password_forgot.html", form=_fresh(form)), 422
+    if (message := _refused_as_spam(form)) is not None:
+        flash(message, "danger")
+        return render_template("ir/password_forgot.html", form=_fresh(form)), 422
+    reporter_passwords.request_reset(form.email.data)
+    db.session.commit()
+    # The same answer whether or not the address has an account, so the page tells nobody who has one.
+    session[_RESET_SENT] = reporter_accounts.normalise_email(form.email.data)
+    return redirect(url_for("ir.password_forgot_sent"))
+
+
+@bp.get("/password/forgot/sent")
+def password_forgot_sent():
+    return render_template("ir/password_forgot_sent.html", email=session.get(_RESET_SENT),
+                           hours=current_app.config["REPORTER_RESET_HOURS"])
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@_link_limit
+def password_reset(token: str):
+    form = ResetPasswordForm()
+    try:
+        reporter_passwords.check_reset_link(token)
+    except reporter_passwords.LinkRefused as refused:
+        return _link_refused("ir/password_reset.html", refused, form=None)
+    if request.method == "GET":
+        return render_template("ir/password_reset.html", form=form, refused=None)
+    if not form.validate_on_submit():
+        flash(_("Nothing was saved. Correct the highlighted fields."), "danger")
+        return render_template("ir/password_reset.html", form=form, refused=None), 422
+    try:
+        reporter_passwords.reset_password(token, form.password.data)
+        db.session.commit()
+    except reporter_passwords.LinkRefused as refused:
+        return _link_refused("ir/password_reset.html", refused, form=None)
+    session.pop(_RESET_SENT, None)
+    flash(_("Your new password is saved. Sign in with it."), "success")
+    return redirect(url_for("ir.login", next=url_for("ir.mine")))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def login():
+    """Reporters sign in here with e-mail and password, also where staff sign in with Digital ID only."""
+    target = request.args.get("next") or ""
+    target = target if target.startswith("/ir/") and not target.startswith("//") else url_for("ir.mine")
+    if current_user.is_authenticated:
+        return redirect(target)
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = reporter_accounts.sign_in(form.email.data, form.password.data)
+        if user is None and reporter_accounts.awaiting_verification(form.email.data, form.password.data):
+            form.email.errors.append(str(messages.NOT_VERIFIED))
+        elif user is None:
+            form.password.errors.append(_("The e-mail address or password is not correct."))
+        else:
+            auth.start_session(user)
+            return redirect(target)
+    return render_template("ir/login.html", form=form), 422 if form.errors else 200
+
+
+def _reporter_or_redirect():
+    """The signed-in reporter; else a redirect to sign in (anonymous), or 404 (staff have no IR profile)."""
+    if not current_user.is_authenticated:
+        return None, redirect(url_for("ir.login", next=url_for("ir.profile")))
+    if _signed_in_reporter() is None:
+        abort(404)
+    return current_user._get_current_object(), None
+
+
+def _profile_page(user, profile_form=None, password_form=None, status: int = 200):
+    if profile_form is None:
+        profile = reporter_accounts.profile_of(user)
+        profile_form = ProfileForm(formdata=None, data={
+            "display_name": user.display_name, "email": user.email, "reporter_type": profile.reporter_type,
+            "organisation": profile.organisation, "phone": profile.phone})
+    return render_template("ir/profile.html", form=profile_form,
+                           password_form=password_form or PasswordChangeForm(formdata=None),
+                           pending_email=reporter_passwords.pending_email(user),
+                           hours=current_app.config["REPORTER_VERIFY_HOURS"]), status
+
+
+def _asks_for_new_email() -> bool:
+    return (current_user.is_authenticated and reporter_accounts.normalise_email(request.form.get("email", ""))
+            != reporter_accounts.normalise_email(current_user.email or ""))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+# Each new address is mailed a link: those requests count like sign-ups; other edits are not limited.
+@limiter.limit(lambda: current_app.config["RATELIMIT_IR_SIGNUP"], methods=["POST"],
+               exempt_when=lambda: not _asks_for_new_email())
+def profile():
+    user, elsewhere = _reporter_or_redirect()
+    if elsewhere is not None:
+        return elsewhere
+    if request.method == "GET":
+        return _profile_page(user)
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        flash(_("Nothing was saved. Correct the highlighted fields."), "danger")
+        return _profile_page(user, profile_form=form, status=422)
+    new_email = reporter_passwords.update_profile(user, reporter_passwords.ProfileInput(
+        display_name=form.display_name.data, email=form.email.data, reporter_type=form.reporter_type.data,
+        organisation=form.organisation.data, phone=form.phone.data))
+    db.session.commit()
+    flash(_("Your profile is saved."), "success")
+    if new_email:
+        flash(_("If %(email)s can be used, we have sent it a link. Your e-mail address changes when you open it "
+                "within %(hours)d hours; until then, keep signing in with %(current)s.", email=new_email,
+                hours=current_app.config["REPORTER_VERIFY_HOURS"], current=user.email), "info")
+    return redirect(url_for("ir.profile"), 303)
+
+
+@bp.post("/profile/password")
+# Wrong current passwords count like wrong sign-ins.
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], deduct_when=lambda r: r.status_code >= 400)
+def profile_password():
+    user, elsewhere = _reporter_or_redirect()
+    if elsewhere is not None:
+        return elsewhere
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            reporter_passwords.change_password(user, form.current_password.data, form.password.data)
+        except reporter_passwords.WrongPassword:
+            form.current_password.errors = [_("The current password is not correct.")]
+        else:
+            db.session.commit()
+            flash(_("Your new password is saved."), "success")
+            return redirect(url_for("ir.profile"), 303)
+    db.session.rollback()
+    flash(_("The password was not changed. Correct the highlighted fields."), "danger")
+    return _profile_page(user, password_form=form, status=422)
+
+
+@bp.get("/profile/email/<token>")
+@_link_limit
+def email_change(token: str):
+    try:
+        user = reporter_passwords.confirm_email_change(token)
+        db.session.commit()
+    except reporter_passwords.LinkRefused as refused:
+        return _link_refused("ir/email_change.html", refused)
+    flash(_("Your e-mail address is now %(email)s. Sign in with it from now on.", email=user.email), "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("ir.profile"))
+    return redirect(url_for("ir.login", next=url_for("ir.profile")))
+
+
+# --- reports ------------------------------------------------------------------------------------------------
+
+
+@bp.get("/follow")
+def follow_lookup():
+    """The landing page's box: a pasted follow-up link (or just its token) opens the follow-up page."""
+    pasted = (request.args.get("link") or "").strip().rstrip("/")
+    token = pasted.rsplit("/", 1)[-1] if pasted else ""
+    if not token:
+        return redirect(url_for("ir.index"))
+    return redirect(url_for("ir.follow", token=token))
+
+
+STATUS_LABELS = {
+    TicketStatus.new: _l("Received"),
+    TicketStatus.open: _l("Assigned to an officer"),
+    TicketStatus.in_progress: _l("Being worked on"),
+    TicketStatus.waiting_reporter: _l("Waiting for your answer"),
+    TicketStatus.resolved: _l("Resolved"),
+    TicketStatus.closed: _l("Closed"),
+    TicketStatus.merged: _l("Merged into another report"),
+}
+STATUS_HELP = {
+    TicketStatus.new: _l("Your report is waiting to be reviewed and passed to the right officer."),
+    TicketStatus.open: _l("An officer has been given your report and will answer here."),
+    TicketStatus.in_progress: _l("An officer is working on your report."),
+    TicketStatus.waiting_reporter: _l("The officer asked you something: answer below so that the work can go on."),
+    TicketStatus.resolved: _l("The officer has answered. Confirm that the problem is solved, or reopen the report."),
+    TicketStatus.closed: _l("This report is closed. If the problem comes back, reopen it and a new report is "
+                            "opened, linked to this one."),
+    TicketStatus.merged: _l("This report was merged into another one about the same problem."),
+}
+STATUS_COLOURS = {TicketStatus.new: "secondary", TicketStatus.open: "info", TicketStatus.in_progress: "primary",
+                  TicketStatus.waiting_reporter: "warning", TicketStatus.resolved: "success",
+                  TicketStatus.closed: "dark", TicketStatus.merged: "dark"}
+AUTHOR_LABELS = {MessageKind.reporter: _l("Reporter"), MessageKind.public_reply: _l("Officer"),
+                 MessageKind.system: _l("Notice")}
+_SENT = "ir_sent"
+
+
+def _labels() -> dict:
+    return {"status_labels": STATUS_LABELS, "status_help": STATUS_HELP, "status_colours": STATUS_COLOURS,
+            "author_labels": AUTHOR_LABELS, "max_files": _max_files(), "max_mb": _max_mb()}
+
+
+def _max_files() -> int:
+    return current_app.config.get("HELPDESK_MAX_ATTACHMENTS", 5)
+
+
+def _max_bytes() -> int:
+    return current_app.config.get("HELPDESK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
+
+
+def _max_mb():
+    return round(_max_bytes() / (1024 * 1024), 1)
+
+
+def _allow_attachment_uploads():
+    """Reports and replies carry files: their requests alone may exceed the app-wide cap, up to the files' caps."""
+    if request.endpoint in ("ir.new", "ir.reply"):
+        request.max_content_length = _max_files() * _max_bytes() + UPLOAD_FORM_OVERHEAD
+
+
+def _refusal_on(form, exc) -> None:
+    """Put the service's reason on the form field it is about (files on the file field), else flash it."""
+    name = {"files": "attachments"}.get(exc.field or "", exc.field or "")
+    target = form[name] if name and name in form else None
+    if target is None:
+        flash(str(exc.message), "danger")
+    else:
+        target.errors = [*target.errors, str(exc.message)]
+
+
+@bp.record_once
+def _raise_the_cap_before_the_body_is_read(state):
+    # First among the app's before-request functions: CSRF protection reads the body in its own.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_attachment_uploads)
+
+
+def _signed_in_reporter():
+    """The signed-in reporter account, or None (anonymous, or a staff member reporting like anyone else)."""
+    return current_user if reporter_accounts.profile_of(current_user) is not None else None
+
+
+def _report_form() -> ReportForm:
+    form = ReportForm()
+    form.category_id.choices = [(c.id, localized_title(c.name_th, c.name_en)) for c in helpdesk.categories()]
+    return form
+
+
+def _too_many_files(form, files: list) -> bool:
+    if len(files) > _max_files():
+        form.attachments.errors = [*form.attachments.errors, _(
+            "At most %(count)d files can be attached; you chose %(chosen)d.", count=_max_files(), chosen=len(files))]
+        return True
+    return False
+
+
+def _report_page(form, status: int = 200):
+    return render_template("ir/new.html", form=_fresh(form), signed_in=_signed_in_reporter() is not None,
+                           **_labels()), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_IR_REPORT"], methods=["POST"])
+def new():
+    reporter = _signed_in_reporter()
+    form = _report_form()
+    if request.method == "GET":
+        if reporter is not None:
+            profile = reporter_accounts.profile_of(reporter)
+            form.reporter_type.data = profile.reporter_type
+            form.contact_name.data = reporter.display_name
+            form.contact_email.data = reporter.email
+        return _report_page(form)
+    files = form.files()
+    if not form.validate_on_submit() or _too_many_files(form, files):
+        flash(_("Nothing was sent. Correct the highlighted fields."), "danger")
+        return _report_page(form, 422)
+    if (message := _refused_as_spam(form)) is not None:
+        flash(message, "danger")
+        return _report_page(form, 422)
+    data = helpdesk.ReportInput(
+        reporter_type=form.reporter_type.data, category_id=form.category_id.data, subject=form.subject.data.strip(),
+        description=form.description.data.strip(), project_number=form.project_number.data or None,
+        contact_name=(form.contact_name.data or "").strip() or None,
+        contact_email=(form.contact_email.data or "").strip() or None,
+        contact_phone=(form.contact_phone.data or "").strip() or None, files=files)
+    try:
+        ticket, token = helpdesk.report(data, reporter)
+        db.session.commit()
+    except helpdesk.HelpdeskError as exc:
+        db.session.rollback()
+        flash(_("Nothing was sent. Correct the highlighted fields."), "danger")
+        _refusal_on(form, exc)
+        return _report_page(form, 422)
+    # The secret link travels in the session, never in this page's address, and is shown once.
+    session[_SENT] = {"number": ticket.number, "token": token, "emailed": bool(ticket.contact_email)}
+    return redirect(url_for("ir.sent", number=ticket.number))
+
+
+@bp.get("/sent/<number>")
+def sent(number: str):
+    kept = session.get(_SENT)
+    link = emailed = None
+    if kept and kept.get("number") == number:
+        session.pop(_SENT)
+        link = url_for("ir.follow", token=kept["token"], _external=True)
+        emailed = kept.get("emailed")
+    return render_template("ir/sent.html", number=number[:32], link=link, emailed=emailed)
+
+
+@bp.get("/mine")
+def mine():
+    if not current_user.is_authenticated:
+        return redirect(url_for("ir.login", next=url_for("ir.mine")))
+    if _signed_in_reporter() is None:
+        abort(404)
+    page = helpdesk.reports_of(current_user, max(request.args.get("page", 1, type=int) or 1, 1))
+    return render_template("ir/mine.html", page=page, follow_url=helpdesk.follow_up_url, **_labels())
+
+
+# --- following a report with its secret link ----------------------------------------------------------------
+
+_follow_limit = limiter.limit(lambda: current_app.config["RATELIMIT_IR_FOLLOW"],
+                              deduct_when=lambda response: response.status_code == 404)
+
+
+def _ticket_or_404(token: str):
+    ticket = helpdesk.ticket_by_follow_up(token)
+    if ticket is None:
+        abort(404)  # a wrong link and a missing report look the same
+    return ticket
+
+
+def _follow_page(token: str, ticket, status: int = 200, **forms):
+    forms = {"reply_form": ReplyForm(formdata=None), "confirm_form": ConfirmForm(formdata=None),
+             "reopen_form": ReopenForm(formdata=None), "rating_form": RatingForm(formdata=None)} | forms
+    return render_template("ir/follow.html", ticket=ticket, token=token, messages=helpdesk.public_messages(ticket),
+                           **forms, **_labels()), status
+
+
+def _back(token: str, message: str, category: str = "success"):
+    flash(message, category)
+    return redirect(url_for("ir.follow", token=token), 303)
+
+
+def _acted(token: str, action, done: str, form=None, form_name: str = ""):
+    """Run one reporter action on the ticket; commit once; a refusal is explained and changes nothing."""
+    try:
+        result = action()
+        db.session.commit()
+    except helpdesk.HelpdeskError as exc:
+        db.session.rollback()
+        status = 422 if isinstance(exc, helpdesk.InvalidReport) else 409
+        if form is None:
+            flash(str(exc.message), "danger")
+        else:
+            _refusal_on(form, exc)
+        return _follow_page(token, _ticket_or_404(token), status, **({form_name: form} if form else {}))
+    return result if done is None else _back(token, done)
+
+
+@bp.get("/follow/<token>")
+@_follow_limit
+def follow(token: str):
+    return _follow_page(token, _ticket_or_404(token))
+
+
+@bp.post("/follow/<token>/reply")
+@_follow_limit
+def reply(token: str):
+    ticket = _ticket_or_404(token)
+    form = ReplyForm()
+    files = form.files()
+    if not form.validate_on_submit() or _too_many_files(form, files):
+        flash(_("Nothing was sent. Correct the highlighted fields."), "danger")
+        return _follow_page(token, ticket, 422, reply_form=form)
+    return _acted(token, lambda: helpdesk.reporter_reply(ticket, form.body.data, files, _signed_in_reporter()),
+                  _("Your message was sent."), form, "reply_form")
+
+
+@bp.post("/follow/<token>/confirm")
+@_follow_limit
+def confirm(token: str):
+    ticket = _ticket_or_404(token)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _acted(token, lambda: helpdesk.confirm(ticket, _signed_in_reporter()),
+                  _("Thank you. The report is closed as solved."))
+
+
+@bp.post("/follow/<token>/reopen")
+@_follow_limit
+def reopen(token: str):
+    ticket = _ticket_or_404(token)
+    form = ReopenForm()
+    if not form.validate_on_submit():
+        flash(_("Nothing was sent. Correct the highlighted fields."), "danger")
+        return _follow_page(token, ticket, 422, reopen_form=form)
+
+    def reopened_page():
+        reopened = helpdesk.reopen(ticket, _signed_in_reporter(), form.reason.data)
+        if reopened.id == ticket.id:
+            return _back(token, _("The report is open again. An officer will look at it."))
+        # Reopened after it closed: a new report, linked to this one, with its own link.
+        flash(_("The report was closed, so a new report %(number)s was opened and linked to it. This page is its "
+                "follow-up page: keep its address.", number=reopened.number), "success")
+        return redirect(url_for("ir.follow", token=helpdesk.follow_up_token(reopened)), 303)
+
+    return _acted(token, reopened_page, None, form, "reopen_form")
+
+
+@bp.post("/follow/<token>/rate")
+@_follow_limit
+def rate(token: str):
+    ticket = _ticket_or_404(token)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        flash(_("Nothing was sent. Correct the highlighted fields."), "danger")
+        return _follow_page(token, ticket, 422, rating_form=form)
+    return _acted(token, lambda: helpdesk.rate(ticket, _signed_in_reporter(), int(form.rating.data),
+                                               (form.comment.data or "").strip() or None),
+                  _("Thank you for your rating."), form, "rating_form")
+
+
+@bp.get("/follow/<token>/files/<int:attachment_id>")
+@_follow_limit
+def attachment(token: str, attachment_id: int):
+    found = helpdesk.attachment_for_reporter(_ticket_or_404(token), attachment_id)
+    if found is None:
+        abort(404)
+    return send_file(helpdesk.open_attachment(found), mimetype=found.content_type, download_name=found.filename,
+                     as_attachment=found.content_type == "application/pdf")
+
+
+# --- errors inside IR Online keep its layout ----------------------------------------------------------------
+
+
+def _error(code: int, message: str):
+    return render_template("ir/error.html", code=code, message=message), code
+
+
+@bp.errorhandler(404)
+def _not_found(_exc):
+    return _error(404, _("There is no such report, or this link is not correct. Check that you copied the whole "
+                         "link."))
+
+
+@bp.errorhandler(413)
+def _too_large(_exc):
+    return _error(413, _("What you sent is too large: at most %(count)d files of %(size)s MB each. Nothing was "
+                         "saved; go back and attach fewer or smaller files.",
+                         count=_max_files(), size=_max_mb()))
+
+
+@bp.errorhandler(429)
+def _too_many(_exc):
+    return _error(429, _("Too many attempts from your connection. Nothing was saved; please wait and try again "
+                         "later."))
