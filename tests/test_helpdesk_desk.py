@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, HelpdeskTeam, StandardAnswer, TicketCategory
 from app.services import helpdesk
+from tests.helpers import th
 from tests.test_helpdesk_lifecycle import _act, _triage
 from tests.test_helpdesk_services import bkk, reload, report_input, staff
 
@@ -133,3 +134,13 @@ def test_the_ticket_page_reads_a_long_conversation_in_a_fixed_number_of_queries(
                 assert client.get(f"/helpdesk/tickets/{ticket.number}").status_code == 200
             sizes.append(len(statements))
         assert sizes[0] == sizes[1]
+
+
+def test_an_anonymous_reporter_is_named_as_such_on_the_desk(app, client, login):
+    staff()
+    ticket, _token = helpdesk.report(report_input(contact_name=None, contact_email=None, contact_phone=None), None)
+    db.session.commit()
+    login("hd_agent")
+    page = client.get(f"/helpdesk/tickets/{ticket.number}").get_data(as_text=True)
+    conversation = page[page.index('id="conversation"'):]
+    assert "None" not in conversation and th("Anonymous") in conversation
