@@ -97,7 +97,7 @@ def test_anonymous_report_follow_reply_and_download(app, client):
 
     page = client.get(path).get_data(as_text=True)
     assert ticket.subject in page and "กดปุ่มยื่นซองแล้วหน้าจอค้าง" in page
-    assert th("Received") in page
+    assert "รับเรื่องแล้ว รอคัดกรอง" in page  # the status, as the reporter reads it
     files = re.findall(r'href="(/ir/follow/[^"]+/files/\d+)"', page)
     assert len(files) == 2
     download = client.get(files[0])

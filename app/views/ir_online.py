@@ -316,7 +316,7 @@ def follow_lookup():
 
 
 STATUS_LABELS = {
-    TicketStatus.new: _l("Received"),
+    TicketStatus.new: _l("Received, waiting to be triaged"),
     TicketStatus.open: _l("Assigned to an officer"),
     TicketStatus.in_progress: _l("Being worked on"),
     TicketStatus.waiting_reporter: _l("Waiting for your answer"),

@@ -16,7 +16,7 @@ from forms.licensing import UnlockAskForm
 bp = Blueprint("licensing", __name__, url_prefix="/licensing")
 
 FIGURE_LABELS = {
-    "received": _l("Received"),
+    "received": _l("Applications received"),
     "approved": _l("Approved"),
     "refused": _l("Refused"),
     "pending": _l("Pending"),
