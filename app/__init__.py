@@ -13,7 +13,7 @@ from app.config import Config
 
 # Modules that register BPMN service-task operations and form handlers on import.
 OPERATION_MODULES = ("app.services.manual_revisions", "app.services.role_tokens", "app.services.unlocks",
-                     "app.services.delays", "app.services.helpdesk", "app.services.helpdesk_sla",
+                     "app.services.delays", "app.services.helpdesk", "app.services.helpdesk_lifecycle", "app.services.helpdesk_sla",
                      "app.services.helpdesk_desk")
 
 
@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
         helpdesk,
         inbox,
         instances,
+        ir_accounts,  # noqa: F401  its routes join the ir blueprint before it is registered
         ir_online,
         jobs,
         licensing,

@@ -41,12 +41,12 @@ class TriageForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from app.services import helpdesk, helpdesk_desk
+        from app.services import helpdesk, helpdesk_staff
 
         self.category_id.choices = [SelectChoice(c.id, c.name_th) for c in helpdesk.categories()]
-        self.assignee_id.choices = _people_choices(helpdesk_desk.agents(), _l("Nobody yet"))
+        self.assignee_id.choices = _people_choices(helpdesk_staff.agents(), _l("Nobody yet"))
         self.team_id.choices = [SelectChoice(0, _l("No team"))] + [SelectChoice(t.id, t.name)
-                                                                    for t in helpdesk_desk.teams()]
+                                                                    for t in helpdesk_staff.teams()]
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

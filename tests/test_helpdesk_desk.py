@@ -99,6 +99,9 @@ def test_assign_priority_categories_and_teams(app, client, login):
                                                     "member_ids": [str(people["hd_agent2"].id)]}).status_code == 302
         team = db.session.scalar(select(HelpdeskTeam))
         assert "ทีม e-bidding" in client.get("/helpdesk/teams").get_data(as_text=True)
+        again = client.post("/helpdesk/teams", data={"name": "ทีม e-bidding", "active": "y"})
+        assert again.status_code == 422 and th("A team with this name already exists.") in again.get_data(as_text=True)
+        assert len(db.session.scalars(select(HelpdeskTeam)).all()) == 1  # the refused one saved nothing
         assert client.post("/helpdesk/categories", data={"name_th": "ใบแจ้งหนี้", "name_en": "Invoices",
                                                          "position": "8", "active": "y"}).status_code == 302
         assert db.session.scalar(select(TicketCategory).where(TicketCategory.name_th == "ใบแจ้งหนี้")) is not None

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, OutboxMessage, ProcessInstance, Ticket, TicketAttachment, TicketStatus, User
-from app.services import helpdesk, helpdesk_desk
+from app.services import helpdesk, helpdesk_desk, helpdesk_lifecycle
 from tasks.jobs import send_outbox
 from tests.helpers import run_twice_at_once
 from tests.test_helpdesk_services import PDF, bkk, fire, reload, report_input, staff
@@ -141,7 +141,7 @@ def test_a_silent_reporter_is_reminded_after_three_working_days_and_closed_after
         assert 'ticket.closed' not in follow  # the reporter sees the status, not the audit
     # Reopening a closed report opens a new one linked to it.
     with time_machine.travel(bkk(2027, 3, 2, 9, 0), tick=False):
-        new = helpdesk.reopen(ticket, None, "ยังแก้ไม่ได้ ขอเปิดเรื่องใหม่")
+        new = helpdesk_lifecycle.reopen(ticket, None, "ยังแก้ไม่ได้ ขอเปิดเรื่องใหม่")
         db.session.commit()
         assert new.reopened_from_id == ticket.id and new.status == TicketStatus.new
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import OutboxMessage, ProcessInstance, Role, Ticket, TicketAttachment, TicketStatus
 from app.models.types import utcnow
-from app.services import accounts, helpdesk, helpdesk_desk
+from app.services import accounts, helpdesk, helpdesk_desk, helpdesk_lifecycle
 from tests.helpers import answer
 from workflows import engine
 from workflows.calendar import BANGKOK
@@ -89,7 +89,7 @@ def test_report_follow_reply_resolve_confirm_rate(app):
         assert reload(ticket).status == TicketStatus.waiting_reporter
     with time_machine.travel(bkk(2027, 3, 2, 10, 0), tick=False):
         ticket = helpdesk.ticket_by_follow_up(token)
-        helpdesk.reporter_reply(ticket, "แนบภาพเพิ่มเติม", [("more.pdf", PDF)], None)
+        helpdesk_lifecycle.reporter_reply(ticket, "แนบภาพเพิ่มเติม", [("more.pdf", PDF)], None)
         db.session.commit()
         ticket = reload(ticket)
         assert ticket.status == TicketStatus.in_progress and ticket.paused_minutes == 480
@@ -100,16 +100,16 @@ def test_report_follow_reply_resolve_confirm_rate(app):
         db.session.commit()
         assert reload(ticket).status == TicketStatus.resolved
     with time_machine.travel(bkk(2027, 3, 3, 10, 0), tick=False):
-        helpdesk.confirm(reload(ticket), None)
+        helpdesk_lifecycle.confirm(reload(ticket), None)
         db.session.commit()
         ticket = reload(ticket)
         assert ticket.status == TicketStatus.closed and ticket.close_reason == "confirmed"
-        helpdesk.rate(ticket, None, 5, "เร็วมาก")
+        helpdesk_lifecycle.rate(ticket, None, 5, "เร็วมาก")
         db.session.commit()
         with pytest.raises(helpdesk.WrongState):
-            helpdesk.rate(ticket, None, 4)
+            helpdesk_lifecycle.rate(ticket, None, 4)
         assert db.session.get(ProcessInstance, ticket.instance_id).status == "complete"
-        new = helpdesk.reopen(ticket, None, "กลับมาเป็นอีกแล้ว")
+        new = helpdesk_lifecycle.reopen(ticket, None, "กลับมาเป็นอีกแล้ว")
         db.session.commit()
         assert new.id != ticket.id and new.reopened_from_id == ticket.id and new.status == TicketStatus.new
 

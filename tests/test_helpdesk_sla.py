@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, Notification, Role, Ticket
-from app.services import accounts, calendar_admin, helpdesk, helpdesk_desk
+from app.services import accounts, calendar_admin, helpdesk, helpdesk_lifecycle, helpdesk_staff
 from tests.test_helpdesk_lifecycle import _act, _triage
 from tests.test_helpdesk_services import bkk, fire, reload, report_input, staff
 from workflows.calendar import BANGKOK, add_working_minutes, invalidate, working_minutes_between
@@ -118,7 +118,7 @@ def test_breach_over_a_weekend_and_songkran_escalates_at_the_right_minute(app, c
     assert [e.comment for e in _events(ticket, BREACH)] == ["first"]
     assert _events(ticket, WARNING)[-1].comment == "first"
     with time_machine.travel(bkk(2026, 4, 17, 9, 30), tick=False):
-        helpdesk.reporter_reply(reload(ticket), "ส่งภาพแล้ว", [], None)
+        helpdesk_lifecycle.reporter_reply(reload(ticket), "ส่งภาพแล้ว", [], None)
         db.session.commit()
         ticket = reload(ticket)
         assert ticket.paused_minutes == 480  # 09:30-16:30 Thursday and 08:30-09:30 Friday
@@ -147,7 +147,7 @@ def test_a_resolved_ticket_is_not_escalated_and_a_reopen_restarts_the_clock(app,
     with time_machine.travel(bkk(2027, 3, 4, 10, 0), tick=False):
         fire()
         assert _events(ticket, BREACH) == [] and _events(ticket, WARNING) == []
-        reopened = helpdesk.reopen(reload(ticket), None, "ยังไม่ได้")
+        reopened = helpdesk_lifecycle.reopen(reload(ticket), None, "ยังไม่ได้")
         db.session.commit()
         assert reopened.id == ticket.id
         ticket = reload(ticket)
@@ -188,7 +188,7 @@ def test_targets_are_kept_by_supervisors(app, client, login):
     login("outsider")
     assert client.get("/helpdesk/").status_code == 403
     assert client.get(f"/helpdesk/tickets/{ticket.number}").status_code == 403
-    assert helpdesk_desk.is_agent(outsider) is False and db.session.get(Ticket, ticket.id) is not None
+    assert helpdesk_staff.is_agent(outsider) is False and db.session.get(Ticket, ticket.id) is not None
 
 
 def test_a_holiday_announced_late_moves_open_due_times_and_their_timers(app, client, login):

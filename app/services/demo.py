@@ -164,13 +164,13 @@ def _helpdesk(people: dict[str, User], tickets: bool, password: str | None) -> N
 
     Only finished reports: an open one's SLA and waiting timers would run into the tests' moved clock.
     """
-    from app.services import helpdesk, helpdesk_desk
+    from app.services import helpdesk, helpdesk_desk, helpdesk_lifecycle, helpdesk_staff
 
     supervisor, agent = people["hd_super"], people["hd_agent"]
-    team = helpdesk_desk.save_team(supervisor, "ทีม e-bidding และสัญญา", [agent.id])
-    helpdesk_desk.save_answer(supervisor, "รับเรื่องแล้ว", "เรียน {reporter_name}\n\nกรมบัญชีกลางได้รับเรื่อง "
+    team = helpdesk_staff.save_team(supervisor, "ทีม e-bidding และสัญญา", [agent.id])
+    helpdesk_staff.save_answer(supervisor, "รับเรื่องแล้ว", "เรียน {reporter_name}\n\nกรมบัญชีกลางได้รับเรื่อง "
                               "{ticket_number} แล้ว และจะแจ้งผลให้ทราบโดยเร็ว\n\n{agent_name}")
-    helpdesk_desk.save_answer(supervisor, "ล้างแคชเบราว์เซอร์", "กรุณาล้างแคชของเบราว์เซอร์ แล้วเข้าสู่ระบบ e-GP "
+    helpdesk_staff.save_answer(supervisor, "ล้างแคชเบราว์เซอร์", "กรุณาล้างแคชของเบราว์เซอร์ แล้วเข้าสู่ระบบ e-GP "
                               "ใหม่อีกครั้ง หากยังพบปัญหาในโครงการ {project_number} โปรดแจ้งกลับในเรื่อง {ticket_number}")
     if not tickets:
         return
@@ -196,8 +196,8 @@ def _helpdesk(people: dict[str, User], tickets: bool, password: str | None) -> N
     helpdesk_desk.merge(agent, duplicate, first.number)
     helpdesk_desk.add_note(agent, first, "ตรวจสอบแล้ว: ปัญหาจากการปรับปรุงระบบเมื่อคืน")
     helpdesk_desk.resolve(agent, first, "ปรับปรุงระบบเรียบร้อยแล้ว กรุณาเสนอราคาอีกครั้ง")
-    helpdesk.confirm(first, None)
-    helpdesk.rate(first, None, 5, "แก้ไขได้รวดเร็ว")
+    helpdesk_lifecycle.confirm(first, None)
+    helpdesk_lifecycle.rate(first, None, 5, "แก้ไขได้รวดเร็ว")
 
 
 def _licence_reports(officer: User, service_point: Agency) -> None:

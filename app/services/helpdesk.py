@@ -61,10 +61,8 @@ from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import agencies, attachments, helpdesk_sla
 from app.services.paging import Page
-from notifications import notify
 from workflows import engine
-from workflows.calendar import BANGKOK, add_working_days
-from workflows.operations import OperationContext, operation
+from workflows.calendar import BANGKOK
 
 PROCESS_ID = "incident_ticket"
 BUSINESS_TYPE = "ticket"
@@ -212,7 +210,7 @@ class _File:
     sha256: str
 
 
-def _read_files(files) -> list[_File]:
+def read_files(files) -> list[_File]:
     """Store every upload (type by content, size and count capped) before any row is written."""
     given = []
     for item in files or []:
@@ -250,7 +248,7 @@ def _read_files(files) -> list[_File]:
     return stored
 
 
-def _attach(ticket: Ticket, message: TicketMessage, files: list[_File]) -> None:
+def attach(ticket: Ticket, message: TicketMessage, files: list[_File]) -> None:
     for file in files:
         db.session.add(TicketAttachment(ticket_id=ticket.id, message_id=message.id, filename=file.filename,
                                         content_type=file.content_type, size=file.size, sha256=file.sha256))
@@ -287,8 +285,18 @@ class ReportInput:
     files: list = field(default_factory=list)
 
 
-def _clean(value: str | None) -> str | None:
+def clean(value: str | None) -> str | None:
     return (value or "").strip() or None
+
+
+def message_text(body: str | None, field: str = "body") -> str:
+    """A message's text, trimmed; empty or too long is refused."""
+    text = (body or "").strip()
+    if not text:
+        raise InvalidReport(_l("Write the message."), field=field)
+    if len(text) > MAX_TEXT:
+        raise InvalidReport(_l("At most %(max)d characters.", max=MAX_TEXT), field=field)
+    return text
 
 
 def normalize_project_number(value: str | None) -> str | None:
@@ -307,7 +315,7 @@ def _validate(data: ReportInput) -> dict:
     category = db.session.get(TicketCategory, data.category_id) if data.category_id else None
     if category is None or not category.active:
         raise InvalidReport(_l("Choose the area of e-GP the problem is in."), field="category_id")
-    subject, description = _clean(data.subject), _clean(data.description)
+    subject, description = clean(data.subject), clean(data.description)
     if not subject:
         raise InvalidReport(_l("Give the report a subject."), field="subject")
     if len(subject) > MAX_SUBJECT:
@@ -316,12 +324,12 @@ def _validate(data: ReportInput) -> dict:
         raise InvalidReport(_l("Describe the problem."), field="description")
     if len(description) > MAX_TEXT:
         raise InvalidReport(_l("At most %(max)d characters.", max=MAX_TEXT), field="description")
-    email, phone = _clean(data.contact_email), _clean(data.contact_phone)
+    email, phone = clean(data.contact_email), clean(data.contact_phone)
     if email and (len(email) > 255 or not EMAIL.match(email)):
         raise InvalidReport(_l("Enter a valid e-mail address."), field="contact_email")
     if phone and not PHONE.match(phone):
         raise InvalidReport(_l("Enter a valid phone number."), field="contact_phone")
-    name = _clean(data.contact_name)
+    name = clean(data.contact_name)
     if name and len(name) > 255:
         raise InvalidReport(_l("At most %(max)d characters.", max=255), field="contact_name")
     return {"reporter_type": data.reporter_type, "category_id": category.id,
@@ -355,20 +363,20 @@ def _insert_ticket(values: dict, now: datetime) -> Ticket:
 def report(data: ReportInput, reporter: User | None) -> tuple[Ticket, str]:
     """File a report and start its lifecycle; returns the ticket and its follow-up token (shown once)."""
     values = _validate(data)
-    files = _read_files(data.files)
+    files = read_files(data.files)
     if reporter is not None:
         values["contact_name"] = values["contact_name"] or reporter.display_name
         values["contact_email"] = values["contact_email"] or reporter.email
     now = utcnow().replace(microsecond=0)
-    ticket = _create(values | {"reporter_user_id": reporter.id if reporter else None}, files, now,
+    ticket = create_ticket(values | {"reporter_user_id": reporter.id if reporter else None}, files, now,
                      actor_id=reporter.id if reporter else None)
-    _mail_reporter(ticket, "receipt", _l("Your report %(number)s was received", number=ticket.number),
+    mail_reporter(ticket, "receipt", _l("Your report %(number)s was received", number=ticket.number),
                    _l("We received your report “%(subject)s” and will answer it as soon as we can.",
                       subject=ticket.subject))
     return ticket, follow_up_token(ticket)
 
 
-def _create(values: dict, files: list[_File], now: datetime, *, actor_id: int | None,
+def create_ticket(values: dict, files: list[_File], now: datetime, *, actor_id: int | None,
             reopened_from: Ticket | None = None) -> Ticket:
     description = values["description"]
     ticket = _insert_ticket(dict(values, reopened_from_id=reopened_from.id if reopened_from else None), now)
@@ -376,7 +384,7 @@ def _create(values: dict, files: list[_File], now: datetime, *, actor_id: int | 
                           body=description, created_at=now)
     db.session.add(first)
     db.session.flush()
-    _attach(ticket, first, files)
+    attach(ticket, first, files)
     helpdesk_sla.compute(ticket)
     agency = helpdesk_agency()
     instance = engine.start(PROCESS_ID, title=f"{ticket.number} · {ticket.subject}"[:500],
@@ -396,7 +404,7 @@ def _create(values: dict, files: list[_File], now: datetime, *, actor_id: int | 
 # --- e-mail to the reporter -----------------------------------------------------------------------------------------
 
 
-def _mail_reporter(ticket: Ticket, key: str, subject, lead, body: str | None = None) -> bool:
+def mail_reporter(ticket: Ticket, key: str, subject, lead, body: str | None = None) -> bool:
     """E-mail a public change to the reporter, in Thai (their language when signed in), with the follow-up link.
 
     ``body`` is public text only (a public reply, the question, the answer): never an internal note.
@@ -463,229 +471,3 @@ def reports_of(user: User, page: int = 1, per_page: int = 20) -> Page:
 
 def get_by_number(number: str) -> Ticket | None:
     return db.session.scalar(select(Ticket).where(Ticket.number == (number or "").strip().upper()))
-
-
-# --- the reporter's actions ----------------------------------------------------------------------------------------------
-
-
-def _touch(ticket: Ticket, now: datetime) -> None:
-    ticket.updated_at = now  # every change bumps lock_version: of two people acting at once, one fails
-
-
-def _correlation(ticket: Ticket) -> dict:
-    return {"ticket": {"ticket_id": ticket.id}}
-
-
-def deliver(ticket: Ticket, name: str, payload: dict, actor_id: int | None) -> None:
-    with conflicts_reported():
-        engine.deliver_message(name, _correlation(ticket), payload, actor_id=actor_id)
-
-
-def _actor(reporter: User | None) -> int | None:
-    return reporter.id if reporter is not None and getattr(reporter, "is_authenticated", False) else None
-
-
-def resume_from_waiting(ticket: Ticket, now: datetime, actor_id: int | None) -> None:
-    """The reporter answered (or the agent stopped waiting): the clock restarts and the work goes on."""
-    ticket.status = TicketStatus.in_progress
-    ticket.waiting_since = None
-    helpdesk_sla.resume(ticket, now, actor_id)
-    deliver(ticket, MESSAGE_ANSWERED, {}, actor_id)
-
-
-def reporter_reply(ticket: Ticket, body: str | None, files=None, reporter: User | None = None) -> TicketMessage:
-    """The reporter adds to the conversation; a ticket waiting on them goes back to work."""
-    text = _clean(body)
-    if ticket.status in TicketStatus.FINISHED:
-        raise WrongState(_l("This report is closed. Reopen it to add more."))
-    if not text:
-        raise InvalidReport(_l("Write your message."), field="body")
-    if len(text) > MAX_TEXT:
-        raise InvalidReport(_l("At most %(max)d characters.", max=MAX_TEXT), field="body")
-    stored = _read_files(files)
-    now = utcnow().replace(microsecond=0)
-    actor_id = _actor(reporter)
-    with conflicts_reported():
-        message = TicketMessage(ticket_id=ticket.id, kind=MessageKind.reporter, author_user_id=actor_id, body=text,
-                                created_at=now)
-        db.session.add(message)
-        _touch(ticket, now)
-        db.session.flush()
-        _attach(ticket, message, stored)
-        was_waiting = ticket.status == TicketStatus.waiting_reporter
-        if was_waiting:
-            resume_from_waiting(ticket, now, actor_id)
-        record_audit("ticket.reporter_replied", actor_id=actor_id, instance_id=ticket.instance_id,
-                     object_type=BUSINESS_TYPE, object_id=ticket.id,
-                     after={"message_id": message.id, "files": len(stored), "resumed": was_waiting})
-        if ticket.assignee_id:
-            notify([db.session.get(User, ticket.assignee_id)],
-                   subject=_l("The reporter replied: %(number)s %(subject)s", number=ticket.number,
-                              subject=ticket.subject),
-                   body=text[:500], link=url_for("helpdesk.ticket", number=ticket.number, _external=True),
-                   dedup_key=f"ticket:{ticket.id}:reply:{message.id}")
-        db.session.flush()
-    return message
-
-
-def confirm(ticket: Ticket, reporter: User | None = None) -> None:
-    """The reporter confirms the resolution: the ticket closes (a rating may follow)."""
-    if ticket.status != TicketStatus.resolved:
-        raise WrongState()
-    actor_id = _actor(reporter)
-    with conflicts_reported():
-        _touch(ticket, utcnow())
-        db.session.flush()
-        record_audit("ticket.confirmed", actor_id=actor_id, instance_id=ticket.instance_id, object_type=BUSINESS_TYPE,
-                     object_id=ticket.id)
-        deliver(ticket, MESSAGE_DECISION, {"decision": "confirm"}, actor_id)
-
-
-def reopen(ticket: Ticket, reporter: User | None, reason: str | None) -> Ticket:
-    """Within the reporter's window the same ticket goes back to work; after closing, a new linked one opens."""
-    text = _clean(reason)
-    if not text:
-        raise InvalidReport(_l("Say why the problem is not solved."), field="reason")
-    if len(text) > MAX_TEXT:
-        raise InvalidReport(_l("At most %(max)d characters.", max=MAX_TEXT), field="reason")
-    actor_id = _actor(reporter)
-    now = utcnow().replace(microsecond=0)
-    if ticket.status == TicketStatus.resolved:
-        with conflicts_reported():
-            db.session.add(TicketMessage(ticket_id=ticket.id, kind=MessageKind.reporter, author_user_id=actor_id,
-                                         body=text, created_at=now))
-            ticket.status = TicketStatus.in_progress
-            ticket.resolved_at = None
-            ticket.confirm_by = None
-            _touch(ticket, now)
-            db.session.flush()
-            helpdesk_sla.resume(ticket, now, actor_id)
-            record_audit("ticket.reopened", actor_id=actor_id, instance_id=ticket.instance_id,
-                         object_type=BUSINESS_TYPE, object_id=ticket.id)
-            deliver(ticket, MESSAGE_DECISION, {"decision": "reopen"}, actor_id)
-            if ticket.assignee_id:
-                notify([db.session.get(User, ticket.assignee_id)],
-                       subject=_l("Reopened by the reporter: %(number)s %(subject)s", number=ticket.number,
-                                  subject=ticket.subject),
-                       body=text[:500], link=url_for("helpdesk.ticket", number=ticket.number, _external=True),
-                       dedup_key=f"ticket:{ticket.id}:reopen:{now.isoformat()}")
-        return ticket
-    if ticket.status != TicketStatus.closed:
-        raise WrongState()
-    values = {"reporter_type": ticket.reporter_type, "category_id": ticket.category_id,
-              "project_number": ticket.project_number, "subject": ticket.subject[:MAX_SUBJECT],
-              "description": text, "contact_name": ticket.contact_name, "contact_email": ticket.contact_email,
-              "contact_phone": ticket.contact_phone, "reporter_user_id": ticket.reporter_user_id,
-              "priority": ticket.priority}
-    new = _create(values, [], now, actor_id=actor_id, reopened_from=ticket)
-    record_audit("ticket.reopened_as_new", actor_id=actor_id, object_type=BUSINESS_TYPE, object_id=ticket.id,
-                 after={"new": new.number})
-    _mail_reporter(new, "receipt", _l("Your report %(number)s was received", number=new.number),
-                   _l("Report %(old)s was closed, so your request to reopen it is the new report %(number)s.",
-                      old=ticket.number, number=new.number))
-    return new
-
-
-def rate(ticket: Ticket, reporter: User | None, rating: int, comment: str | None = None) -> None:
-    """A satisfaction rating (1-5) once the ticket is closed; given once."""
-    if ticket.status != TicketStatus.closed:
-        raise WrongState(_l("A report can be rated once it is closed."))
-    if ticket.rating is not None:
-        raise WrongState(_l("This report has already been rated. Thank you."))
-    if not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise InvalidReport(_l("Choose from 1 to 5."), field="rating")
-    text = _clean(comment)
-    if text and len(text) > 2000:
-        raise InvalidReport(_l("At most %(max)d characters.", max=2000), field="comment")
-    with conflicts_reported():
-        ticket.rating, ticket.rating_comment = rating, text
-        _touch(ticket, utcnow())
-        db.session.flush()
-    record_audit("ticket.rated", actor_id=_actor(reporter), object_type=BUSINESS_TYPE, object_id=ticket.id,
-                 after={"rating": rating})
-
-
-# --- operations called by the diagram's service tasks ----------------------------------------------------------
-
-
-@operation("helpdesk.waiting_times")
-def waiting_times(ctx: OperationContext, ticket_id: int) -> dict:
-    """The reporter is asked: a reminder after 3 working days, closing after 7 (same time of day)."""
-    ticket = db.session.get(Ticket, ticket_id)
-    start = ticket.waiting_since or utcnow()
-    return {"remind_at": helpdesk_sla.iso(add_working_days(start, REMIND_AFTER_DAYS)),
-            "close_at": helpdesk_sla.iso(add_working_days(start, CLOSE_AFTER_DAYS))}
-
-
-@operation("helpdesk.remind_reporter")
-def remind_reporter(ctx: OperationContext, ticket_id: int) -> dict:
-    ticket = db.session.get(Ticket, ticket_id)
-    question = db.session.scalar(select(TicketMessage).where(
-        TicketMessage.ticket_id == ticket.id, TicketMessage.kind == MessageKind.public_reply)
-        .order_by(TicketMessage.id.desc()).limit(1))
-    sent = _mail_reporter(ticket, f"reminder:{ticket.waiting_since.isoformat() if ticket.waiting_since else ''}",
-                          _l("Reminder: we are waiting for your answer"),
-                          _l("We asked you for more information %(days)d working days ago. If we hear nothing, the "
-                             "report closes by itself after %(close)d working days.", days=REMIND_AFTER_DAYS,
-                             close=CLOSE_AFTER_DAYS),
-                          question.body if question else None)
-    record_audit("ticket.reporter_reminded", instance_id=ctx.instance_id, object_type=BUSINESS_TYPE,
-                 object_id=ticket.id, after={"emailed": sent})
-    return {"emailed": sent}
-
-
-@operation("helpdesk.confirm_by")
-def confirm_by(ctx: OperationContext, ticket_id: int) -> str:
-    ticket = db.session.get(Ticket, ticket_id)
-    ticket.confirm_by = add_working_days(ticket.resolved_at or utcnow(), CONFIRM_DAYS)
-    return helpdesk_sla.iso(ticket.confirm_by)
-
-
-CLOSE_LEADS = {
-    "confirmed": _l("You confirmed that the problem is solved, so the report is closed. You can rate our service "
-                    "on the follow-up page."),
-    "not_confirmed": _l("We heard nothing from you within %(days)d working days of our answer, so the report is "
-                        "closed. If the problem is back, reopen it from the follow-up page.", days=CONFIRM_DAYS),
-    "no_answer": _l("We asked you for more information and heard nothing within %(days)d working days, so the "
-                    "report is closed. If you still need help, reopen it from the follow-up page.",
-                    days=CLOSE_AFTER_DAYS),
-}
-
-
-@operation("helpdesk.close")
-def close(ctx: OperationContext, ticket_id: int, reason: str) -> dict:
-    ticket = db.session.get(Ticket, ticket_id)
-    now = utcnow().replace(microsecond=0)
-    before = ticket.status
-    ticket.status = TicketStatus.closed
-    ticket.closed_at, ticket.close_reason = now, reason
-    ticket.paused_at = ticket.paused_at or now
-    ticket.waiting_since = None
-    _touch(ticket, now)
-    db.session.add(TicketMessage(ticket_id=ticket.id, kind=MessageKind.system, body=str(CLOSE_LEADS[reason]),
-                                 created_at=now))
-    sent = _mail_reporter(ticket, "closed", _l("Your report %(number)s is closed", number=ticket.number),
-                          CLOSE_LEADS[reason])
-    record_audit("ticket.closed", actor_id=ctx.actor_id, instance_id=ctx.instance_id, object_type=BUSINESS_TYPE,
-                 object_id=ticket.id, comment=reason, before={"status": before},
-                 after={"status": ticket.status, "emailed": sent})
-    db.session.flush()
-    return {"closed": reason}
-
-
-@operation("helpdesk.triaged")
-def triaged(ctx: OperationContext, ticket_id: int) -> dict:
-    """After triage the ticket is open, with whoever holds it told."""
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket.status == TicketStatus.new:
-        ticket.status = TicketStatus.open
-    people = helpdesk_sla._responsible(ticket) if (ticket.assignee_id or ticket.team_id) else []
-    sent = notify(people, subject=_l("A report is yours: %(number)s %(subject)s", number=ticket.number,
-                                     subject=ticket.subject),
-                  body=ticket.description[:500], link=url_for("helpdesk.ticket", number=ticket.number, _external=True),
-                  dedup_key=f"ticket:{ticket.id}:assigned:{ticket.assignee_id}:{ticket.team_id}")
-    record_audit("ticket.triaged", actor_id=ctx.actor_id, instance_id=ctx.instance_id, object_type=BUSINESS_TYPE,
-                 object_id=ticket.id, after={"priority": ticket.priority, "assignee_id": ticket.assignee_id,
-                                             "team_id": ticket.team_id, "notified": sent})
-    db.session.flush()
-    return {"status": ticket.status}

@@ -1,9 +1,5 @@
-"""IR Online agent desk: who works here, triage, the queues, the agent's actions on a ticket, merge, standard
-answers, teams and categories.
-
-Teams are a managed list with members (``HelpdeskTeam``): the helpdesk is one department's staff, who regroup
-by e-GP area far more often than the department's structure changes, so modelling them as agency sub-units
-would make every regrouping a change of the official structure and of people's memberships.
+"""IR Online agent desk: triage, the queues, the agent's actions on a ticket and merge. Who works here, teams,
+categories and standard answers are in ``helpdesk_staff``.
 
 Access: helpdesk agents and supervisors (roles ``helpdesk_agent``/``helpdesk_supervisor``) see every ticket;
 supervisors also triage (a BPMN user task in their lane) and keep the SLA targets, categories, teams and the
@@ -18,19 +14,15 @@ from datetime import datetime
 
 from flask import url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, delete, false, func, or_, select
+from sqlalchemy import case, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import (
     AuditEvent,
     HelpdeskTeam,
-    HelpdeskTeamMember,
     HumanTask,
-    Membership,
     MessageKind,
-    Role,
-    StandardAnswer,
     TaskStatus,
     Ticket,
     TicketCategory,
@@ -41,134 +33,19 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import helpdesk, helpdesk_sla, inbox, policy
+from app.services import helpdesk, helpdesk_lifecycle, helpdesk_sla, helpdesk_staff, inbox
 from app.services.helpdesk import (
     BUSINESS_TYPE,
-    HelpdeskError,
     InvalidReport,
-    TicketNotFound,
     WrongState,
     conflicts_reported,
-    deliver,
 )
+from app.services.helpdesk_lifecycle import deliver
 from app.services.paging import Page
 from notifications import notify
 
-AGENT_ROLES = {Role.helpdesk_agent.value, Role.helpdesk_supervisor.value}
-SUPERVISOR_ROLES = {Role.helpdesk_supervisor.value}
 QUEUES = ("unassigned", "mine", "team", "waiting", "breached", "all")
-PLACEHOLDERS = ("ticket_number", "reporter_name", "project_number", "agent_name")
 TRIAGE_TASK = "triage"
-
-
-class NotAllowed(HelpdeskError):
-    default = _l("You do not have permission to do this.")
-
-
-# --- who works here ---------------------------------------------------------------------------------------------
-
-
-def is_agent(user: User) -> bool:
-    return bool(policy.scopes(user, AGENT_ROLES))
-
-
-def is_supervisor(user: User) -> bool:
-    return bool(policy.scopes(user, SUPERVISOR_ROLES))
-
-
-def _require_agent(user: User) -> None:
-    if not is_agent(user):
-        raise NotAllowed()
-
-
-def _require_supervisor(user: User) -> None:
-    if not is_supervisor(user):
-        raise NotAllowed()
-
-
-def agents() -> list[User]:
-    """Everyone who can hold a ticket, by name."""
-    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.role.in_(AGENT_ROLES), Membership.active, User.active).distinct().order_by(User.display_name)))
-
-
-def ticket_for(user: User, number: str) -> Ticket:
-    _require_agent(user)
-    ticket = helpdesk.get_by_number(number)
-    if ticket is None:
-        raise TicketNotFound()
-    return ticket
-
-
-# --- teams -------------------------------------------------------------------------------------------------------
-
-
-def teams(active_only: bool = True) -> list[HelpdeskTeam]:
-    query = select(HelpdeskTeam).order_by(HelpdeskTeam.name)
-    if active_only:
-        query = query.where(HelpdeskTeam.active)
-    return list(db.session.scalars(query))
-
-
-def team_members() -> dict[int, list[User]]:
-    """Every team's members: one query."""
-    result: dict[int, list[User]] = {}
-    for team_id, user in db.session.execute(select(HelpdeskTeamMember.team_id, User).join(
-            User, User.id == HelpdeskTeamMember.user_id).order_by(User.display_name)):
-        result.setdefault(team_id, []).append(user)
-    return result
-
-
-def my_team_ids(user: User) -> list[int]:
-    return list(db.session.scalars(select(HelpdeskTeamMember.team_id).where(HelpdeskTeamMember.user_id == user.id)))
-
-
-def save_team(user: User, name: str, member_ids: list[int], team_id: int | None = None,
-              active: bool = True) -> HelpdeskTeam:
-    _require_supervisor(user)
-    name = (name or "").strip()
-    if not name or len(name) > 255:
-        raise InvalidReport(_l("Give the team a name."), field="name")
-    clash = db.session.scalar(select(HelpdeskTeam).where(func.lower(HelpdeskTeam.name) == name.lower()))
-    if clash is not None and clash.id != team_id:
-        raise InvalidReport(_l("A team with this name already exists."), field="name")
-    allowed = {agent.id for agent in agents()}
-    if set(member_ids) - allowed:
-        raise InvalidReport(_l("Only helpdesk staff can be team members."), field="member_ids")
-    team = db.session.get(HelpdeskTeam, team_id) if team_id else HelpdeskTeam()
-    if team is None:
-        raise TicketNotFound()
-    team.name, team.active = name, active
-    db.session.add(team)
-    db.session.flush()
-    db.session.execute(delete(HelpdeskTeamMember).where(HelpdeskTeamMember.team_id == team.id))
-    for member_id in sorted(set(member_ids)):
-        db.session.add(HelpdeskTeamMember(team_id=team.id, user_id=member_id))
-    record_audit("helpdesk.team_saved", actor_id=user.id, object_type="helpdesk_team", object_id=team.id,
-                 after={"name": name, "members": sorted(set(member_ids)), "active": active})
-    db.session.flush()
-    return team
-
-
-# --- categories ---------------------------------------------------------------------------------------------------
-
-
-def save_category(user: User, name_th: str, name_en: str | None, position: int, active: bool = True,
-                  category_id: int | None = None) -> TicketCategory:
-    _require_supervisor(user)
-    name_th = (name_th or "").strip()
-    if not name_th or len(name_th) > 255:
-        raise InvalidReport(_l("Give the category a Thai name."), field="name_th")
-    category = db.session.get(TicketCategory, category_id) if category_id else TicketCategory()
-    if category is None:
-        raise TicketNotFound()
-    category.name_th, category.name_en = name_th, (name_en or "").strip() or None
-    category.position, category.active = position, active
-    db.session.add(category)
-    db.session.flush()
-    record_audit("helpdesk.category_saved", actor_id=user.id, object_type="ticket_category", object_id=category.id,
-                 after={"name_th": name_th, "active": active, "position": position})
-    return category
 
 
 # --- triage (a user task of the supervisors) ---------------------------------------------------------------------
@@ -183,7 +60,7 @@ def triage_task(ticket: Ticket) -> HumanTask | None:
 
 
 def _check_assignment(assignee_id: int | None, team_id: int | None) -> None:
-    if assignee_id and assignee_id not in {agent.id for agent in agents()}:
+    if assignee_id and assignee_id not in {agent.id for agent in helpdesk_staff.agents()}:
         raise InvalidReport(_l("Choose a member of the helpdesk staff."), field="assignee_id")
     if team_id:
         team = db.session.get(HelpdeskTeam, team_id)
@@ -259,7 +136,7 @@ def _queue_clause(user: User, queue: str):
     if queue == "mine":
         return active & (Ticket.assignee_id == user.id)
     if queue == "team":
-        team_ids = my_team_ids(user)
+        team_ids = helpdesk_staff.my_team_ids(user)
         return active & Ticket.team_id.in_(team_ids) if team_ids else false()
     if queue == "waiting":
         return Ticket.status == TicketStatus.waiting_reporter
@@ -287,7 +164,7 @@ def _search_clause(q: str):
 def list_tickets(user: User, queue: str = "unassigned", q: str | None = None, page: int = 1,
                  per_page: int = 20) -> Page:
     """One page of a queue, least time left first: two queries (count, rows) whatever the page holds."""
-    _require_agent(user)
+    helpdesk_staff.require_agent(user)
     clause = _queue_clause(user, queue if queue in QUEUES else "unassigned")
     search = _search_clause(q or "")
     if search is not None:
@@ -336,22 +213,13 @@ def merged_into_this(ticket: Ticket) -> list[Ticket]:
 # --- the agent's actions --------------------------------------------------------------------------------------------------
 
 
-def _text(body: str | None, field: str = "body") -> str:
-    text = (body or "").strip()
-    if not text:
-        raise InvalidReport(_l("Write the message."), field=field)
-    if len(text) > helpdesk.MAX_TEXT:
-        raise InvalidReport(_l("At most %(max)d characters.", max=helpdesk.MAX_TEXT), field=field)
-    return text
-
-
 def _add_message(ticket: Ticket, user: User, kind: str, text: str, now: datetime, files=None) -> TicketMessage:
-    stored = helpdesk._read_files(files)
+    stored = helpdesk.read_files(files)
     message = TicketMessage(ticket_id=ticket.id, kind=kind, author_user_id=user.id, body=text, created_at=now)
     db.session.add(message)
     ticket.updated_at = now
     db.session.flush()
-    helpdesk._attach(ticket, message, stored)
+    helpdesk.attach(ticket, message, stored)
     return message
 
 
@@ -376,10 +244,10 @@ def _check_worked(ticket: Ticket) -> None:
 
 def reply(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
     """A public reply: the reporter sees it and gets it by e-mail (a resolved ticket stays resolved)."""
-    _require_agent(user)
+    helpdesk_staff.require_agent(user)
     if ticket.status in TicketStatus.FINISHED:
         raise WrongState()
-    text = _text(body)
+    text = helpdesk.message_text(body)
     now = utcnow().replace(microsecond=0)
     with conflicts_reported():
         message = _add_message(ticket, user, MessageKind.public_reply, text, now, files)
@@ -387,15 +255,15 @@ def reply(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
         db.session.flush()
     record_audit("ticket.replied", actor_id=user.id, instance_id=ticket.instance_id, object_type=BUSINESS_TYPE,
                  object_id=ticket.id, after={"message_id": message.id})
-    helpdesk._mail_reporter(ticket, f"reply:{message.id}", _l("A reply to your report %(number)s", number=ticket.number),
+    helpdesk.mail_reporter(ticket, f"reply:{message.id}", _l("A reply to your report %(number)s", number=ticket.number),
                             _l("The help desk replied:"), text)
     return message
 
 
 def add_note(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
     """An internal note: staff only, never on a reporter's page nor in any e-mail."""
-    _require_agent(user)
-    text = _text(body)
+    helpdesk_staff.require_agent(user)
+    text = helpdesk.message_text(body)
     now = utcnow().replace(microsecond=0)
     with conflicts_reported():
         message = _add_message(ticket, user, MessageKind.internal_note, text, now, files)
@@ -407,11 +275,11 @@ def add_note(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage
 
 def ask_reporter(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
     """Ask the reporter for more: the ticket waits on them and its resolution clock pauses."""
-    _require_agent(user)
+    helpdesk_staff.require_agent(user)
     _check_worked(ticket)
     if ticket.status == TicketStatus.waiting_reporter:
         raise WrongState(_l("The report is already waiting for the reporter's answer."))
-    text = _text(body)
+    text = helpdesk.message_text(body)
     now = utcnow().replace(microsecond=0)
     with conflicts_reported():
         message = _add_message(ticket, user, MessageKind.public_reply, text, now, files)
@@ -423,7 +291,7 @@ def ask_reporter(user: User, ticket: Ticket, body: str, files=None) -> TicketMes
         deliver(ticket, helpdesk.MESSAGE_AGENT, {"action": "ask"}, user.id)
     record_audit("ticket.reporter_asked", actor_id=user.id, instance_id=ticket.instance_id, object_type=BUSINESS_TYPE,
                  object_id=ticket.id, after={"message_id": message.id})
-    helpdesk._mail_reporter(ticket, f"ask:{message.id}", _l("We need more information about report %(number)s",
+    helpdesk.mail_reporter(ticket, f"ask:{message.id}", _l("We need more information about report %(number)s",
                                                             number=ticket.number),
                             _l("Please answer on the follow-up page. Without an answer within %(days)d working days "
                                "the report closes by itself.", days=helpdesk.CLOSE_AFTER_DAYS), text)
@@ -432,13 +300,13 @@ def ask_reporter(user: User, ticket: Ticket, body: str, files=None) -> TicketMes
 
 def resolve(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
     """Resolve with a public answer; the reporter has 7 working days to confirm or reopen."""
-    _require_agent(user)
+    helpdesk_staff.require_agent(user)
     _check_worked(ticket)
-    text = _text(body)
+    text = helpdesk.message_text(body)
     now = utcnow().replace(microsecond=0)
     with conflicts_reported():
         if ticket.status == TicketStatus.waiting_reporter:
-            helpdesk.resume_from_waiting(ticket, now, user.id)
+            helpdesk_lifecycle.resume_from_waiting(ticket, now, user.id)
         message = _add_message(ticket, user, MessageKind.public_reply, text, now, files)
         _first_response(ticket, now)
         ticket.status = TicketStatus.resolved
@@ -448,7 +316,7 @@ def resolve(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
         deliver(ticket, helpdesk.MESSAGE_AGENT, {"action": "resolve"}, user.id)
     record_audit("ticket.resolved", actor_id=user.id, instance_id=ticket.instance_id, object_type=BUSINESS_TYPE,
                  object_id=ticket.id, after={"message_id": message.id})
-    helpdesk._mail_reporter(ticket, f"resolved:{message.id}", _l("Report %(number)s is resolved", number=ticket.number),
+    helpdesk.mail_reporter(ticket, f"resolved:{message.id}", _l("Report %(number)s is resolved", number=ticket.number),
                             _l("The help desk's answer is below. Confirm on the follow-up page that the problem is "
                                "solved, or reopen the report within %(days)d working days.",
                                days=helpdesk.CONFIRM_DAYS), text)
@@ -456,7 +324,7 @@ def resolve(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
 
 
 def assign(user: User, ticket: Ticket, assignee_id: int | None, team_id: int | None) -> None:
-    _require_agent(user)
+    helpdesk_staff.require_agent(user)
     _check_open(ticket)
     assignee_id, team_id = assignee_id or None, team_id or None
     _check_assignment(assignee_id, team_id)
@@ -477,7 +345,7 @@ def assign(user: User, ticket: Ticket, assignee_id: int | None, team_id: int | N
 
 
 def change_priority(user: User, ticket: Ticket, priority: str) -> None:
-    _require_agent(user)
+    helpdesk_staff.require_agent(user)
     _check_open(ticket)
     if priority not in TicketPriority.ALL:
         raise InvalidReport(_l("Choose the priority."), field="priority")
@@ -498,7 +366,7 @@ def change_priority(user: User, ticket: Ticket, priority: str) -> None:
 def merge(user: User, ticket: Ticket, target_number: str) -> Ticket:
     """Merge a duplicate into another report: it closes as merged, its conversation shows on the target, and its
     reporter is told where the work goes on."""
-    _require_agent(user)
+    helpdesk_staff.require_agent(user)
     _check_open(ticket)
     target = helpdesk.get_by_number(target_number)
     if target is None or target.id == ticket.id or target.status in TicketStatus.FINISHED:
@@ -507,7 +375,7 @@ def merge(user: User, ticket: Ticket, target_number: str) -> Ticket:
     was_new = ticket.status == TicketStatus.new
     with conflicts_reported():
         if ticket.status == TicketStatus.waiting_reporter:
-            helpdesk.resume_from_waiting(ticket, now, user.id)
+            helpdesk_lifecycle.resume_from_waiting(ticket, now, user.id)
         ticket.status = TicketStatus.merged
         ticket.merged_into_id = target.id
         ticket.closed_at, ticket.close_reason = now, "merged"
@@ -530,67 +398,7 @@ def merge(user: User, ticket: Ticket, target_number: str) -> Ticket:
                  object_id=ticket.id, after={"into": target.number})
     record_audit("ticket.merged_in", actor_id=user.id, instance_id=target.instance_id, object_type=BUSINESS_TYPE,
                  object_id=target.id, after={"from": ticket.number})
-    helpdesk._mail_reporter(ticket, "merged", _l("Report %(number)s was merged", number=ticket.number),
+    helpdesk.mail_reporter(ticket, "merged", _l("Report %(number)s was merged", number=ticket.number),
                             _l("Your report deals with the same problem as report %(target)s, so the two were joined "
                                "and the work goes on there. We will keep you informed.", target=target.number))
     return target
-
-
-# --- standard answers ----------------------------------------------------------------------------------------------------
-
-
-def answers(active_only: bool = True, category_id: int | None = None) -> list[StandardAnswer]:
-    query = select(StandardAnswer).order_by(StandardAnswer.title)
-    if active_only:
-        query = query.where(StandardAnswer.active)
-    if category_id:
-        query = query.where(or_(StandardAnswer.category_id == category_id, StandardAnswer.category_id.is_(None)))
-    return list(db.session.scalars(query))
-
-
-def save_answer(user: User, title: str, body: str, category_id: int | None = None, active: bool = True,
-                answer_id: int | None = None) -> StandardAnswer:
-    """Agents add answers; changing or retiring an existing one is a supervisor's."""
-    _require_agent(user)
-    if answer_id:
-        _require_supervisor(user)
-    title = (title or "").strip()
-    if not title or len(title) > 255:
-        raise InvalidReport(_l("Give the answer a title."), field="title")
-    text = _text(body)
-    clash = db.session.scalar(select(StandardAnswer).where(StandardAnswer.title == title))
-    if clash is not None and clash.id != answer_id:
-        raise InvalidReport(_l("A standard answer with this title already exists."), field="title")
-    if category_id and db.session.get(TicketCategory, category_id) is None:
-        raise InvalidReport(_l("Choose the area of e-GP the problem is in."), field="category_id")
-    answer = db.session.get(StandardAnswer, answer_id) if answer_id else StandardAnswer(created_by_id=user.id)
-    if answer is None:
-        raise TicketNotFound()
-    answer.title, answer.body, answer.category_id, answer.active = title, text, category_id or None, active
-    answer.updated_at = utcnow()
-    db.session.add(answer)
-    db.session.flush()
-    record_audit("helpdesk.answer_saved", actor_id=user.id, object_type="helpdesk_answer", object_id=answer.id,
-                 after={"title": title, "active": active, "category_id": answer.category_id})
-    return answer
-
-
-def save_reply_as_answer(user: User, message_id: int, title: str) -> StandardAnswer:
-    """Turn a good public reply into a standard answer (the ticket's own details become placeholders again)."""
-    message = db.session.get(TicketMessage, message_id)
-    if message is None or message.kind != MessageKind.public_reply:
-        raise TicketNotFound()
-    ticket = db.session.get(Ticket, message.ticket_id)
-    body = message.body
-    for value, name in ((ticket.number, "ticket_number"), (ticket.project_number, "project_number"),
-                        (ticket.contact_name, "reporter_name")):
-        if value:
-            body = body.replace(value, "{" + name + "}")
-    return save_answer(user, title, body, ticket.category_id)
-
-
-def render_answer(answer: StandardAnswer, ticket: Ticket, agent: User) -> str:
-    """The answer's body with the placeholders filled in; unknown braces are left as they are."""
-    values = {"ticket_number": ticket.number, "reporter_name": ticket.contact_name or "",
-              "project_number": ticket.project_number or "", "agent_name": agent.display_name}
-    return re.sub(r"\{(" + "|".join(PLACEHOLDERS) + r")\}", lambda m: values[m.group(1)], answer.body)

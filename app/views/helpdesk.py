@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.models import MessageKind, StandardAnswer, TicketAttachment, TicketCategory
-from app.services import helpdesk, helpdesk_desk, helpdesk_sla
+from app.services import helpdesk, helpdesk_desk, helpdesk_sla, helpdesk_staff
 from forms.helpdesk import (
     PRIORITY_CHOICES,
     AnswerForm,
@@ -71,12 +71,12 @@ def labels() -> dict:
 @bp.before_request
 @login_required
 def _staff_only():
-    if not helpdesk_desk.is_agent(current_user):
+    if not helpdesk_staff.is_agent(current_user):
         abort(403)
 
 
 def _supervisor_only() -> None:
-    if not helpdesk_desk.is_supervisor(current_user):
+    if not helpdesk_staff.is_supervisor(current_user):
         abort(403)
 
 
@@ -89,19 +89,19 @@ def index():
     rows = helpdesk_desk.list_tickets(current_user, queue, q, page, current_app.config["HELPDESK_PAGE_SIZE"])
     return render_template("helpdesk/index.html", page=rows, queue=queue, q=q,
                            counts=helpdesk_desk.queue_counts(current_user),
-                           supervisor=helpdesk_desk.is_supervisor(current_user), **labels())
+                           supervisor=helpdesk_staff.is_supervisor(current_user), **labels())
 
 
 def _ticket_or_404(number: str):
     try:
-        return helpdesk_desk.ticket_for(current_user, number)
+        return helpdesk_staff.ticket_for(current_user, number)
     except helpdesk.HelpdeskError:
         abort(404)
 
 
 def _people_choices(form: AssignForm) -> None:
-    form.assignee_id.choices = [(0, _("Nobody"))] + [(a.id, a.display_name) for a in helpdesk_desk.agents()]
-    form.team_id.choices = [(0, _("No team"))] + [(t.id, t.name) for t in helpdesk_desk.teams()]
+    form.assignee_id.choices = [(0, _("Nobody"))] + [(a.id, a.display_name) for a in helpdesk_staff.agents()]
+    form.team_id.choices = [(0, _("No team"))] + [(t.id, t.name) for t in helpdesk_staff.teams()]
 
 
 def _render_ticket(ticket, reply_form=None, status=200, **forms):
@@ -113,12 +113,12 @@ def _render_ticket(ticket, reply_form=None, status=200, **forms):
     if answer_id and request.method == "GET":
         chosen = db.session.get(StandardAnswer, answer_id)
         if chosen is not None and chosen.active:
-            reply_form.body.data = helpdesk_desk.render_answer(chosen, ticket, current_user)
+            reply_form.body.data = helpdesk_staff.render_answer(chosen, ticket, current_user)
     return render_template(
         "helpdesk/ticket.html", ticket=ticket, messages=helpdesk.messages_of(ticket, public_only=False),
         history=helpdesk_desk.history(ticket), merged=helpdesk_desk.merged_into_this(ticket),
         minutes_left=helpdesk_sla.time_left(ticket), triage_task=helpdesk_desk.triage_task(ticket),
-        answers=helpdesk_desk.answers(category_id=ticket.category_id), reply_form=reply_form,
+        answers=helpdesk_staff.answers(category_id=ticket.category_id), reply_form=reply_form,
         assign_form=assign_form, priority_form=forms.get("priority_form") or PriorityForm(priority=ticket.priority),
         merge_form=forms.get("merge_form") or MergeForm(), save_answer_form=SaveAsAnswerForm(),
         follow_url=helpdesk.follow_up_url(ticket), **labels()), status
@@ -202,7 +202,7 @@ def save_as_answer(number: str):
     if not form.validate_on_submit():
         flash(_("Give the answer a title."), "danger")
         return redirect(url_for("helpdesk.ticket", number=number)), 303
-    return _commit(number, lambda: helpdesk_desk.save_reply_as_answer(current_user, form.message_id.data,
+    return _commit(number, lambda: helpdesk_staff.save_reply_as_answer(current_user, form.message_id.data,
                                                                       form.title.data),
                    _l("The reply is saved as a standard answer."))
 
@@ -224,6 +224,23 @@ def _category_choices(form) -> None:
                                                             for c in helpdesk.categories(active_only=False)]
 
 
+def _save_entry(form, action, done_message, endpoint: str):
+    """Save one entry of a managed list (answers, categories, teams) and go back to the list; when refused, roll
+    back, put the reason on its field (or at the top) and return None so that the page shows again."""
+    try:
+        action()
+        db.session.commit()
+    except helpdesk.HelpdeskError as exc:
+        db.session.rollback()
+        if exc.field and hasattr(form, exc.field):
+            getattr(form, exc.field).errors.append(exc.message)
+        else:
+            flash(str(exc.message), "danger")
+        return None
+    flash(str(done_message), "success")
+    return redirect(url_for(f"helpdesk.{endpoint}"))
+
+
 @bp.route("/answers", methods=["GET", "POST"])
 def answers():
     form = AnswerForm()
@@ -231,24 +248,19 @@ def answers():
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                helpdesk_desk.save_answer(current_user, form.title.data, form.body.data, form.category_id.data,
-                                          form.active.data, answer_id=request.form.get("answer_id", type=int))
-                db.session.commit()
-                flash(_("The standard answer is saved."), "success")
-                return redirect(url_for("helpdesk.answers"))
-            except helpdesk.HelpdeskError as exc:
-                db.session.rollback()
-                (getattr(form, exc.field).errors.append(exc.message) if exc.field and hasattr(form, exc.field)
-                 else flash(str(exc.message), "danger"))
+            saved = _save_entry(form, lambda: helpdesk_staff.save_answer(
+                current_user, form.title.data, form.body.data, form.category_id.data, form.active.data,
+                answer_id=request.form.get("answer_id", type=int)), _l("The standard answer is saved."), "answers")
+            if saved:
+                return saved
         status = 422
     edit = db.session.get(StandardAnswer, request.args.get("edit", type=int) or 0)
     if edit is not None and request.method == "GET":
         form = AnswerForm(obj=edit, category_id=edit.category_id or 0)
         _category_choices(form)
     return render_template("helpdesk/answers.html", form=form, edit=edit,
-                           answers=helpdesk_desk.answers(active_only=False),
-                           supervisor=helpdesk_desk.is_supervisor(current_user)), status
+                           answers=helpdesk_staff.answers(active_only=False),
+                           supervisor=helpdesk_staff.is_supervisor(current_user)), status
 
 
 # --- categories, SLA targets, teams (supervisors) ----------------------------------------------------------------------
@@ -261,15 +273,11 @@ def categories():
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                helpdesk_desk.save_category(current_user, form.name_th.data, form.name_en.data, form.position.data or 0,
-                                            form.active.data, category_id=request.form.get("category_id", type=int))
-                db.session.commit()
-                flash(_("The category is saved."), "success")
-                return redirect(url_for("helpdesk.categories"))
-            except helpdesk.HelpdeskError as exc:
-                db.session.rollback()
-                flash(str(exc.message), "danger")
+            saved = _save_entry(form, lambda: helpdesk_staff.save_category(
+                current_user, form.name_th.data, form.name_en.data, form.position.data or 0, form.active.data,
+                category_id=request.form.get("category_id", type=int)), _l("The category is saved."), "categories")
+            if saved:
+                return saved
         status = 422
     edit = db.session.get(TicketCategory, request.args.get("edit", type=int) or 0)
     if edit is not None and request.method == "GET":
@@ -301,19 +309,16 @@ def sla():
 def teams():
     _supervisor_only()
     form = TeamForm()
-    form.member_ids.choices = [(a.id, a.display_name) for a in helpdesk_desk.agents()]
+    form.member_ids.choices = [(a.id, a.display_name) for a in helpdesk_staff.agents()]
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                helpdesk_desk.save_team(current_user, form.name.data, form.member_ids.data or [],
-                                        team_id=request.form.get("team_id", type=int), active=form.active.data)
-                db.session.commit()
-                flash(_("The team is saved."), "success")
-                return redirect(url_for("helpdesk.teams"))
-            except helpdesk.HelpdeskError as exc:
-                db.session.rollback()
-                flash(str(exc.message), "danger")
+            saved = _save_entry(form, lambda: helpdesk_staff.save_team(
+                current_user, form.name.data, form.member_ids.data or [],
+                team_id=request.form.get("team_id", type=int), active=form.active.data), _l("The team is saved."),
+                "teams")
+            if saved:
+                return saved
         status = 422
-    return render_template("helpdesk/teams.html", form=form, teams=helpdesk_desk.teams(active_only=False),
-                           members=helpdesk_desk.team_members()), status
+    return render_template("helpdesk/teams.html", form=form, teams=helpdesk_staff.teams(active_only=False),
+                           members=helpdesk_staff.team_members()), status
