@@ -34,20 +34,29 @@ def demo_load(password):
 
 @scheduler_cli.command("run")
 def scheduler_run():
-    """Run the timer and outbox jobs in this process (production: one or more of these)."""
+    """Run every job on its schedule in this process (production: one or more of these)."""
+    from tasks import jobs
     from tasks.scheduler import run_blocking
 
-    click.echo("Scheduler running: timers and outbox. Ctrl+C stops it.")
+    click.echo(f"Scheduler running: {', '.join(jobs.JOBS)}. Ctrl+C stops it.")
     run_blocking(current_app._get_current_object())
 
 
 @scheduler_cli.command("tick")
 def scheduler_tick():
-    """Run every job once, now."""
+    """Run every job once, now, and record each run as the scheduler does."""
     from tasks import jobs
 
     app = current_app._get_current_object()
-    click.echo(f"timers fired: {jobs.fire_timers(app)}; outbox: {jobs.send_outbox(app)}")
+    failed = []
+    for name in jobs.JOBS:
+        try:
+            click.echo(f"{name}: {jobs.run(app, name)}")
+        except Exception as exc:  # the others still run; the run is recorded with its traceback
+            failed.append(name)
+            click.echo(f"{name}: failed ({exc.__class__.__name__}: {exc})", err=True)
+    if failed:
+        raise click.ClickException(f"failed: {', '.join(failed)} (details on the jobs page)")
 
 
 @users_cli.command("create")

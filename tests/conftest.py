@@ -13,13 +13,35 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import event, text
 
-from app import create_app
-from app.extensions import db
-from tests.smtp_server import SmtpServer
+from tests.clock import SUITE_START
+
+# Started before the application is imported, so nothing anywhere reads the real day.
+_suite_clock = time_machine.travel(SUITE_START, tick=True)
+_suite_clock.start()
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from tests.smtp_server import SmtpServer  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def pytest_unconfigure(config):
+    _suite_clock.stop()
+
+
+def pytest_report_header(config):
+    return f"suite clock: {SUITE_START.isoformat()} (RATCHAFLOW_TEST_TODAY to run as if on another day)"
+
+
+@pytest.fixture(autouse=True)
+def _clock_from_the_suite_start():
+    """Each test starts at the suite's moment, whatever ran before it; the clock ticks from there."""
+    with time_machine.travel(SUITE_START, tick=True):
+        yield
 
 
 def _postgres_reachable() -> bool:

@@ -141,3 +141,25 @@ def test_the_jobs_page_lists_runs_and_failures_for_administrators_only(app, clie
     assert "ล้มเหลว" in page and "database went away" in page
     login("spoint")
     assert client.get("/admin/jobs/").status_code == 403
+
+
+def test_scheduler_tick_runs_every_job_once_and_records_each_run(app, demo, monkeypatch):
+    runner = app.test_cli_runner()
+    with time_machine.travel(bkk(2027, 2, 11, 0, 5)):
+        result = runner.invoke(args=["scheduler", "tick"])
+    assert result.exit_code == 0, result.output
+    assert [line.split(":")[0] for line in result.output.splitlines()] == list(jobs.JOBS)
+    assert "lock_periods: 0" not in result.output  # January 2027 (and the demo's months before it) locked
+    assert db.session.scalar(select(ReportPeriod.locked_at).where(ReportPeriod.year == 2027,
+                                                                  ReportPeriod.month == 1)) is not None
+    recorded = db.session.scalars(select(JobRun.job).where(JobRun.outcome == "ok")).all()
+    assert sorted(recorded) == sorted(jobs.JOBS)
+
+    def broken(_app):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setitem(jobs._FUNCTIONS, "fire_timers", broken)  # one job fails: the others still run
+    result = runner.invoke(args=["scheduler", "tick"])
+    assert result.exit_code == 1 and "fire_timers" in result.output and "database went away" in result.output
+    outcomes = db.session.execute(select(JobRun.job, JobRun.outcome).order_by(JobRun.id)).all()[len(jobs.JOBS):]
+    assert outcomes == [("fire_timers", "failed"), ("send_outbox", "ok"), ("lock_periods", "ok")]

@@ -119,21 +119,21 @@ def test_two_people_submitting_the_same_task(app, demo):
 
 
 def test_escalation_reaches_the_departments_central_officers(app, client, login, demo):
+    # Everyone signs in on the day they act: a session signed on one day is not taken back to an earlier one.
     with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=BANGKOK), tick=False):
         manual = _create_and_submit(client, login, demo)
     with time_machine.travel(datetime(2026, 11, 30, 10, 0, tzinfo=BANGKOK), tick=False):
         jobs.fire_timers(app)
-    central = demo.user("central")
-    login("central")
-    page = client.get("/notifications/").get_data(as_text=True)
-    assert TITLE in page
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.action == "review.escalated")) >= 1
-    assert db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == central.id, Notification.subject.contains(TITLE))) == 1
-    # the overdue task is highlighted in the reviewer's inbox
-    login("reviewer")
-    with time_machine.travel(datetime(2026, 11, 30, 10, 0, tzinfo=BANGKOK), tick=False):
+        central = demo.user("central")
+        login("central")
+        page = client.get("/notifications/").get_data(as_text=True)
+        assert TITLE in page
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "review.escalated")) >= 1
+        assert db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == central.id, Notification.subject.contains(TITLE))) == 1
+        # the overdue task is highlighted in the reviewer's inbox
+        login("reviewer")
         page = client.get("/tasks/").get_data(as_text=True)
     task = open_task(manual)
     assert f'class="overdue" data-task-id="{task.id}"' in page
