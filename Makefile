@@ -46,9 +46,10 @@ demo: db
 system-packages:  ## Chromium and the Thai font for the browser tests, from Debian
 	@bash scripts/install-system-packages.sh
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed node_modules/.installed  ## ruff, the import contracts, and bpmnlint's recommended rules on every diagram
 	$(BIN)/ruff check app workflows forms tasks notifications tests bench
 	$(BIN)/lint-imports
+	npx --no-install bpmnlint workflows/*.bpmn tests/bpmn/*.bpmn
 
 bench: setup
 	$(BIN)/python bench/engine.py

@@ -11,6 +11,7 @@ from workflows import BPMN_DIR, engine
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 BPMNDI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
+SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
 FILES = sorted(Path(BPMN_DIR).glob("*.bpmn"))
 DRAWN = ("startEvent", "endEvent", "userTask", "serviceTask", "task", "manualTask", "exclusiveGateway",
          "parallelGateway", "boundaryEvent", "intermediateCatchEvent", "intermediateThrowEvent", "callActivity",
@@ -34,6 +35,21 @@ def test_every_element_has_a_diagram_shape(path):
     drawn = {el.get("bpmnElement") for el in root.iter(f"{BPMNDI}BPMNShape")} | {
         el.get("bpmnElement") for el in root.iter(f"{BPMNDI}BPMNEdge")}
     assert elements - drawn == set()
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_correlation_property_used_is_defined_for_its_messages(path):
+    # Without a bpmn:correlationProperty the reference dangles (bpmnlint fails) and SpiffWorkflow does not
+    # check the message's value against the instance's; each message needs its own retrieval expression.
+    root = ElementTree.parse(path).getroot()
+    retrieved = {(prop.get("id"), expression.get("messageRef")) for prop in root.iter(f"{BPMN}correlationProperty")
+                 for expression in prop.iter(f"{BPMN}correlationPropertyRetrievalExpression")}
+    defined = {prop_id for prop_id, _message in retrieved}
+    assert {ref.text for ref in root.iter(f"{BPMN}correlationPropertyRef")} <= defined
+    for waiting in root.iter():
+        if waiting.get("messageRef") and waiting.tag != f"{BPMN}correlationPropertyRetrievalExpression":
+            for prop_id in waiting.iter(f"{SPIFF}propertyId"):
+                assert (prop_id.text, waiting.get("messageRef")) in retrieved
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)

@@ -195,7 +195,11 @@ def fire_due_timers(now: datetime | None = None, batch_size: int = 100) -> int:
 
 
 def deliver_message(name: str, correlation: dict[str, Any] | None, payload: Any, *, actor_id: int | None) -> list[int]:
-    """Hand a message to every instance waiting for it; raises NotWaiting when none is."""
+    """Hand a message to every instance waiting for it; raises NotWaiting when none is.
+
+    A diagram's correlation properties read their values from the payload, so a correlated message
+    carries them there too; SpiffWorkflow then checks them against the instance's own values.
+    """
     key = _correlation_key(correlation or {})
     instance_ids = db.session.scalars(
         select(EventSubscription.instance_id).where(
@@ -210,7 +214,7 @@ def deliver_message(name: str, correlation: dict[str, Any] | None, payload: Any,
         workflow = load(instance)
         with running(instance, actor_id):
             try:
-                workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload))
+                workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload, correlation))
             except WorkflowException as exc:
                 raise NotWaiting(name) from exc
         record_audit("message.received", actor_id=actor_id, instance_id=instance.id, task_name=name)
