@@ -165,7 +165,7 @@ def explain(app, backend: Backend, statements, table: str = "human_task") -> lis
     with app.app_context():
         conn = db.session.connection()
         for statement, parameters in statements:
-            if not statement.lstrip().upper().startswith("SELECT") or table not in statement:
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")) or table not in statement:
                 continue
             prefix = "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " if backend.kind == "postgresql" else "EXPLAIN QUERY PLAN "
             rows = conn.exec_driver_sql(prefix + statement, parameters).all()

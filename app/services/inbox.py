@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
-from app.models import Agency, HumanTask, ProcessInstance, TaskStatus, User, WorkflowSpec
+from app.models import Agency, HumanTask, ProcessInstance, TaskStatus, User
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import policy
@@ -151,11 +151,13 @@ def counts(user: User) -> dict[str, int]:
 
 
 def process_choices() -> list[str]:
-    """The processes that have tasks: each stored process probed once on ix_human_task_process, where a
-    DISTINCT over human_task would read every task ever created."""
-    has_tasks = select(HumanTask.id).where(HumanTask.process_id == WorkflowSpec.process_id).exists()
-    return list(db.session.scalars(select(WorkflowSpec.process_id).distinct().where(has_tasks)
-                                   .order_by(WorkflowSpec.process_id)))
+    """The processes that have tasks, in order: one step down ix_human_task_process per process (the next
+    process_id after the last one found), where a DISTINCT would read every task ever created."""
+    found = select(func.min(HumanTask.process_id).label("process_id")).cte("found", recursive=True)
+    following = (select(func.min(HumanTask.process_id)).where(HumanTask.process_id > found.c.process_id)
+                 .scalar_subquery())
+    found = found.union_all(select(following).where(found.c.process_id.is_not(None)))
+    return list(db.session.scalars(select(found.c.process_id).where(found.c.process_id.is_not(None))))
 
 
 # --- one task --------------------------------------------------------------------------------------------

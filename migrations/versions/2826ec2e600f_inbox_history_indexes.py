@@ -6,8 +6,8 @@ Create Date: 2026-12-02 22:22:33.701028
 
 The inbox page listed its process filter with ``SELECT DISTINCT process_id FROM human_task``: a
 scan of every task ever created (10,000,000 after a year of 1,000,000 instances), on every page.
-``inbox.process_choices`` now probes this index once per stored process; a view filtered by
-process counts its tasks off the index alone.
+``inbox.process_choices`` now steps down this index once per process; a view filtered by process
+counts its tasks off the index alone.
 
 "Completed by me" filtered on ``status`` (and on process or agency when asked) after reading each row of
 the person's history from the table; with those columns in ``ix_human_task_completed_by`` it reads the
