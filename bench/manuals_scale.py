@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "manuals-latest.json")
     ARGS = parser.parse_args(argv)
     if ARGS.smoke:
-        ARGS.scale, ARGS.iterations, ARGS.max_seconds, ARGS.import_records = 0.0, 10, 5.0, 200
+        ARGS.scale, ARGS.iterations, ARGS.max_seconds, ARGS.import_records = 0.0, 10, 5.0, 100
         ARGS.json = ARGS.json.with_name("manuals-smoke.json")
     results = {kind: run_backend(kind) for kind in database_kinds(ARGS.db)}
     summary(results)
