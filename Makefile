@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup bench bench-calendar bench-manuals bench-letters lint db demo assets translations system-packages clean
+.PHONY: run test setup bench bench-inbox bench-calendar bench-manuals bench-letters lint db demo assets translations system-packages clean
 
 run: setup db demo  ## install, migrate, load demo data, start the app and the scheduler
 	@echo ""
@@ -53,6 +53,9 @@ lint: $(VENV)/.installed node_modules/.installed  ## ruff, the import contracts,
 
 bench: setup
 	$(BIN)/python bench/engine.py
+
+bench-inbox: setup  ## the inbox page at full scale: 1,000,000 instances, some 10,000,000 task rows per database (long)
+	$(BIN)/python bench/inbox_scale.py
 
 bench-calendar: setup  ## the working-day calendar: 100,000 deadlines (named so as not to shadow the stdlib calendar)
 	$(BIN)/python bench/working_days.py

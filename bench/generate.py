@@ -5,8 +5,11 @@ units each, plus OPDC. Each department has a manual reviewer and a manual author
 department scope); OPDC has a few officers (nationwide). Process instances are spread evenly
 over the departments and units; the newest ``tasks`` of them are still open and each has one
 open ``human_task`` (50 % step-1 review, 30 % OPDC review, 20 % revise; 5 % already claimed).
-The rest are complete and have no open task. Instance ``state`` is a placeholder: the inbox
-never reads it.
+The rest are complete and have no open task. Every instance also has the history its approval
+left: 6 to 14 finished tasks (10 on average) before its open task or its end — step-1 review,
+OPDC review (returned) and revise in turn, two days apart, each finished by the department's
+reviewer or author or one of the OPDC officers within 40 hours, one in 29 cancelled instead.
+Instance ``state`` is a placeholder: the inbox never reads it.
 
 Rows are written with explicit ids above whatever the database already holds, so the loader
 can run after the engine benchmarks have used the same database.
@@ -27,6 +30,7 @@ DEPARTMENTS = 50
 UNITS_PER_DEPARTMENT = 40
 OPDC_OFFICERS = 5
 SPAN_SECONDS = 2 * 365 * 24 * 3600  # instances were started over the last two years
+MAX_HISTORY = 14  # finished tasks per instance: 6 + g % 9
 
 # spec_name: (role, title, title_en, form_key, due after days)
 STEPS = {
@@ -42,6 +46,7 @@ STEPS = {
 class Loaded:
     instances: int
     open_tasks: int
+    history_tasks: int
     agencies: int
     ministry_id: int
     opdc_id: int
@@ -138,6 +143,9 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
 
         def plus_days(expr: str, days: int) -> str:
             return f"({expr} + interval '{days} days')"
+
+        def plus_seconds(expr: str, seconds: str) -> str:
+            return f"({expr} + make_interval(secs => {seconds}))"
     else:
         params["now"] = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
         series = "FROM s"
@@ -148,7 +156,12 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
         def plus_days(expr: str, days: int) -> str:
             return f"(strftime('%Y-%m-%d %H:%M:%S', {expr}, '+{days} days') || '.000000')"
 
+        def plus_seconds(expr: str, seconds: str) -> str:
+            return f"(strftime('%Y-%m-%d %H:%M:%S', {expr}, ({seconds}) || ' seconds') || '.000000')"
+
     is_open = "(g > :n - :t)"
+    history = "(6 + g % 9)"  # finished tasks of instance g, two days apart, the last two days before `started`
+    first_task = plus_seconds(started, f"-{history} * 2 * 86400")
     conn.execute(text(sql(
         prefix +
         "INSERT INTO process_instance (id, spec_key, process_id, title, business_type, business_id, agency_id, "
@@ -156,33 +169,71 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
         "created_by_id, updated_at, updated_by_id, completed_at) "
         f"SELECT :p0 + g, :spec, 'manual_revision', 'คู่มือสำหรับประชาชน ฉบับที่ ' || g, 'manual', g, a.id, "
         f"a.path, '{{}}', :ver, CASE WHEN {is_open} THEN 'running' ELSE 'complete' END, NULL, "
-        f"CASE WHEN {is_open} THEN {plus_days(started, 3)} END, 1, {started}, :aut0 + {dept_of}, "
-        f"{started}, :aut0 + {dept_of}, CASE WHEN {is_open} THEN NULL ELSE {plus_days(started, 5)} END "
+        f"CASE WHEN {is_open} THEN {plus_days(started, 3)} END, 1, {first_task}, :aut0 + {dept_of}, "
+        f"{started}, :aut0 + {dept_of}, CASE WHEN {is_open} THEN NULL ELSE {started} END "
         f"{series} JOIN agency a ON a.id = :a1 + {idx}"
     )), params)
     progress(f"    process_instance {instances:,} rows")
 
-    # Step by g: kind = (g / 7) % 10, independent of the agency (which is a function of g % na).
+    # A step's values in SQL; ``agency`` and ``opdc`` are the conditions that pick review_agency, review_opdc.
+    def per_step(agency: str, opdc: str, values: dict[str, str]) -> str:
+        return (f"(CASE WHEN {agency} THEN {values['review_agency']} WHEN {opdc} THEN {values['review_opdc']} "
+                f"ELSE {values['revise']} END)")
+
+    def step_columns(agency: str, opdc: str) -> str:
+        """spec_name, title, title_en, lane, role, form_key."""
+        def column(i: int) -> str:
+            return per_step(agency, opdc, {name: f"'{spec[i]}'" for name, spec in STEPS.items()})
+        return ", ".join([per_step(agency, opdc, {name: f"'{name}'" for name in STEPS}), column(1), column(2),
+                          column(0), column(0), column(3)])
+
+    def person(agency: str, opdc: str, officer: str) -> str:
+        """Who does the step: the department's reviewer or author, or OPDC officer ``officer`` (mod their number)."""
+        return per_step(agency, opdc, {"review_agency": f":rev0 + {dept_of}", "review_opdc": f":opdc0 + {officer} % :nopdc",
+                                       "revise": f":aut0 + {dept_of}"})
+
+    # --- the history: finished tasks, set-based over (instance, k) -------------------------------------
+    k_agency, k_opdc = "(k % 3 = 1)", "(k % 3 = 2)"  # k = 1, 2, 3: step-1 review, OPDC review (returned), revise
+    created = plus_seconds(started, f"-({history} - k + 1) * 2 * 86400")
+    finished = plus_seconds(created, "(1 + (g * 7 + k) % 40) * 3600")
+    cancelled = "((g + k) % 29 = 0)"
+    doer = f"(CASE WHEN {cancelled} THEN NULL ELSE {person(k_agency, k_opdc, '(g + k)')} END)"
+    if dialect == "postgresql":
+        k_prefix, k_join = "", f"JOIN generate_series(1, {MAX_HISTORY}) AS ks(k) ON k <= {history}"
+    else:
+        k_prefix = f"WITH RECURSIVE ks(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM ks WHERE k < {MAX_HISTORY}) "
+        k_join = f"JOIN ks ON k <= {history}"
+    params["returned"] = "ส่งกลับให้แก้ไขขั้นตอนและเอกสารหลักฐานให้ครบถ้วน"
+    first_history_id = _next_id(conn, "human_task")
+    conn.execute(text(sql(
+        k_prefix +
+        "INSERT INTO human_task (instance_id, task_guid, spec_name, title, title_en, lane, role, form_key, "
+        "process_id, subject, agency_id, agency_path, assignee_id, due_at, status, created_at, claimed_at, "
+        "completed_at, completed_by_id, comment, row_version) "
+        f"SELECT p.id, 'bench-' || g || '-' || k, {step_columns(k_agency, k_opdc)}, 'manual_revision', p.title, "
+        f"p.agency_id, p.agency_path, {doer}, CASE WHEN k % 3 > 0 THEN {plus_days(created, 3)} END, "
+        f"CASE WHEN {cancelled} THEN 'cancelled' ELSE 'completed' END, {created}, NULL, {finished}, {doer}, "
+        f"CASE WHEN {k_opdc} AND NOT {cancelled} THEN :returned END, 2 "
+        f"FROM (SELECT p.business_id AS g, p.* FROM process_instance p WHERE p.id > :p0) AS p {k_join}"
+    )), params)
+    ints["h0"] = _next_id(conn, "human_task") - 1  # the history took ids one after another
+    history_rows = ints["h0"] + 1 - first_history_id
+    progress(f"    human_task (history) {history_rows:,} rows")
+
+    # --- open tasks: step by g, kind = (g / 7) % 10, independent of the agency (a function of g % na) --------
     kind = "((g / 7) % 10)"
-    step_name = f"(CASE WHEN {kind} < 5 THEN 'review_agency' WHEN {kind} < 8 THEN 'review_opdc' ELSE 'revise' END)"
-
-    def by_step(column: int) -> str:
-        values = {name: spec[column] for name, spec in STEPS.items()}
-        return (f"(CASE WHEN {kind} < 5 THEN '{values['review_agency']}' WHEN {kind} < 8 "
-                f"THEN '{values['review_opdc']}' ELSE '{values['revise']}' END)")
-
+    o_agency, o_opdc = f"({kind} < 5)", f"({kind} < 8)"
     claimed = "((g / 3) % 20 = 0)"
-    assignee = (f"(CASE WHEN NOT {claimed} THEN NULL WHEN {kind} < 5 THEN :rev0 + {dept_of} "
-                f"WHEN {kind} < 8 THEN :opdc0 + g % :nopdc ELSE :aut0 + {dept_of} END)")
+    assignee = f"(CASE WHEN {claimed} THEN {person(o_agency, o_opdc, 'g')} END)"
     task_created = started
-    due = f"(CASE WHEN {kind} < 8 THEN {plus_days(started, 3)} END)"
+    due = f"(CASE WHEN {o_opdc} THEN {plus_days(started, 3)} END)"
     g_of_p = "p.business_id"
     conn.execute(text(sql(
-        "INSERT INTO human_task (id, instance_id, task_guid, spec_name, process_id, title, title_en, subject, lane, "
-        "role, agency_id, agency_path, form_key, assignee_id, due_at, status, created_at, claimed_at, "
+        "INSERT INTO human_task (id, instance_id, task_guid, spec_name, title, title_en, lane, role, form_key, "
+        "process_id, subject, agency_id, agency_path, assignee_id, due_at, status, created_at, claimed_at, "
         "completed_at, completed_by_id, comment, row_version) "
-        f"SELECT :h0 + g - (:n - :t), p.id, 'bench-' || g, {step_name}, 'manual_revision', {by_step(1)}, "
-        f"{by_step(2)}, p.title, {by_step(0)}, {by_step(0)}, p.agency_id, p.agency_path, {by_step(3)}, {assignee}, "
+        f"SELECT :h0 + g - (:n - :t), p.id, 'bench-' || g, {step_columns(o_agency, o_opdc)}, 'manual_revision', "
+        f"p.title, p.agency_id, p.agency_path, {assignee}, "
         f"{due}, 'open', {task_created}, CASE WHEN {claimed} THEN {task_created} END, NULL, NULL, NULL, 1 "
         f"FROM (SELECT {g_of_p} AS g, p.* FROM process_instance p WHERE p.id > :p0 + :n - :t) AS p"
     )), params)
@@ -192,7 +243,7 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
         for table in ("agency", "user_account", "membership", "process_instance", "human_task"):
             conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                               f"(SELECT max(id) FROM {table}))"))
-    return Loaded(instances=instances, open_tasks=tasks, agencies=len(agencies), ministry_id=ministry_id,
+    return Loaded(instances=instances, open_tasks=tasks, history_tasks=history_rows, agencies=len(agencies), ministry_id=ministry_id,
                   opdc_id=opdc_id, department_ids=department_ids, reviewer_ids=reviewer_ids, author_ids=author_ids,
                   opdc_officer_ids=opdc_officer_ids)
 

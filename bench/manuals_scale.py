@@ -37,11 +37,11 @@ from bench import generate
 from bench.support import (
     PG_ADMIN_URL,
     capture_statements,
+    database_kinds,
     environment,
     log,
     make_app,
     new_backend,
-    postgres_reachable,
     run_loop,
 )
 
@@ -250,13 +250,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", nargs="+", choices=("search", "list", "import"),
                         default=["search", "list", "import"], help="what to measure (default: everything)")
     parser.add_argument("--keep", action="store_true", help="keep the databases (printed) for a look afterwards")
+    parser.add_argument("--smoke", action="store_true", help="the smallest data and a few iterations: does it run")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "manuals-latest.json")
     ARGS = parser.parse_args(argv)
-    kinds = ["sqlite", "postgresql"] if ARGS.db == "both" else [ARGS.db]
-    if "postgresql" in kinds and not postgres_reachable():
-        log("PostgreSQL is not reachable; SQLite only")
-        kinds.remove("postgresql")
-    results = {kind: run_backend(kind) for kind in kinds}
+    if ARGS.smoke:
+        ARGS.scale, ARGS.iterations, ARGS.max_seconds, ARGS.import_records = 0.0, 10, 5.0, 100
+        ARGS.json = ARGS.json.with_name("manuals-smoke.json")
+    results = {kind: run_backend(kind) for kind in database_kinds(ARGS.db)}
     summary(results)
     ARGS.json.parent.mkdir(parents=True, exist_ok=True)
     ARGS.json.write_text(json.dumps({"scale": ARGS.scale, "environment": environment(), "results": results},

@@ -179,6 +179,40 @@ def make_app(backend: Backend, drop_indexes: tuple[str, ...] = ()):
     return app
 
 
+def database_kinds(choice: str) -> list[str]:
+    """``--db`` (sqlite, postgresql or both) as the databases to run on: PostgreSQL only when reachable."""
+    kinds = ["sqlite", "postgresql"] if choice == "both" else [choice]
+    if "postgresql" in kinds and not postgres_reachable():
+        log(f"PostgreSQL not reachable at {PG_ADMIN_URL}; skipping it")
+        kinds.remove("postgresql")
+    return kinds
+
+
+@contextmanager
+def throwaway_app(kind: str, drop_indexes: tuple[str, ...] = ()):
+    """(app, backend) on a new database of ``kind``, migrated; the database is dropped afterwards."""
+    log(f"=== {kind}: creating a throwaway database and migrating")
+    backend = new_backend(kind)
+    app = None
+    try:
+        app = make_app(backend, drop_indexes)
+        yield app, backend
+    finally:
+        if app is not None:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        backend.drop()
+        log(f"  dropped the {kind} bench database")
+
+
+def signed_in_client(app, username: str, password: str = PASSWORD):
+    """A test client signed in through the login form, as a browser would be."""
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.status_code
+    return client
+
 
 @contextmanager
 def capture_statements():
@@ -193,9 +227,6 @@ def capture_statements():
         yield statements
     finally:
         event.remove(Engine, "before_cursor_execute", before)
-
-
-
 
 
 def ms(value: float) -> str:

@@ -51,8 +51,10 @@ def timed(label: str, fn, values) -> float:
         fn(value)
     elapsed = time.perf_counter() - started
     per_call = elapsed / len(values) * 1e6
-    flag = "" if not label.startswith("add_working_days") else ("  (target < 1 s: met)" if elapsed < TARGET_SECONDS
-                                                                 else "  (target < 1 s: NOT met)")
+    flag = ""
+    if label.startswith("add_working_days"):  # the target is for 100,000 calls, whatever --calls says
+        projected = elapsed * 100_000 / len(values)
+        flag = f"  (target: 100,000 in < 1 s; {projected:.2f} s: {'met' if projected < TARGET_SECONDS else 'NOT met'})"
     log(f"    {label:<34} {len(values):>7,} calls {elapsed:7.3f} s  {per_call:6.2f} µs/call{flag}")
     return elapsed
 
@@ -95,7 +97,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--smoke", action="store_true", help="a few thousand calls: does it run")
     args = parser.parse_args()
+    transactions = 1000
+    if args.smoke:
+        args.calls, transactions = 2_000, 50
     log(f"environment: {environment()}")
 
     log("no database (package holidays only)")
@@ -128,11 +134,11 @@ def main() -> None:
 
                 # A web request or a job run is one transaction: the version is read again in each.
                 started = time.perf_counter()
-                for _ in range(1000):
+                for _ in range(transactions):
                     calendar.is_working_day(date(2026, 5, 4))
                     db.session.commit()
                 log(f"{kind}: version check, first call of a transaction: "
-                    f"{(time.perf_counter() - started) / 1000 * 1e6:.1f} µs (1,000 transactions)")
+                    f"{(time.perf_counter() - started) / transactions * 1e6:.1f} µs ({transactions:,} transactions)")
             with app.app_context():
                 db.engine.dispose()
         finally:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+from sqlalchemy import select
+
 from app.extensions import db
+from app.models import HumanTask
 from app.services import inbox, manual_revisions, manuals
-from tests.helpers import complete_content, manual_titled, open_task
+from tests.helpers import complete_content, manual_titled, open_task, th
 from workflows.engine import specs
 
 
@@ -80,6 +85,30 @@ def test_manual_list_query_count_does_not_grow(client, login, demo, count_querie
         page = client.get("/manuals/").get_data(as_text=True)
     assert "คู่มือ 9" in page
     assert len(many) == len(few)
+
+
+def test_a_long_list_is_counted_only_a_little_past_its_page(app, client, login, demo, monkeypatch):
+    """A year's history is too long to count on every page: the count stops COUNT_AHEAD tasks past the page."""
+    _submit_many(demo, 7)  # with the demo's own, 8 for the reviewer
+    monkeypatch.setattr(inbox, "COUNT_AHEAD", 5)
+    monkeypatch.setitem(app.config, "INBOX_PAGE_SIZE", 3)
+    reviewer = demo.user("reviewer")
+    first = inbox.list_tasks(reviewer, page=1, per_page=3)
+    assert (len(first.rows), first.total, first.more) == (3, 5, True)
+    last = inbox.list_tasks(reviewer, page=3, per_page=3)
+    assert (len(last.rows), last.total, last.more) == (2, 8, False)
+    login("reviewer")
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert th("Page %(page)s of %(pages)s", page=1, pages="2+") in page
+    assert re.search(r'<li class="page-item"><a class="page-link" href="/tasks/\?page=2', page)  # Next is open
+
+
+def test_the_process_filter_offers_the_processes_that_have_tasks(app, demo):
+    specs.current_spec_key("token_issuance")  # a stored process whose diagram has no user task
+    db.session.commit()
+    choices = inbox.process_choices()
+    assert "manual_revision" in choices and "token_issuance" not in choices
+    assert choices == sorted(set(db.session.scalars(select(HumanTask.process_id))))
 
 
 def test_a_long_queue_shows_a_capped_badge(client, login, demo, monkeypatch):

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextvars
 import io
 
 import pytest
+from flask import has_request_context
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEvent, ManualAttachment, ManualRevision
-from app.services import manual_content, manual_revisions
-from tests.helpers import draft_of, editor_post, manual_titled, open_task, revisions_of
+from app.models import AuditEvent, ManualAttachment, ManualRevision, User
+from app.services import manual_content, manual_revisions, manuals
+from tests.helpers import complete_content, draft_of, editor_post, manual_titled, open_task, revisions_of
 
 TITLE = "การขอรับใบอนุญาตทดสอบ"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -76,6 +78,25 @@ def test_diff_lists_field_and_row_changes_with_thai_labels(app):
     assert changes["steps.1"].kind == "added" and "พิจารณา" in changes["steps.1"].new
     assert changes["fees.0"].kind == "removed" and changes["no_fee"].kind == "added"
     assert manual_content.diff(new, new) == []
+
+
+def test_a_revision_is_submitted_and_compared_with_only_an_app_context(app, demo):
+    """Jobs and benchmarks have no request: submitting and comparing (translated labels) must not need one."""
+    author_id, agency_id = demo.user("author").id, demo.agency("dopa").id
+
+    def submit_without_a_request():
+        # A fresh contextvars context holds no request (the fixture's stays outside it); only this app context.
+        with app.app_context():
+            assert not has_request_context()
+            author = db.session.get(User, author_id)
+            manual = manuals.create_manual(author, title=TITLE, agency_id=agency_id)
+            revision = manual_revisions.submit(author, manual, title=TITLE, content=complete_content())
+            db.session.commit()
+            return revision.status, [change.label for change in manual_content.diff(None, revision.content)]
+
+    status, labels = contextvars.Context().run(submit_without_a_request)
+    assert status == "in_review"
+    assert "หลักเกณฑ์ วิธีการ เงื่อนไข" in labels  # the default language, Thai
 
 
 # --- the editor -------------------------------------------------------------------------------------------

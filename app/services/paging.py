@@ -11,6 +11,7 @@ class Page:
     total: int
     page: int
     per_page: int
+    more: bool = False  # counting stopped at ``total``: there are more rows than that
 
     @property
     def pages(self) -> int:
