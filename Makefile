@@ -15,8 +15,8 @@ run: setup db demo  ## install, migrate, load demo data, start the app and the s
 	@echo ""
 	SCHEDULER_IN_PROCESS=1 BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: setup system-packages lint  ## the whole suite, on SQLite and (when reachable) PostgreSQL
-	$(BIN)/pytest
+test: setup system-packages lint  ## the whole suite, on SQLite and (when reachable) PostgreSQL, on every core
+	$(BIN)/pytest -n auto --dist worksteal
 
 setup: $(VENV)/.installed node_modules/.installed app/static/vendor/.built translations
 

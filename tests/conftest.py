@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from tests.clock import SUITE_START
 
@@ -24,6 +24,7 @@ _suite_clock.start()
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
+from tests import database_state  # noqa: E402
 from tests.smtp_server import SmtpServer  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -104,6 +105,7 @@ def _apps(tmp_path_factory):
             from flask_migrate import upgrade
 
             upgrade(directory=str(Path(app.root_path).parent / "migrations"))
+            database_state.remember_migrated()
         built[kind] = app
         return app
 
@@ -119,19 +121,6 @@ def _apps(tmp_path_factory):
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _empty_tables() -> None:
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        db.session.execute(text("PRAGMA foreign_keys=OFF"))
-        for table in tables:
-            db.session.execute(text(f"DELETE FROM {table}"))
-        db.session.execute(text("DELETE FROM public_entry_fts"))  # the search index's FTS5 table, not a model
-        db.session.execute(text("PRAGMA foreign_keys=ON"))
-    db.session.commit()
-
-
 @pytest.fixture(params=DATABASES)
 def app(request, _apps):
     app = _apps(request.param)
@@ -140,8 +129,7 @@ def app(request, _apps):
     with app.test_request_context(base_url="http://localhost"):
         yield app
         db.session.rollback()
-        db.session.remove()
-        _empty_tables()
+        database_state.reset()
         db.session.remove()
 
 
@@ -150,13 +138,25 @@ def client(app):
     return app.test_client()
 
 
+_saved_demos: dict[str, database_state.Saved] = {}  # per database, in this process
+
+
 @pytest.fixture
 def demo(app):
-    """The demo government: agencies, one user per role, manuals in every state."""
-    from app.services import demo as demo_data
+    """The demo government: agencies, one user per role, manuals in every state.
 
-    demo_data.load("secret-pass")
-    db.session.commit()
+    Loaded once per database at the suite's moment, then put back from the saved rows for each test.
+    """
+    key = app.config["SQLALCHEMY_DATABASE_URI"]
+    if key in _saved_demos:
+        database_state.restore(_saved_demos[key])
+    else:
+        from app.services import demo as demo_data
+
+        with time_machine.travel(SUITE_START, tick=False):
+            demo_data.load("secret-pass")
+            db.session.commit()
+        _saved_demos[key] = database_state.save()
     return DemoPeople()
 
 
