@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.extensions import db
 from app.models import AuditEvent, JobRun, LicenceReport, ReportPeriod
@@ -25,7 +25,14 @@ def _row(process, received="10", approved="6", refused="2", pending="2", within=
             f"r-{process.id}-within_limit": within, f"r-{process.id}-over_limit": over}
 
 
-# The tests report on 2027; the demo government already has figures for the current month.
+@pytest.fixture
+def no_figures(demo):
+    """The demo government without its figures for the current month, which may be any month of any year."""
+    db.session.execute(delete(LicenceReport))
+    db.session.commit()
+    return demo
+
+
 IN_2027 = LicenceReport.period_id.in_(select(ReportPeriod.id).where(ReportPeriod.year == 2027))
 
 
@@ -33,7 +40,7 @@ def _reports() -> int:
     return db.session.scalar(select(func.count()).select_from(LicenceReport).where(IN_2027))
 
 
-def test_a_period_locks_on_its_close_day_once_even_with_two_schedulers(app, client, login, demo):
+def test_a_period_locks_on_its_close_day_once_even_with_two_schedulers(app, client, login, demo, no_figures):
     point = demo.agency("sp_muang")
     process = licensing.processes_for(point)[0]
     url = f"/licensing/2027/1/points/{point.id}"
@@ -60,7 +67,7 @@ def test_a_period_locks_on_its_close_day_once_even_with_two_schedulers(app, clie
         assert db.session.scalar(select(LicenceReport.received).where(IN_2027)) == 10
 
 
-def test_figures_are_validated_with_thai_messages_and_saved_all_or_nothing(app, client, login, demo):
+def test_figures_are_validated_with_thai_messages_and_saved_all_or_nothing(app, client, login, demo, no_figures):
     point = demo.agency("sp_muang")
     first, second = licensing.processes_for(point)[:2]
     url = f"/licensing/2027/3/points/{point.id}"
@@ -92,7 +99,7 @@ def test_figures_are_validated_with_thai_messages_and_saved_all_or_nothing(app, 
         assert client.post(url, data=_row(first)).status_code == 403
 
 
-def test_the_department_roll_up_is_one_query_and_scoped(app, client, login, demo, count_queries):
+def test_the_department_roll_up_is_one_query_and_scoped(app, client, login, demo, no_figures, count_queries):
     muang, pakkret = demo.agency("sp_muang"), demo.agency("sp_pakkret")
     other = accounts.create_user("spoint2", "ผู้ทดสอบ ปากเกร็ด", "secret-pass")
     accounts.grant(other, pakkret.id, "service_point_officer")
@@ -159,7 +166,8 @@ def test_scheduler_tick_runs_every_job_once_and_records_each_run(app, demo, monk
         raise RuntimeError("database went away")
 
     monkeypatch.setitem(jobs._FUNCTIONS, "fire_timers", broken)  # one job fails: the others still run
-    result = runner.invoke(args=["scheduler", "tick"])
+    with time_machine.travel(bkk(2027, 2, 11, 0, 10)):
+        result = runner.invoke(args=["scheduler", "tick"])
     assert result.exit_code == 1 and "fire_timers" in result.output and "database went away" in result.output
     outcomes = db.session.execute(select(JobRun.job, JobRun.outcome).order_by(JobRun.id)).all()[len(jobs.JOBS):]
     assert outcomes == [("fire_timers", "failed"), ("send_outbox", "ok"), ("lock_periods", "ok")]
