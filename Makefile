@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup bench bench-inbox bench-calendar bench-manuals bench-letters lint db demo assets translations system-packages clean
+.PHONY: run test test-days setup bench bench-inbox bench-calendar bench-manuals bench-letters lint db demo assets translations system-packages clean
 
 run: setup db demo  ## install, migrate, load demo data, start the app and the scheduler
 	@echo ""
@@ -17,6 +17,13 @@ run: setup db demo  ## install, migrate, load demo data, start the app and the s
 
 test: setup system-packages lint  ## the whole suite, on SQLite and (when reachable) PostgreSQL, on every core
 	$(BIN)/pytest -n auto --dist worksteal
+
+# Days the suite must also pass on: before the default day, in a new Buddhist-era year, in Songkran.
+OTHER_DAYS ?= 2026-06-15 2027-06-15 2027-04-14
+
+test-days: setup system-packages  ## the suite as if today were each of OTHER_DAYS (before a change lands)
+	set -e; for day in $(OTHER_DAYS); do echo "== as if today were $$day"; \
+	  RATCHAFLOW_TEST_TODAY=$$day $(BIN)/pytest -n auto --dist worksteal; done
 
 setup: $(VENV)/.installed node_modules/.installed app/static/vendor/.built translations
 
