@@ -13,7 +13,6 @@ from app.services import demo as demo_data
 from tests import database_state
 from tests.clock import SUITE_START
 
-
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 RANDOM_EACH_LOAD = {("user_account", "password_hash")}  # salted
 
