@@ -182,8 +182,7 @@ def _tell_instance(user: User, delay: DelayRecord, decision: str, note: str | No
         engine.complete_task(task, {UPDATE_TASK: {"outcome": decision, "reason": "", "expected": ""}},
                              actor_id=user.id, comment=note)
     else:
-        engine.deliver_message(MESSAGE_DECIDED, _correlation(delay.id), {"decision": decision, "delay_id": delay.id},
-                               actor_id=user.id)
+        engine.deliver_message(MESSAGE_DECIDED, _correlation(delay.id), {"decision": decision}, actor_id=user.id)
 
 
 @inbox.on_complete("delay_notice.update_reason")

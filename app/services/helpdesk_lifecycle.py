@@ -47,7 +47,7 @@ def _correlation(ticket: Ticket) -> dict:
 
 def deliver(ticket: Ticket, name: str, payload: dict, actor_id: int | None) -> None:
     with conflicts_reported():
-        engine.deliver_message(name, _correlation(ticket), {**payload, "ticket_id": ticket.id}, actor_id=actor_id)
+        engine.deliver_message(name, _correlation(ticket), payload, actor_id=actor_id)
 
 
 def _actor(reporter: User | None) -> int | None:

@@ -234,7 +234,7 @@ def refresh(officer: User, token_id: int) -> tuple[RoleToken, str]:
 
 def _tell_instance(message: str, token: RoleToken, payload: dict, actor_id: int | None) -> None:
     try:
-        engine.deliver_message(message, _correlation(token.id), {**payload, "token_id": token.id}, actor_id=actor_id)
+        engine.deliver_message(message, _correlation(token.id), payload, actor_id=actor_id)
     except engine.NotWaiting:
         # The row already changed under the conditional UPDATE; an instance that has moved on
         # (its timer fired in the same instant) changes nothing about that.

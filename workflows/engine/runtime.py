@@ -197,10 +197,12 @@ def fire_due_timers(now: datetime | None = None, batch_size: int = 100) -> int:
 def deliver_message(name: str, correlation: dict[str, Any] | None, payload: Any, *, actor_id: int | None) -> list[int]:
     """Hand a message to every instance waiting for it; raises NotWaiting when none is.
 
-    A diagram's correlation properties read their values from the payload, so a correlated message
-    carries them there too; SpiffWorkflow then checks them against the instance's own values.
+    A diagram's correlation properties read their values from the message, so the correlation values
+    travel in the payload too; SpiffWorkflow then checks them against the instance's own values.
     """
     key = _correlation_key(correlation or {})
+    if isinstance(payload, dict):
+        payload = {prop: value for props in (correlation or {}).values() for prop, value in props.items()} | payload
     instance_ids = db.session.scalars(
         select(EventSubscription.instance_id).where(
             EventSubscription.event_type == "message",
