@@ -325,7 +325,10 @@ def test_two_officers_changing_one_membership_at_once_one_wins(app, demo):
         with app.test_request_context():
             officer = db.session.get(User, officer_id)
             user_admin.grantable_roles(officer)
-            db.session.get(Membership, membership_id).agency  # noqa: B018  loaded before the race
+            # Held, so that both sides act on the state they read before the race (the session's identity
+            # map keeps only weak references: a dropped row would be read again, after the other side won).
+            membership = db.session.get(Membership, membership_id)
+            assert membership.agency is not None
             barrier.wait()
             try:
                 user_admin.change_role(officer, membership_id, role)
@@ -359,7 +362,8 @@ def test_a_role_change_and_a_removal_at_once_one_wins(app, demo):
         with app.test_request_context():
             officer = db.session.get(User, officer_id)
             user_admin.grantable_roles(officer)
-            db.session.get(Membership, membership_id).agency  # noqa: B018
+            membership = db.session.get(Membership, membership_id)  # held: see the test above
+            assert membership.agency is not None
             barrier.wait()
             try:
                 act(officer)
