@@ -9,7 +9,7 @@ from pathlib import Path
 import flask_babel
 from flask import Flask
 
-from app.config import Config
+from app.config import Config, derive_settings
 
 # Modules that register BPMN service-task operations and form handlers on import.
 OPERATION_MODULES = ("app.services.manual_revisions", "app.services.role_tokens", "app.services.unlocks",
@@ -28,7 +28,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "ratchaflow.sqlite")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+    derive_settings(app.config)
 
+    register_proxies(app)
     register_extensions(app)
     register_operations()
     register_blueprints(app)
@@ -52,14 +54,25 @@ def _instance_secret(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def register_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, the visitor's address and scheme come from the headers they set."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Only the address and the scheme: the Host header is the proxy's to pass on as it is.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
 def register_extensions(app: Flask) -> None:
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
-    csrf.init_app(app)
+    # The limiter first: a refused request is turned away before the CSRF check reads its body (files and all).
     limiter.init_app(app)
+    csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -152,9 +165,31 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
 
 
+# Pages anyone may open that show one person's case (its secret link or reference and code are the key).
+PRIVATE_BLUEPRINTS = {"ir", "api"}
+PRIVATE_ENDPOINTS = {"public.delay_status"}
+
+
+def _private_response() -> bool:
+    """Whether the response may show a private case: every page of a signed-in person, and the pages opened with
+    a follow-up link or a delay code. Public pages and static files stay cacheable."""
+    from flask import request, session
+
+    if request.endpoint == "static":
+        return False
+    return (request.blueprint in PRIVATE_BLUEPRINTS or request.endpoint in PRIVATE_ENDPOINTS
+            or session.get("_user_id") is not None)
+
+
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response):
+        if hsts := app.config.get("STRICT_TRANSPORT_SECURITY"):
+            response.headers.setdefault("Strict-Transport-Security", hsts)
+        if _private_response():
+            # Neither the browser's history nor any proxy keeps a copy once the person has signed out or gone.
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

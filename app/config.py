@@ -3,7 +3,7 @@
 import os
 
 
-def _bool(name: str, default: bool) -> bool:
+def _bool(name: str, default: bool | None) -> bool | None:
     value = os.environ.get(name)
     return default if value is None else value.lower() in {"1", "true", "yes", "on"}
 
@@ -19,15 +19,32 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    # Cookies sent over HTTPS only: on by default when BASE_URL starts with https:// (see derive_settings);
+    # SESSION_COOKIE_SECURE / REMEMBER_COOKIE_SECURE = 0 or 1 decide instead.
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", None)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("REMEMBER_COOKIE_SECURE", None)
+    # The Strict-Transport-Security header: "max-age=31536000" (a year) by default when BASE_URL starts with
+    # https://, none otherwise; set it to another value, or to "off" to send none.
+    STRICT_TRANSPORT_SECURITY = os.environ.get("STRICT_TRANSPORT_SECURITY")
+    # How many reverse proxies stand in front of the app (nginx alone: 1). Their X-Forwarded-For and
+    # X-Forwarded-Proto then give each visitor's own address (rate limits count per address) and the scheme.
+    # 0 (the default, no proxy): those headers are ignored, since anyone can send them.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024))  # a long manual is < 1 MB
     # A sample form (PDF/PNG/JPEG) may be this large; only its upload request is allowed past MAX_CONTENT_LENGTH.
     MANUAL_ATTACHMENT_MAX_BYTES = int(os.environ.get("MANUAL_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
 
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Where rate-limit counts live. Every web worker must see the same counts, so production sets REDIS_URL
+    # (redis://host:6379/0); RATELIMIT_STORAGE_URI, when set, names another store. With neither, each process
+    # counts alone in its memory: right for one development server only.
+    REDIS_URL = os.environ.get("REDIS_URL")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI")  # default: REDIS_URL, else memory://
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "ratchaflow")
+    # While Redis cannot be reached, each process counts in memory rather than refuse every request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
     # The public status lookup of delayed applications, per address: enough for a person, too few to guess codes.
     RATELIMIT_STATUS_LOOKUP = os.environ.get("RATELIMIT_STATUS_LOOKUP", "20 per minute")
@@ -38,6 +55,9 @@ class Config:
     RATELIMIT_IR_REPORT = os.environ.get("RATELIMIT_IR_REPORT", "10 per hour")
     RATELIMIT_IR_SIGNUP = os.environ.get("RATELIMIT_IR_SIGNUP", "5 per hour")
     RATELIMIT_IR_FOLLOW = os.environ.get("RATELIMIT_IR_FOLLOW", "20 per minute")
+    # What is sent with a follow-up link (replies with their files, confirm, reopen, rating), per address, all
+    # together: a person answering an officer never needs more; a script filling the desk and the disk stops here.
+    RATELIMIT_IR_FOLLOW_WRITE = os.environ.get("RATELIMIT_IR_FOLLOW_WRITE", "30 per hour")
     # A public IR form sent sooner than this after it was shown is refused (people take longer; scripts do not).
     IR_FORM_MIN_SECONDS = int(os.environ.get("IR_FORM_MIN_SECONDS", 3))
     # A reporter's e-mail verification link works once, within this many hours.
@@ -99,3 +119,18 @@ class Config:
     OUTBOX_MAX_ATTEMPTS = 8
 
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+
+def derive_settings(config) -> None:
+    """Fill the settings whose defaults follow from others, once every source (environment, instance/config.py,
+    the factory's overrides) has been read."""
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    https = str(config.get("BASE_URL") or "").lower().startswith("https://")
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if config.get(key) is None:
+            config[key] = https
+    hsts = config.get("STRICT_TRANSPORT_SECURITY")
+    if hsts is None:
+        hsts = "max-age=31536000" if https else ""
+    config["STRICT_TRANSPORT_SECURITY"] = "" if hsts.strip().lower() in {"", "0", "off", "no", "false"} else hsts

@@ -28,6 +28,7 @@ from tests import database_state  # noqa: E402
 from tests.smtp_server import SmtpServer  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def pytest_unconfigure(config):
@@ -56,6 +57,28 @@ def _postgres_reachable() -> bool:
 
 
 DATABASES = ["sqlite"] + (["postgresql"] if _postgres_reachable() else [])
+
+
+def _redis_reachable() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping())
+    except Exception:
+        return False
+
+
+# Rate limits count in Redis, as in production, when it is reachable: under a key prefix of this test process's
+# own, so that processes running side by side never share (or clear) each other's counts. Every app of the process
+# uses the same one: the limiter is one object, whose store is that of the app built last.
+RATE_LIMIT_STORAGE = ({"REDIS_URL": REDIS_URL,
+                       "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": f"ratchaflow-test-{uuid.uuid4().hex[:12]}"}}
+                      if _redis_reachable() else {})
+
+
+# What an app built in the tests takes from the suite's app besides its database (see ``another_app``).
+SUITE_SETTINGS = ("TESTING", "WTF_CSRF_ENABLED", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "RATELIMIT_LOGIN",
+                  "SERVER_NAME", "BASE_URL", "MAIL_SERVER", "REDIS_URL", "RATELIMIT_STORAGE_OPTIONS")
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +110,7 @@ def _apps(tmp_path_factory):
             "SERVER_NAME": None,
             "BASE_URL": "http://localhost",
             "MAIL_SERVER": None,
-        })
+        } | RATE_LIMIT_STORAGE)
         app.instance_path = str(instance)
 
         def _forget_previous_requests_user():
@@ -136,6 +159,25 @@ def app(request, _apps):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def another_app(app):
+    """Builds another app on this test's database, with some settings changed: for settings that ``create_app``
+    reads once (trusted proxies, HTTPS defaults). Its rate limits count in the same store as the suite's app."""
+    built = []
+
+    def build(**overrides):
+        settings = {key: app.config[key] for key in SUITE_SETTINGS if key in app.config}
+        other = create_app(settings | overrides)
+        other.instance_path = app.instance_path
+        built.append(other)
+        return other
+
+    yield build
+    for other in built:
+        with other.app_context():
+            db.engine.dispose()
 
 
 _saved_demos: dict[str, database_state.Saved] = {}  # per database, in this process

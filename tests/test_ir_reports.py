@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import OutboxMessage, Role, Ticket, TicketAttachment, TicketStatus, User
+from app.models import OutboxMessage, Role, Ticket, TicketAttachment, TicketMessage, TicketStatus, User
 from app.services import accounts, helpdesk, helpdesk_desk, reporter_accounts
 from tests.helpers import answer, stamp, th
 
@@ -249,6 +249,43 @@ def test_wrong_links_are_rate_limited_right_ones_are_not(app, client, monkeypatc
     for _ in range(3):
         assert client.get("/ir/follow/IR0000001-guess").status_code == 404
     assert client.get("/ir/follow/IR0000001-guess").status_code == 429
+
+
+def _reply(client, path: str, body: str, files=()):
+    return client.post(f"{path}/reply", data={"body": body, "attachments": [(io.BytesIO(c), n) for n, c in files]},
+                       content_type="multipart/form-data")
+
+
+def test_replies_with_the_right_link_are_rate_limited_too(app, client):
+    ticket, path = filed(client)
+    for number in range(1, 31):  # the default: 30 an hour from one address
+        files = [("screen.png", PNG)] if number % 10 == 1 else []
+        assert _reply(client, path, f"ข้อมูลเพิ่มเติมครั้งที่ {number}", files).status_code == 303, number
+    refused = _reply(client, path, "ข้อมูลเพิ่มเติมครั้งที่ 31", [("screen.png", PNG)])
+    assert refused.status_code == 429
+    assert th("Too many attempts from your connection. Nothing was saved; please wait and try again later.") \
+        in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(TicketMessage).where(
+        TicketMessage.ticket_id == ticket.id, TicketMessage.body.like("ข้อมูลเพิ่มเติม%"))) == 30
+    assert db.session.scalar(select(func.count()).select_from(TicketAttachment)) == 3
+    assert client.get(path).status_code == 200  # reading the report is not limited by what was sent
+
+
+def test_confirm_rate_and_reopen_count_together_with_replies_per_address(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_IR_FOLLOW_WRITE", "3 per hour")
+    ticket, path = filed(client)
+    assert _reply(client, path, "แนบภาพหน้าจอเพิ่มเติม").status_code == 303
+    _triaged_and_resolved(ticket, agent())
+    assert client.post(f"{path}/confirm").status_code == 303
+    assert client.post(f"{path}/rate", data={"rating": "5"}).status_code == 303
+    refused = client.post(f"{path}/reopen", data={"reason": "ปัญหากลับมาอีก"})
+    assert refused.status_code == 429
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 1
+    # Another connection has its own count.
+    other = client.post(f"{path}/reopen", data={"reason": "ปัญหากลับมาอีก"}, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 303
 
 
 # --- resolution: confirm, reopen, rate -----------------------------------------------------------------------------

@@ -211,6 +211,9 @@ def mine():
 
 _follow_limit = limiter.limit(lambda: current_app.config["RATELIMIT_IR_FOLLOW"],
                               deduct_when=lambda response: response.status_code == 404)
+# Everything sent with a right link counts too, all four actions in one count per address.
+_follow_write_limit = limiter.shared_limit(lambda: current_app.config["RATELIMIT_IR_FOLLOW_WRITE"],
+                                           scope="ir-follow-write")
 
 
 def _ticket_or_404(token: str):
@@ -256,6 +259,7 @@ def follow(token: str):
 
 @bp.post("/follow/<token>/reply")
 @_follow_limit
+@_follow_write_limit
 def reply(token: str):
     ticket = _ticket_or_404(token)
     form = ReplyForm()
@@ -269,6 +273,7 @@ def reply(token: str):
 
 @bp.post("/follow/<token>/confirm")
 @_follow_limit
+@_follow_write_limit
 def confirm(token: str):
     ticket = _ticket_or_404(token)
     if not ConfirmForm().validate_on_submit():
@@ -279,6 +284,7 @@ def confirm(token: str):
 
 @bp.post("/follow/<token>/reopen")
 @_follow_limit
+@_follow_write_limit
 def reopen(token: str):
     ticket = _ticket_or_404(token)
     form = ReopenForm()
@@ -300,6 +306,7 @@ def reopen(token: str):
 
 @bp.post("/follow/<token>/rate")
 @_follow_limit
+@_follow_write_limit
 def rate(token: str):
     ticket = _ticket_or_404(token)
     form = RatingForm()
