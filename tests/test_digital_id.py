@@ -40,7 +40,8 @@ def _users() -> list[User]:
 
 def _signed_in_user_id(client) -> str | None:
     with client.session_transaction() as session:
-        return session.get("_user_id")
+        signed_in = session.get("_user_id")  # "<user id>:<session generation>"
+        return signed_in.partition(":")[0] if signed_in else None
 
 
 def _login_page_text(client) -> str:

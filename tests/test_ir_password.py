@@ -309,3 +309,42 @@ def test_forgot_password_is_rate_limited_and_guarded_against_scripts(app, client
         in limited.get_data(as_text=True)
     assert client.get("/ir/password/forgot").status_code == 200  # reading the form is not counted
     assert outbox_count() == 0
+
+
+# --- a new password ends the other sessions --------------------------------------------------------------------------
+
+
+def _signed_in_elsewhere(app):
+    browser = app.test_client()
+    assert browser.post("/ir/login", data={"email": EMAIL, "password": PASSWORD}).status_code == 302
+    assert browser.get("/ir/mine").status_code == 200
+    return browser
+
+
+def _asked_to_sign_in(browser, url: str) -> bool:
+    response = browser.get(url)
+    return response.status_code == 302 and "/ir/login" in response.headers["Location"]
+
+
+def test_a_password_reset_signs_the_reporter_out_everywhere(app, client, smtp):
+    verified_reporter(app, client, smtp)
+    laptop = _signed_in_elsewhere(app)  # left signed in somewhere the password may have leaked from
+    forgot(client)
+    send_outbox(app)
+    path = mailed_link(smtp, RESET_LINK, EMAIL)
+    assert client.post(path, data={"password": NEW_PASSWORD, "password_again": NEW_PASSWORD}).status_code == 302
+    assert _asked_to_sign_in(laptop, "/ir/mine")
+    assert laptop.post("/ir/login", data={"email": EMAIL, "password": NEW_PASSWORD}).status_code == 302
+    assert laptop.get("/ir/mine").status_code == 200
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(app, client, smtp):
+    verified_reporter(app, client, smtp)
+    phone = _signed_in_elsewhere(app)
+    assert client.post("/ir/login", data={"email": EMAIL, "password": PASSWORD}).status_code == 302
+    done = client.post("/ir/profile/password", data={
+        "current_password": PASSWORD, "password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
+    assert done.status_code == 303
+    page = client.get("/ir/profile")
+    assert page.status_code == 200 and th("Your new password is saved.") in page.get_data(as_text=True)
+    assert _asked_to_sign_in(phone, "/ir/profile")

@@ -119,6 +119,9 @@ class User(UserMixin, db.Model):
     account_kind: Mapped[str] = mapped_column(String(16), default="staff", server_default="staff")
     # Set when the person opened the link e-mailed to them (reporters sign in only after that).
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Every signed-in session carries this number (see get_id); raising it ends all of the person's sessions,
+    # on every device, at their next request: signing out, a new password, a removed role.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", lazy="selectin", primaryjoin="and_(User.id == Membership.user_id, Membership.active)"
@@ -127,6 +130,11 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What the session and the remember-me cookie keep: the id and the session generation (Flask-Login's
+        alternative id), so that a cookie saved before the generation was raised no longer signs anyone in."""
+        return f"{self.id}:{self.session_generation or 0}"
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

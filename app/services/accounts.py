@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.util import identity_key
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -16,8 +17,35 @@ from app.services.manual_revisions import owning_department
 TOKEN_PREFIX = "rf_"
 
 
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def session_user_id(session_id: str | None) -> int | None:
+    """The user id in what ``User.get_id`` wrote into a session ("<id>:<generation>"), or None."""
+    user_id, _sep, _generation = str(session_id or "").partition(":")
+    return int(user_id) if user_id.isdecimal() else None
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader: the person, while the session's generation is still theirs (else signed out)."""
+    user_id, sep, generation = str(session_id or "").partition(":")
+    if not (sep and user_id.isdecimal() and generation.isdecimal()):
+        return None  # not a session this app writes (or one from before generations): sign in again
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_generation != int(generation):
+        return None
+    return user
+
+
+def end_sessions(user_id: int) -> None:
+    """Sign the person out everywhere: every session and remember-me cookie they hold stops working. Flushes.
+
+    The session the request itself runs in ends too; sign it in again (``login_user``) to keep it.
+    """
+    db.session.execute(update(User).where(User.id == user_id)
+                       .values(session_generation=User.session_generation + 1)
+                       .execution_options(synchronize_session=False))
+    loaded = db.session.identity_map.get(identity_key(User, user_id))
+    if loaded is not None:
+        db.session.expire(loaded, ["session_generation"])
+    db.session.flush()
 
 
 def hash_password(password: str) -> str:

@@ -106,6 +106,7 @@ def reset_password(token: str, password: str) -> User:
     db.session.execute(update(User).where(User.id == user.id).values(**values)
                        .execution_options(synchronize_session=False))
     _replace_live(user.id, ReporterLinkPurpose.password_reset, now)
+    accounts.end_sessions(user.id)  # whoever was signed in with the old password is signed out everywhere
     record_audit("reporter.password_reset", actor_id=user.id, object_type="user", object_id=user.id,
                  after={"verified": True} if verified_now else None)
     db.session.flush()
@@ -159,6 +160,8 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = accounts.hash_password(new)
     # A reset link asked for earlier must not undo the password chosen now.
     _replace_live(user.id, ReporterLinkPurpose.password_reset, utcnow())
+    # Other devices signed in with the old password are signed out; the caller signs this session in again.
+    accounts.end_sessions(user.id)
     record_audit("reporter.password_changed", actor_id=user.id, object_type="user", object_id=user.id)
     db.session.flush()
     _mail_password_changed(user)

@@ -20,7 +20,7 @@ from sqlalchemy.orm.util import identity_key
 from app.extensions import db
 from app.models import NATIONWIDE_ROLES, Agency, AuditEvent, HumanTask, Membership, Role, RoleToken, TaskStatus, User
 from app.models.workflow import record_audit
-from app.services import policy
+from app.services import accounts, policy
 from app.services.paging import Page
 
 # Memberships that let their holder manage users.
@@ -313,7 +313,9 @@ def change_role(officer: User, membership_id: int, new_role: str, *, user_id: in
 
 
 def remove(officer: User, membership_id: int, *, user_id: int | None = None) -> list[int]:
-    """End the membership; the person's open tasks claimed under it go back to the role's queue.
+    """End the membership; the person's open tasks claimed under it go back to the role's queue, and the person is
+    signed out everywhere (they sign in again to what they may still do; an officer removing one of their own
+    memberships stays signed in).
 
     Returns the ids of those tasks. Flushes.
     """
@@ -327,6 +329,8 @@ def remove(officer: User, membership_id: int, *, user_id: int | None = None) -> 
     record_audit("membership.removed", actor_id=officer.id, object_type="membership", object_id=membership.id,
                  before=before, after=before | {"active": False, "released_task_ids": released})
     _forget_memberships(membership.user_id)
+    if membership.user_id != officer.id:
+        accounts.end_sessions(membership.user_id)
     db.session.flush()
     return released
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.extensions import db
 from app.services import accounts, policy
+from app.views.redirects import next_or
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -41,4 +42,4 @@ def revoke(token_id: int):
     if accounts.revoke_api_token(current_user, token_id):
         db.session.commit()
         flash(_("Token revoked. It no longer works."), "success")
-    return redirect(request.form.get("next") or url_for("accounts.tokens"))
+    return redirect(next_or(url_for("accounts.tokens")))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,6 +16,7 @@ from app.services import accounts, reporter_accounts
 from app.services import digital_id as digital_id_service
 from app.services.digital_id import DigitalIdError
 from app.views import messages
+from app.views.redirects import local_path
 
 bp = Blueprint("auth", __name__)
 
@@ -28,11 +27,7 @@ class LoginForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    # Browsers read a leading "/\" as "//" (another host): refuse both, so "next" never leaves the site.
-    if (target and urlsplit(target).netloc == "" and target.startswith("/")
-            and not target.startswith(("//", "/\\"))):
-        return target
-    return url_for("inbox.index")
+    return local_path(target) or url_for("inbox.index")
 
 
 def _login_page(form: LoginForm | None, status: int = 200):
@@ -41,7 +36,7 @@ def _login_page(form: LoginForm | None, status: int = 200):
         "auth/login.html", form=form if password_on else None, password_login=password_on,
         digital_id=digital_id_service.enabled(current_app.config),
         digital_id_name=current_app.config.get("OIDC_PROVIDER_NAME") or "Digital ID",
-        next=request.args.get("next")), status
+        next=local_path(request.args.get("next"))), status
 
 
 def start_session(user) -> None:
@@ -147,6 +142,9 @@ def digital_id_callback():
 @bp.post("/logout")
 @login_required
 def logout():
+    # Ended on the server too: a copy of the cookie kept from before no longer opens anything.
+    accounts.end_sessions(current_user.id)
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")

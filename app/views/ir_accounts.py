@@ -6,12 +6,13 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from app.extensions import db, limiter
 from app.services import reporter_accounts, reporter_passwords
 from app.views import auth, messages
 from app.views.ir_online import bp, fresh_form, locale_code, signed_in_reporter, spam_refusal
+from app.views.redirects import local_path
 from forms.ir_online import (
     ForgotPasswordForm,
     PasswordChangeForm,
@@ -167,8 +168,9 @@ def password_reset(token: str):
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
     """Reporters sign in here with e-mail and password, also where staff sign in with Digital ID only."""
-    target = request.args.get("next") or ""
-    target = target if target.startswith("/ir/") and not target.startswith("//") else url_for("ir.mine")
+    # Back to an IR Online page only: reporters have nothing to open in the back office.
+    target = local_path(request.args.get("next")) or ""
+    target = target if target.startswith("/ir/") else url_for("ir.mine")
     if current_user.is_authenticated:
         return redirect(target)
     form = SignInForm()
@@ -251,6 +253,7 @@ def profile_password():
             form.current_password.errors = [_("The current password is not correct.")]
         else:
             db.session.commit()
+            login_user(user)  # this session goes on under the new generation; the others have ended
             flash(_("Your new password is saved."), "success")
             return redirect(url_for("ir.profile"), 303)
     db.session.rollback()

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from app.extensions import db, limiter
 from app.i18n import role_label
 from app.models.types import utcnow
-from app.services import reporter_accounts, role_tokens
+from app.services import accounts, reporter_accounts, role_tokens
 from forms.role_token import IssueTokenForm, RedeemTokenForm
 
 bp = Blueprint("tokens", __name__)
@@ -43,7 +43,7 @@ def _ask_for_a_token():
         return None
     # One indexed query on the session's user id, rather than loading ``current_user`` this early: the
     # person is loaded once, by whatever needs them later in the request.
-    user_id = session.get("_user_id")
+    user_id = accounts.session_user_id(session.get("_user_id"))
     if user_id is not None and not role_tokens.has_active_membership(user_id):
         # Reporter accounts hold no role by design: they use IR Online, not the back office.
         if reporter_accounts.is_reporter(user_id):
@@ -139,7 +139,8 @@ def refresh(token_id: int):
 
 
 def _per_person() -> str:
-    return f"role-token:{current_user.get_id() or get_remote_address()}"
+    # The person's id, not the session's (which changes at each sign-in): signing in again starts no new count.
+    return f"role-token:{current_user.id if current_user.is_authenticated else get_remote_address()}"
 
 
 @bp.route("/welcome/token", methods=["GET", "POST"])
