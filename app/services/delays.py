@@ -34,7 +34,6 @@ from app.models import (
     DelayStatus,
     HumanTask,
     NoticeKind,
-    OutboxMessage,
     Process,
     Role,
     TaskStatus,
@@ -43,7 +42,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import accounts, calendar_admin, delay_letters, inbox, licensing, policy
-from notifications import letters, notify
+from notifications import letters, notify, queue_mail
 from notifications.thai_text import arabic_digits, thai_digits
 from workflows import engine
 from workflows.calendar import BANGKOK, add_working_days
@@ -233,11 +232,10 @@ def issue_notice(ctx: OperationContext, delay_id: int, kind: str, reason: str = 
     copy_body = delay_letters.email_text(delay, notice, with_applicant=False)[1]
     if delay.applicant_email:
         # The official letter goes with the e-mail, as it reads on the day it was issued.
-        db.session.add(OutboxMessage(dedup_key=f"delay:{delay.id}:notice:{number}:applicant", channel="email",
-                                     to_address=delay.applicant_email, subject=subject, body=body,
-                                     attachment_name=delay_letters.file_name(notice),
-                                     attachment_type="application/pdf",
-                                     attachment_data=letters.build(delay_letters.letter_of(notice))))
+        queue_mail(dedup_key=f"delay:{delay.id}:notice:{number}:applicant", to_address=delay.applicant_email,
+                   subject=subject, body=body,
+                   attachment=(delay_letters.file_name(notice), "application/pdf",
+                               letters.build(delay_letters.letter_of(notice))))
     notice.opdc_copied = notify(
         accounts.opdc_officers(),
         subject=_l("Copy of a delay notice: %(reference)s (%(agency)s)", reference=delay.reference,

@@ -47,7 +47,6 @@ from app.models import (
     Agency,
     AgencyKind,
     MessageKind,
-    OutboxMessage,
     ReporterType,
     Ticket,
     TicketAttachment,
@@ -61,6 +60,7 @@ from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import agencies, attachments, helpdesk_sla
 from app.services.paging import Page
+from notifications import queue_mail
 from workflows import engine
 from workflows.calendar import BANGKOK
 
@@ -419,8 +419,8 @@ def mail_reporter(ticket: Ticket, key: str, subject, lead, body: str | None = No
             parts += ["", body]
         parts += ["", str(_l("Follow the report, reply or add files here (keep this link to yourself):")),
                   follow_up_url(ticket), "", str(_l("e-GP help desk, the Comptroller General's Department"))]
-    db.session.add(OutboxMessage(dedup_key=f"ticket:{ticket.id}:{key}", channel="email", to_address=ticket.contact_email,
-                                 subject=subject_text[:500], body="\n".join(parts)))
+    queue_mail(dedup_key=f"ticket:{ticket.id}:{key}", to_address=ticket.contact_email, subject=subject_text,
+               body="\n".join(parts))
     return True
 
 
