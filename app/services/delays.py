@@ -12,9 +12,7 @@ The lifecycle is ``workflows/delay_notice.bpmn``. Rules:
 
 from __future__ import annotations
 
-import csv
 import hmac
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -41,7 +39,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import accounts, calendar_admin, delay_letters, inbox, licensing, policy
+from app.services import accounts, calendar_admin, csv_export, delay_letters, inbox, licensing, policy
 from notifications import letters, notify, queue_mail
 from notifications.thai_text import arabic_digits, thai_digits
 from workflows import engine
@@ -437,13 +435,8 @@ CSV_HEADER = ("issued_at", "agency", "reference", "process", "number", "kind", "
 
 
 def register_csv(notices: list[DelayNotice]) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")  # so that spreadsheet programs read the Thai text as UTF-8
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for notice in notices:
-        delay = notice.delay
-        writer.writerow([notice.issued_at.astimezone(BANGKOK).isoformat(), delay.agency.name_th, delay.reference,
-                         delay.process.name_th, notice.number, notice.kind, notice.decision or "", notice.reason,
-                         notice.expected_decision_on.isoformat() if notice.expected_decision_on else ""])
-    return out.getvalue()
+    return csv_export.write(CSV_HEADER, (
+        [notice.issued_at.astimezone(BANGKOK).isoformat(), notice.delay.agency.name_th, notice.delay.reference,
+         notice.delay.process.name_th, notice.number, notice.kind, notice.decision or "", notice.reason,
+         notice.expected_decision_on.isoformat() if notice.expected_decision_on else ""]
+        for notice in notices))
