@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -69,6 +78,11 @@ class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(message=_l("Write the message.")),
                                                     Length(max=10000, message=_l("At most %(max)d characters.",
                                                                                  max=10000))])
+    files = MultipleFileField(_l("Attachments (PDF, PNG, JPEG)"))
+
+    def chosen_files(self) -> list:
+        """The files actually chosen (browsers send one empty part when none is)."""
+        return [f for f in (self.files.data or []) if getattr(f, "filename", "")]
 
 
 class AssignForm(FlaskForm):

@@ -1,8 +1,11 @@
 """Telling people: in-app notifications, and e-mail through the outbox.
 
 ``notify`` writes the in-app notification and, for users with an address, an
-outbox row in the caller's transaction; ``notifications.mail.send_pending``
-delivers the outbox later, at least once, one row per dedup key.
+outbox row in the caller's transaction; ``queue_mail`` writes one outbox row for
+an address (a reporter, an applicant). ``notifications.mail`` delivers the outbox
+later, at least once, one row per dedup key. Every outbox row is made here, so
+that a subject, an address or a file name taken from people's text is one safe
+header line (``notifications.headers``) before it is stored.
 """
 
 from __future__ import annotations
@@ -12,6 +15,21 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Notification, OutboxMessage, User
+from notifications import headers
+
+
+def queue_mail(*, dedup_key: str, to_address: str | None, subject, body: str, user_id: int | None = None,
+               attachment: tuple[str, str, bytes] | None = None) -> OutboxMessage:
+    """One e-mail in the outbox, in the caller's transaction. ``attachment`` is (file name, content type, bytes)."""
+    row = OutboxMessage(dedup_key=dedup_key, channel="email", user_id=user_id, to_address=headers.address(to_address),
+                        subject=headers.one_line(subject), body=body)
+    if attachment is not None:
+        name, content_type, data = attachment
+        row.attachment_name = headers.file_name(name, default="attachment")
+        row.attachment_type = headers.one_line(content_type, 100)
+        row.attachment_data = data
+    db.session.add(row)
+    return row
 
 
 def notify(users: list[User], *, subject, body="", link: str | None = None, dedup_key: str) -> int:
@@ -30,10 +48,10 @@ def notify(users: list[User], *, subject, body="", link: str | None = None, dedu
             continue
         already.add(key)  # the same user twice in one call is still told once
         with force_locale(user.locale or "th"):
-            subject_text, body_text = str(subject), str(body or "")
+            subject_text, body_text = headers.one_line(subject), str(body or "")
         db.session.add(Notification(user_id=user.id, subject=subject_text, body=body_text, link=link))
-        db.session.add(OutboxMessage(dedup_key=key, channel="email", user_id=user.id, to_address=user.email,
-                                     subject=subject_text, body=body_text + (f"\n\n{link}" if link else "")))
+        queue_mail(dedup_key=key, user_id=user.id, to_address=user.email, subject=subject_text,
+                   body=body_text + (f"\n\n{link}" if link else ""))
         count += 1
     db.session.flush()
     return count

@@ -1,4 +1,13 @@
-"""Sending the outbox over SMTP."""
+"""Sending the outbox over SMTP, one message at a time.
+
+The job (``tasks.jobs.send_outbox``) claims one due row with ``next_due``, hands it to ``deliver`` and commits,
+then the next: a message handed to the server is recorded as sent whatever happens to the ones after it.
+
+A message fails for good at once, with the reason, when trying again cannot help: a header it cannot carry,
+an address that is not one address, a permanent refusal by the server (5xx). Administrators see those on the
+jobs page and may send one again (``retry``). A passing failure (the server unreachable, a 4xx answer) is tried
+again later with exponential back-off, until ``OUTBOX_MAX_ATTEMPTS``.
+"""
 
 from __future__ import annotations
 
@@ -12,65 +21,165 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import OutboxMessage, OutboxStatus
 from app.models.types import utcnow
+from app.models.workflow import record_audit
+from notifications import headers
 
 
-def send_pending(config: dict, batch_size: int = 50) -> dict[str, int]:
-    """Send due outbox rows; each row is committed by the caller after this returns.
+class UnsafeHeader(ValueError):
+    """A header value the message cannot carry (a line break, a control character, not one address)."""
 
-    Rows without an address, or with no mail server configured, are marked
-    skipped (the in-app notification already exists). Failures are retried
-    with exponential back-off until OUTBOX_MAX_ATTEMPTS.
-    """
-    now = utcnow()
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(batch_size)
-    )
+
+class ServerUnreachable(Exception):
+    """No connection to the mail server in this run: every message waits for a later one."""
+
+    def __init__(self, cause: BaseException):
+        self.cause = cause
+        super().__init__(f"{type(cause).__name__}: {cause}")
+
+
+class Connection:
+    """One SMTP connection for a run, opened on first use and opened again after a failed message. Once it
+    could not be opened, it is not tried again in the same run (the messages after wait, without a timeout each)."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+        self.unreachable: ServerUnreachable | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self.unreachable is not None:
+            raise self.unreachable
+        if self.smtp is None:
+            try:
+                self.smtp = _connect(self.config)
+            except Exception as exc:
+                self.unreachable = ServerUnreachable(exc)
+                raise self.unreachable from exc
+        try:
+            self.smtp.send_message(message)
+        except Exception:
+            self.close()  # the session's state is unknown: the next message starts a new one
+            raise
+
+    def close(self) -> None:
+        self.smtp = _close(self.smtp)
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+
+def next_due() -> OutboxMessage | None:
+    """The oldest message due now; on PostgreSQL locked until the caller commits, and skipped by another sender."""
+    query = (select(OutboxMessage)
+             .where(OutboxMessage.status == OutboxStatus.pending, OutboxMessage.next_attempt_at <= utcnow())
+             .order_by(OutboxMessage.id).limit(1))
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = db.session.scalars(query).all()
-    counts = {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}
-    if not rows:
-        return counts
-    server = config.get("MAIL_SERVER")
-    smtp = None
+    return db.session.scalar(query)
+
+
+def deliver(row: OutboxMessage, connection: Connection) -> str:
+    """Send one message; record the outcome on the row ("sent", "skipped", "retry" or "failed") and flush.
+
+    Rows without an address, or with no mail server configured, are skipped (the in-app notification exists).
+    """
+    config = connection.config
+    if not config.get("MAIL_SERVER") or not row.to_address:
+        return _finish(row, OutboxStatus.skipped)
+    attachment = row.attachment_data  # read before sending: a database error is the job's, not the message's
     try:
-        for row in rows:
-            if not server or not row.to_address:
-                row.status = OutboxStatus.skipped
-                counts["skipped"] += 1
-                continue
-            try:
-                if smtp is None:
-                    smtp = _connect(config)
-                smtp.send_message(_message(row, config))
-                row.status = OutboxStatus.sent
-                row.sent_at = utcnow()
-                counts["sent"] += 1
-            except (OSError, smtplib.SMTPException) as exc:
-                row.attempts += 1
-                row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if row.attempts >= config.get("OUTBOX_MAX_ATTEMPTS", 8):
-                    row.status = OutboxStatus.failed
-                    counts["failed"] += 1
-                else:
-                    row.next_attempt_at = utcnow() + timedelta(minutes=2 ** row.attempts)
-                    counts["retry"] += 1
-                smtp = _close(smtp)
-    finally:
-        _close(smtp)
+        message = build(row, config, attachment)
+        connection.send(message)
+    except Exception as exc:
+        if _passing(exc):
+            return _back_off(row, exc, config)
+        return _finish(row, OutboxStatus.failed, exc)
+    row.sent_at = utcnow()
+    return _finish(row, OutboxStatus.sent)
+
+
+def _passing(exc: BaseException) -> bool:
+    """Whether trying again later may succeed: the server out of reach or busy, a 4xx answer."""
+    if isinstance(exc, ServerUnreachable):
+        return True
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return any(code < 500 for code, _message in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):  # refused sender, refused data, …
+        return exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPNotSupportedError):  # e.g. an address that needs SMTPUTF8
+        return False
+    # Connection lost or timed out; anything else (a header, an encoding) is the message's own and stays.
+    return isinstance(exc, OSError)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _back_off(row: OutboxMessage, exc: BaseException, config: dict) -> str:
+    row.attempts += 1
+    row.last_error = _reason(exc)
+    if row.attempts >= config.get("OUTBOX_MAX_ATTEMPTS", 8):
+        return _finish(row, OutboxStatus.failed)
+    row.next_attempt_at = utcnow() + timedelta(minutes=2 ** row.attempts)
     db.session.flush()
-    return counts
+    return "retry"
+
+
+def _finish(row: OutboxMessage, status: str, exc: BaseException | None = None) -> str:
+    row.status = status
+    if exc is not None:
+        row.attempts += 1
+        row.last_error = _reason(exc)
+    if status == OutboxStatus.failed:
+        row.next_attempt_at = utcnow()  # no attempt is due any more: this is when it failed
+    db.session.flush()
+    return status
+
+
+# --- failed messages, for administrators ------------------------------------------------------------------------
+
+
+def failed(limit: int = 50) -> list[OutboxMessage]:
+    """The latest messages given up on, newest failure first."""
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.failed)
+                                   .order_by(OutboxMessage.next_attempt_at.desc(), OutboxMessage.id.desc())
+                                   .limit(limit)))
+
+
+def retry(message_id: int, actor_id: int) -> OutboxMessage | None:
+    """Queue a failed message again, now, with its headers made safe (a row from before they were); None when
+    there is no such failed message."""
+    row = db.session.get(OutboxMessage, message_id)
+    if row is None or row.status != OutboxStatus.failed:
+        return None
+    record_audit("outbox.retried", actor_id=actor_id, object_type="outbox", object_id=row.id,
+                 before={"attempts": row.attempts, "last_error": row.last_error})
+    row.subject = headers.one_line(row.subject)
+    row.to_address = headers.address(row.to_address)
+    if row.attachment_name:
+        row.attachment_name = headers.file_name(row.attachment_name, default="attachment")
+    row.status, row.attempts, row.next_attempt_at = OutboxStatus.pending, 0, utcnow()
+    db.session.flush()
+    return row
+
+
+# --- SMTP -----------------------------------------------------------------------------------------------------
 
 
 def _connect(config: dict) -> smtplib.SMTP:
     smtp = smtplib.SMTP(config["MAIL_SERVER"], config.get("MAIL_PORT", 25), timeout=15)
-    if config.get("MAIL_USE_TLS"):
-        smtp.starttls()
-    if config.get("MAIL_USERNAME"):
-        smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+    try:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+    except BaseException:
+        smtp.close()
+        raise
     return smtp
 
 
@@ -79,11 +188,19 @@ def _close(smtp: smtplib.SMTP | None) -> None:
         try:
             smtp.quit()
         except (OSError, smtplib.SMTPException):
-            pass
+            smtp.close()
     return None
 
 
-def _message(row: OutboxMessage, config: dict) -> EmailMessage:
+def build(row: OutboxMessage, config: dict, attachment: bytes | None = None) -> EmailMessage:
+    """The message of an outbox row; ``UnsafeHeader`` when a header would hold anything but one plain line."""
+    problem = headers.bad_address(row.to_address)
+    if problem:
+        raise UnsafeHeader(f"the recipient's address {problem}")
+    for label, value in (("subject", row.subject), ("attachment's file name", row.attachment_name)):
+        problem = headers.unsafe(value)
+        if problem:
+            raise UnsafeHeader(f"the {label} has {problem}")
     message = EmailMessage()
     message["From"] = config.get("MAIL_SENDER")
     message["To"] = row.to_address
@@ -91,8 +208,8 @@ def _message(row: OutboxMessage, config: dict) -> EmailMessage:
     # The dedup key makes a resend after a crash recognisable as the same message.
     message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain="ratchaflow.local")
     message.set_content(row.body, charset="utf-8")
-    if row.attachment_data:
+    if attachment:
         maintype, _, subtype = (row.attachment_type or "application/octet-stream").partition("/")
-        message.add_attachment(row.attachment_data, maintype=maintype, subtype=subtype,
+        message.add_attachment(attachment, maintype=maintype, subtype=subtype,
                                filename=row.attachment_name or "attachment")
     return message

@@ -8,10 +8,22 @@ import socket
 
 from aiosmtpd.controller import Controller
 
+REFUSED_DOMAIN = "refused.test"  # recipients there are refused for good (550), as for an unknown mailbox
+BUSY_DOMAIN = "busy.test"  # recipients there are refused for now (451), as by a greylisting server
+
 
 class Collector:
     def __init__(self):
         self.envelopes = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        domain = address.rpartition("@")[2].lower()
+        if domain == REFUSED_DOMAIN:
+            return "550 5.1.1 No such mailbox here"
+        if domain == BUSY_DOMAIN:
+            return "451 4.7.1 Greylisted, try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)

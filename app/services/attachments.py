@@ -2,7 +2,8 @@
 
 Files are recognised by their content, not by their name or the browser's word,
 and stored once per content under ``instance/uploads/<sha[:2]>/<sha>``: copying a
-revision copies rows only.
+revision copies rows only. A file is named after what it is (``safe_name``), when it is
+stored and again when it is served (rows stored before keep their uploaded name).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from app.models import Manual, ManualAttachment, ManualRevision, RevisionStatus,
 from app.models.workflow import record_audit
 from app.services import manual_revisions, policy
 from app.services.manuals import ManualError, ManualNotFound
+from notifications import headers
 
 # The first bytes of each type we accept.
 SIGNATURES = (
@@ -28,6 +30,7 @@ SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
 )
+EXTENSIONS = {content_type: extension for _signature, content_type, extension in SIGNATURES}
 CHUNK = 64 * 1024
 
 
@@ -76,7 +79,7 @@ def add(user: User, revision: ManualRevision, *, label: str, filename: str, stre
             os.unlink(temporary)
     position = (db.session.scalar(select(func.max(ManualAttachment.position))
                                   .where(ManualAttachment.revision_id == revision.id)) or 0) + 1
-    attachment = ManualAttachment(revision_id=revision.id, label=label.strip(), filename=_safe_name(filename),
+    attachment = ManualAttachment(revision_id=revision.id, label=label.strip(), filename=safe_name(filename, detected[0]),
                                   content_type=detected[0], size=size, sha256=digest, position=position)
     db.session.add(attachment)
     db.session.flush()
@@ -143,6 +146,7 @@ def _spool(stream: BinaryIO, limit: int) -> tuple[str, int, bytes, str]:
     return digest.hexdigest(), size, head, temporary
 
 
-def _safe_name(filename: str) -> str:
-    name = os.path.basename((filename or "").replace("\\", "/")).strip() or "file"
-    return name[:255]
+def safe_name(filename: str | None, content_type: str) -> str:
+    """The name a file is stored and served under: the stem it was uploaded with, made safe for a header and a
+    disk, and the extension of what its content is ("poly.html" holding a PNG is "poly.png")."""
+    return headers.file_name(filename, EXTENSIONS.get(content_type, ".bin"))

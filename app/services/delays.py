@@ -12,9 +12,7 @@ The lifecycle is ``workflows/delay_notice.bpmn``. Rules:
 
 from __future__ import annotations
 
-import csv
 import hmac
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,7 +32,6 @@ from app.models import (
     DelayStatus,
     HumanTask,
     NoticeKind,
-    OutboxMessage,
     Process,
     Role,
     TaskStatus,
@@ -42,8 +39,8 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import accounts, calendar_admin, delay_letters, inbox, licensing, policy
-from notifications import letters, notify
+from app.services import accounts, calendar_admin, csv_export, delay_letters, inbox, licensing, policy
+from notifications import letters, notify, queue_mail
 from notifications.thai_text import arabic_digits, thai_digits
 from workflows import engine
 from workflows.calendar import BANGKOK, add_working_days
@@ -233,11 +230,10 @@ def issue_notice(ctx: OperationContext, delay_id: int, kind: str, reason: str = 
     copy_body = delay_letters.email_text(delay, notice, with_applicant=False)[1]
     if delay.applicant_email:
         # The official letter goes with the e-mail, as it reads on the day it was issued.
-        db.session.add(OutboxMessage(dedup_key=f"delay:{delay.id}:notice:{number}:applicant", channel="email",
-                                     to_address=delay.applicant_email, subject=subject, body=body,
-                                     attachment_name=delay_letters.file_name(notice),
-                                     attachment_type="application/pdf",
-                                     attachment_data=letters.build(delay_letters.letter_of(notice))))
+        queue_mail(dedup_key=f"delay:{delay.id}:notice:{number}:applicant", to_address=delay.applicant_email,
+                   subject=subject, body=body,
+                   attachment=(delay_letters.file_name(notice), "application/pdf",
+                               letters.build(delay_letters.letter_of(notice))))
     notice.opdc_copied = notify(
         accounts.opdc_officers(),
         subject=_l("Copy of a delay notice: %(reference)s (%(agency)s)", reference=delay.reference,
@@ -439,13 +435,8 @@ CSV_HEADER = ("issued_at", "agency", "reference", "process", "number", "kind", "
 
 
 def register_csv(notices: list[DelayNotice]) -> str:
-    out = io.StringIO()
-    out.write("\ufeff")  # so that spreadsheet programs read the Thai text as UTF-8
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for notice in notices:
-        delay = notice.delay
-        writer.writerow([notice.issued_at.astimezone(BANGKOK).isoformat(), delay.agency.name_th, delay.reference,
-                         delay.process.name_th, notice.number, notice.kind, notice.decision or "", notice.reason,
-                         notice.expected_decision_on.isoformat() if notice.expected_decision_on else ""])
-    return out.getvalue()
+    return csv_export.write(CSV_HEADER, (
+        [notice.issued_at.astimezone(BANGKOK).isoformat(), notice.delay.agency.name_th, notice.delay.reference,
+         notice.delay.process.name_th, notice.number, notice.kind, notice.decision or "", notice.reason,
+         notice.expected_decision_on.isoformat() if notice.expected_decision_on else ""]
+        for notice in notices))

@@ -47,7 +47,6 @@ from app.models import (
     Agency,
     AgencyKind,
     MessageKind,
-    OutboxMessage,
     ReporterType,
     Ticket,
     TicketAttachment,
@@ -61,6 +60,7 @@ from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import agencies, attachments, helpdesk_sla
 from app.services.paging import Page
+from notifications import queue_mail
 from workflows import engine
 from workflows.calendar import BANGKOK
 
@@ -210,6 +210,22 @@ class _File:
     sha256: str
 
 
+def attachment_limits() -> tuple[int, int]:
+    """IR Online's one upload limit, for reporters and agents alike: files per message, and bytes per file."""
+    config = current_app.config
+    return config.get("HELPDESK_MAX_ATTACHMENTS", 5), config.get("HELPDESK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
+
+
+def attachments_bytes() -> int:
+    """The most bytes of files one message may carry."""
+    count, each = attachment_limits()
+    return count * each
+
+
+def attachment_limits_mb() -> float:
+    return round(attachment_limits()[1] / (1024 * 1024), 1)
+
+
 def read_files(files) -> list[_File]:
     """Store every upload (type by content, size and count capped) before any row is written."""
     given = []
@@ -222,10 +238,9 @@ def read_files(files) -> list[_File]:
         if not name:
             continue  # an empty file field
         given.append((name, stream))
-    limit = current_app.config.get("HELPDESK_MAX_ATTACHMENTS", 5)
+    limit, max_bytes = attachment_limits()
     if len(given) > limit:
         raise InvalidReport(_l("At most %(count)d files can be attached.", count=limit), field="files")
-    max_bytes = current_app.config.get("HELPDESK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
     stored = []
     for name, stream in given:
         try:
@@ -244,7 +259,7 @@ def read_files(files) -> list[_File]:
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
-        stored.append(_File(attachments._safe_name(name), detected[0], size, digest))
+        stored.append(_File(attachments.safe_name(name, detected[0]), detected[0], size, digest))
     return stored
 
 
@@ -419,8 +434,8 @@ def mail_reporter(ticket: Ticket, key: str, subject, lead, body: str | None = No
             parts += ["", body]
         parts += ["", str(_l("Follow the report, reply or add files here (keep this link to yourself):")),
                   follow_up_url(ticket), "", str(_l("e-GP help desk, the Comptroller General's Department"))]
-    db.session.add(OutboxMessage(dedup_key=f"ticket:{ticket.id}:{key}", channel="email", to_address=ticket.contact_email,
-                                 subject=subject_text[:500], body="\n".join(parts)))
+    queue_mail(dedup_key=f"ticket:{ticket.id}:{key}", to_address=ticket.contact_email, subject=subject_text,
+               body="\n".join(parts))
     return True
 
 

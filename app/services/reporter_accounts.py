@@ -23,6 +23,7 @@ from app.models import AccountKind, OutboxMessage, ReporterProfile, User
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import accounts
+from notifications import queue_mail
 
 # A second "resend" within this time sends nothing more: the first e-mail is still on its way.
 RESEND_PAUSE = timedelta(minutes=1)
@@ -177,9 +178,8 @@ def _send_link(user: User) -> None:
                       "and activate your IR Online account. The link works once.\n\n%(link)s\n\n"
                       "If you did not sign up, ignore this e-mail: no account is activated without the link.",
                       name=user.display_name, hours=hours, link=link))
-    db.session.add(OutboxMessage(dedup_key=f"reporter:{user.id}:verify:{profile.verify_token_hash[:32]}",
-                                 channel="email", user_id=user.id, to_address=user.email, subject=subject,
-                                 body=body))
+    queue_mail(dedup_key=f"reporter:{user.id}:verify:{profile.verify_token_hash[:32]}", user_id=user.id,
+               to_address=user.email, subject=subject, body=body)
     record_audit("reporter.verification_sent", actor_id=user.id, object_type="user", object_id=user.id)
     db.session.flush()
 
@@ -197,6 +197,5 @@ def _mail_existing_account(user: User) -> None:
     day = utcnow().date().isoformat()
     key = f"reporter:{user.id}:exists:{day}"
     if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedup_key == key)) is None:
-        db.session.add(OutboxMessage(dedup_key=key, channel="email", user_id=user.id, to_address=user.email,
-                                     subject=subject, body=body))
+        queue_mail(dedup_key=key, user_id=user.id, to_address=user.email, subject=subject, body=body)
         db.session.flush()

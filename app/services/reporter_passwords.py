@@ -20,13 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
 from app.extensions import db
-from app.models import AccountKind, OutboxMessage, ReporterProfile, User
+from app.models import AccountKind, ReporterProfile, User
 from app.models.reporters import ReporterLink, ReporterLinkPurpose
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import accounts
 from app.services.reporter_accounts import RESEND_PAUSE, normalise_email
 from app.services.reporter_accounts import _digest as digest
+from notifications import queue_mail
 
 
 class LinkRefused(Exception):
@@ -296,6 +297,6 @@ def _mail_password_changed(user: User) -> None:
 
 
 def _mail(user: User, to_address: str, subject: str, body: str, key: str) -> None:
-    db.session.add(OutboxMessage(dedup_key=f"reporter:{user.id}:{key}", channel="email", user_id=user.id,
-                                 to_address=to_address, subject=subject, body=body))
+    queue_mail(dedup_key=f"reporter:{user.id}:{key}", user_id=user.id, to_address=to_address, subject=subject,
+               body=body)
     db.session.flush()

@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.models import MessageKind, StandardAnswer, TicketAttachment, TicketCategory
-from app.services import helpdesk, helpdesk_desk, helpdesk_sla, helpdesk_staff
+from app.services import attachments, helpdesk, helpdesk_desk, helpdesk_sla, helpdesk_staff
+from app.views import uploads
 from forms.helpdesk import (
     PRIORITY_CHOICES,
     AnswerForm,
@@ -63,9 +64,10 @@ DONE = {"reply": _l("Your reply was sent to the reporter."), "note": _l("The int
 
 
 def labels() -> dict:
+    count, _each = helpdesk.attachment_limits()
     return {"queue_labels": QUEUE_LABELS, "ticket_status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS,
             "priority_labels": dict(PRIORITY_CHOICES), "reporter_type_labels": REPORTER_TYPE_LABELS,
-            "action_labels": ACTION_LABELS}
+            "action_labels": ACTION_LABELS, "max_files": count, "max_mb": helpdesk.attachment_limits_mb()}
 
 
 @bp.before_request
@@ -135,6 +137,10 @@ def _failed(exc: helpdesk.HelpdeskError, number: str):
     return redirect(url_for("helpdesk.ticket", number=number)), 303
 
 
+# A reply carries files as a reporter's message does: IR Online's one upload limit, not the app-wide cap.
+uploads.allow_files(bp, ["helpdesk.post_message"], helpdesk.attachments_bytes)
+
+
 @bp.post("/tickets/<number>/messages")
 def post_message(number: str):
     ticket = _ticket_or_404(number)
@@ -144,8 +150,22 @@ def post_message(number: str):
         return _render_ticket(ticket, reply_form=form, status=422)
     action = {"reply": helpdesk_desk.reply, "note": helpdesk_desk.add_note, "ask": helpdesk_desk.ask_reporter,
               "resolve": helpdesk_desk.resolve}[form.action.data]
-    return _commit(number, lambda: action(current_user, ticket, form.body.data, request.files.getlist("files")),
-                   DONE[form.action.data])
+    try:
+        action(current_user, ticket, form.body.data, form.chosen_files())
+        db.session.commit()
+    except helpdesk.InvalidReport as exc:
+        # A refused file (or text): the page again with what was typed, the reason on its field.
+        db.session.rollback()
+        target = form[exc.field] if exc.field in ("files", "body") else None
+        if target is None:
+            return _failed(exc, number)
+        target.errors = [*target.errors, str(exc.message)]
+        flash(_("Nothing was saved. Correct the highlighted fields."), "danger")
+        return _render_ticket(_ticket_or_404(number), reply_form=form, status=422)
+    except helpdesk.HelpdeskError as exc:
+        return _failed(exc, number)
+    flash(str(DONE[form.action.data]), "success")
+    return redirect(url_for("helpdesk.ticket", number=number))
 
 
 def _commit(number: str, action, done_message):
@@ -207,13 +227,21 @@ def save_as_answer(number: str):
                    _l("The reply is saved as a standard answer."))
 
 
+@bp.errorhandler(413)
+def _too_large(_exc):
+    count, _each = helpdesk.attachment_limits()
+    return render_template("errors/error.html", code=413, message=_(
+        "What you sent is too large: at most %(count)d files of %(size)s MB each. Nothing was saved; go back and "
+        "attach fewer or smaller files.", count=count, size=helpdesk.attachment_limits_mb())), 413
+
+
 @bp.get("/attachments/<int:attachment_id>")
 def attachment(attachment_id: int):
     found = db.session.get(TicketAttachment, attachment_id)
     if found is None:
         abort(404)
     return send_file(helpdesk.open_attachment(found), mimetype=found.content_type, as_attachment=True,
-                     download_name=found.filename)
+                     download_name=attachments.safe_name(found.filename, found.content_type))
 
 
 # --- standard answers --------------------------------------------------------------------------------------------

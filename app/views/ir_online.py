@@ -12,8 +12,8 @@ from flask_login import current_user
 from app.extensions import db, limiter
 from app.i18n import localized_title
 from app.models import MessageKind, TicketStatus
-from app.services import helpdesk, helpdesk_lifecycle, reporter_accounts
-from app.views.manuals import UPLOAD_FORM_OVERHEAD
+from app.services import attachments, helpdesk, helpdesk_lifecycle, reporter_accounts
+from app.views import uploads
 from forms.ir_online import (
     SPAM_MESSAGES,
     ConfirmForm,
@@ -91,21 +91,15 @@ def _labels() -> dict:
 
 
 def _max_files() -> int:
-    return current_app.config.get("HELPDESK_MAX_ATTACHMENTS", 5)
-
-
-def _max_bytes() -> int:
-    return current_app.config.get("HELPDESK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
+    return helpdesk.attachment_limits()[0]
 
 
 def _max_mb():
-    return round(_max_bytes() / (1024 * 1024), 1)
+    return helpdesk.attachment_limits_mb()
 
 
-def _allow_attachment_uploads():
-    """Reports and replies carry files: their requests alone may exceed the app-wide cap, up to the files' caps."""
-    if request.endpoint in ("ir.new", "ir.reply"):
-        request.max_content_length = _max_files() * _max_bytes() + UPLOAD_FORM_OVERHEAD
+# Reports and replies carry files: their requests may exceed the app-wide cap, up to the channel's limit.
+uploads.allow_files(bp, ["ir.new", "ir.reply"], helpdesk.attachments_bytes)
 
 
 def _refusal_on(form, exc) -> None:
@@ -116,12 +110,6 @@ def _refusal_on(form, exc) -> None:
         flash(str(exc.message), "danger")
     else:
         target.errors = [*target.errors, str(exc.message)]
-
-
-@bp.record_once
-def _raise_the_cap_before_the_body_is_read(state):
-    # First among the app's before-request functions: CSRF protection reads the body in its own.
-    state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_attachment_uploads)
 
 
 def signed_in_reporter():
@@ -324,7 +312,8 @@ def attachment(token: str, attachment_id: int):
     found = helpdesk.attachment_for_reporter(_ticket_or_404(token), attachment_id)
     if found is None:
         abort(404)
-    return send_file(helpdesk.open_attachment(found), mimetype=found.content_type, download_name=found.filename,
+    return send_file(helpdesk.open_attachment(found), mimetype=found.content_type,
+                     download_name=attachments.safe_name(found.filename, found.content_type),
                      as_attachment=found.content_type == "application/pdf")
 
 

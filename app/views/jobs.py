@@ -1,13 +1,16 @@
-"""The administrators' page of scheduled jobs: last run, outcome and failures."""
+"""The administrators' page of scheduled jobs: last run, outcome and failures, and e-mail that could not be sent."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app.extensions import db
 from app.models import Role
 from app.services import policy
+from notifications import mail
 from tasks import jobs
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
@@ -19,10 +22,27 @@ DESCRIPTIONS = {
 }
 
 
-@bp.get("/")
+@bp.before_request
 @login_required
-def index():
+def _administrators_only():
     if not policy.scopes(current_user, {Role.admin.value}):
         abort(403)
+
+
+@bp.get("/")
+def index():
     rows, failures = jobs.overview()
-    return render_template("jobs/index.html", rows=rows, failures=failures, descriptions=DESCRIPTIONS)
+    return render_template("jobs/index.html", rows=rows, failures=failures, descriptions=DESCRIPTIONS,
+                           failed_mail=mail.failed())
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+def retry_mail(message_id: int):
+    if mail.retry(message_id, current_user.id) is None:
+        db.session.rollback()
+        flash(_("This e-mail is not waiting to be sent again: it was sent again already, or there is no such "
+                "e-mail."), "warning")
+    else:
+        db.session.commit()
+        flash(_("The e-mail will be sent again at the next run of the outbox job."), "success")
+    return redirect(url_for("jobs.index") + "#outbox-failed", 303)

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.services import attachments, catalogue, inbox, manual_content, manual_revisions, manuals, policy
-from app.views import messages
+from app.views import messages, uploads
 from forms.manual import REPEATABLE, AttachmentForm, NewManualForm, RevisionEditorForm, editor_data
 
 bp = Blueprint("manuals", __name__, url_prefix="/manuals")
@@ -18,20 +18,8 @@ PER_PAGE = 20
 # Reading a revision (here and on the review task page) shows durations the same way.
 bp.add_app_template_global(manual_content.format_duration, "format_duration")
 bp.add_app_template_global(manual_content.total_time, "total_time")
-# Room for the label, the CSRF token and the multipart framing around an uploaded file.
-UPLOAD_FORM_OVERHEAD = 64 * 1024
-
-
-def _allow_sample_form_uploads():
-    """The sample-form upload alone may exceed the app-wide request cap, up to the attachment cap."""
-    if request.endpoint == "manuals.add_attachment":
-        request.max_content_length = current_app.config["MANUAL_ATTACHMENT_MAX_BYTES"] + UPLOAD_FORM_OVERHEAD
-
-
-@bp.record_once
-def _raise_the_cap_before_the_body_is_read(state):
-    # First among the app's before-request functions: CSRF protection reads the body in its own.
-    state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_sample_form_uploads)
+# The sample-form upload alone may exceed the app-wide request cap, up to the attachment cap.
+uploads.allow_files(bp, ["manuals.add_attachment"], lambda: current_app.config["MANUAL_ATTACHMENT_MAX_BYTES"])
 
 
 def _locale() -> str:
@@ -291,4 +279,5 @@ def download_attachment(manual_id: int, attachment_id: int):
     except manuals.ManualNotFound:
         abort(404)
     return send_file(attachments.open_file(attachment), mimetype=attachment.content_type,
-                     download_name=attachment.filename, as_attachment=attachment.content_type == "application/pdf")
+                     download_name=attachments.safe_name(attachment.filename, attachment.content_type),
+                     as_attachment=attachment.content_type == "application/pdf")

@@ -88,7 +88,8 @@ def sample_form(manual_id: int, attachment_id: int):
     except public_search.PublicNotFound:
         abort(404)
     return send_file(attachments.open_file(attachment), mimetype=attachment.content_type,
-                     download_name=attachment.filename, as_attachment=attachment.content_type == "application/pdf")
+                     download_name=attachments.safe_name(attachment.filename, attachment.content_type),
+                     as_attachment=attachment.content_type == "application/pdf")
 
 
 @bp.get("/services/o/<int:other_service_id>")
