@@ -29,6 +29,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
 
+    register_input_limits(app)
     register_extensions(app)
     register_operations()
     register_blueprints(app)
@@ -50,6 +51,12 @@ def _instance_secret(instance_path: str) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def register_input_limits(app: Flask) -> None:
+    from app import input_limits
+
+    input_limits.register(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -1,6 +1,8 @@
 """The OpenAPI 3.1 description of ``/api/v1``."""
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+# An id is a positive integer that fits a database column; a larger one is no id (404).
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 
 
 def _json(schema: dict, description: str) -> dict:
@@ -30,10 +32,11 @@ OPENAPI = {
                 "parameters": [
                     {"name": "view", "in": "query", "schema": {"type": "string", "default": "available",
                                                               "enum": ["available", "claimed", "completed", "started"]}},
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                    {"name": "page", "in": "query", "description": "Past the last page: an empty page.",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 1}},
                     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
                     {"name": "process", "in": "query", "schema": {"type": "string"}},
-                    {"name": "agency", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "agency", "in": "query", "schema": _ID},
                 ],
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/TaskPage"}, "One page of tasks"),
@@ -43,7 +46,7 @@ OPENAPI = {
             }
         },
         "/tasks/{task_id}": {
-            "parameters": [{"name": "task_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "task_id", "in": "path", "required": True, "schema": _ID}],
             "get": {
                 "summary": "One task with its form fields",
                 "operationId": "getTask",
@@ -51,7 +54,7 @@ OPENAPI = {
             },
         },
         "/tasks/{task_id}/complete": {
-            "parameters": [{"name": "task_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "task_id", "in": "path", "required": True, "schema": _ID}],
             "post": {
                 "summary": "Complete a task with its form's values",
                 "operationId": "completeTask",
@@ -72,7 +75,7 @@ OPENAPI = {
             },
         },
         "/instances/{instance_id}": {
-            "parameters": [{"name": "instance_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "instance_id", "in": "path", "required": True, "schema": _ID}],
             "get": {
                 "summary": "A process instance with its status and history",
                 "operationId": "getInstance",
