@@ -4,7 +4,7 @@
 
 - text fields: control characters refused first; text a reader would see as empty sent as empty, so a required
   field says "required"; a length limit with a Thai message when the field names none;
-- integer fields and integer choices: the number fits a database column;
+- integer fields and integer choices: the number fits a database column; other choices: no control characters;
 - date fields: a Buddhist-era year converted, the date within the calendar's years;
 - WTForms' own messages ("Not a valid integer value.") from the application's catalogue, so they read in Thai.
 
@@ -116,6 +116,8 @@ def _checks_for(field_class, kwargs, validators: list) -> list:
         return [FitsColumn()]
     if _coerces_int(field_class, kwargs):
         return [FitsColumn(_l("Choose from the list."))]
+    if issubclass(field_class, SelectField | SelectMultipleField | RadioField):  # a choice the view checks itself
+        return [NoControlCharacters(multi_line=False)]
     if issubclass(field_class, FloatField | DecimalField):
         return [Finite()]
     if issubclass(field_class, DateField | DateTimeField):

@@ -177,6 +177,14 @@ def test_a_limit_without_a_message_of_its_own_reads_in_thai(client, login, demo)
     assert "ไม่เกิน 120 ตัวอักษร" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", ["/notifications/read", "/account/tokens/999/revoke"])
+def test_a_line_break_in_where_to_go_next_is_ignored_not_500(client, login, demo, path):
+    login("reviewer")
+    response = client.post(path, data={"id": "1", "next": "/tasks/\r\nSet-Cookie: session=stolen"})
+    assert response.status_code in (302, 303, 404)
+    assert "Set-Cookie" not in response.headers.get("Location", "")
+
+
 # --- numbers beyond a database column in form fields ----------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from app.extensions import db
 from app.services import accounts, policy
+from app.views.auth import safe_next
 from forms.base import BaseForm
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
@@ -41,4 +42,4 @@ def revoke(token_id: int):
     if accounts.revoke_api_token(current_user, token_id):
         db.session.commit()
         flash(_("Token revoked. It no longer works."), "success")
-    return redirect(request.form.get("next") or url_for("accounts.tokens"))
+    return redirect(safe_next(request.form.get("next"), url_for("accounts.tokens")))

@@ -17,6 +17,7 @@ from app.services import accounts, reporter_accounts
 from app.services import digital_id as digital_id_service
 from app.services.digital_id import DigitalIdError
 from app.views import messages
+from forms import cleaning
 from forms.base import BaseForm
 
 bp = Blueprint("auth", __name__)
@@ -27,12 +28,15 @@ class LoginForm(BaseForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password."))])
 
 
-def _safe_next(target: str | None) -> str:
-    # Browsers read a leading "/\" as "//" (another host): refuse both, so "next" never leaves the site.
+def safe_next(target: str | None, fallback: str | None = None) -> str:
+    """``target`` when it is a path on this site, else ``fallback`` (the inbox)."""
+    # Browsers read a leading "/\" as "//" (another host): refuse both, so "next" never leaves the site; a line
+    # break or other control character would not make a header line.
     if (target and urlsplit(target).netloc == "" and target.startswith("/")
-            and not target.startswith(("//", "/\\"))):
+            and not target.startswith(("//", "/\\")) and not cleaning.has_control_characters(target, multi_line=False)):
         return target
-    return url_for("inbox.index")
+    return fallback or url_for("inbox.index")
+
 
 
 def _login_page(form: LoginForm | None, status: int = 200):
@@ -69,7 +73,7 @@ def login():
             form.password.errors.append(_("The user name or password is not correct."))
         else:
             start_session(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     return _login_page(form, 422 if form.errors else 200)
 
 
@@ -123,7 +127,7 @@ def digital_id():
         url, kept = digital_id_service.begin(conf, redirect_uri)
     except DigitalIdError as error:
         return _digital_id_failed(error)
-    kept["next"] = _safe_next(request.args.get("next"))
+    kept["next"] = safe_next(request.args.get("next"))
     session[_FLOW_KEY] = kept
     return redirect(url)
 
@@ -141,7 +145,7 @@ def digital_id_callback():
     start_session(user)
     if not digital_id_service.has_active_membership(user):
         return redirect(_first_sign_in_url())
-    return redirect(_safe_next(kept.get("next")))
+    return redirect(safe_next(kept.get("next")))
 
 
 @bp.post("/logout")
@@ -160,4 +164,4 @@ def set_language(code: str):
         if current_user.is_authenticated and current_user.locale != code:
             current_user.locale = code
             db.session.commit()
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(safe_next(request.args.get("next")))

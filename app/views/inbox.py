@@ -10,6 +10,7 @@ from app.extensions import db
 from app.i18n import localized_title
 from app.services import inbox, paging
 from app.views import messages
+from app.views.auth import safe_next
 from forms import form_for
 
 bp = Blueprint("inbox", __name__, url_prefix="/tasks")
@@ -87,4 +88,4 @@ def _claim_action(task_id: int, action, success_message: str):
     except inbox.InboxError as exc:
         db.session.rollback()
         flash(messages.for_error(exc), "warning")
-    return redirect(request.form.get("next") or url_for("inbox.task", task_id=task_id))
+    return redirect(safe_next(request.form.get("next"), url_for("inbox.task", task_id=task_id)))

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.services import notification_center, paging
+from app.views.auth import safe_next
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -24,4 +25,4 @@ def index():
 def mark_read():
     notification_center.mark_read(current_user, request.form.get("id", type=int))
     db.session.commit()
-    return redirect(request.form.get("next") or url_for("notifications.index"))
+    return redirect(safe_next(request.form.get("next"), url_for("notifications.index")))

@@ -3,6 +3,7 @@
 _ERROR = {"$ref": "#/components/schemas/Error"}
 # An id is a positive integer that fits a database column; a larger one is no id (404).
 _ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+_FIELD_VALUE = {"type": ["string", "number", "boolean", "null"]}
 
 
 def _json(schema: dict, description: str) -> dict:
@@ -58,8 +59,12 @@ OPENAPI = {
             "post": {
                 "summary": "Complete a task with its form's values",
                 "operationId": "completeTask",
+                "description": "Each field as its form takes it: text, a number, true or false, null, or a list of "
+                               "them. Text is cleaned as on the task page (control characters refused, length "
+                               "limits); the body is at most 256 KB and nested at most 32 levels.",
                 "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"type": "object", "additionalProperties": True},
+                    "schema": {"type": "object", "additionalProperties": {"anyOf": [
+                        _FIELD_VALUE, {"type": "array", "items": _FIELD_VALUE}]}},
                     "example": {"decision": "return", "comment": "Add the fee table."}}}},
                 "responses": {
                     "200": _json({"type": "object", "properties": {
@@ -67,7 +72,8 @@ OPENAPI = {
                         "instance": {"type": "object", "properties": {"id": {"type": "integer"},
                                                                       "status": {"type": "string"}}}}},
                         "Completed; the process moved on"),
-                    "400": _json(_ERROR, "The body is not a JSON object"),
+                    "400": _json(_ERROR, "The body is not a JSON object, or is nested too deeply"),
+                    "413": _json(_ERROR, "The body is too large"),
                     "409": _json(_ERROR, "Already completed, claimed by someone else, or changed meanwhile"),
                     "422": _json(_ERROR, "Field errors, by field name"),
                     **_ERRORS,
