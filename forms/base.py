@@ -45,7 +45,6 @@ from forms import cleaning
 class NoControlCharacters:
     """Refuses NUL and other control characters; line breaks and tabs only where several lines are allowed."""
 
-
     def __init__(self, multi_line: bool):
         self.multi_line = multi_line
 
@@ -58,7 +57,6 @@ class NoControlCharacters:
 class FitsColumn:
     """An integer (or each of several) no larger than a database column holds."""
 
-
     def __init__(self, message=None):
         self.message = message
 
@@ -69,8 +67,7 @@ class FitsColumn:
 
 
 class Finite:
-    """A float that is a number (not NaN, not infinity) and fits a column."""
-
+    """A float or decimal that is a number: not NaN, not infinity."""
 
     def __call__(self, form, field):
         value = field.data
@@ -82,7 +79,6 @@ class Finite:
 
 class CleanDate:
     """A date typed with a Buddhist-era year becomes Gregorian; the date must lie within the calendar's years."""
-
 
     def __call__(self, form, field):
         if not isinstance(field.data, date):
@@ -104,25 +100,24 @@ def _coerces_int(field_class, kwargs) -> bool:
     return issubclass(field_class, SelectField | SelectMultipleField | RadioField) and kwargs.get("coerce") is int
 
 
-def _checks_for(field_class, kwargs, validators: list) -> list:
-    """The cleaning validators for a field of ``field_class``, put before its own."""
+def _checks_for(field_class, kwargs, declared: list) -> tuple[list, list]:
+    """The cleaning validators for a field of ``field_class``: those before its own, and those after."""
     if issubclass(field_class, StringField):
-        checks = [] if issubclass(field_class, PasswordField) else [
+        before = [] if issubclass(field_class, PasswordField) else [
             NoControlCharacters(multi_line=issubclass(field_class, TextAreaField))]
-        if not any(isinstance(v, Length) and v.max != -1 for v in validators):
-            validators.append(Length(max=_text_limit(field_class), message=cleaning.LENGTH_MESSAGE))
-        return checks
+        limited = any(isinstance(v, Length) and v.max != -1 for v in declared)
+        return before, [] if limited else [Length(max=_text_limit(field_class), message=cleaning.LENGTH_MESSAGE)]
     if issubclass(field_class, IntegerField):
-        return [FitsColumn()]
+        return [FitsColumn()], []
     if _coerces_int(field_class, kwargs):
-        return [FitsColumn(_l("Choose from the list."))]
+        return [FitsColumn(_l("Choose from the list."))], []
     if issubclass(field_class, SelectField | SelectMultipleField | RadioField):  # a choice the view checks itself
-        return [NoControlCharacters(multi_line=False)]
+        return [NoControlCharacters(multi_line=False)], []
     if issubclass(field_class, FloatField | DecimalField):
-        return [Finite()]
+        return [Finite()], []
     if issubclass(field_class, DateField | DateTimeField):
-        return [CleanDate()]
-    return []
+        return [CleanDate()], []
+    return [], []
 
 
 _cleaned: weakref.WeakKeyDictionary[UnboundField, UnboundField] = weakref.WeakKeyDictionary()
@@ -146,10 +141,10 @@ def _with_checks(unbound: UnboundField) -> UnboundField:
         return _rebuilt(unbound, field_class, args, kwargs)
     positional = len(args) > 1  # StringField(label, validators, ...)
     declared = list((args[1] if positional else kwargs.get("validators")) or [])
-    validators = list(declared)
-    validators = _checks_for(field_class, kwargs, validators) + validators
-    if validators == declared:
+    before, after = _checks_for(field_class, kwargs, declared)
+    if not before and not after:
         return unbound
+    validators = before + declared + after
     if positional:
         args[1] = validators
     else:
