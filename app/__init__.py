@@ -31,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     derive_settings(app.config)
 
     register_proxies(app)
+    register_input_limits(app)
     register_extensions(app)
     register_operations()
     register_blueprints(app)
@@ -62,6 +63,12 @@ def register_proxies(app: Flask) -> None:
 
         # Only the address and the scheme: the Host header is the proxy's to pass on as it is.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def register_input_limits(app: Flask) -> None:
+    from app import input_limits
+
+    input_limits.register(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -34,6 +34,8 @@ class Config:
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024))  # a long manual is < 1 MB
+    # A JSON body (the API): the longest form, every field at its limit in escaped Thai, is well under this.
+    JSON_MAX_BYTES = int(os.environ.get("JSON_MAX_BYTES", 256 * 1024))
     # A sample form (PDF/PNG/JPEG) may be this large; only its upload request is allowed past MAX_CONTENT_LENGTH.
     MANUAL_ATTACHMENT_MAX_BYTES = int(os.environ.get("MANUAL_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
 

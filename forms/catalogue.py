@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from forms.base import BaseForm
 
-class EntryForm(FlaskForm):
+
+class EntryForm(BaseForm):
     kind = HiddenField()
     name_th = StringField(_l("Name (Thai)"), validators=[DataRequired(message=_l("Enter the Thai name.")),
                                                          Length(max=255)])
@@ -17,16 +18,16 @@ class EntryForm(FlaskForm):
                             description=_l("A sub entry sits under one main entry; there are two levels only."))
 
 
-class RenameEntryForm(FlaskForm):
+class RenameEntryForm(BaseForm):
     name_th = StringField(_l("Name (Thai)"), validators=[DataRequired(message=_l("Enter the Thai name.")),
                                                          Length(max=255)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=255)])
 
 
-class RenameTagForm(FlaskForm):
+class RenameTagForm(BaseForm):
     name = StringField(_l("New name"), validators=[DataRequired(message=_l("Enter the tag.")), Length(max=100)])
 
 
-class MergeTagForm(FlaskForm):
+class MergeTagForm(BaseForm):
     target = StringField(_l("Merge into the tag"), validators=[DataRequired(message=_l("Enter the tag to keep.")),
                                                               Length(max=100)])

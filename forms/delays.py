@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from forms import register
+from forms.base import BaseForm
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^[0-9+\-\s]{6,20}$")
@@ -22,7 +22,7 @@ def _reason_field(label):
         Length(max=2000, message=_l("At most %(max)d characters.", max=2000))])
 
 
-class DelayRecordForm(FlaskForm):
+class DelayRecordForm(BaseForm):
     reference = StringField(_l("Application reference"), validators=[
         DataRequired(message=_l("Enter the application reference.")),
         Length(max=64, message=_l("At most %(max)d characters.", max=64))])
@@ -82,7 +82,7 @@ DECISION_CHOICES = (
 )
 
 
-class DelayDecisionForm(FlaskForm):
+class DelayDecisionForm(BaseForm):
     decision = RadioField(_l("Decision"), choices=[SelectChoice(v, label) for v, label in DECISION_CHOICES],
                           validators=[DataRequired(message=_l("Choose the decision."))])
     note = TextAreaField(_l("Note"), validators=[Length(max=2000, message=_l("At most %(max)d characters.",
@@ -90,7 +90,7 @@ class DelayDecisionForm(FlaskForm):
 
 
 @register("delay_notice.update_reason")
-class DelayUpdateForm(FlaskForm):
+class DelayUpdateForm(BaseForm):
     outcome = RadioField(
         _l("Status of the application"),
         choices=[SelectChoice("pending", _l("Still undecided: send a new notice with the reason below"))]

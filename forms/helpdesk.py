@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -18,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from forms import register
+from forms.base import BaseForm
 
 PRIORITY_CHOICES = (
     ("urgent", _l("Urgent")),
@@ -38,7 +38,7 @@ def _people_choices(people, empty_label) -> list[SelectChoice]:
 
 
 @register("incident_ticket.triage")
-class TriageForm(FlaskForm):
+class TriageForm(BaseForm):
     """Filled in by the triage task; its choices are set from the categories, the staff and the teams."""
 
     category_id = SelectField(_l("Category"), coerce=int, validators=[InputRequired(message=_l("Choose the category."))])
@@ -72,7 +72,7 @@ class TriageForm(FlaskForm):
         return None
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(BaseForm):
     action = RadioField(_l("What to do"), choices=[SelectChoice(v, label) for v, label in REPLY_ACTIONS],
                         default="reply", validators=[DataRequired(message=_l("Choose what to do."))])
     body = TextAreaField(_l("Message"), validators=[DataRequired(message=_l("Write the message.")),
@@ -85,22 +85,22 @@ class ReplyForm(FlaskForm):
         return [f for f in (self.files.data or []) if getattr(f, "filename", "")]
 
 
-class AssignForm(FlaskForm):
+class AssignForm(BaseForm):
     assignee_id = SelectField(_l("Agent"), coerce=int, default=0, validate_choice=False)
     team_id = SelectField(_l("Team"), coerce=int, default=0, validate_choice=False)
 
 
-class PriorityForm(FlaskForm):
+class PriorityForm(BaseForm):
     priority = SelectField(_l("Priority"), choices=[SelectChoice(v, label) for v, label in PRIORITY_CHOICES],
                            validators=[DataRequired(message=_l("Choose the priority."))])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(BaseForm):
     target = StringField(_l("Merge into report number"), validators=[
         DataRequired(message=_l("Give the number of the report to merge into.")), Length(max=16)])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(BaseForm):
     title = StringField(_l("Title"), validators=[DataRequired(message=_l("Give the answer a title.")),
                                                  Length(max=255, message=_l("At most %(max)d characters.", max=255))])
     body = TextAreaField(_l("Answer"), validators=[DataRequired(message=_l("Write the answer.")),
@@ -111,7 +111,7 @@ class AnswerForm(FlaskForm):
     active = BooleanField(_l("In use"), default=True)
 
 
-class SaveAsAnswerForm(FlaskForm):
+class SaveAsAnswerForm(BaseForm):
     message_id = IntegerField(validators=[InputRequired()])
     title = StringField(_l("Title of the new standard answer"), validators=[
         DataRequired(message=_l("Give the answer a title.")), Length(max=255)])
@@ -123,13 +123,13 @@ def _minutes(label):
                                                        message=_l("Enter a number of minutes from 1 to 100000."))])
 
 
-class SlaTargetForm(FlaskForm):
+class SlaTargetForm(BaseForm):
     priority = SelectField(_l("Priority"), choices=[SelectChoice(v, label) for v, label in PRIORITY_CHOICES])
     first_response_minutes = _minutes(_l("First response (office minutes)"))
     resolution_minutes = _minutes(_l("Resolution (office minutes)"))
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(BaseForm):
     name_th = StringField(_l("Name (Thai)"), validators=[DataRequired(message=_l("Give the category a Thai name.")),
                                                         Length(max=255)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=255)])
@@ -137,7 +137,7 @@ class CategoryForm(FlaskForm):
     active = BooleanField(_l("In use"), default=True)
 
 
-class TeamForm(FlaskForm):
+class TeamForm(BaseForm):
     name = StringField(_l("Team name"), validators=[DataRequired(message=_l("Give the team a name.")),
                                                     Length(max=255)])
     member_ids = SelectMultipleField(_l("Members"), coerce=int, validate_choice=False)

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, TimestampSigner
 from wtforms import (
     HiddenField,
@@ -25,6 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
+from forms.base import BaseForm
 from forms.delays import EMAIL
 
 # The same address check as the other forms' (no extra package for it).
@@ -39,6 +39,7 @@ REPORTER_TYPES = (
     ("vendor", _l("Vendor (business)")),
     ("public", _l("General public")),
 )
+
 RATINGS = (("5", _l("5 · Very satisfied")), ("4", _l("4 · Satisfied")), ("3", _l("3 · Neutral")),
            ("2", _l("2 · Dissatisfied")), ("1", _l("1 · Very dissatisfied")))
 
@@ -119,7 +120,7 @@ def _email_field(label=_l("E-mail"), description=None):
                                    Regexp(EMAIL, message=_l("Enter a valid e-mail address.")), _max(80)])
 
 
-class SignupForm(SpamGuard, FlaskForm):
+class SignupForm(SpamGuard, BaseForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), _max(255)])
     email = StringField(_l("E-mail"), description=_l("This is also your user name. We send a link to it."),
                         filters=[_strip], validators=[DataRequired(message=_l("Enter your e-mail address.")),
@@ -130,17 +131,17 @@ class SignupForm(SpamGuard, FlaskForm):
     organisation = StringField(_l("Agency or company (optional)"), validators=[Optional(), _max(255)])
 
 
-class SignInForm(FlaskForm):
+class SignInForm(BaseForm):
     email = _email_field()
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password."))])
 
 
-class ResendForm(SpamGuard, FlaskForm):
+class ResendForm(SpamGuard, BaseForm):
     email = StringField(_l("E-mail"), filters=[_strip], validators=[DataRequired(message=_l("Enter your e-mail address.")),
                                                   Regexp(EMAIL, message=_l("Enter a valid e-mail address.")), _max(80)])
 
 
-class ReportForm(SpamGuard, FlaskForm):
+class ReportForm(SpamGuard, BaseForm):
     reporter_type = _reporter_type_field()
     category_id = SelectField(_l("Topic"), coerce=int, validate_choice=True,
                               validators=[InputRequired(message=_l("Choose the topic of the problem."))])
@@ -182,7 +183,7 @@ class ReportForm(SpamGuard, FlaskForm):
         return [f for f in (self.attachments.data or []) if getattr(f, "filename", "")]
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(BaseForm):
     body = TextAreaField(_l("Your message"), validators=[DataRequired(message=_l("Write your message.")),
                                                          _max(10000)])
     attachments = MultipleFileField(_l("Attach files (optional)"))
@@ -191,32 +192,32 @@ class ReplyForm(FlaskForm):
         return [f for f in (self.attachments.data or []) if getattr(f, "filename", "")]
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     pass
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(BaseForm):
     reason = TextAreaField(_l("Why is the problem not solved?"), validators=[
         DataRequired(message=_l("Tell us why the problem is not solved.")), _max(2000)])
 
 
-class RatingForm(FlaskForm):
+class RatingForm(BaseForm):
     rating = RadioField(_l("How satisfied are you with the help you got?"),
                         choices=[SelectChoice(v, label) for v, label in RATINGS],
                         validators=[InputRequired(message=_l("Choose a rating from 1 to 5."))])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), _max(2000)])
 
 
-class ForgotPasswordForm(SpamGuard, FlaskForm):
+class ForgotPasswordForm(SpamGuard, BaseForm):
     email = _email_field(description=_l("The address you signed up to IR Online with."))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = _password_field(_l("New password"))
     password_again = _password_again_field()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), _max(255)])
     email = _email_field(description=_l(
         "Also your user name. A new address is used once you open the link we send to it."))
@@ -229,7 +230,7 @@ class ProfileForm(FlaskForm):
             raise ValidationError(_l("Enter a valid phone number."))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[
         DataRequired(message=_l("Enter your current password."))])
     password = _password_field(_l("New password"))

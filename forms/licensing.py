@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from forms import register
+from forms.base import BaseForm
 
 
-class UnlockAskForm(FlaskForm):
+class UnlockAskForm(BaseForm):
     reason = TextAreaField(
         _l("Reason for the unlock"),
         validators=[DataRequired(message=_l("Say why the period must be unlocked.")),
@@ -21,7 +21,7 @@ class UnlockAskForm(FlaskForm):
 
 
 @register("unlock_request.decide")
-class UnlockDecideForm(FlaskForm):
+class UnlockDecideForm(BaseForm):
     # Shown read-only so the OPDC officer decides with the reason in front of them; never sent to the workflow.
     reason = TextAreaField(_l("Reason given by the service point"), render_kw={"readonly": True})
     decision = RadioField(

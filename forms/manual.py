@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    Form,
     HiddenField,
     SelectField,
     SelectMultipleField,
@@ -18,12 +16,19 @@ from wtforms.fields import FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.services.manual_content import MAX_LONG_TEXT, MAX_TEXT
+from forms.base import BaseForm, SubForm
+from forms.cleaning import LENGTH_MESSAGE
+
 UNIT_CHOICES = [SelectChoice("minutes", _l("minutes")), SelectChoice("hours", _l("hours")),
                 SelectChoice("days", _l("working days"))]
 REPEATABLE = ("common_names", "tags", "steps", "documents", "fees", "channels", "complaint_channels")
+# The limits ``manual_content.clean`` keeps, so that any stored content, imported manuals' too, saves again.
+ROW_TEXT = [Length(max=MAX_TEXT, message=LENGTH_MESSAGE)]
+LONG_TEXT = [Length(max=MAX_LONG_TEXT, message=LENGTH_MESSAGE)]
 
 
-class NewManualForm(FlaskForm):
+class NewManualForm(BaseForm):
     title = StringField(_l("Manual title"), validators=[DataRequired(message=_l("Enter the title.")),
                                                         Length(max=500)])
     agency_id = SelectField(_l("Owning agency"), coerce=int,
@@ -32,41 +37,41 @@ class NewManualForm(FlaskForm):
                              description=_l("The process (กระบวนงาน) this manual describes, if any."))
 
 
-class StepForm(Form):
-    title = StringField(_l("Step"))
-    description = TextAreaField(_l("Description"))
-    duration = StringField(_l("Duration"))
+class StepForm(SubForm):
+    title = StringField(_l("Step"), validators=ROW_TEXT)
+    description = TextAreaField(_l("Description"), validators=ROW_TEXT)
+    duration = StringField(_l("Duration"), validators=ROW_TEXT)
     duration_unit = SelectField(_l("Unit of time"), choices=UNIT_CHOICES, default="minutes")
-    unit = StringField(_l("Responsible unit"))
+    unit = StringField(_l("Responsible unit"), validators=ROW_TEXT)
 
 
-class DocumentForm(Form):
-    name = StringField(_l("Document"))
-    issuer = StringField(_l("Issued by"))
-    originals = StringField(_l("Originals"))
-    copies = StringField(_l("Copies"))
-    remark = StringField(_l("Remark"))
+class DocumentForm(SubForm):
+    name = StringField(_l("Document"), validators=ROW_TEXT)
+    issuer = StringField(_l("Issued by"), validators=ROW_TEXT)
+    originals = StringField(_l("Originals"), validators=ROW_TEXT)
+    copies = StringField(_l("Copies"), validators=ROW_TEXT)
+    remark = StringField(_l("Remark"), validators=ROW_TEXT)
 
 
-class FeeForm(Form):
-    description = StringField(_l("Fee"))
-    amount = StringField(_l("Amount (baht)"))
-    remark = StringField(_l("Remark"))
+class FeeForm(SubForm):
+    description = StringField(_l("Fee"), validators=ROW_TEXT)
+    amount = StringField(_l("Amount (baht)"), validators=ROW_TEXT)
+    remark = StringField(_l("Remark"), validators=ROW_TEXT)
 
 
-class ChannelForm(Form):
-    place = StringField(_l("Place"))
-    address = TextAreaField(_l("Address"))
-    hours = StringField(_l("Opening hours"))
-    remark = StringField(_l("Remark"))
+class ChannelForm(SubForm):
+    place = StringField(_l("Place"), validators=ROW_TEXT)
+    address = TextAreaField(_l("Address"), validators=ROW_TEXT)
+    hours = StringField(_l("Opening hours"), validators=ROW_TEXT)
+    remark = StringField(_l("Remark"), validators=ROW_TEXT)
 
 
-class ComplaintChannelForm(Form):
-    channel = StringField(_l("Channel"))
-    detail = StringField(_l("Contact details"))
+class ComplaintChannelForm(SubForm):
+    channel = StringField(_l("Channel"), validators=ROW_TEXT)
+    detail = StringField(_l("Contact details"), validators=ROW_TEXT)
 
 
-class RevisionEditorForm(FlaskForm):
+class RevisionEditorForm(BaseForm):
     """Every content key of a draft; the rows are repeatable. ``manual_content.clean`` does the checking."""
 
     row_version = HiddenField()
@@ -77,7 +82,7 @@ class RevisionEditorForm(FlaskForm):
     tags = FieldList(StringField(_l("Tag")), min_entries=1)
     category_ids = SelectMultipleField(_l("Service categories"), coerce=int, validate_choice=False)
     user_group_ids = SelectMultipleField(_l("User groups"), coerce=int, validate_choice=False)
-    criteria = TextAreaField(_l("Criteria, method and conditions"))
+    criteria = TextAreaField(_l("Criteria, method and conditions"), validators=LONG_TEXT)
     steps = FieldList(FormField(StepForm), min_entries=1)
     total_time_value = StringField(_l("Total processing time"),
                                    description=_l("Leave empty to use the sum of the steps."))
@@ -90,7 +95,7 @@ class RevisionEditorForm(FlaskForm):
     statistics_average = StringField(_l("Average"))
     statistics_highest = StringField(_l("Highest"))
     statistics_lowest = StringField(_l("Lowest"))
-    remark = TextAreaField(_l("Remark"))
+    remark = TextAreaField(_l("Remark"), validators=LONG_TEXT)
 
     def raw_content(self) -> dict:
         """The content as typed, in the shape of ``ManualRevision.content`` (not yet cleaned)."""
@@ -174,7 +179,7 @@ def _as_text(row: dict) -> dict:
             for key, value in (row or {}).items()}
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(BaseForm):
     label = StringField(_l("Label"), validators=[DataRequired(message=_l("Say what this form is.")),
                                                  Length(max=255)])
     file = FileField(_l("File (PDF, PNG or JPEG)"))

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from forms import register
+from forms import cleaning, register
+from forms.base import BaseForm
 
 
 @register("manual_revision.review")
-class ReviewForm(FlaskForm):
+class ReviewForm(BaseForm):
     decision = RadioField(
         _l("Decision"),
         choices=[SelectChoice("approve", _l("Approve")), SelectChoice("return", _l("Return for changes"))],
@@ -37,13 +37,13 @@ class ReviewForm(FlaskForm):
 
 
 @register("manual_revision.revise")
-class ReviseForm(FlaskForm):
+class ReviseForm(BaseForm):
     """The author answers a return by submitting the draft written in the manual editor."""
 
     revision_id = HiddenField()
 
     def task_data(self) -> dict:
-        return {"revision_id": int(self.revision_id.data) if (self.revision_id.data or "").isdigit() else None}
+        return {"revision_id": cleaning.whole_number(self.revision_id.data, minimum=1)}
 
     def comment_text(self) -> str | None:
         return None

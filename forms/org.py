@@ -6,10 +6,11 @@ import math
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from forms.base import BaseForm
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$", re.IGNORECASE)
@@ -33,7 +34,7 @@ class CoordinateField(FloatField):
         self.data = number
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     row_version = HiddenField()
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
     province = StringField(_l("Province"), validators=[Optional(), Length(max=100)])
@@ -67,19 +68,19 @@ class ProfileForm(FlaskForm):
             "latitude", "longitude")}
 
 
-class ServicePointForm(FlaskForm):
+class ServicePointForm(BaseForm):
     name_th = StringField(_l("Name (Thai)"), validators=[DataRequired(message=_l("Enter the Thai name.")),
                                                          Length(max=255)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=255)])
 
 
-class MoveForm(FlaskForm):
+class MoveForm(BaseForm):
     row_version = HiddenField()
     parent_id = SelectField(_l("New parent"), coerce=int, validate_choice=False,  # the service checks the scope
                             validators=[DataRequired(message=_l("Choose where it moves to."))])
 
 
-class LinkForm(FlaskForm):
+class LinkForm(BaseForm):
     kind = SelectField(_l("Kind"), choices=[SelectChoice("process", _l("Process")), SelectChoice("manual", _l("Manual")),
                                             SelectChoice("other_service", _l("Other service"))])
     target_id = IntegerField(_l("Service"), validators=[DataRequired(message=_l("Choose a service."))])

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import FieldList, FormField
 from wtforms.validators import DataRequired, Length, Optional
 
-from forms.manual import ChannelForm, ComplaintChannelForm, DocumentForm, FeeForm
+from forms.base import BaseForm
+from forms.cleaning import LENGTH_MESSAGE
+from forms.manual import LONG_TEXT, ChannelForm, ComplaintChannelForm, DocumentForm, FeeForm
+
+LIST_TEXT = [Length(max=20_000, message=LENGTH_MESSAGE)]  # one entry a line: a long list of short names
 
 ROW_LISTS = ("channels", "documents", "fees", "complaint_channels")
 
 
-class OtherServiceForm(FlaskForm):
+class OtherServiceForm(BaseForm):
     """``other_services`` cleans the content with ``manual_content.clean``; ``show_errors`` places its messages."""
 
     row_version = HiddenField()
@@ -21,17 +24,18 @@ class OtherServiceForm(FlaskForm):
     title = StringField(_l("Service name"), validators=[DataRequired(message=_l("Enter the name of the service.")),
                                                         Length(max=500)])
     summary = TextAreaField(_l("Summary"), validators=[Length(max=4000)])
-    common_names = TextAreaField(_l("Common names"), description=_l("One per line: the words people use for it."))
-    tags = TextAreaField(_l("Tags"), description=_l("One per line."))
+    common_names = TextAreaField(_l("Common names"), description=_l("One per line: the words people use for it."),
+                                 validators=LIST_TEXT)
+    tags = TextAreaField(_l("Tags"), description=_l("One per line."), validators=LIST_TEXT)
     category_ids = SelectMultipleField(_l("Service categories"), coerce=int, validate_choice=False)
     user_group_ids = SelectMultipleField(_l("User groups"), coerce=int, validate_choice=False)
-    criteria = TextAreaField(_l("Criteria, method and conditions"))
+    criteria = TextAreaField(_l("Criteria, method and conditions"), validators=LONG_TEXT)
     channels = FieldList(FormField(ChannelForm), min_entries=1)
     documents = FieldList(FormField(DocumentForm), min_entries=1)
     no_fee = BooleanField(_l("No fee"))
     fees = FieldList(FormField(FeeForm), min_entries=1)
     complaint_channels = FieldList(FormField(ComplaintChannelForm), min_entries=1)
-    remark = TextAreaField(_l("Remark"))
+    remark = TextAreaField(_l("Remark"), validators=LONG_TEXT)
 
     def raw_content(self) -> dict:
         content = {name: getattr(self, name).data for name in (

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from forms.base import BaseForm
 
 SERVICE_TYPES = [SelectChoice("licence", _l("Licence")), SelectChoice("registration", _l("Registration")),
                  SelectChoice("notification", _l("Notification")), SelectChoice("approval", _l("Approval")),
@@ -18,7 +19,7 @@ SERVICE_AREAS = [SelectChoice("", _l("— not set —")), SelectChoice("central"
                  SelectChoice("local_government", _l("Local government")), SelectChoice("overseas", _l("Overseas"))]
 
 
-class ProcessForm(FlaskForm):
+class ProcessForm(BaseForm):
     lock_version = HiddenField()
     name_th = StringField(_l("Name (Thai)"), validators=[DataRequired(message=_l("Enter the name.")),
                                                          Length(max=500)])

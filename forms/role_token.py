@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
+
+from forms import cleaning
+from forms.base import BaseForm
 
 SERVICE_POINT_ROLE = "service_point_officer"
 
 
-class IssueTokenForm(FlaskForm):
+class IssueTokenForm(BaseForm):
     """Choices come from the view (the officer's scope); the service checks the pick again."""
 
     role = SelectField(_l("Role"), validators=[DataRequired(message=_l("Choose a role."))], validate_choice=False)
@@ -30,10 +32,10 @@ class IssueTokenForm(FlaskForm):
 
     def target_agency_id(self) -> int | None:
         value = self.service_point_id.data if self.role.data == SERVICE_POINT_ROLE else self.agency_id.data
-        return int(value) if str(value or "").isdigit() else None
+        return cleaning.whole_number(value, minimum=1)
 
 
-class RedeemTokenForm(FlaskForm):
+class RedeemTokenForm(BaseForm):
     token = StringField(_l("Token"), validators=[
         DataRequired(message=_l("Enter the token you were given.")), Length(max=64)],
         description=_l("Sixteen letters and digits, such as ABCD-EFGH-JKMN-PQRS."),

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField
+
+from forms.base import BaseForm
 
 # The profile's "all my agencies" choice: act with every membership, as when nothing was chosen.
 ALL_AGENCIES = ""
 
 
-class ChangeRoleForm(FlaskForm):
+class ChangeRoleForm(BaseForm):
     # The service refuses a role the officer may not grant with its own message, so no choice check here.
     role = SelectField(_l("New role"), choices=[], validate_choice=False)
 
@@ -19,11 +20,11 @@ class ChangeRoleForm(FlaskForm):
         self.role.choices = roles or []
 
 
-class RemoveMembershipForm(FlaskForm):
+class RemoveMembershipForm(BaseForm):
     """Only the CSRF token: the membership is in the URL, the confirmation on the page."""
 
 
-class SwitchAgencyForm(FlaskForm):
+class SwitchAgencyForm(BaseForm):
     # The view checks the person still belongs to the chosen agency.
     agency = SelectField(_l("Act for"), choices=[], validate_choice=False)
 

@@ -127,7 +127,7 @@ def test_author_adds_removes_and_reorders_rows_without_javascript(client, login,
     # removing a row and saving drops it
     page = _page(editor_post(client, manual, action="remove:documents:0", **moved))
     assert 'name="documents-1-name"' not in page
-    assert 'id="documents-0-name" name="documents-0-name" type="text" value="สำเนาทะเบียนบ้าน"' in page
+    assert 'id="documents-0-name" maxlength="4000" name="documents-0-name" type="text" value="สำเนาทะเบียนบ้าน"' in page
     after_removal = {key: value for key, value in moved.items() if not key.startswith("documents-1-")}
     after_removal |= {"documents-0-name": "สำเนาทะเบียนบ้าน", "documents-0-copies": "2"}
     assert editor_post(client, manual, **after_removal).status_code == 302

@@ -53,7 +53,8 @@ END_OF_DAY = time(23, 59, 59)
 # Names (in the package's Thai) of public-category days that government offices work on.
 _NOT_GOVERNMENT_HOLIDAYS_TH = ("วันแรงงานแห่งชาติ",)
 _CATEGORIES = ("public", "government")
-_MIN_YEAR, _MAX_YEAR = 1950, 2200  # the package's Thai history is reliable from here; wider is nonsense input
+# The package's Thai history is reliable from here; wider is nonsense input, refused where it is typed (forms.cleaning).
+FIRST_YEAR, LAST_YEAR = 1950, 2200
 
 
 @dataclass(frozen=True)
@@ -129,8 +130,8 @@ class _Index:
         """
         if self.first_year <= year <= self.last_year:
             return self
-        if not _MIN_YEAR <= year <= _MAX_YEAR:
-            raise ValueError(f"year {year} is outside the calendar ({_MIN_YEAR}-{_MAX_YEAR})")
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise ValueError(f"year {year} is outside the calendar ({FIRST_YEAR}-{LAST_YEAR})")
         global _index
         wider = _Index(special=self.special)
         if self.last_year < self.first_year:

@@ -6,18 +6,18 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from app.extensions import db
 from app.services import accounts, policy
 from app.views.redirects import next_or
+from forms.base import BaseForm
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
-class NewTokenForm(FlaskForm):
+class NewTokenForm(BaseForm):
     name = StringField(_l("Token name"), validators=[DataRequired(message=_l("Enter a name for the token.")),
                                                      Length(max=120)])
 

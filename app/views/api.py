@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import csrf, db
 from app.i18n import localized_title
-from app.services import accounts, inbox, instances
+from app.services import accounts, inbox, instances, paging
 from app.views import messages
 from app.views.openapi import OPENAPI
 from forms import form_for
@@ -66,8 +67,9 @@ def openapi():
 def list_tasks():
     view = request.args.get("view", "available")
     if view not in inbox.VIEWS:
-        return jsonify({"error": {"code": 400, "message": f"view must be one of {', '.join(inbox.VIEWS)}"}}), 400
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+        return jsonify({"error": {"code": 400, "message": _("view must be one of %(views)s",
+                                                            views=", ".join(inbox.VIEWS))}}), 400
+    page = paging.page_number(request.args.get("page"))
     per_page = min(max(request.args.get("per_page", current_app.config["INBOX_PAGE_SIZE"], type=int), 1), 100)
     result = inbox.list_tasks(g.api_user, view, page=page, per_page=per_page,
                               process_id=request.args.get("process") or None,
@@ -95,14 +97,14 @@ def get_task(task_id: int):
 @token_required
 def complete_task(task_id: int):
     task = _task_or_404(task_id)
-    payload = request.get_json(silent=True)
+    payload = request.get_json(silent=True)  # too large (413) or too deep (400) is answered before this returns
     if not isinstance(payload, dict):
-        return jsonify({"error": {"code": 400, "message": "Send a JSON object of form fields."}}), 400
-    form = form_for(task.form_key)(formdata=MultiDict({k: "" if v is None else str(v) for k, v in payload.items()}),
-                                   meta={"csrf": False})
-    if not form.validate():
-        return jsonify({"error": {"code": 422, "message": "Some fields are not valid.",
-                                  "fields": {name: [str(e) for e in errors] for name, errors in form.errors.items()}}}), 422
+        return jsonify({"error": {"code": 400, "message": _("Send a JSON object of form fields.")}}), 400
+    formdata, refused = _formdata(payload)
+    form = form_for(task.form_key)(formdata=formdata, meta={"csrf": False})
+    if not form.validate() or refused:
+        fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()} | refused
+        return jsonify({"error": {"code": 422, "message": _("Some fields are not valid."), "fields": fields}}), 422
     try:
         instance = inbox.complete(g.api_user, task, form)
         db.session.commit()
@@ -111,6 +113,25 @@ def complete_task(task_id: int):
         status = 404 if isinstance(exc, inbox.TaskNotFound) else 409
         return jsonify({"error": {"code": status, "reason": exc.code, "message": messages.for_error(exc)}}), status
     return jsonify({"task": _task_json(task), "instance": {"id": instance.id, "status": instance.status}})
+
+
+def _formdata(payload: dict) -> tuple[MultiDict, dict[str, list[str]]]:
+    """The JSON object's fields as a form sends them (text, a number, true or false, null, or a list of them);
+    the names of values of another shape, with the reason. The form then cleans them as it cleans a page's."""
+    pairs, refused = [], {}
+    for name, value in payload.items():
+        values = value if isinstance(value, list) else [value]
+        if all(item is None or isinstance(item, str | int | float) for item in values):
+            pairs.extend((name, _as_text(item)) for item in values)
+        else:
+            refused[name] = [_("Send text, a number, true or false, or a list of them.")]
+    return MultiDict(pairs), refused
+
+
+def _as_text(value) -> str:
+    if value is None or value is False:
+        return ""
+    return "y" if value is True else str(value)
 
 
 @bp.get("/instances/<int:instance_id>")

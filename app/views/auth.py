@@ -6,7 +6,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
@@ -17,11 +16,12 @@ from app.services import digital_id as digital_id_service
 from app.services.digital_id import DigitalIdError
 from app.views import messages
 from app.views.redirects import local_path
+from forms.base import BaseForm
 
 bp = Blueprint("auth", __name__)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     username = StringField(_l("User name"), validators=[DataRequired(message=_l("Enter your user name."))])
     password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password."))])
 

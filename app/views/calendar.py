@@ -10,7 +10,8 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.models.types import utcnow
 from app.services import calendar_admin
-from forms.calendar import BUDDHIST_ERA_OFFSET, AddHolidayForm, CancelHolidayForm, RemoveSpecialDayForm
+from forms.calendar import AddHolidayForm, CancelHolidayForm, RemoveSpecialDayForm
+from forms.cleaning import BUDDHIST_ERA_OFFSET
 from workflows.calendar import BANGKOK
 
 bp = Blueprint("calendar", __name__)

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.models import CatalogueEntry, CatalogueKind
-from app.services import catalogue, policy
+from app.services import catalogue, paging, policy
 from app.views import messages
 from forms.catalogue import EntryForm, MergeTagForm, RenameEntryForm, RenameTagForm
 
@@ -136,7 +136,7 @@ def tag_suggestions():
 @login_required
 def tags():
     _require_admin()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.page_number(request.args.get("page"))
     query = request.args.get("q", "")
     rows, total = catalogue.list_tags(query, page=page)
     return render_template("catalogue/tags.html", tags=rows, total=total, page=page, per_page=50, q=query)

@@ -6,6 +6,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from app.input_limits import JSONTooDeep
+
 MESSAGES = {
     400: lambda: _("The request could not be understood."),
     403: lambda: _("You do not have permission to do this."),
@@ -28,6 +30,10 @@ def _respond(code: int, message: str | None = None):
 def register(app: Flask) -> None:
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, lambda exc, code=code: _respond(code))
+
+    @app.errorhandler(JSONTooDeep)
+    def _too_deep(exc):
+        return _respond(400, exc.message())
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.models import MessageKind, StandardAnswer, TicketAttachment, TicketCategory
-from app.services import attachments, helpdesk, helpdesk_desk, helpdesk_sla, helpdesk_staff
+from app.services import attachments, helpdesk, helpdesk_desk, helpdesk_sla, helpdesk_staff, paging
 from app.views import uploads
 from forms.helpdesk import (
     PRIORITY_CHOICES,
@@ -87,7 +87,7 @@ def index():
     queue = request.args.get("queue", "unassigned")
     queue = queue if queue in helpdesk_desk.QUEUES else "unassigned"
     q = (request.args.get("q") or "").strip()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = paging.page_number(request.args.get("page"))
     rows = helpdesk_desk.list_tickets(current_user, queue, q, page, current_app.config["HELPDESK_PAGE_SIZE"])
     return render_template("helpdesk/index.html", page=rows, queue=queue, q=q,
                            counts=helpdesk_desk.queue_counts(current_user),
@@ -184,7 +184,9 @@ def assign(number: str):
     ticket = _ticket_or_404(number)
     form = AssignForm()
     _people_choices(form)
-    form.validate_on_submit()
+    if not form.validate_on_submit():
+        flash(_("Nothing was saved. Correct the highlighted fields."), "danger")
+        return _render_ticket(ticket, status=422, assign_form=form)
     return _commit(number, lambda: helpdesk_desk.assign(current_user, ticket, form.assignee_id.data,
                                                         form.team_id.data), _l("The assignment is saved."))
 

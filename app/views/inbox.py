@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.i18n import localized_title
-from app.services import inbox
+from app.services import inbox, paging
 from app.views import messages
 from app.views.redirects import next_or
 from forms import form_for
@@ -22,7 +22,7 @@ def index():
     view = request.args.get("view", "available")
     if view not in inbox.VIEWS:
         view = "available"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.page_number(request.args.get("page"))
     process_id = request.args.get("process") or None
     agency_id = request.args.get("agency", type=int)
     result = inbox.list_tasks(current_user, view, page=page, per_page=current_app.config["INBOX_PAGE_SIZE"],

@@ -12,7 +12,7 @@ from flask_login import current_user
 from app.extensions import db, limiter
 from app.i18n import localized_title
 from app.models import MessageKind, TicketStatus
-from app.services import attachments, helpdesk, helpdesk_lifecycle, reporter_accounts
+from app.services import attachments, helpdesk, helpdesk_lifecycle, paging, reporter_accounts
 from app.views import uploads
 from forms.ir_online import (
     SPAM_MESSAGES,
@@ -191,7 +191,7 @@ def mine():
         return redirect(url_for("ir.login", next=url_for("ir.mine")))
     if signed_in_reporter() is None:
         abort(404)
-    page = helpdesk.reports_of(current_user, max(request.args.get("page", 1, type=int) or 1, 1))
+    page = helpdesk.reports_of(current_user, paging.page_number(request.args.get("page")))
     return render_template("ir/mine.html", page=page, follow_url=helpdesk.follow_up_url, **_labels())
 
 

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import FIGURE_FIELDS, Agency
 from app.models.types import utcnow
 from app.services import licensing, unlocks
+from forms import cleaning
 from forms.licensing import UnlockAskForm
 
 bp = Blueprint("licensing", __name__, url_prefix="/licensing")
@@ -127,8 +128,9 @@ def _typed_rows() -> dict[int, dict[str, str]]:
     typed: dict[int, dict[str, str]] = {}
     for key, value in request.form.items():
         parts = key.split("-")
-        if len(parts) == 3 and parts[0] == "r" and parts[1].isdigit() and parts[2] in FIGURE_FIELDS:
-            typed.setdefault(int(parts[1]), {})[parts[2]] = value
+        row = cleaning.whole_number(parts[1]) if len(parts) == 3 and parts[0] == "r" else None
+        if row is not None and parts[2] in FIGURE_FIELDS:
+            typed.setdefault(row, {})[parts[2]] = value
     return typed
 
 

@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
-from app.services import attachments, catalogue, inbox, manual_content, manual_revisions, manuals, policy
+from app.services import attachments, catalogue, inbox, manual_content, manual_revisions, manuals, paging, policy
 from app.views import messages, uploads
+from forms import cleaning
 from forms.manual import REPEATABLE, AttachmentForm, NewManualForm, RevisionEditorForm, editor_data
 
 bp = Blueprint("manuals", __name__, url_prefix="/manuals")
@@ -29,7 +30,7 @@ def _locale() -> str:
 @bp.get("/")
 @login_required
 def index():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.page_number(request.args.get("page"))
     status = request.args.get("status") or None
     agency_id = request.args.get("agency_id", type=int)
     q = request.args.get("q") or None
@@ -165,7 +166,7 @@ def edit_draft(manual_id: int):
         form.show_errors(errors)
         flash(_("Please correct the highlighted fields."), "danger")
         return _editor(manual, draft, form, 422)
-    row_version = int(form.row_version.data) if (form.row_version.data or "").isdigit() else None
+    row_version = cleaning.whole_number(form.row_version.data)
     try:
         manual_revisions.save_draft(current_user, draft, title=form.title.data, content=content,
                                     change_note=form.change_note.data, row_version=row_version)
@@ -195,7 +196,8 @@ def _with_rows_changed(form: RevisionEditorForm, action: str) -> RevisionEditorF
         abort(400)
     raw = form.raw_content()
     rows = list(raw[key])
-    index = int(position) if position.isdigit() else -1
+    index = cleaning.whole_number(position)
+    index = -1 if index is None else index
     if verb == "add":
         rows.append("" if key in ("common_names", "tags") else {})
     elif 0 <= index < len(rows):

@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import db
-from app.services import notification_center
+from app.services import notification_center, paging
 from app.views.redirects import next_or
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -15,7 +15,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.get("/")
 @login_required
 def index():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.page_number(request.args.get("page"))
     rows, total = notification_center.recent(current_user, page=page)
     return render_template("notifications/index.html", rows=rows, total=total, page=page)
 

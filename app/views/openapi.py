@@ -1,6 +1,9 @@
 """The OpenAPI 3.1 description of ``/api/v1``."""
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+# An id is a positive integer that fits a database column; a larger one is no id (404).
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+_FIELD_VALUE = {"type": ["string", "number", "boolean", "null"]}
 
 
 def _json(schema: dict, description: str) -> dict:
@@ -30,10 +33,11 @@ OPENAPI = {
                 "parameters": [
                     {"name": "view", "in": "query", "schema": {"type": "string", "default": "available",
                                                               "enum": ["available", "claimed", "completed", "started"]}},
-                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                    {"name": "page", "in": "query", "description": "Past the last page: an empty page.",
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 1}},
                     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
                     {"name": "process", "in": "query", "schema": {"type": "string"}},
-                    {"name": "agency", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "agency", "in": "query", "schema": _ID},
                 ],
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/TaskPage"}, "One page of tasks"),
@@ -43,7 +47,7 @@ OPENAPI = {
             }
         },
         "/tasks/{task_id}": {
-            "parameters": [{"name": "task_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "task_id", "in": "path", "required": True, "schema": _ID}],
             "get": {
                 "summary": "One task with its form fields",
                 "operationId": "getTask",
@@ -51,12 +55,16 @@ OPENAPI = {
             },
         },
         "/tasks/{task_id}/complete": {
-            "parameters": [{"name": "task_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "task_id", "in": "path", "required": True, "schema": _ID}],
             "post": {
                 "summary": "Complete a task with its form's values",
                 "operationId": "completeTask",
+                "description": "Each field as its form takes it: text, a number, true or false, null, or a list of "
+                               "them. Text is cleaned as on the task page (control characters refused, length "
+                               "limits); the body is at most 256 KB and nested at most 32 levels.",
                 "requestBody": {"required": True, "content": {"application/json": {
-                    "schema": {"type": "object", "additionalProperties": True},
+                    "schema": {"type": "object", "additionalProperties": {"anyOf": [
+                        _FIELD_VALUE, {"type": "array", "items": _FIELD_VALUE}]}},
                     "example": {"decision": "return", "comment": "Add the fee table."}}}},
                 "responses": {
                     "200": _json({"type": "object", "properties": {
@@ -64,7 +72,8 @@ OPENAPI = {
                         "instance": {"type": "object", "properties": {"id": {"type": "integer"},
                                                                       "status": {"type": "string"}}}}},
                         "Completed; the process moved on"),
-                    "400": _json(_ERROR, "The body is not a JSON object"),
+                    "400": _json(_ERROR, "The body is not a JSON object, or is nested too deeply"),
+                    "413": _json(_ERROR, "The body is too large"),
                     "409": _json(_ERROR, "Already completed, claimed by someone else, or changed meanwhile"),
                     "422": _json(_ERROR, "Field errors, by field name"),
                     **_ERRORS,
@@ -72,7 +81,7 @@ OPENAPI = {
             },
         },
         "/instances/{instance_id}": {
-            "parameters": [{"name": "instance_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "instance_id", "in": "path", "required": True, "schema": _ID}],
             "get": {
                 "summary": "A process instance with its status and history",
                 "operationId": "getInstance",

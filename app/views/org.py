@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import AgencyKind
 from app.services import links, org, policy
 from app.views import messages
+from forms import cleaning
 from forms.org import LinkForm, MoveForm, ProfileForm, ServicePointForm
 
 bp = Blueprint("org", __name__, url_prefix="/agencies")
@@ -47,7 +48,7 @@ def _require_structure(agency) -> None:
 
 
 def _version(value) -> int | None:
-    return int(value) if str(value or "").isdigit() else None
+    return cleaning.whole_number(value)
 
 
 @bp.get("/")

@@ -10,8 +10,9 @@ from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 from app.models import CatalogueKind, OtherServiceStatus
-from app.services import catalogue, other_services
+from app.services import catalogue, other_services, paging
 from app.views import messages
+from forms import cleaning
 from forms.other_service import OtherServiceForm, form_data
 
 bp = Blueprint("other_services", __name__, url_prefix="/other-services")
@@ -33,13 +34,13 @@ def _with_choices(form: OtherServiceForm, agencies=None) -> OtherServiceForm:
 
 
 def _version(form: OtherServiceForm) -> int | None:
-    return int(form.row_version.data) if (form.row_version.data or "").isdigit() else None
+    return cleaning.whole_number(form.row_version.data)
 
 
 @bp.get("/")
 @login_required
 def index():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.page_number(request.args.get("page"))
     status = request.args.get("status") or None
     query = request.args.get("q") or ""
     rows, total = other_services.list_services(current_user, page=page, per_page=PER_PAGE, status=status, q=query)

@@ -9,9 +9,10 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
-from app.services import catalogue, processes
+from app.services import catalogue, paging, processes
 from app.services.manuals import ManualError
 from app.views import messages
+from forms import cleaning
 from forms.process import ProcessForm
 
 bp = Blueprint("processes", __name__, url_prefix="/processes")
@@ -28,7 +29,7 @@ def index():
     agencies = processes.editable_agencies(current_user)
     if not agencies:
         abort(403)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.page_number(request.args.get("page"))
     agency_id = request.args.get("agency_id", type=int)
     name = request.args.get("name") or ""
     inactive = request.args.get("inactive") == "1"
@@ -86,7 +87,7 @@ def edit(process_id: int):
     form = _form()
     status = 422
     if form.validate():
-        lock_version = int(form.lock_version.data) if (form.lock_version.data or "").isdigit() else None
+        lock_version = cleaning.whole_number(form.lock_version.data)
         try:
             processes.update_process(current_user, process, form.values(), lock_version=lock_version)
             db.session.commit()

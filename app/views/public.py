@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from app.extensions import limiter
-from app.services import attachments, delays, manual_content, public_search
+from app.services import attachments, delays, manual_content, paging, public_search
 from app.views import delays as delay_views
 
 bp = Blueprint("public", __name__)
@@ -51,7 +51,7 @@ def search():
     filters = public_search.SearchFilters(
         category=request.args.get("category", type=int), user_group=request.args.get("user_group", type=int),
         agency=request.args.get("agency", type=int), province=(request.args.get("province") or "").strip() or None)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.page_number(request.args.get("page"))
     if not public_search.terms_of(request.args.get("q")) and not filters.active():
         return redirect(url_for("public.home"))  # nothing asked: the search box and the categories
     result = public_search.search(request.args.get("q"), filters, page)

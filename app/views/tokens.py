@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from app.extensions import db, limiter
 from app.i18n import role_label
 from app.models.types import utcnow
-from app.services import accounts, reporter_accounts, role_tokens
+from app.services import accounts, paging, reporter_accounts, role_tokens
 from forms.role_token import IssueTokenForm, RedeemTokenForm
 
 bp = Blueprint("tokens", __name__)
@@ -75,7 +75,7 @@ def _agency_label(agency) -> str:
 
 
 def _render(form: IssueTokenForm, *, new_token: str | None = None, new_row=None, status: int = 200):
-    page = request.args.get("page", 1, type=int)
+    page = paging.page_number(request.args.get("page"))
     tokens, pages = role_tokens.list_tokens(current_user, page)
     page = min(max(page, 1), max(pages, 1))
     return render_template("tokens/index.html", form=form, tokens=tokens, page=page, pages=pages,

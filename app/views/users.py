@@ -10,7 +10,8 @@ from flask_login import current_user, login_required, user_logged_in
 
 from app.extensions import db
 from app.i18n import role_label
-from app.services import user_admin
+from app.services import paging, user_admin
+from forms import cleaning
 from forms.user_admin import ALL_AGENCIES, ChangeRoleForm, RemoveMembershipForm, SwitchAgencyForm
 
 bp = Blueprint("users", __name__)
@@ -57,7 +58,7 @@ def _require_manager() -> None:
 def index():
     _require_manager()
     q = request.args.get("q", "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = paging.page_number(request.args.get("page"))
     result = user_admin.search_users(current_user, q, page)
     return render_template("users/index.html", result=result, q=q)
 
@@ -214,7 +215,8 @@ def switch_agency():
         _set_acting(current_user, None)
         flash(_("You now act for all your agencies."), "success")
         return redirect(url_for("users.profile"))
-    agency = user_admin.acting_agency(current_user, int(choice)) if choice.isdigit() else None
+    agency_id = cleaning.whole_number(choice, minimum=1)
+    agency = user_admin.acting_agency(current_user, agency_id) if agency_id else None
     if agency is None:
         flash(_("You do not belong to that agency. Choose one from the list."), "warning")
         return redirect(url_for("users.profile"))

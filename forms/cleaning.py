@@ -1,0 +1,171 @@
+"""What people and API clients send, cleaned by one set of rules: every form (``forms.base``) and the API use these.
+
+- Text: control characters (NUL, escape sequences, a line break in a one-line field) are refused; text made only
+  of spaces and invisible characters (zero-width space and joiners, byte-order mark, soft hyphen...) counts as
+  empty; a field without its own limit gets ``LINE_MAX`` or ``TEXT_MAX`` characters.
+- Numbers: an integer must fit a database column (64 bits) before it reaches a query.
+- Dates: within the working-day calendar's years; a Buddhist-era year typed into a date (2569-12-04) is
+  converted, or refused with a message that says why.
+- JSON: nested at most ``JSON_MAX_DEPTH`` levels.
+
+Plain functions of plain values: no request, no database.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from workflows.calendar import FIRST_YEAR, LAST_YEAR
+
+# What an INTEGER column holds on every database (PostgreSQL's is 32 bits, SQLite's 64): every id and number
+# column here is one. An id in a URL is at least 1.
+MAX_INT = 2**31 - 1
+MIN_INT = -(2**31)
+
+# The length of a text field that names no limit of its own: one line, several lines, a password.
+LINE_MAX = 500
+TEXT_MAX = 4000
+PASSWORD_MAX = 200
+
+JSON_MAX_DEPTH = 32
+
+# C0 controls except tab, line feed and carriage return; DEL; C1 controls; lone surrogates (no database stores them).
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+_REFUSED_IN_TEXT = re.compile(f"[{_CONTROLS}]")
+_REFUSED_IN_LINE = re.compile(f"[{_CONTROLS}\n\r\u2028\u2029]")
+# Characters that show nothing: soft hyphen, joiners and zero-width spaces, direction marks, word joiner and
+# invisible operators, Hangul fillers, variation selectors, byte-order mark.
+INVISIBLE = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+             "\u3164\ufe00-\ufe0f\ufeff\uffa0")
+_BLANK = re.compile(f"[\\s{INVISIBLE}]*")
+
+CONTROL_MESSAGE = _l("Remove the control characters from this text (such as NUL, or a line break in a one-line field).")
+NUMBER_MESSAGE = _l("The number is out of range.")
+LENGTH_MESSAGE = _l("At most %(max)d characters.")
+
+
+# --- text -------------------------------------------------------------------------------------------------------------
+
+
+def is_blank(text: str) -> bool:
+    """Nothing a reader would see: empty, spaces, or invisible characters only."""
+    return _BLANK.fullmatch(text) is not None
+
+
+def blank_as_empty(value):
+    """``""`` for text a reader would see as empty; anything else unchanged."""
+    return "" if isinstance(value, str) and value and is_blank(value) else value
+
+
+def has_control_characters(text: str, *, multi_line: bool) -> bool:
+    """NUL and the like; line breaks and tabs are text in a multi-line field, line breaks are not in one line."""
+    return (_REFUSED_IN_TEXT if multi_line else _REFUSED_IN_LINE).search(text) is not None
+
+
+def without_control_characters(text: str) -> str:
+    """The text with its control characters (line breaks included) removed: for values that have no field to
+    show an error on, such as a search in the address bar."""
+    return _REFUSED_IN_LINE.sub("", text)
+
+
+# --- numbers ----------------------------------------------------------------------------------------------------------
+
+
+def fits_column(number: int) -> bool:
+    return MIN_INT <= number <= MAX_INT
+
+
+def bounded_int(value) -> int:
+    """``int`` for query and form values, refusing (ValueError) a number no database column holds."""
+    number = int(value)
+    if not fits_column(number):
+        raise ValueError("out of range")
+    return number
+
+
+def whole_number(value, minimum: int = 0) -> int | None:
+    """Digits (0-9 only) as a number from ``minimum`` to ``MAX_INT``; None for anything else (a hidden id, a version)."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_INT)):
+        return None
+    number = int(text)
+    return number if minimum <= number <= MAX_INT else None
+
+
+# --- dates ------------------------------------------------------------------------------------------------------------
+
+FIRST_DAY = date(FIRST_YEAR, 1, 1)
+LAST_DAY = date(LAST_YEAR, 12, 31)
+BUDDHIST_ERA_OFFSET = 543
+# Typed years taken as Buddhist era: no Gregorian year this application meets is that large (2400 B.E. is 1857).
+BUDDHIST_ERA_YEARS = range(2400, 2701)
+
+
+class DateRefused(ValueError):
+    """A date that cannot be taken; ``message`` says why, for the person who typed it."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def from_buddhist_era(day: date, typed: str | None = None) -> date:
+    """The Gregorian date of a day typed with a Buddhist-era year (2569-12-04 → 2026-12-04); other days unchanged."""
+    if day.year not in BUDDHIST_ERA_YEARS:
+        return day
+    try:
+        return day.replace(year=day.year - BUDDHIST_ERA_OFFSET)
+    except ValueError:  # 29 February of a B.E. leap year whose Gregorian year is not one
+        raise DateRefused(_l("%(typed)s looks like a Buddhist-era date, but %(year)s B.E. (%(ce)s) has no 29 February. "
+                             "Check the date.", typed=typed or day.isoformat(), year=day.year,
+                             ce=day.year - BUDDHIST_ERA_OFFSET)) from None
+
+
+def check_date_range(day: date, first: date = FIRST_DAY, last: date = LAST_DAY) -> None:
+    if not first <= day <= last:
+        from app.i18n import format_date
+
+        raise DateRefused(_l("Enter a date from %(start)s to %(end)s.", start=format_date(first),
+                             end=format_date(last)))
+
+
+def clean_date(day: date, typed: str | None = None, first: date = FIRST_DAY, last: date = LAST_DAY) -> date:
+    """A typed date made Gregorian and checked against the calendar's years (DateRefused when it cannot be)."""
+    day = from_buddhist_era(day, typed)
+    check_date_range(day, first, last)
+    return day
+
+
+def parse_day(value: str | None) -> date | None:
+    """An ISO date (what a date input sends) cleaned with ``clean_date``; None when empty."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise DateRefused(_l("Enter the date as year-month-day, for example 2026-05-04.")) from None
+    return clean_date(day, text)
+
+
+# --- JSON -------------------------------------------------------------------------------------------------------------
+
+
+def json_depth_exceeds(value, limit: int = JSON_MAX_DEPTH) -> bool:
+    """Whether a parsed JSON document nests arrays and objects deeper than ``limit`` (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False

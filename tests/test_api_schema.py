@@ -1,0 +1,62 @@
+"""The API against its own OpenAPI document, with generated requests (schemathesis): valid and invalid data, random
+ids and the ids of real tasks. Not one answer may be a server error or differ from what the document promises."""
+
+from __future__ import annotations
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from app.extensions import db
+from tests.test_api import bearer, create_token, open_review_task
+
+EXAMPLES = 25  # per operation, per kind of data: a few seconds on each database
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def _run(operation, headers: dict, mode: GenerationMode, failures: list, **fixed) -> int:
+    tried = 0
+
+    @settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode, **fixed))
+    def check(case):
+        nonlocal tried
+        tried += 1
+        try:
+            response = case.call(headers=headers)
+        except Exception:
+            db.session.rollback()  # the test's requests share one session: the next example starts clean
+            raise
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except AssertionError as failure:  # keep going: the report lists every kind of failure at once
+            failures.append(f"{case.method} {case.formatted_path} {case.query} {str(failure)[:600]}")
+
+    check()
+    return tried
+
+
+def test_no_generated_request_gets_a_server_error_or_an_undocumented_answer(app, client, login, demo):
+    headers = bearer(create_token(client, login, "reviewer"))
+    task = open_review_task()
+    real = {"task_id": task.id, "instance_id": task.instance_id}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    failures: list[str] = []
+    tried = 0
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            tried += _run(operation, headers, mode, failures)
+        wanted = {p.name: real[p.name] for p in operation.path_parameters if p.name in real}
+        if wanted:  # real ids: the form behind the task, and its instance, meet generated values too
+            tried += _run(operation, headers, GenerationMode.POSITIVE, failures, path_parameters=wanted)
+    print(f"schemathesis: {tried} generated requests")
+    assert tried >= 4 * 2 * 10
+    assert failures == []
