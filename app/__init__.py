@@ -118,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
         calendar,
         catalogue,
         delays,
+        gate,
         helpdesk,
         inbox,
         instances,
@@ -138,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     for module in (auth, inbox, instances, manuals, processes, other_services, org, catalogue, notifications, public,
                    accounts, tokens, users, api, licensing, jobs, calendar, delays, ir_online, helpdesk):
         app.register_blueprint(module.bp)
+    gate.register(app)  # who reaches the back office: reporter accounts never, staff once they hold a role
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm.util import identity_key
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models import Agency, ApiToken, Membership, Role, User
+from app.models import AccountKind, Agency, ApiToken, Membership, Role, User
 from app.models.types import utcnow
 from app.services.manual_revisions import owning_department
 
@@ -104,6 +104,8 @@ def user_for_api_token(plain: str) -> User | None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
+    if row.user.account_kind == AccountKind.reporter:
+        return None  # the API is the back office's: an IR Online reporter account has no part in it
     row.last_used_at = utcnow()
     return row.user
 

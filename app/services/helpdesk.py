@@ -10,6 +10,8 @@ Rules kept here:
   again; a wrong link and a missing report give the same ``None``;
 - internal notes never reach the reporter: ``public_messages`` is the only reader of the conversation for the
   reporter's pages, and every e-mail to the reporter is written from public text only;
+- each reporter sees only their own report's conversation and files: a report merged into another keeps its
+  own, shown with the other on the desk only (what its reporter sees of the other is in ``helpdesk_merged``);
 - every public change (receipt, reply, question, resolution, closing, merge) is e-mailed to the reporter when an
   address was given, with the follow-up link; every change is audited;
 - two people acting at once: the ticket's ``lock_version`` (and the instance's) make the later one fail with
@@ -270,12 +272,13 @@ def attach(ticket: Ticket, message: TicketMessage, files: list[_File]) -> None:
 
 
 def attachment_for_reporter(ticket: Ticket, attachment_id: int) -> TicketAttachment | None:
-    """An attachment of a public message of the ticket (or of one merged into it), for the follow-up page."""
+    """An attachment of a public message of this very ticket, for its follow-up page (never one of a report
+    merged into it, nor of the report it was merged into: those are another reporter's)."""
     attachment = db.session.get(TicketAttachment, attachment_id)
-    if attachment is None or attachment.message_id is None:
+    if attachment is None or attachment.message_id is None or attachment.ticket_id != ticket.id:
         return None
     message = db.session.get(TicketMessage, attachment.message_id)
-    if message.kind not in MessageKind.PUBLIC or message.ticket_id not in _thread_ids(ticket):
+    if message.kind not in MessageKind.PUBLIC or message.ticket_id != ticket.id:
         return None
     return attachment
 
@@ -449,14 +452,18 @@ def _mail_key(ticket: Ticket, kind: str) -> str:
 
 
 def _thread_ids(ticket: Ticket) -> list[int]:
-    """The ticket and every duplicate merged into it (their conversations are shown with it)."""
+    """The ticket and every duplicate merged into it (the desk reads their conversations with it)."""
     merged = db.session.scalars(select(Ticket.id).where(Ticket.merged_into_id == ticket.id)).all()
     return [ticket.id, *merged]
 
 
 def messages_of(ticket: Ticket, *, public_only: bool) -> list[TicketMessage]:
-    """The conversation with attachments loaded: two queries however long it is."""
-    query = select(TicketMessage).where(TicketMessage.ticket_id.in_(_thread_ids(ticket)))
+    """The conversation with attachments loaded: two queries however long it is.
+
+    The desk's (every kind) takes in the reports merged into this one; the reporter's (public kinds) is this
+    report's own, as the reporter of a merged report may be someone else, even a competing bidder."""
+    ids = [ticket.id] if public_only else _thread_ids(ticket)
+    query = select(TicketMessage).where(TicketMessage.ticket_id.in_(ids))
     if public_only:
         query = query.where(TicketMessage.kind.in_(MessageKind.PUBLIC))
     messages = list(db.session.scalars(query.order_by(TicketMessage.created_at, TicketMessage.id)))
@@ -471,7 +478,7 @@ def messages_of(ticket: Ticket, *, public_only: bool) -> list[TicketMessage]:
 
 
 def public_messages(ticket: Ticket) -> list[TicketMessage]:
-    """Everything the reporter may see: never an internal note."""
+    """Everything the reporter may see: never an internal note, never another report's messages."""
     return messages_of(ticket, public_only=True)
 
 

@@ -33,7 +33,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import helpdesk, helpdesk_lifecycle, helpdesk_sla, helpdesk_staff, inbox
+from app.services import helpdesk, helpdesk_lifecycle, helpdesk_merged, helpdesk_sla, helpdesk_staff, inbox
 from app.services.helpdesk import (
     BUSINESS_TYPE,
     InvalidReport,
@@ -320,6 +320,7 @@ def resolve(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
                             _l("The help desk's answer is below. Confirm on the follow-up page that the problem is "
                                "solved, or reopen the report within %(days)d working days.",
                                days=helpdesk.CONFIRM_DAYS), text)
+    helpdesk_merged.tell_resolved(ticket, message)
     return message
 
 
@@ -364,8 +365,9 @@ def change_priority(user: User, ticket: Ticket, priority: str) -> None:
 
 
 def merge(user: User, ticket: Ticket, target_number: str) -> Ticket:
-    """Merge a duplicate into another report: it closes as merged, its conversation shows on the target, and its
-    reporter is told where the work goes on."""
+    """Merge a duplicate into another report: it closes as merged, its conversation shows on the target's desk
+    page (never to the target's reporter), and its reporter is told where the work goes on and follows it there
+    (``helpdesk_merged``)."""
     helpdesk_staff.require_agent(user)
     _check_open(ticket)
     target = helpdesk.get_by_number(target_number)

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import MessageKind, Ticket, TicketMessage, TicketStatus, User
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import helpdesk, helpdesk_sla
+from app.services import helpdesk, helpdesk_merged, helpdesk_sla
 from app.services.helpdesk import (
     BUSINESS_TYPE,
     CLOSE_AFTER_DAYS,
@@ -111,7 +111,11 @@ def confirm(ticket: Ticket, reporter: User | None = None) -> None:
 
 
 def reopen(ticket: Ticket, reporter: User | None, reason: str | None) -> Ticket:
-    """Within the reporter's window the same ticket goes back to work; after closing, a new linked one opens."""
+    """Within the reporter's window the same ticket goes back to work; after closing, a new linked one opens.
+
+    A merged report is finished like a closed one: once the report it was merged into has its outcome (resolved
+    or closed), its reporter's request opens a new report of their own, linked to theirs; the other reporter's
+    report is left alone (it is theirs to confirm or reopen)."""
     text = helpdesk.clean(reason)
     if not text:
         raise helpdesk.InvalidReport(_l("Say why the problem is not solved."), field="reason")
@@ -139,7 +143,10 @@ def reopen(ticket: Ticket, reporter: User | None, reason: str | None) -> Ticket:
                        body=text[:500], link=url_for("helpdesk.ticket", number=ticket.number, _external=True),
                        dedup_key=f"ticket:{ticket.id}:reopen:{now.isoformat()}")
         return ticket
-    if ticket.status != TicketStatus.closed:
+    if ticket.status == TicketStatus.merged and not helpdesk_merged.can_ask_again(ticket):
+        raise WrongState(_l("The report yours was merged into is still being worked on. You will be told its "
+                            "outcome; if the problem is not solved for you then, ask again here."))
+    if ticket.status not in (TicketStatus.closed, TicketStatus.merged):
         raise WrongState()
     values = {"reporter_type": ticket.reporter_type, "category_id": ticket.category_id,
               "project_number": ticket.project_number, "subject": ticket.subject[:helpdesk.MAX_SUBJECT],
@@ -235,6 +242,7 @@ def close(ctx: OperationContext, ticket_id: int, reason: str) -> dict:
                                  created_at=now))
     sent = helpdesk.mail_reporter(ticket, "closed", _l("Your report %(number)s is closed", number=ticket.number),
                           CLOSE_LEADS[reason])
+    helpdesk_merged.tell_closed(ticket)
     record_audit("ticket.closed", actor_id=ctx.actor_id, instance_id=ctx.instance_id, object_type=BUSINESS_TYPE,
                  object_id=ticket.id, comment=reason, before={"status": before},
                  after={"status": ticket.status, "emailed": sent})

@@ -35,6 +35,9 @@ from app.services.helpdesk import HelpdeskError, InvalidReport, TicketNotFound
 
 AGENT_ROLES = {Role.helpdesk_agent.value, Role.helpdesk_supervisor.value}
 SUPERVISOR_ROLES = {Role.helpdesk_supervisor.value}
+# The reports' workflow (its process page, diagram and tasks) is the help desk's alone: OPDC officers and
+# administrators act nationwide, but a reporter's messages and the desk's work are not theirs to read.
+policy.restrict_process(helpdesk.PROCESS_ID, AGENT_ROLES)
 PLACEHOLDERS = ("ticket_number", "reporter_name", "project_number", "agent_name")
 
 

@@ -72,6 +72,10 @@ def on_complete(form_key: str):
 
 
 def _view_clause(user: User, view: str):
+    return _own_view_clause(user, view) & policy.restricted_processes_clause(user)
+
+
+def _own_view_clause(user: User, view: str):
     if view == "available":
         return (HumanTask.status == TaskStatus.open) & policy.task_candidates_clause(user)
     if view == "claimed":

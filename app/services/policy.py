@@ -4,13 +4,20 @@ A membership grants its role in its agency and everything below it; OPDC
 officers and administrators act nationwide. Views ask here, and list queries
 take their filters from here, so that one rule decides both "may I open it"
 and "do I see it in a list".
+
+A reporter account (IR Online) holds no role, whatever memberships it may have
+been given by mistake: it follows its own reports there, and nothing here
+grants it anything. A process may be kept to some roles (``restrict_process``):
+its instances and tasks are then theirs alone, whoever else covers the agency
+they sit in (IR Online's reports are the help desk's, not OPDC's nor an
+administrator's).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from app.models import NATIONWIDE_ROLES, HumanTask, Manual, ProcessInstance, Role, User
+from app.models import NATIONWIDE_ROLES, AccountKind, HumanTask, Manual, ProcessInstance, Role, User
 from app.models.types import subtree_bounds
 
 EVERYWHERE = "/"
@@ -24,7 +31,7 @@ def scopes(user: User, roles: set[str] | None = None) -> dict[str, list[str]]:
     nationwide roles keep acting everywhere.
     """
     result: dict[str, list[str]] = {}
-    if not user or not user.is_authenticated:
+    if not user or not user.is_authenticated or getattr(user, "account_kind", None) == AccountKind.reporter:
         return result
     acting = getattr(user, "acting_agency_id", None)
     for membership in user.memberships:
@@ -55,6 +62,34 @@ def within(column, paths: list[str]) -> ColumnElement[bool]:
     return or_(*clauses)
 
 
+# --- processes kept to some roles ------------------------------------------------------------------------
+
+_PROCESS_ROLES: dict[str, frozenset[str]] = {}
+
+
+def restrict_process(process_id: str, roles: set[str]) -> None:
+    """Only these roles (within their agency scope) see the process's instances and tasks. Declared once, by the
+    capability that owns the process, when it is imported; a second, different declaration fails loudly."""
+    roles = frozenset(roles)
+    if _PROCESS_ROLES.setdefault(process_id, roles) != roles:
+        raise ValueError(f"process {process_id!r} is already kept to {sorted(_PROCESS_ROLES[process_id])}")
+
+
+def _process_allows(user: User, process_id: str, agency_path: str) -> bool:
+    roles = _PROCESS_ROLES.get(process_id)
+    return roles is None or any(covers(user, role, agency_path) for role in roles)
+
+
+def restricted_processes_clause(user: User) -> ColumnElement[bool]:
+    """Tasks of a kept process only where the user holds one of its roles (a filter for every task list)."""
+    clauses = []
+    for process_id, roles in _PROCESS_ROLES.items():
+        paths = _paths(user, set(roles))
+        other = HumanTask.process_id != process_id
+        clauses.append(or_(other, within(HumanTask.agency_path, paths)) if paths else other)
+    return and_(true(), *clauses)
+
+
 # --- tasks ---------------------------------------------------------------------------------------------
 
 
@@ -67,10 +102,13 @@ def task_candidates_clause(user: User) -> ColumnElement[bool]:
 
 
 def can_do_task(user: User, task: HumanTask) -> bool:
-    return task.role is not None and covers(user, task.role, task.agency_path)
+    return (task.role is not None and covers(user, task.role, task.agency_path)
+            and _process_allows(user, task.process_id, task.agency_path))
 
 
 def can_see_task(user: User, task: HumanTask) -> bool:
+    if not _process_allows(user, task.process_id, task.agency_path):
+        return False
     return can_do_task(user, task) or task.completed_by_id == user.id or task.assignee_id == user.id
 
 
@@ -78,7 +116,10 @@ def can_see_task(user: User, task: HumanTask) -> bool:
 
 
 def can_view_instance(user: User, instance: ProcessInstance) -> bool:
-    """Whoever started it, or anyone holding a role over its agency, may follow an instance."""
+    """Whoever started it, or anyone holding a role over its agency, may follow an instance; a kept process's
+    only those holding one of its roles there (its reporter follows it elsewhere)."""
+    if instance.process_id in _PROCESS_ROLES:
+        return _process_allows(user, instance.process_id, instance.agency_path)
     return instance.created_by_id == user.id or covers_any_role(user, instance.agency_path)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased, contains_eager
 from app.extensions import db
 from app.models import (
     OWNING_KINDS_VALUES,
+    AccountKind,
     Agency,
     AgencyKind,
     Membership,
@@ -246,6 +247,8 @@ def _tell_instance(message: str, token: RoleToken, payload: dict, actor_id: int 
 
 def redeem(user: User, plain: str) -> Membership:
     """Use a token up: the person gets its role in its agency. Raises TokenRefused with the reason."""
+    if user.account_kind == AccountKind.reporter:
+        raise TokenRefused("reporter")  # IR Online's accounts hold no staff role
     value = canonical(plain)
     if value is None:
         raise TokenRefused("wrong")
@@ -288,12 +291,22 @@ def _membership_for(user: User, token: RoleToken) -> Membership:
 
 def has_active_membership(user_id: int | str) -> bool:
     """Whether the person holds any role yet (those without one are asked for a token)."""
+    return standing(user_id)[1]
+
+
+def standing(user_id: int | str) -> tuple[bool, bool]:
+    """(a reporter account, holds an active role) for a session's user id: one query. A reporter account never
+    counts as holding a role (see ``policy``)."""
     try:
         user_id = int(user_id)
     except (TypeError, ValueError):
-        return True  # not a session this app wrote: Flask-Login treats it as signed out anyway
-    return bool(db.session.scalar(select(
-        exists().where(Membership.user_id == user_id, Membership.active.is_(True)))))
+        return False, True  # not a session this app wrote: Flask-Login treats it as signed out anyway
+    has_role = exists().where(Membership.user_id == user_id, Membership.active.is_(True))
+    row = db.session.execute(select(User.account_kind, has_role).where(User.id == user_id)).first()
+    if row is None:
+        return False, True  # no such person: Flask-Login treats the session as signed out
+    reporter = row[0] == AccountKind.reporter
+    return reporter, bool(row[1]) and not reporter
 
 
 # --- expiry (the diagram's timer path) ---------------------------------------------------------------------

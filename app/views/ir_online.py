@@ -12,7 +12,7 @@ from flask_login import current_user
 from app.extensions import db, limiter
 from app.i18n import localized_title
 from app.models import MessageKind, TicketStatus
-from app.services import attachments, helpdesk, helpdesk_lifecycle, paging, reporter_accounts
+from app.services import attachments, helpdesk, helpdesk_lifecycle, helpdesk_merged, paging, reporter_accounts
 from app.views import uploads
 from forms.ir_online import (
     SPAM_MESSAGES,
@@ -80,6 +80,8 @@ STATUS_HELP = {
 STATUS_COLOURS = {TicketStatus.new: "secondary", TicketStatus.open: "info", TicketStatus.in_progress: "primary",
                   TicketStatus.waiting_reporter: "warning", TicketStatus.resolved: "success",
                   TicketStatus.closed: "dark", TicketStatus.merged: "dark"}
+# The report a merged one went into, as its reporter sees it: not theirs, so never "waiting for your answer".
+SURVIVING_LABELS = STATUS_LABELS | {TicketStatus.waiting_reporter: _l("Waiting for information from its reporter")}
 AUTHOR_LABELS = {MessageKind.reporter: _l("Reporter"), MessageKind.public_reply: _l("Officer"),
                  MessageKind.system: _l("Notice")}
 _SENT = "ir_sent"
@@ -87,7 +89,7 @@ _SENT = "ir_sent"
 
 def _labels() -> dict:
     return {"status_labels": STATUS_LABELS, "status_help": STATUS_HELP, "status_colours": STATUS_COLOURS,
-            "author_labels": AUTHOR_LABELS, "max_files": _max_files(), "max_mb": _max_mb()}
+            "author_labels": AUTHOR_LABELS, "surviving_labels": SURVIVING_LABELS, "max_files": _max_files(), "max_mb": _max_mb()}
 
 
 def _max_files() -> int:
@@ -214,8 +216,9 @@ def _ticket_or_404(token: str):
 def _follow_page(token: str, ticket, status: int = 200, **forms):
     forms = {"reply_form": ReplyForm(formdata=None), "confirm_form": ConfirmForm(formdata=None),
              "reopen_form": ReopenForm(formdata=None), "rating_form": RatingForm(formdata=None)} | forms
+    progress = helpdesk_merged.progress(ticket) if ticket.status == TicketStatus.merged else None
     return render_template("ir/follow.html", ticket=ticket, token=token, messages=helpdesk.public_messages(ticket),
-                           **forms, **_labels()), status
+                           progress=progress, **forms, **_labels()), status
 
 
 def _back(token: str, message: str, category: str = "success"):
@@ -284,9 +287,14 @@ def reopen(token: str):
         reopened = helpdesk_lifecycle.reopen(ticket, signed_in_reporter(), form.reason.data)
         if reopened.id == ticket.id:
             return _back(token, _("The report is open again. An officer will look at it."))
-        # Reopened after it closed: a new report, linked to this one, with its own link.
-        flash(_("The report was closed, so a new report %(number)s was opened and linked to it. This page is its "
-                "follow-up page: keep its address.", number=reopened.number), "success")
+        # Reopened after it closed (or after the report it was merged into got its outcome): a new report, linked
+        # to this one, with its own link.
+        if ticket.status == TicketStatus.merged:
+            flash(_("Your report had been merged, so a new report %(number)s of your own was opened and linked to "
+                    "it. This page is its follow-up page: keep its address.", number=reopened.number), "success")
+        else:
+            flash(_("The report was closed, so a new report %(number)s was opened and linked to it. This page is "
+                    "its follow-up page: keep its address.", number=reopened.number), "success")
         return redirect(url_for("ir.follow", token=helpdesk.follow_up_token(reopened)), 303)
 
     return _acted(token, reopened_page, None, form, "reopen_form")

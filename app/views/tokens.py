@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from app.extensions import db, limiter
 from app.i18n import role_label
 from app.models.types import utcnow
-from app.services import accounts, paging, reporter_accounts, role_tokens
+from app.services import paging, role_tokens
 from forms.role_token import IssueTokenForm, RedeemTokenForm
 
 bp = Blueprint("tokens", __name__)
@@ -22,6 +22,7 @@ REFUSED = {
     "used": _l("This token has already been used. Ask the officer who gave it to you for a new one."),
     "refreshed": _l("This token was replaced by a newer one and no longer works. Use the newest token you were given."),
     "expired": _l("This token has expired. Ask the officer who gave it to you for a new one."),
+    "reporter": _l("An IR Online reporter account cannot take a staff role. Sign in with your staff account."),
 }
 
 STATE_LABELS = {
@@ -30,26 +31,6 @@ STATE_LABELS = {
     "refreshed": _l("Replaced by a new token"),
     "expired": _l("Expired"),
 }
-
-# A signed-in person without a role may still sign out, switch language, read the public site and answer here.
-OPEN_BLUEPRINTS = {"auth", "public", "api"}
-OPEN_ENDPOINTS = {"tokens.redeem", "static"}
-
-
-@bp.before_app_request
-def _ask_for_a_token():
-    endpoint = request.endpoint
-    if endpoint is None or endpoint in OPEN_ENDPOINTS or request.blueprint in OPEN_BLUEPRINTS:
-        return None
-    # One indexed query on the session's user id, rather than loading ``current_user`` this early: the
-    # person is loaded once, by whatever needs them later in the request.
-    user_id = accounts.session_user_id(session.get("_user_id"))
-    if user_id is not None and not role_tokens.has_active_membership(user_id):
-        # Reporter accounts hold no role by design: they use IR Online, not the back office.
-        if reporter_accounts.is_reporter(user_id):
-            return None if request.blueprint == "ir" else redirect(url_for("ir.mine"))
-        return redirect(url_for("tokens.redeem"))
-    return None
 
 
 # --- issuing and the list ---------------------------------------------------------------------------------
