@@ -337,10 +337,17 @@ def test_with_the_server_down_every_due_message_waits_then_goes_once(app, smtp, 
 def test_a_report_with_a_line_break_in_its_subject_mails_everyone_on_one_line(app, client, login, smtp, quiet_demo):
     from tests.test_ir_reports import SENT, send_report
 
-    sent = send_report(client, subject=POISON_SUBJECT, contact_name="ผู้แจ้ง", contact_email="reporter@example.test")
+    refused = send_report(client, subject=POISON_SUBJECT, contact_name="ผู้แจ้ง", contact_email="reporter@example.test")
+    assert refused.status_code == 422 and "อักขระควบคุม" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.subject.contains("Bcc"))) == 0
+
+    # A report stored before the forms refused line breaks (or imported) still mails on one line.
+    sent = send_report(client, subject="ระบบค้าง", contact_name="ผู้แจ้ง", contact_email="reporter@example.test")
     assert sent.status_code == 302, sent.get_data(as_text=True)[:1000]
     number = SENT.search(sent.headers["Location"]).group(1)
     ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    ticket.subject = POISON_SUBJECT
+    db.session.commit()
     # The supervisor triages it to the agent: "a report is yours", with the report's subject.
     login("hd_super")
     task = helpdesk_desk.triage_task(ticket)
