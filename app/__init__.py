@@ -11,10 +11,10 @@ from flask import Flask
 
 from app.config import Config, derive_settings
 
-# Modules that register BPMN service-task operations and form handlers on import.
-OPERATION_MODULES = ("app.services.manual_revisions", "app.services.role_tokens", "app.services.unlocks",
-                     "app.services.delays", "app.services.helpdesk", "app.services.helpdesk_lifecycle", "app.services.helpdesk_sla",
-                     "app.services.helpdesk_desk")
+# The capabilities, each a package with a capability.py that declares what it plugs in (app/core/capabilities.py):
+# blueprints, operations, task forms and pages, labels, messages, jobs, menu entries. The one list to edit.
+CAPABILITIES = ("app.inbox", "app.accounts", "app.org", "app.manuals", "app.public", "app.licensing", "app.helpdesk",
+                "app.legacy")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -33,8 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_proxies(app)
     register_input_limits(app)
     register_extensions(app)
-    register_operations()
-    register_blueprints(app)
+    register_capabilities(app)
     register_template_helpers(app)
     register_errorhandlers(app)
     register_cli(app)
@@ -82,12 +81,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
-    login_manager.login_view = "auth.login"
     login_manager.login_message = None
-
-    from app.services import accounts
-
-    login_manager.user_loader(accounts.load_user)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event
@@ -103,43 +97,10 @@ def register_extensions(app: Flask) -> None:
                 cursor.close()
 
 
-def register_operations() -> None:
-    import importlib
+def register_capabilities(app: Flask) -> None:
+    from app.core import capabilities
 
-    for module in OPERATION_MODULES:
-        importlib.import_module(module)
-
-
-def register_blueprints(app: Flask) -> None:
-    from app.views import (
-        accounts,
-        api,
-        auth,
-        calendar,
-        catalogue,
-        delays,
-        gate,
-        helpdesk,
-        inbox,
-        instances,
-        ir_accounts,  # noqa: F401  its routes join the ir blueprint before it is registered
-        ir_online,
-        jobs,
-        licensing,
-        manuals,
-        notifications,
-        org,
-        other_services,
-        processes,
-        public,
-        tokens,
-        users,
-    )
-
-    for module in (auth, inbox, instances, manuals, processes, other_services, org, catalogue, notifications, public,
-                   accounts, tokens, users, api, licensing, jobs, calendar, delays, ir_online, helpdesk):
-        app.register_blueprint(module.bp)
-    gate.register(app)  # who reaches the back office: reporter accounts never, staff once they hold a role
+    capabilities.register_all(app, (*CAPABILITIES, *app.config["EXTRA_CAPABILITIES"]))
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -165,28 +126,25 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from app.cli import demo_cli, import_cli, public_cli, scheduler_cli, users_cli
+    """The commands of the whole app; each capability adds its own (``Capability.commands``)."""
+    from app.cli import demo_cli, scheduler_cli
 
     app.cli.add_command(demo_cli)
-    app.cli.add_command(import_cli)
-    app.cli.add_command(public_cli)
     app.cli.add_command(scheduler_cli)
-    app.cli.add_command(users_cli)
-
-
-# Pages anyone may open that show one person's case (its secret link or reference and code are the key).
-PRIVATE_BLUEPRINTS = {"ir", "api"}
-PRIVATE_ENDPOINTS = {"public.delay_status"}
 
 
 def _private_response() -> bool:
-    """Whether the response may show a private case: every page of a signed-in person, and the pages opened with
-    a follow-up link or a delay code. Public pages and static files stay cacheable."""
-    from flask import request, session
+    """Whether the response may show a private case: every page of a signed-in person, and the pages anyone may
+    open that show one person's case (its secret link or reference and code are the key), which capabilities
+    declare (``Capability.private_pages``). Public pages and static files stay cacheable."""
+    from flask import current_app, request, session
+
+    from app.core import capabilities
 
     if request.endpoint == "static":
         return False
-    return (request.blueprint in PRIVATE_BLUEPRINTS or request.endpoint in PRIVATE_ENDPOINTS
+    registry = capabilities.of(current_app)
+    return (request.blueprint in registry.private_blueprints or request.endpoint in registry.private_endpoints
             or session.get("_user_id") is not None)
 
 

@@ -38,8 +38,9 @@ def scheduler_run():
     from tasks import jobs
     from tasks.scheduler import run_blocking
 
-    click.echo(f"Scheduler running: {', '.join(jobs.JOBS)}. Ctrl+C stops it.")
-    run_blocking(current_app._get_current_object())
+    app = current_app._get_current_object()
+    click.echo(f"Scheduler running: {', '.join(jobs.names(app))}. Ctrl+C stops it.")
+    run_blocking(app)
 
 
 @scheduler_cli.command("tick")
@@ -49,7 +50,7 @@ def scheduler_tick():
 
     app = current_app._get_current_object()
     failed = []
-    for name in jobs.JOBS:
+    for name in jobs.names(app):
         try:
             click.echo(f"{name}: {jobs.run(app, name)}")
         except Exception as exc:  # the others still run; the run is recorded with its traceback

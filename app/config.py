@@ -13,6 +13,10 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default: SQLite in instance/
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
+    # Capabilities plugged in besides the factory's own (module names, each with a capability.py): a deployment's
+    # own, or a test's. instance/config.py may set it.
+    EXTRA_CAPABILITIES: tuple[str, ...] = ()
+
     BABEL_DEFAULT_LOCALE = "th"
     BABEL_DEFAULT_TIMEZONE = "Asia/Bangkok"
     LANGUAGES = ("th", "en")

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, session
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from app.core import capabilities
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 BUDDHIST_ERA_OFFSET = 543
@@ -72,67 +73,18 @@ def format_duration(value: timedelta | None) -> str:
     return " ".join(parts)
 
 
-ROLE_LABELS = {
-    "central_officer": _l("Central officer"),
-    "service_point_officer": _l("Service-point officer"),
-    "manual_author": _l("Manual author"),
-    "manual_reviewer": _l("Manual reviewer"),
-    "opdc_officer": _l("OPDC officer"),
-    "admin": _l("System administrator"),
-    "helpdesk_agent": _l("Helpdesk agent"),
-    "helpdesk_supervisor": _l("Helpdesk supervisor"),
-}
-
-STATUS_LABELS = {
-    # manuals
-    "draft": _l("Draft"),
-    "in_review": _l("In review"),
-    "returned": _l("Returned for changes"),
-    "published": _l("Published"),
-    # revisions
-    "agency_approved": _l("Approved by agency, waiting for OPDC"),
-    "superseded": _l("Superseded"),
-    # instances
-    "running": _l("Waiting for a person"),
-    "waiting": _l("Waiting for an event"),
-    "complete": _l("Complete"),
-    "error": _l("Error"),
-    "terminated": _l("Terminated"),
-    "suspended": _l("Suspended"),
-    # tasks
-    "open": _l("Open"),
-    "completed": _l("Completed"),
-    "cancelled": _l("Cancelled"),
-}
-
-
+# Labels of roles, statuses and history actions: each capability declares its own (``Capability.labels``).
 def role_label(role: str | None) -> str:
-    return str(ROLE_LABELS.get(role, role or "–"))
+    return str(capabilities.current().role_labels.get(role, role or "–"))
 
 
 def status_label(status: str | None) -> str:
-    return str(STATUS_LABELS.get(status, status or "–"))
+    return str(capabilities.current().status_labels.get(status, status or "–"))
 
 
 def localized_title(title: str, title_en: str | None) -> str:
     return title_en if (title_en and _language() == "en") else title
 
 
-HISTORY_LABELS = {
-    "instance.started": _l("Process started"),
-    "instance.completed": _l("Process finished"),
-    "instance.error": _l("Process stopped by an error"),
-    "task.completed": _l("Task completed"),
-    "task.claimed": _l("Task claimed"),
-    "task.unclaimed": _l("Task released"),
-    "step.completed": _l("Step done by the system"),
-    "message.received": _l("Message received"),
-    "revision.approve": _l("Revision approved"),
-    "revision.return": _l("Revision returned"),
-    "revision.published": _l("Revision published"),
-    "review.escalated": _l("Overdue review escalated"),
-}
-
-
 def history_label(entry) -> str:
-    return str(HISTORY_LABELS.get(entry.action, entry.action))
+    return str(capabilities.current().history_labels.get(entry.action, entry.action))

@@ -1,4 +1,8 @@
-"""The jobs: each runs in an app context and commits once per batch (the outbox: once per message)."""
+"""The jobs: each runs in an app context and commits once per batch (the outbox: once per message).
+
+Which jobs exist, and when they run, the capabilities declare (``Capability.jobs``): the engine's timers and the
+outbox here are the inbox's; ``run`` runs any declared job by name and records the run.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import logging
 
 from flask import Flask
 
+from app.core import capabilities
 from app.extensions import db
 from notifications import mail
 from workflows import engine
@@ -62,26 +67,27 @@ def send_outbox(app: Flask) -> dict[str, int]:
     return counts
 
 
-def lock_periods(app: Flask) -> int:
-    """Lock the report periods whose close day has passed (a conditional update: safe in two processes)."""
-    from app.services import licensing
-
+def run_in_transaction(app: Flask, work, what: str):
+    """One job's work in an app context, committed once; rolled back and logged if it fails."""
     with _in_app(app):
         try:
-            locked = licensing.lock_due_periods()
+            value = work()
             db.session.commit()
         except Exception:
             db.session.rollback()
-            log.exception("period locking failed")
+            log.exception("%s failed", what)
             raise
-    return len(locked)
+    return value
 
 
 # --- the record of runs, for the administrators' jobs page ---------------------------------------------------
 
-JOBS = ("fire_timers", "send_outbox", "lock_periods")
-_FUNCTIONS = {"fire_timers": fire_timers, "send_outbox": send_outbox, "lock_periods": lock_periods}
 KEEP_RUNS_DAYS = 14  # older runs are pruned as new ones are recorded
+
+
+def names(app: Flask) -> list[str]:
+    """Every declared job, in the order of the capabilities."""
+    return list(capabilities.of(app).jobs)
 
 
 def run(app: Flask, name: str):
@@ -97,7 +103,7 @@ def run(app: Flask, name: str):
     started = utcnow()
     outcome, result, error = "ok", None, None
     try:
-        value = _FUNCTIONS[name](app)
+        value = capabilities.of(app).jobs[name].run(app)
         result = str(value)[:500]
         return value
     except Exception:
@@ -117,8 +123,8 @@ def run(app: Flask, name: str):
                 log.exception("could not record the run of %s", name)
 
 
-def overview(failures: int = 20) -> tuple[list[dict], list]:
-    """Each job's last run, last success and failures in the kept history; and the latest failed runs."""
+def overview(jobs: list[str], failures: int = 20) -> tuple[list[dict], list]:
+    """Each of ``jobs``' last run, last success and failures in the kept history; and the latest failed runs."""
     from sqlalchemy import func, select
 
     from app.models import JobRun
@@ -130,7 +136,7 @@ def overview(failures: int = 20) -> tuple[list[dict], list]:
                                      .where(JobRun.outcome == "failed").group_by(JobRun.job)).all())
     runs = {row.id: row for row in db.session.scalars(select(JobRun).where(JobRun.id.in_(list(last.values()))))}
     rows = [{"name": name, "last": runs.get(last.get(name)), "last_ok": last_ok.get(name),
-             "failures": failed.get(name, 0)} for name in JOBS]
+             "failures": failed.get(name, 0)} for name in jobs]
     recent_failures = list(db.session.scalars(select(JobRun).where(JobRun.outcome == "failed")
                                               .order_by(JobRun.id.desc()).limit(failures)))
     return rows, recent_failures

@@ -9,18 +9,17 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from app.core import capabilities
 from tasks import jobs
 
 
 def _add_jobs(scheduler, app: Flask) -> None:
-    # Each run goes through jobs.run, which records it for the administrators' jobs page.
-    scheduler.add_job(jobs.run, "interval", args=[app, "fire_timers"], id="fire_timers", coalesce=True,
-                      max_instances=1, seconds=app.config["SCHEDULER_TIMER_INTERVAL_SECONDS"])
-    scheduler.add_job(jobs.run, "interval", args=[app, "send_outbox"], id="send_outbox", coalesce=True,
-                      max_instances=1, seconds=app.config["SCHEDULER_OUTBOX_INTERVAL_SECONDS"])
-    # Hourly: a period locks within the hour after its close day ends (writes are refused from that moment anyway).
-    scheduler.add_job(jobs.run, "cron", args=[app, "lock_periods"], id="lock_periods", coalesce=True,
-                      max_instances=1, minute=1)
+    """Every job the capabilities declare, on its schedule. Each run goes through jobs.run, which records it for
+    the administrators' jobs page."""
+    for job in capabilities.of(app).jobs.values():
+        trigger = dict(job.schedule(app.config))
+        scheduler.add_job(jobs.run, trigger.pop("trigger"), args=[app, job.name], id=job.name, coalesce=True,
+                          max_instances=1, **trigger)
 
 
 def start_in_process(app: Flask) -> BackgroundScheduler | None:

@@ -53,7 +53,7 @@ def test_every_correlation_property_used_is_defined_for_its_messages(path):
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
-def test_every_user_task_names_a_registered_form_and_a_role_lane(path):
+def test_every_user_task_names_a_registered_form_and_a_role_lane(path, app):
     import forms
     from app.models import Role
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
 import time_machine
 from sqlalchemy import delete, func, select
 
+from app.core import capabilities
 from app.extensions import db
 from app.models import AuditEvent, JobRun, LicenceReport, ReportPeriod
 from app.services import accounts, licensing
@@ -138,7 +140,8 @@ def test_the_jobs_page_lists_runs_and_failures_for_administrators_only(app, clie
     def broken(_app):
         raise RuntimeError("database went away")
 
-    monkeypatch.setitem(jobs._FUNCTIONS, "send_outbox", broken)  # a failing job, to see it recorded
+    declared = capabilities.of(app).jobs
+    monkeypatch.setitem(declared, "send_outbox", replace(declared["send_outbox"], run=broken))  # a failing job
     with pytest.raises(RuntimeError):
         jobs.run(app, "send_outbox")
     assert db.session.scalar(select(func.count()).select_from(JobRun)) == 2
@@ -155,19 +158,20 @@ def test_scheduler_tick_runs_every_job_once_and_records_each_run(app, demo, monk
     with time_machine.travel(bkk(2027, 2, 11, 0, 5)):
         result = runner.invoke(args=["scheduler", "tick"])
     assert result.exit_code == 0, result.output
-    assert [line.split(":")[0] for line in result.output.splitlines()] == list(jobs.JOBS)
+    assert [line.split(":")[0] for line in result.output.splitlines()] == jobs.names(app)
     assert "lock_periods: 0" not in result.output  # January 2027 (and the demo's months before it) locked
     assert db.session.scalar(select(ReportPeriod.locked_at).where(ReportPeriod.year == 2027,
                                                                   ReportPeriod.month == 1)) is not None
     recorded = db.session.scalars(select(JobRun.job).where(JobRun.outcome == "ok")).all()
-    assert sorted(recorded) == sorted(jobs.JOBS)
+    assert sorted(recorded) == sorted(jobs.names(app))
 
     def broken(_app):
         raise RuntimeError("database went away")
 
-    monkeypatch.setitem(jobs._FUNCTIONS, "fire_timers", broken)  # one job fails: the others still run
+    declared = capabilities.of(app).jobs
+    monkeypatch.setitem(declared, "fire_timers", replace(declared["fire_timers"], run=broken))  # the others still run
     with time_machine.travel(bkk(2027, 2, 11, 0, 10)):
         result = runner.invoke(args=["scheduler", "tick"])
     assert result.exit_code == 1 and "fire_timers" in result.output and "database went away" in result.output
-    outcomes = db.session.execute(select(JobRun.job, JobRun.outcome).order_by(JobRun.id)).all()[len(jobs.JOBS):]
+    outcomes = db.session.execute(select(JobRun.job, JobRun.outcome).order_by(JobRun.id)).all()[len(jobs.names(app)):]
     assert outcomes == [("fire_timers", "failed"), ("send_outbox", "ok"), ("lock_periods", "ok")]

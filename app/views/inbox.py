@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.core import capabilities
 from app.extensions import db
 from app.i18n import localized_title
 from app.services import inbox, paging
@@ -63,8 +64,10 @@ def task(task_id: int):
         flash(_("Please correct the highlighted fields."), "danger")
     subject = inbox.task_subject(human_task)
     can_act = inbox.can_act(current_user, human_task)
-    return render_template("inbox/task.html", task=human_task, form=form, subject=subject, can_act=can_act), (
-        422 if form.errors else 200)
+    # What the task is about is shown by the partial of the capability that owns the task's process.
+    subject_partial = capabilities.current().task_partial(human_task.process_id)
+    return render_template("inbox/task.html", task=human_task, form=form, subject=subject,
+                           subject_partial=subject_partial, can_act=can_act), (422 if form.errors else 200)
 
 
 @bp.post("/<int:task_id>/claim")

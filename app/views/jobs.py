@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from app.core import capabilities
 from app.extensions import db
 from app.models import Role
 from app.services import policy
@@ -14,13 +14,6 @@ from notifications import mail
 from tasks import jobs
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
-
-DESCRIPTIONS = {
-    "fire_timers": _l("Fires due process timers: reminders, escalations, unlock windows ending, token expiry."),
-    "send_outbox": _l("Sends queued e-mail from the outbox."),
-    "lock_periods": _l("Locks licence-report periods after their close day."),
-}
-
 
 @bp.before_request
 @login_required
@@ -31,8 +24,10 @@ def _administrators_only():
 
 @bp.get("/")
 def index():
-    rows, failures = jobs.overview()
-    return render_template("jobs/index.html", rows=rows, failures=failures, descriptions=DESCRIPTIONS,
+    declared = capabilities.current().jobs  # what each capability schedules, with its description
+    rows, failures = jobs.overview(list(declared))
+    return render_template("jobs/index.html", rows=rows, failures=failures,
+                           descriptions={name: job.description for name, job in declared.items()},
                            failed_mail=mail.failed())
 
 

@@ -1,0 +1,38 @@
+"""What staff accounts plug in: sign-in and account pages, the gate before every back-office page, the
+administrator's role label and the users' command line."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from app.cli import users_cli
+from app.core.capabilities import Capability, Labels, NavEntry
+from app.models import Role
+from app.views import accounts, auth, gate, tokens, users
+
+MANAGES_ACCOUNTS = frozenset({Role.admin.value, Role.central_officer.value})
+
+
+def _init_app(app: Flask) -> None:
+    from app.extensions import login_manager
+    from app.services import accounts as account_service
+
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(account_service.load_user)
+    gate.register(app)  # who reaches the back office: reporter accounts never, staff once they hold a role
+
+
+CAPABILITY = Capability(
+    name="accounts",
+    blueprints=(auth.bp, accounts.bp, tokens.bp, users.bp),
+    operation_modules=("app.services.role_tokens",),
+    processes=("token_issuance",),
+    labels=Labels(roles={Role.admin.value: _l("System administrator")}),
+    nav=(
+        NavEntry("users.index", _l("Manage users"), 130, roles=MANAGES_ACCOUNTS, element_id="nav-users"),
+        NavEntry("tokens.index", _l("Manage tokens"), 140, roles=MANAGES_ACCOUNTS, element_id="nav-tokens"),
+    ),
+    commands=(users_cli,),
+    init_app=_init_app,
+)

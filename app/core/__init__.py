@@ -1,0 +1,1 @@
+"""What every capability builds on and nothing capability-specific: the registries capabilities plug into."""

@@ -1,0 +1,200 @@
+"""Capabilities and the registries they plug into.
+
+A capability (manuals, licensing, helpdesk, …) declares in its ``capability.py`` one ``Capability``: the
+blueprints it serves, the modules that register its BPMN operations and task forms, the processes whose task
+page it completes with a partial, its labels, the message for each of its refusals, its scheduled jobs, its
+menu entries and command-line groups. ``register_all`` reads the declarations listed in the factory and builds
+one ``Registry`` per app; the factory, the inbox, the task page, the messages, the labels, the scheduler and
+the navigation read that registry, so none of them names a capability. Two capabilities declaring the same
+name (a job, a label, a process, an exception) fail loudly at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+EXTENSION_KEY = "ratchaflow.capabilities"
+
+Message = Any  # a text (lazy or not), or a function of the exception that returns one
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Readable names, by code: roles (also the lanes of the diagrams), statuses, and history actions."""
+
+    roles: Mapping[str, Any] = field(default_factory=dict)
+    statuses: Mapping[str, Any] = field(default_factory=dict)
+    history: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A scheduled job. ``run(app)`` does one run (in its own app context, committing what it does) and returns
+    a short result; ``schedule(config)`` gives the APScheduler trigger and its arguments, e.g.
+    ``{"trigger": "interval", "seconds": 30}``."""
+
+    name: str
+    run: Callable[[Flask], Any]
+    schedule: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+    description: Any = ""
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A count shown on a menu entry: ``count`` names one of the counts that capabilities' ``nav_counts`` give."""
+
+    count: str
+    style: str = "text-bg-light"
+    capped: bool = True  # "99+" past the inbox's cap
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One entry of the top menu. ``roles``: shown to a staff member holding one of them (None: to everyone of
+    the audience). ``audience``: "staff", or "reporter" for the menu of IR Online's reporter accounts."""
+
+    endpoint: str
+    label: Any
+    order: int
+    roles: frozenset[str] | None = None
+    element_id: str | None = None
+    args: Mapping[str, Any] = field(default_factory=dict)
+    badge: Badge | None = None
+    audience: str = "staff"
+
+
+@dataclass(frozen=True)
+class Capability:
+    name: str
+    blueprints: Sequence[Any] = ()
+    operation_modules: Sequence[str] = ()  # imported so their @operation functions are registered
+    form_modules: Sequence[str] = ()  # imported so their @forms.register task forms are found by form key
+    processes: Sequence[str] = ()  # the diagrams (process ids) whose tasks this capability's partial shows
+    task_partial: str | None = None  # included in the task page of those processes' tasks
+    labels: Labels = field(default_factory=Labels)
+    messages: Mapping[type[BaseException], Message] = field(default_factory=dict)
+    jobs: Sequence[Job] = ()
+    nav: Sequence[NavEntry] = ()
+    nav_counts: Callable[[Any], Mapping[str, int]] | None = None  # the signed-in staff member's badge counts
+    template_context: Callable[[Any], Mapping[str, Any]] | None = None  # values for a staff member's pages
+    commands: Sequence[Any] = ()  # click groups added to ``flask``
+    private_pages: Sequence[str] = ()  # blueprints, or "blueprint.view" endpoints, that show one person's case
+    init_app: Callable[[Flask], None] | None = None  # anything else done once per app (hooks, loaders)
+
+
+class DuplicateDeclaration(ValueError):
+    pass
+
+
+class Registry:
+    """Everything the capabilities of one app declared, merged."""
+
+    def __init__(self, capabilities: Sequence[Capability]):
+        self._declared_by: dict[str, dict[Any, str]] = {}  # what → key → the capability that declared it
+        self.capabilities: dict[str, Capability] = {}
+        self.role_labels: dict[str, Any] = {}
+        self.status_labels: dict[str, Any] = {}
+        self.history_labels: dict[str, Any] = {}
+        self.messages: dict[type[BaseException], Message] = {}
+        self.jobs: dict[str, Job] = {}
+        self.task_partials: dict[str, str | None] = {}
+        self.process_owners: dict[str, str] = {}
+        self.private_blueprints: set[str] = set()
+        self.private_endpoints: set[str] = set()
+        nav: list[NavEntry] = []
+        element_ids: dict[str, NavEntry] = {}
+        for capability in capabilities:
+            self._add(self.capabilities, {capability.name: capability}, "capability", capability.name)
+            self._add(self.role_labels, capability.labels.roles, "role label", capability.name)
+            self._add(self.status_labels, capability.labels.statuses, "status label", capability.name)
+            self._add(self.history_labels, capability.labels.history, "history label", capability.name)
+            self._add(self.messages, capability.messages, "message for", capability.name)
+            self._add(self.jobs, {job.name: job for job in capability.jobs}, "job", capability.name)
+            owned = {process_id: capability.name for process_id in capability.processes}
+            self._add(self.process_owners, owned, "process", capability.name)
+            self.task_partials.update({process_id: capability.task_partial for process_id in capability.processes})
+            for page in capability.private_pages:
+                (self.private_endpoints if "." in page else self.private_blueprints).add(page)
+            self._add(element_ids, {e.element_id: e for e in capability.nav if e.element_id}, "menu entry id",
+                      capability.name)
+            nav.extend(capability.nav)
+        self.nav = sorted(nav, key=lambda entry: entry.order)
+
+    def _add(self, target: dict, items: Mapping, what: str, owner: str) -> None:
+        owners = self._declared_by.setdefault(what, {})
+        for key, value in items.items():
+            if key in target:
+                raise DuplicateDeclaration(f"{what} {key!r} is declared by both {owners[key]} and {owner}")
+            target[key] = value
+            owners[key] = owner
+
+    # --- what the shared code reads -----------------------------------------------------------------------
+
+    def message_for(self, exc: BaseException) -> str | None:
+        """The declared message of the most specific class of ``exc`` that has one."""
+        for cls in type(exc).__mro__:
+            if cls in self.messages:
+                message = self.messages[cls]
+                return str(message(exc) if callable(message) else message)
+        return None
+
+    def task_partial(self, process_id: str | None) -> str | None:
+        return self.task_partials.get(process_id or "")
+
+    def nav_for(self, audience: str, roles: set[str]) -> list[NavEntry]:
+        return [entry for entry in self.nav
+                if entry.audience == audience and (entry.roles is None or entry.roles & roles)]
+
+    def nav_counts(self, user) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for capability in self.capabilities.values():
+            if capability.nav_counts:
+                counts.update(capability.nav_counts(user))
+        return counts
+
+    def template_context(self, user) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for capability in self.capabilities.values():
+            if capability.template_context:
+                values.update(capability.template_context(user))
+        return values
+
+
+def load(module_names: Sequence[str]) -> list[Capability]:
+    """The ``CAPABILITY`` of each named module (``app.manuals`` reads ``app.manuals.capability``)."""
+    found = []
+    for name in module_names:
+        module = importlib.import_module(name if name.endswith(".capability") else f"{name}.capability")
+        found.append(module.CAPABILITY)
+    return found
+
+
+def register_all(app: Flask, module_names: Sequence[str]) -> Registry:
+    """Plug every listed capability into ``app``: its operations, forms, blueprints, commands and hooks."""
+    capabilities = load(module_names)
+    registry = Registry(capabilities)
+    app.extensions[EXTENSION_KEY] = registry
+    for capability in capabilities:
+        for module in (*capability.operation_modules, *capability.form_modules):
+            importlib.import_module(module)
+        for blueprint in capability.blueprints:
+            app.register_blueprint(blueprint)
+        for command in capability.commands:
+            app.cli.add_command(command)
+        if capability.init_app:
+            capability.init_app(app)
+    return registry
+
+
+def of(app: Flask) -> Registry:
+    return app.extensions[EXTENSION_KEY]
+
+
+def current() -> Registry:
+    """The registry of the app of the current context (a request, a job, a command)."""
+    return of(current_app)

@@ -1,0 +1,41 @@
+"""What the e-GP help desk plugs in: the desk and IR Online, the incident diagram's operations, form and
+task-page partial, the helpdesk roles, and the reporter accounts' menu."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.core.capabilities import Capability, Labels, NavEntry
+from app.models import Role
+from app.views import (
+    helpdesk,
+    ir_accounts,  # noqa: F401  its routes join the ir blueprint before it is registered
+    ir_online,
+)
+
+HELPDESK_STAFF = frozenset({Role.helpdesk_agent.value, Role.helpdesk_supervisor.value})
+
+
+def _context(user) -> dict:
+    return {"helpdesk_supervisor": any(m.role == Role.helpdesk_supervisor.value for m in user.memberships)}
+
+
+CAPABILITY = Capability(
+    name="helpdesk",
+    blueprints=(ir_online.bp, helpdesk.bp),
+    operation_modules=("app.services.helpdesk", "app.services.helpdesk_lifecycle", "app.services.helpdesk_sla",
+                       "app.services.helpdesk_desk"),
+    form_modules=("forms.helpdesk",),
+    processes=("incident_ticket",),
+    task_partial="helpdesk/_task_subject.html",
+    labels=Labels(roles={
+        Role.helpdesk_agent.value: _l("Helpdesk agent"),
+        Role.helpdesk_supervisor.value: _l("Helpdesk supervisor"),
+    }),
+    nav=(
+        NavEntry("helpdesk.index", _l("e-GP help desk"), 90, roles=HELPDESK_STAFF, element_id="nav-helpdesk"),
+        NavEntry("ir.mine", _l("My reports"), 10, element_id="nav-ir-mine", audience="reporter"),
+    ),
+    template_context=_context,
+    private_pages=("ir",),
+)

@@ -1,0 +1,1 @@
+"""Data from the legacy systems: agencies, service points, processes, manuals and links."""

@@ -1,0 +1,1 @@
+"""Licensing Facilitation Act: monthly licence reports, unlock requests and delay notices."""

@@ -1,0 +1,1 @@
+"""Citizen manuals and their two-step approval, processes, other services and the service catalogue."""

@@ -1,0 +1,50 @@
+"""What agencies and structure plug in: their pages, the organisational roles, the holidays page."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.core.capabilities import Capability, Labels, NavEntry
+from app.models import Role
+from app.services import links, org
+from app.views import calendar
+from app.views import org as org_views
+
+PERMISSION = _l("You do not have permission to do this.")
+
+
+def _move_refused(exc: org.InvalidMove) -> str:
+    texts = {
+        "not_movable": _("Only divisions, provincial offices and service points can be moved."),
+        "outside_scope": _("It can only move to an agency in your care."),
+        "into_own_subtree": _("It cannot move under itself or one of its own units."),
+        "leaf_parent": _("Nothing can be placed under a service point."),
+        "same_parent": _("It is already there. Choose a different place."),
+    }
+    return texts.get(exc.reason, _("This could not be done. Nothing was saved."))
+
+
+CAPABILITY = Capability(
+    name="org",
+    blueprints=(org_views.bp, calendar.bp),
+    labels=Labels(roles={
+        Role.central_officer.value: _l("Central officer"),
+        Role.service_point_officer.value: _l("Service-point officer"),
+        Role.opdc_officer.value: _l("OPDC officer"),
+    }),
+    messages={
+        org.InvalidMove: _move_refused,
+        org.AgencyChangedMeanwhile: _l("Someone else changed this agency at the same moment. Nothing you entered "
+                                       "was saved; reload and try again."),
+        org.NotAllowed: PERMISSION,
+        links.AlreadyLinked: _l("This service is already linked here."),
+        links.TargetNotFound: _l("Only services of this agency's own department can be linked here."),
+        links.NotAllowed: PERMISSION,
+    },
+    nav=(
+        NavEntry("org.index", _l("Agencies and structure"), 60),
+        NavEntry("calendar.index", _l("Holidays"), 110, roles=frozenset({Role.admin.value}),
+                 element_id="nav-calendar"),
+    ),
+)

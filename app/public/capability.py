@@ -1,0 +1,15 @@
+"""What the public site plugs in: its pages (the delay-status page shows one applicant's case) and its
+command line."""
+
+from __future__ import annotations
+
+from app.cli import public_cli
+from app.core.capabilities import Capability
+from app.views import public
+
+CAPABILITY = Capability(
+    name="public",
+    blueprints=(public.bp,),
+    commands=(public_cli,),
+    private_pages=("public.delay_status",),
+)
