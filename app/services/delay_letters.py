@@ -12,6 +12,7 @@ from datetime import date
 
 from flask import url_for
 
+from app import thai_dates
 from app.models import DelayDecision, DelayNotice, DelayRecord, NoticeKind
 from notifications import letters
 
@@ -37,7 +38,7 @@ def status_url(delay: DelayRecord) -> str:
 
 
 def _thai_date(day: date) -> str:
-    return f"{day.day}/{day.month}/{day.year + 543}"
+    return f"{day.day}/{day.month}/{thai_dates.buddhist_year(day.year)}"
 
 
 def email_text(delay: DelayRecord, notice: DelayNotice, *, with_applicant: bool = True) -> tuple[str, str]:

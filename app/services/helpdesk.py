@@ -44,6 +44,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
+from app import thai_dates
 from app.extensions import db
 from app.models import (
     Agency,
@@ -357,7 +358,7 @@ def _validate(data: ReportInput) -> dict:
 
 def _new_number(now: datetime) -> str:
     """IR + the Buddhist-era year's last two digits + a running number of the year: IR6900123."""
-    prefix = f"IR{(now.astimezone(BANGKOK).year + 543) % 100:02d}"
+    prefix = f"IR{thai_dates.buddhist_year(now.astimezone(BANGKOK).year) % 100:02d}"
     last = db.session.scalar(select(func.max(Ticket.number)).where(Ticket.number.like(f"{prefix}%")))
     return f"{prefix}{(int(last[len(prefix):]) + 1 if last else 1):05d}"
 

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import thai_dates
 from app.extensions import db
 from app.models import (
     Agency,
@@ -129,12 +130,8 @@ def ask(user: User, report_period: ReportPeriod, agency: Agency, reason: str) ->
     return unlock
 
 
-THAI_MONTHS_FULL = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม", "สิงหาคม",
-                    "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
-
-
 def period_label_th(report_period: ReportPeriod) -> str:
-    return f"{THAI_MONTHS_FULL[report_period.month - 1]} {report_period.year + 543}"
+    return thai_dates.month_year(report_period.year, report_period.month)
 
 
 # --- who sees a request ------------------------------------------------------------------------------------
@@ -265,8 +262,7 @@ def record_decision(ctx: OperationContext, unlock_id: int, decision: str, commen
 
 
 def _thai_datetime(moment: datetime) -> str:
-    local = moment.astimezone(BANGKOK)
-    return f"{local.day} {THAI_MONTHS_FULL[local.month - 1]} {local.year + 543} {local:%H:%M}"
+    return f"{thai_dates.long_date(moment)} {moment.astimezone(BANGKOK):%H:%M}"
 
 
 @operation("unlock.open_window")
