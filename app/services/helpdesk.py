@@ -31,7 +31,6 @@ import io
 import os
 import re
 import secrets
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -41,7 +40,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from app import thai_dates
@@ -62,6 +60,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import agencies, attachments, helpdesk_sla
+from app.services.conflicts import reported_as
 from app.services.paging import Page
 from notifications import queue_mail
 from workflows import engine
@@ -118,13 +117,9 @@ class InvalidReport(HelpdeskError):
     pass
 
 
-@contextmanager
 def conflicts_reported():
     """Someone else changed the ticket or its instance meanwhile: a TicketConflict."""
-    try:
-        yield
-    except (StaleDataError, engine.ConcurrentUpdate, engine.NotWaiting, engine.TaskNotOpen) as exc:
-        raise TicketConflict() from exc
+    return reported_as(TicketConflict, engine.ConcurrentUpdate, engine.NotWaiting, engine.TaskNotOpen)
 
 
 # --- reference data --------------------------------------------------------------------------------------------

@@ -11,13 +11,13 @@ from typing import Any, Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import Agency, HumanTask, ProcessInstance, TaskStatus, User
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import policy
+from app.services.conflicts import flush_or_conflict
 from app.services.paging import Page
 from workflows import engine
 
@@ -183,7 +183,7 @@ def claim(user: User, task: HumanTask) -> None:
     task.claimed_at = utcnow()
     record_audit("task.claimed", actor_id=user.id, instance_id=task.instance_id, human_task_id=task.id,
                  task_name=task.spec_name)
-    _flush_or_conflict()
+    flush_or_conflict(TaskChangedMeanwhile)
 
 
 def unclaim(user: User, task: HumanTask) -> None:
@@ -195,7 +195,7 @@ def unclaim(user: User, task: HumanTask) -> None:
     task.claimed_at = None
     record_audit("task.unclaimed", actor_id=user.id, instance_id=task.instance_id, human_task_id=task.id,
                  task_name=task.spec_name)
-    _flush_or_conflict()
+    flush_or_conflict(TaskChangedMeanwhile)
 
 
 def complete(user: User, task: HumanTask, form) -> ProcessInstance:
@@ -226,13 +226,6 @@ def _check_can_act(user: User, task: HumanTask) -> None:
 def _assignee_name(task: HumanTask) -> str:
     assignee = db.session.get(User, task.assignee_id) if task.assignee_id else None
     return assignee.display_name if assignee else ""
-
-
-def _flush_or_conflict() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise TaskChangedMeanwhile() from exc
 
 
 def form_initial_data(task: HumanTask) -> dict:

@@ -13,7 +13,6 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import (
@@ -35,6 +34,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.models.workflow import AuditEvent, record_audit
 from app.services import catalogue, inbox, manual_content, policy, public_index
+from app.services.conflicts import flush_or_conflict
 from app.services.manuals import ManualError, NotAllowed
 from notifications import notify
 from workflows import engine
@@ -111,7 +111,7 @@ def new_draft(user: User, manual: Manual) -> ManualRevision:
             revision.attachments.append(ManualAttachment(
                 label=attachment.label, filename=attachment.filename, content_type=attachment.content_type,
                 size=attachment.size, sha256=attachment.sha256, position=attachment.position))
-    _flush_or_conflict()
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
     record_audit("revision.draft_created", actor_id=user.id, object_type="manual", object_id=manual.id,
                  after={"revision_id": revision.id, "number": revision.number,
                         "based_on_id": revision.based_on_id})
@@ -139,7 +139,7 @@ def save_draft(user: User, revision: ManualRevision, *, title: str, content: dic
     revision.content = content
     revision.change_note = (change_note or "").strip() or None
     revision.updated_at = utcnow()
-    _flush_or_conflict()
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
     catalogue.remember_tags(content.get("tags"))  # so the next author is offered them
     changes = manual_content.diff(before["content"], content)
     record_audit("revision.draft_saved", actor_id=user.id, object_type="manual", object_id=revision.manual_id,
@@ -175,7 +175,7 @@ def submit_draft(user: User, revision: ManualRevision, row_version: int | None =
         actor_id=user.id,
     )
     revision.instance_id = instance.id
-    _flush_or_conflict()
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
     return revision
 
 
@@ -219,7 +219,7 @@ def _new_revision(manual: Manual, user: User, *, title: str, content: dict) -> M
                               status=RevisionStatus.draft, created_at=now, created_by_id=user.id, updated_at=now)
     db.session.add(revision)
     manual.updated_at = now  # bumps the manual's lock_version: two drafts at once cannot both pass
-    _flush_or_conflict()
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
     return revision
 
 
@@ -230,16 +230,9 @@ def _freeze(revision: ManualRevision, manual: Manual, user: User) -> None:
     revision.submitted_by_id = user.id
     manual.status = ManualStatus.in_review
     manual.updated_at = now  # bumps the manual's lock_version: two submissions at once cannot both pass
-    _flush_or_conflict()
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
     record_audit("revision.submitted", actor_id=user.id, object_type="manual", object_id=manual.id,
                  after={"revision_id": revision.id, "number": revision.number})
-
-
-def _flush_or_conflict() -> None:
-    try:
-        db.session.flush()
-    except (StaleDataError, IntegrityError) as exc:
-        raise ManualChangedMeanwhile() from exc
 
 
 def revision_under_review(instance_id: int) -> ManualRevision | None:
@@ -263,7 +256,7 @@ def _revise(task: HumanTask, form, user: User) -> dict:
     manual = check_draft(user, revision)
     _freeze(revision, manual, user)
     revision.instance_id = task.instance_id
-    _flush_or_conflict()
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
     return {"revision_id": revision.id}
 
 

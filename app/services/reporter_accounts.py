@@ -6,7 +6,6 @@ The account stays inactive (so /login refuses it) until the person opens the one
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -22,7 +21,7 @@ from app.extensions import db
 from app.models import AccountKind, OutboxMessage, ReporterProfile, User
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import accounts
+from app.services import accounts, tokens
 from notifications import queue_mail
 
 # A second "resend" within this time sends nothing more: the first e-mail is still on its way.
@@ -45,10 +44,6 @@ class SignupInput:
     reporter_type: str
     organisation: str | None = None
     locale: str = "th"
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalise_email(email: str) -> str:
@@ -103,7 +98,7 @@ def verify(token: str) -> tuple[User, bool]:
     The link is cleared by a conditional UPDATE, so of two clicks at once one verifies and the other finds the
     account verified already. Raises VerificationRefused for an unknown, used or expired link.
     """
-    digest = _digest(token or "")
+    digest = tokens.digest(token or "")
     profile = db.session.scalar(select(ReporterProfile).where(ReporterProfile.verify_token_hash == digest))
     if profile is None:
         raise VerificationRefused("invalid")
@@ -168,7 +163,7 @@ def _send_link(user: User) -> None:
         return
     token = secrets.token_urlsafe(32)
     hours = current_app.config["REPORTER_VERIFY_HOURS"]
-    profile.verify_token_hash = _digest(token)
+    profile.verify_token_hash = tokens.digest(token)
     profile.verify_expires_at = now + timedelta(hours=hours)
     profile.verify_sent_at = now
     link = url_for("ir.verify", token=token, _external=True)

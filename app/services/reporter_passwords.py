@@ -24,9 +24,8 @@ from app.models import AccountKind, ReporterProfile, User
 from app.models.reporters import ReporterLink, ReporterLinkPurpose
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import accounts
+from app.services import accounts, tokens
 from app.services.reporter_accounts import RESEND_PAUSE, normalise_email
-from app.services.reporter_accounts import _digest as digest
 from notifications import queue_mail
 
 
@@ -217,7 +216,7 @@ def _issue(user: User, purpose: str, valid_for: timedelta,
         return None
     _replace_live(user.id, purpose, now)
     token = secrets.token_urlsafe(32)
-    link = ReporterLink(user_id=user.id, purpose=purpose, token_hash=digest(token), new_email=new_email,
+    link = ReporterLink(user_id=user.id, purpose=purpose, token_hash=tokens.digest(token), new_email=new_email,
                         created_at=now, expires_at=now + valid_for)
     db.session.add(link)
     db.session.flush()
@@ -231,7 +230,7 @@ def _replace_live(user_id: int, purpose: str, now) -> None:
 
 
 def _live(token: str, purpose: str) -> ReporterLink:
-    link = db.session.scalar(select(ReporterLink).where(ReporterLink.token_hash == digest(token or ""),
+    link = db.session.scalar(select(ReporterLink).where(ReporterLink.token_hash == tokens.digest(token or ""),
                                                         ReporterLink.purpose == purpose))
     if link is None:
         raise LinkRefused("invalid")
