@@ -183,9 +183,9 @@ def _tell_instance(user: User, delay: DelayRecord, decision: str, note: str | No
 
 
 @inbox.on_complete("delay_notice.update_reason")
-def _update_completed(task: HumanTask, form, user: User) -> dict:
+def _update_completed(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> dict:
     """Answering the update task with a decision records it, exactly as the decision form does."""
-    data = form.task_data()
+    data = answer.data
     if data["outcome"] != "pending":
         delay = db.session.scalar(select(DelayRecord).where(DelayRecord.instance_id == task.instance_id))
         _mark_decided(delay.id, data["outcome"], data.get("reason") or None, user.id)

@@ -69,9 +69,9 @@ def _check_assignment(assignee_id: int | None, team_id: int | None) -> None:
 
 
 @inbox.on_complete("incident_ticket.triage")
-def _triage_completed(task: HumanTask, form, user: User) -> dict:
+def _triage_completed(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> dict:
     """The supervisor's choices go onto the ticket before the workflow moves on."""
-    data = form.task_data()
+    data = answer.data
     ticket = db.session.scalar(select(Ticket).where(Ticket.instance_id == task.instance_id))
     category = db.session.get(TicketCategory, data["category_id"])
     if category is None:

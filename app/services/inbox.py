@@ -50,14 +50,24 @@ class TaskChangedMeanwhile(InboxError):
     code = "conflict"
 
 
-# --- completion handlers: what a form does to domain rows before the workflow moves on -----------------
+# --- completion handlers: what an answer does to domain rows before the workflow moves on ---------------
 
-CompletionHandler = Callable[[HumanTask, Any, User], dict]
+
+@dataclass(frozen=True)
+class TaskAnswer:
+    """A user task's answer as plain values (a task form's ``answer()`` builds it): ``data`` goes into the workflow
+    under the task's own variable, ``comment`` into the audit."""
+
+    data: dict[str, Any]
+    comment: str | None = None
+
+
+CompletionHandler = Callable[[HumanTask, TaskAnswer, User], dict]
 _handlers: dict[str, CompletionHandler] = {}
 
 
 def on_complete(form_key: str):
-    """Register the domain step for a form; it returns the data to put into the workflow."""
+    """Register the domain step for a form key; it returns the data to put into the workflow."""
 
     def register(func: CompletionHandler) -> CompletionHandler:
         _handlers[form_key] = func
@@ -198,16 +208,15 @@ def unclaim(user: User, task: HumanTask) -> None:
     flush_or_conflict(TaskChangedMeanwhile)
 
 
-def complete(user: User, task: HumanTask, form) -> ProcessInstance:
-    """Apply the form: domain step, then the workflow moves on. The caller commits."""
+def complete(user: User, task: HumanTask, answer: TaskAnswer) -> ProcessInstance:
+    """Apply the answer: domain step, then the workflow moves on. The caller commits."""
     _check_can_act(user, task)
     task_id = task.id  # the session may be unusable after a conflict
     handler = _handlers.get(task.form_key or "")
-    data = handler(task, form, user) if handler else {}
-    data.setdefault(task.spec_name, form.task_data())
-    comment = form.comment_text() if hasattr(form, "comment_text") else None
+    data = handler(task, answer, user) if handler else {}
+    data.setdefault(task.spec_name, dict(answer.data))
     try:
-        return engine.complete_task(task, data, actor_id=user.id, comment=comment)
+        return engine.complete_task(task, data, actor_id=user.id, comment=answer.comment)
     except engine.TaskNotOpen as exc:
         raise TaskAlreadyCompleted(task_id) from exc
     except engine.ConcurrentUpdate as exc:

@@ -161,7 +161,7 @@ def submit_draft(user: User, revision: ManualRevision, row_version: int | None =
         task = waiting_revise_task(manual)
         if task is None:
             raise RevisionAlreadyInReview(manual.id)
-        inbox.complete(user, task, DraftAnswer(revision.id, revision.change_note or ""))
+        inbox.complete(user, task, draft_answer(revision.id, revision.change_note))
         return revision
     _freeze(revision, manual, user)
     instance = engine.start(
@@ -190,18 +190,10 @@ def submit(user: User, manual: Manual, *, title: str, content: dict, change_note
     return submit_draft(user, revision)
 
 
-class DraftAnswer:
-    """Completes the revise task with a draft: what the task form gives, and what the editor gives."""
-
-    def __init__(self, revision_id: int, change_note: str = ""):
-        self.revision_id = revision_id
-        self.change_note = change_note.strip()
-
-    def task_data(self) -> dict:
-        return {"revision_id": self.revision_id, "change_note": self.change_note}
-
-    def comment_text(self) -> str | None:
-        return self.change_note or None
+def draft_answer(revision_id: int, change_note: str | None = None) -> inbox.TaskAnswer:
+    """The revise task's answer when the editor submits a draft: the draft, and its change note as the comment."""
+    note = (change_note or "").strip()
+    return inbox.TaskAnswer({"revision_id": revision_id, "change_note": note}, comment=note or None)
 
 
 def waiting_revise_task(manual: Manual) -> HumanTask | None:
@@ -244,10 +236,10 @@ def revision_under_review(instance_id: int) -> ManualRevision | None:
 
 
 @inbox.on_complete("manual_revision.revise")
-def _revise(task: HumanTask, form, user: User) -> dict:
+def _revise(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> dict:
     """Answering a return submits the author's draft; the returned revision stays as it was."""
     previous = revision_under_review(task.instance_id)
-    revision = db.session.get(ManualRevision, int(form.task_data().get("revision_id") or 0))
+    revision = db.session.get(ManualRevision, int(answer.data.get("revision_id") or 0))
     if revision is None or revision.manual_id != previous.manual_id or revision.status != RevisionStatus.draft:
         raise DraftNotReady()
     errors = manual_content.validate_for_submission(revision.content)
