@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import url_for
-
-from app import thai_dates
+from app import settings, thai_dates
 from app.models import DelayDecision, DelayNotice, DelayRecord, NoticeKind
 from notifications import letters
 
@@ -34,7 +32,7 @@ DECISION_TH = {DelayDecision.approved: "อนุญาต", DelayDecision.refus
 
 def status_url(delay: DelayRecord) -> str:
     """The applicant's status page for this application, the code included (what the letter's QR code carries)."""
-    return url_for("public.delay_status", ref=delay.reference, code=delay.lookup_code, _external=True)
+    return settings.external_url("public.delay_status", ref=delay.reference, code=delay.lookup_code)
 
 
 def _thai_date(day: date) -> str:

@@ -34,15 +34,13 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
-from werkzeug.routing import BuildError
 
-from app import thai_dates
+from app import settings, thai_dates
 from app.extensions import db
 from app.models import (
     Agency,
@@ -145,7 +143,7 @@ def ensure_categories() -> None:
 
 def helpdesk_agency() -> Agency:
     """The department whose staff run the helpdesk; the tickets' instances and the staff's memberships sit there."""
-    code = current_app.config.get("HELPDESK_AGENCY_CODE", HELPDESK_AGENCY[0])
+    code = settings.value("HELPDESK_AGENCY_CODE", HELPDESK_AGENCY[0])
     agency = db.session.scalar(select(Agency).where(Agency.code == code))
     if agency is None:
         agency = agencies.create(kind=AgencyKind.department.value, name_th=HELPDESK_AGENCY[1],
@@ -155,7 +153,7 @@ def helpdesk_agency() -> Agency:
 
 def helpdesk_agency_path() -> str | None:
     """Where the helpdesk staff's memberships belong, without creating the department (None: not set up)."""
-    code = current_app.config.get("HELPDESK_AGENCY_CODE", HELPDESK_AGENCY[0])
+    code = settings.value("HELPDESK_AGENCY_CODE", HELPDESK_AGENCY[0])
     return db.session.scalar(select(Agency.path).where(Agency.code == code))
 
 
@@ -163,7 +161,7 @@ def helpdesk_agency_path() -> str | None:
 
 
 def _mac(ticket_id: int, nonce: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
+    key = settings.value("SECRET_KEY").encode()
     digest = hmac.new(key, f"ticket-follow:{ticket_id}:{nonce}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode()
 
@@ -174,11 +172,7 @@ def follow_up_token(ticket: Ticket) -> str:
 
 def follow_up_url(ticket: Ticket) -> str:
     """The absolute follow-up link (the same every time it is asked for)."""
-    token = follow_up_token(ticket)
-    try:
-        return url_for("ir.follow", token=token, _external=True)
-    except (BuildError, RuntimeError):
-        return f"{current_app.config['BASE_URL'].rstrip('/')}/ir/follow/{token}"
+    return settings.external_url("ir.follow", token=follow_up_token(ticket))
 
 
 def ticket_by_follow_up(token: str | None) -> Ticket | None:
@@ -210,8 +204,8 @@ class _File:
 
 def attachment_limits() -> tuple[int, int]:
     """IR Online's one upload limit, for reporters and agents alike: files per message, and bytes per file."""
-    config = current_app.config
-    return config.get("HELPDESK_MAX_ATTACHMENTS", 5), config.get("HELPDESK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
+    return (settings.value("HELPDESK_MAX_ATTACHMENTS", 5),
+            settings.value("HELPDESK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024))
 
 
 def attachments_bytes() -> int:

@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, false, func, or_, select
 from sqlalchemy.orm import aliased
 
+from app import settings
 from app.extensions import db
 from app.models import (
     AuditEvent,
@@ -341,7 +341,7 @@ def assign(user: User, ticket: Ticket, assignee_id: int | None, team_id: int | N
     if assignee_id and assignee_id != user.id:
         notify([db.session.get(User, assignee_id)],
                subject=_l("A report is yours: %(number)s %(subject)s", number=ticket.number, subject=ticket.subject),
-               body=ticket.description[:500], link=url_for("helpdesk.ticket", number=ticket.number, _external=True),
+               body=ticket.description[:500], link=settings.external_url("helpdesk.ticket", number=ticket.number),
                dedup_key=f"ticket:{ticket.id}:assigned:{assignee_id}:{team_id}:{ticket.lock_version}")
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import settings
 from app.extensions import db
 from app.models import (
     FIGURE_FIELDS,
@@ -77,7 +77,7 @@ class FiguresInvalid(LicensingError):
 
 
 def close_day() -> int:
-    return int(current_app.config.get("REPORT_CLOSE_DAY", 10))
+    return int(settings.value("REPORT_CLOSE_DAY", 10))
 
 
 def closes_at_for(year: int, month: int) -> datetime:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import copy
 
-from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import settings
 from app.extensions import db
 from app.models import (
     NATIONWIDE_ROLES,
@@ -307,9 +307,8 @@ def approved_at_step_one_before_opdc_return(instance_id: int, revision: ManualRe
 @operation("review_deadlines")
 def review_deadlines(ctx: OperationContext, step: str) -> dict:
     """When to remind the reviewers and when to tell the department's central officers."""
-    config = current_app.config
-    remind_at = add_working_days(utcnow(), config["REVIEW_REMIND_AFTER_DAYS"])
-    escalate_at = add_working_days(remind_at, config["REVIEW_ESCALATE_AFTER_DAYS"])
+    remind_at = add_working_days(utcnow(), settings.value("REVIEW_REMIND_AFTER_DAYS"))
+    escalate_at = add_working_days(remind_at, settings.value("REVIEW_ESCALATE_AFTER_DAYS"))
     return {"step": step, "remind_at": remind_at.isoformat(), "escalate_at": escalate_at.isoformat()}
 
 
@@ -325,7 +324,7 @@ def record_review(ctx: OperationContext, step: str, revision_id: int, decision: 
             [user for user in authors if user],
             subject=_l("Manual returned for changes: %(title)s", title=revision.title),
             body=comment,
-            link=_link("inbox.index"),
+            link=settings.external_url("inbox.index"),
             dedup_key=f"revision:{revision.id}:returned:{step}",
         )
     elif step == "agency":
@@ -350,7 +349,7 @@ def remind_reviewers(ctx: OperationContext, step: str, revision_id: int) -> dict
         people,
         subject=_l("Reminder: a manual is waiting for your review: %(title)s", title=revision.title),
         body=_l("The review is due. Please approve or return it."),
-        link=_link("inbox.task", task_id=task.id) if task else None,
+        link=settings.external_url("inbox.task", task_id=task.id) if task else None,
         dedup_key=f"remind:{ctx.instance_id}:{task.id if task else step}",
     )
     return {"notified": sent}
@@ -367,7 +366,7 @@ def escalate_review(ctx: OperationContext, step: str, revision_id: int) -> dict:
         subject=_l("Overdue manual review: %(title)s", title=revision.title),
         body=_l("A review of this manual is overdue (%(step)s).",
                 step=_l("step 1, agency") if step == "agency" else _l("step 2, OPDC")),
-        link=_link("instances.show", instance_id=ctx.instance_id),
+        link=settings.external_url("instances.show", instance_id=ctx.instance_id),
         dedup_key=f"escalate:{ctx.instance_id}:{task.id if task else step}",
     )
     record_audit("review.escalated", instance_id=ctx.instance_id, object_type="manual", object_id=manual.id,
@@ -395,7 +394,7 @@ def publish_revision(ctx: OperationContext, revision_id: int) -> dict:
     public_index.index_manual(manual.id)
     author = db.session.get(User, revision.submitted_by_id) if revision.submitted_by_id else None
     notify([author] if author else [], subject=_l("Manual published: %(title)s", title=revision.title),
-           link=_link("manuals.show", manual_id=manual.id), dedup_key=f"revision:{revision.id}:published")
+           link=settings.external_url("manuals.show", manual_id=manual.id), dedup_key=f"revision:{revision.id}:published")
     return {"revision_id": revision.id, "number": revision.number}
 
 
@@ -424,6 +423,3 @@ def _people_with_role(role: str, agency: Agency, *, exact_scope: bool = False) -
         query = query.where(Membership.agency_id == agency.id if exact_scope else Membership.agency_id.in_(ancestor_ids))
     return list(db.session.scalars(query.distinct().order_by(User.id)))
 
-
-def _link(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)

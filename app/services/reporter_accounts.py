@@ -10,13 +10,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
+from app import settings
 from app.extensions import db
 from app.models import AccountKind, OutboxMessage, ReporterProfile, User
 from app.models.types import utcnow
@@ -162,11 +162,11 @@ def _send_link(user: User) -> None:
     if profile.verify_sent_at is not None and now - profile.verify_sent_at < RESEND_PAUSE:
         return
     token = secrets.token_urlsafe(32)
-    hours = current_app.config["REPORTER_VERIFY_HOURS"]
+    hours = settings.value("REPORTER_VERIFY_HOURS")
     profile.verify_token_hash = tokens.digest(token)
     profile.verify_expires_at = now + timedelta(hours=hours)
     profile.verify_sent_at = now
-    link = url_for("ir.verify", token=token, _external=True)
+    link = settings.external_url("ir.verify", token=token)
     with force_locale(user.locale or "th"):
         subject = str(_l("Verify your e-mail address for IR Online"))
         body = str(_l("Hello %(name)s,\n\nOpen this link within %(hours)d hours to verify your e-mail address "
@@ -187,7 +187,7 @@ def _mail_existing_account(user: User) -> None:
         body = str(_l("Hello %(name)s,\n\nSomeone (perhaps you) tried to sign up for IR Online with this e-mail "
                       "address, which already has an account. Sign in here:\n\n%(link)s\n\n"
                       "If it was not you, you need not do anything.",
-                      name=user.display_name, link=url_for("auth.login", _external=True)))
+                      name=user.display_name, link=settings.external_url("auth.login")))
     # One note per account per day is plenty, however often the form is sent.
     day = utcnow().date().isoformat()
     key = f"reporter:{user.id}:exists:{day}"

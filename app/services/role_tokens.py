@@ -14,10 +14,10 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import aliased, contains_eager
 
+from app import settings
 from app.extensions import db
 from app.models import (
     OWNING_KINDS_VALUES,
@@ -165,7 +165,7 @@ def issue(officer: User, role: str, agency_id: int) -> tuple[RoleToken, str]:
 def _mint(officer: User, role: str, agency: Agency, replaces: RoleToken | None) -> tuple[RoleToken, str]:
     plain = _new_plain()
     now = utcnow().replace(microsecond=0)
-    expires_at = now + timedelta(days=current_app.config["ROLE_TOKEN_DAYS"])
+    expires_at = now + timedelta(days=settings.value("ROLE_TOKEN_DAYS"))
     token = RoleToken(token_hash=tokens.digest(canonical(plain)), role=role, agency_id=agency.id,
                       state=RoleTokenState.waiting.value, issued_by_id=officer.id, issued_at=now,
                       expires_at=expires_at, replaces_id=replaces.id if replaces else None)
