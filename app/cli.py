@@ -21,9 +21,8 @@ def demo_load(password):
     """Create demo agencies, one user per role, and manuals in different states (idempotent)."""
     from app.services import demo
 
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        created = demo.load(password, helpdesk_tickets=True)
-        db.session.commit()
+    created = demo.load(password, helpdesk_tickets=True)
+    db.session.commit()
     if not created:
         click.echo("Demo data is already loaded. Sign-ins:")
     else:
@@ -92,8 +91,7 @@ def import_legacy(path, lang, progress_every):
 
     from app.services import legacy_import
 
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]), \
-            force_locale(lang or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(lang or current_app.config["BABEL_DEFAULT_LOCALE"]):
         def progress(done, rate):
             click.echo(_("… %(done)s records, %(rate)s records/s", done=f"{done:,}", rate=f"{rate:,.0f}"))
 

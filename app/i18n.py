@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+from app import thai_dates
 from app.core import capabilities
-
-BANGKOK = ZoneInfo("Asia/Bangkok")
-BUDDHIST_ERA_OFFSET = 543
-THAI_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
-ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+from app.thai_dates import BANGKOK
 
 
 def select_locale() -> str:
@@ -42,11 +38,9 @@ def format_date(value: datetime | None) -> str:
     """22 พ.ย. 2569 — Bangkok date with the Buddhist-era year (English: 22 Nov 2569 BE)."""
     if value is None:
         return "–"
-    local = value.astimezone(BANGKOK) if isinstance(value, datetime) else value
-    year = local.year + BUDDHIST_ERA_OFFSET
     if _language() == "en":
-        return f"{local.day} {ENGLISH_MONTHS[local.month - 1]} {year} BE"
-    return f"{local.day} {THAI_MONTHS[local.month - 1]} {year}"
+        return f"{thai_dates.day_month_year(value, locale='en')} BE"
+    return thai_dates.short_date(value)
 
 
 def format_datetime(value: datetime | None) -> str:

@@ -18,6 +18,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from app.thai_dates import BUDDHIST_ERA_OFFSET
 from workflows.calendar import FIRST_YEAR, LAST_YEAR
 
 # What an INTEGER column holds on every database (PostgreSQL's is 32 bits, SQLite's 64): every id and number
@@ -99,7 +100,6 @@ def whole_number(value, minimum: int = 0) -> int | None:
 
 FIRST_DAY = date(FIRST_YEAR, 1, 1)
 LAST_DAY = date(LAST_YEAR, 12, 31)
-BUDDHIST_ERA_OFFSET = 543
 # Typed years taken as Buddhist era: no Gregorian year this application meets is that large (2400 B.E. is 1857).
 BUDDHIST_ERA_YEARS = range(2400, 2701)
 

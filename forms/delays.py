@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from forms import register
 from forms.base import BaseForm
+from forms.tasks import TaskForm
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^[0-9+\-\s]{6,20}$")
@@ -90,7 +91,7 @@ class DelayDecisionForm(BaseForm):
 
 
 @register("delay_notice.update_reason")
-class DelayUpdateForm(BaseForm):
+class DelayUpdateForm(TaskForm):
     outcome = RadioField(
         _l("Status of the application"),
         choices=[SelectChoice("pending", _l("Still undecided: send a new notice with the reason below"))]
@@ -108,6 +109,3 @@ class DelayUpdateForm(BaseForm):
     def task_data(self) -> dict:
         return {"outcome": self.outcome.data, "reason": (self.reason.data or "").strip(),
                 "expected": self.expected.data.isoformat() if self.expected.data else ""}
-
-    def comment_text(self) -> str | None:
-        return None

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from forms import register
 from forms.base import BaseForm
+from forms.tasks import TaskForm
 
 PRIORITY_CHOICES = (
     ("urgent", _l("Urgent")),
@@ -38,7 +39,7 @@ def _people_choices(people, empty_label) -> list[SelectChoice]:
 
 
 @register("incident_ticket.triage")
-class TriageForm(BaseForm):
+class TriageForm(TaskForm):
     """Filled in by the triage task; its choices are set from the categories, the staff and the teams."""
 
     category_id = SelectField(_l("Category"), coerce=int, validators=[InputRequired(message=_l("Choose the category."))])
@@ -67,9 +68,6 @@ class TriageForm(BaseForm):
     def task_data(self) -> dict:
         return {"category_id": self.category_id.data, "priority": self.priority.data,
                 "assignee_id": self.assignee_id.data or None, "team_id": self.team_id.data or None}
-
-    def comment_text(self) -> str | None:
-        return None
 
 
 class ReplyForm(BaseForm):

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from forms import register
 from forms.base import BaseForm
+from forms.tasks import TaskForm
 
 
 class UnlockAskForm(BaseForm):
@@ -21,7 +22,7 @@ class UnlockAskForm(BaseForm):
 
 
 @register("unlock_request.decide")
-class UnlockDecideForm(BaseForm):
+class UnlockDecideForm(TaskForm):
     # Shown read-only so the OPDC officer decides with the reason in front of them; never sent to the workflow.
     reason = TextAreaField(_l("Reason given by the service point"), render_kw={"readonly": True})
     decision = RadioField(

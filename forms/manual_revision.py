@@ -8,11 +8,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from forms import cleaning, register
-from forms.base import BaseForm
+from forms.tasks import TaskForm
 
 
 @register("manual_revision.review")
-class ReviewForm(BaseForm):
+class ReviewForm(TaskForm):
     decision = RadioField(
         _l("Decision"),
         choices=[SelectChoice("approve", _l("Approve")), SelectChoice("return", _l("Return for changes"))],
@@ -37,13 +37,10 @@ class ReviewForm(BaseForm):
 
 
 @register("manual_revision.revise")
-class ReviseForm(BaseForm):
+class ReviseForm(TaskForm):
     """The author answers a return by submitting the draft written in the manual editor."""
 
     revision_id = HiddenField()
 
     def task_data(self) -> dict:
         return {"revision_id": cleaning.whole_number(self.revision_id.data, minimum=1)}
-
-    def comment_text(self) -> str | None:
-        return None

@@ -19,13 +19,13 @@ from datetime import date, datetime
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fontTools.ttLib import TTFont as FontFile
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import SUBSETN, TTFont, shapeStr
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
+from app.thai_dates import long_date, month_year
+
 FONT_DIR = Path("/usr/share/fonts/truetype/tlwg")
 FONT, FONT_BOLD = "Laksaman", "Laksaman-Bold"
 FONT_FILES = {FONT: "Laksaman.ttf", FONT_BOLD: "Laksaman-Bold.ttf"}
@@ -33,8 +33,6 @@ NBSP = "\u00a0"
 
 THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
 ARABIC_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-THAI_MONTHS = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม", "สิงหาคม", "กันยายน",
-               "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
 
 
 class FontMissing(RuntimeError):
@@ -52,13 +50,11 @@ def arabic_digits(text: str) -> str:
 
 def thai_date(value: date | datetime) -> str:
     """๒๒ เมษายน ๒๕๗๐: the Bangkok date, Thai month name, Buddhist-era year, Thai numerals."""
-    if isinstance(value, datetime):
-        value = value.astimezone(BANGKOK).date()
-    return thai_digits(f"{value.day}{NBSP}{THAI_MONTHS[value.month - 1]}{NBSP}{value.year + 543}")
+    return thai_digits(long_date(value, sep=NBSP))
 
 
 def thai_month(year: int, month: int) -> str:
-    return thai_digits(f"{THAI_MONTHS[month - 1]}{NBSP}{year + 543}")
+    return thai_digits(month_year(year, month, sep=NBSP))
 
 
 # --- the font ---------------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ outbox here are the inbox's; ``run`` runs any declared job by name and records t
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 
 from app.core import capabilities
 from app.extensions import db
@@ -19,8 +20,11 @@ log = logging.getLogger(__name__)
 
 
 def _in_app(app: Flask):
-    # A request context gives url_for() the configured public address for links in notifications.
-    return app.test_request_context(base_url=app.config["BASE_URL"])
+    """An app context is all a job needs (links come from BASE_URL): the caller's own when it already runs in this
+    app (a command, a test), a new one otherwise (the scheduler)."""
+    if has_app_context() and current_app._get_current_object() is app:
+        return nullcontext()
+    return app.app_context()
 
 
 MAX_TIMER_BATCHES_PER_RUN = 50  # the next run carries on; one run never holds the scheduler forever

@@ -11,6 +11,8 @@ import os
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from app.thai_dates import short_date
+
 DEFAULT_TODAY = date(2026, 12, 2)  # a Wednesday and a working day
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
@@ -28,9 +30,5 @@ def _today() -> date:
 TODAY = _today()
 SUITE_START = datetime.combine(TODAY, time(10, 0), tzinfo=BANGKOK).astimezone(UTC)
 
-THAI_SHORT_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
-
-
-def thai_short_date(day: date) -> str:
-    """A day as pages show it: "29 ม.ค. 2570" (Buddhist era), written out here to check the app's own."""
-    return f"{day.day} {THAI_SHORT_MONTHS[day.month - 1]} {day.year + 543}"
+# A day as pages show it: "29 ม.ค. 2570" (Buddhist era); tests/test_thai_dates.py pins the month names.
+thai_short_date = short_date

@@ -46,7 +46,7 @@ def answer(task: HumanTask, user, **values):
 
     form = form_for(task.form_key)(formdata=MultiDict(values), meta={"csrf": False})
     assert form.validate(), form.errors
-    instance = inbox.complete(user, task, form)
+    instance = inbox.complete(user, task, form.answer())
     db.session.commit()
     return instance
 

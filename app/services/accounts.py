@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlalchemy import select, update
@@ -12,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db
 from app.models import AccountKind, Agency, ApiToken, Membership, Role, User
 from app.models.types import utcnow
+from app.services import tokens
 from app.services.manual_revisions import owning_department
 
 TOKEN_PREFIX = "rf_"
@@ -87,21 +87,17 @@ def grant(user: User, agency_id: int, role: str, *, source: str = "admin", grant
 # --- personal access tokens for the API ---------------------------------------------------------------
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
     """Returns the row and the token itself, which is shown once and never stored."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=name.strip()[:120], token_hash=_digest(plain), prefix=plain[:10])
+    row = ApiToken(user_id=user.id, name=name.strip()[:120], token_hash=tokens.digest(plain), prefix=plain[:10])
     db.session.add(row)
     db.session.flush()
     return row, plain
 
 
 def user_for_api_token(plain: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens.digest(plain)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     if row.user.account_kind == AccountKind.reporter:

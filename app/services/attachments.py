@@ -14,9 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from flask import current_app
 from sqlalchemy import func, select
 
+from app import settings
 from app.extensions import db
 from app.models import Manual, ManualAttachment, ManualRevision, RevisionStatus, User
 from app.models.workflow import record_audit
@@ -47,7 +47,7 @@ class FileTooLarge(ManualError):
 
 
 def upload_root() -> Path:
-    return Path(current_app.instance_path) / "uploads"
+    return settings.instance_path() / "uploads"
 
 
 def path_for(sha256: str) -> Path:
@@ -64,7 +64,7 @@ def detect_type(head: bytes) -> tuple[str, str] | None:
 def add(user: User, revision: ManualRevision, *, label: str, filename: str, stream: BinaryIO) -> ManualAttachment:
     """Store an uploaded sample form on a draft; refuse other types (by content) and files over the cap."""
     manual_revisions.check_draft(user, revision)
-    limit = current_app.config["MANUAL_ATTACHMENT_MAX_BYTES"]
+    limit = settings.value("MANUAL_ATTACHMENT_MAX_BYTES")
     digest, size, head, temporary = _spool(stream, limit)
     try:
         detected = detect_type(head)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import url_for
-
+from app import settings, thai_dates
 from app.models import DelayDecision, DelayNotice, DelayRecord, NoticeKind
 from notifications import letters
 
@@ -33,11 +32,11 @@ DECISION_TH = {DelayDecision.approved: "อนุญาต", DelayDecision.refus
 
 def status_url(delay: DelayRecord) -> str:
     """The applicant's status page for this application, the code included (what the letter's QR code carries)."""
-    return url_for("public.delay_status", ref=delay.reference, code=delay.lookup_code, _external=True)
+    return settings.external_url("public.delay_status", ref=delay.reference, code=delay.lookup_code)
 
 
 def _thai_date(day: date) -> str:
-    return f"{day.day}/{day.month}/{day.year + 543}"
+    return f"{day.day}/{day.month}/{thai_dates.buddhist_year(day.year)}"
 
 
 def email_text(delay: DelayRecord, notice: DelayNotice, *, with_applicant: bool = True) -> tuple[str, str]:

@@ -17,11 +17,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import settings
 from app.extensions import db
 from app.models import (
     Agency,
@@ -183,9 +183,9 @@ def _tell_instance(user: User, delay: DelayRecord, decision: str, note: str | No
 
 
 @inbox.on_complete("delay_notice.update_reason")
-def _update_completed(task: HumanTask, form, user: User) -> dict:
+def _update_completed(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> dict:
     """Answering the update task with a decision records it, exactly as the decision form does."""
-    data = form.task_data()
+    data = answer.data
     if data["outcome"] != "pending":
         delay = db.session.scalar(select(DelayRecord).where(DelayRecord.instance_id == task.instance_id))
         _mark_decided(delay.id, data["outcome"], data.get("reason") or None, user.id)
@@ -238,7 +238,7 @@ def issue_notice(ctx: OperationContext, delay_id: int, kind: str, reason: str = 
         accounts.opdc_officers(),
         subject=_l("Copy of a delay notice: %(reference)s (%(agency)s)", reference=delay.reference,
                    agency=delay.agency.name_th),
-        body=copy_body, link=url_for("delays.register", _external=True),
+        body=copy_body, link=settings.external_url("delays.register"),
         dedup_key=f"delay:{delay.id}:notice:{number}:opdc")
     calendar_admin.close_deadline("delay.update", BUSINESS_TYPE, delay.id)
     if kind == NoticeKind.final:
@@ -281,7 +281,7 @@ def notify_late(ctx: OperationContext, delay_id: int) -> dict:
                   subject=_l("Late delay notice: %(reference)s (%(agency)s)", reference=delay.reference,
                              agency=delay.agency.name_th),
                   body=_l("The service point has not given the current reason for the delay in time."),
-                  link=url_for("delays.show", delay_id=delay.id, _external=True),
+                  link=settings.external_url("delays.show", delay_id=delay.id),
                   dedup_key=f"delay:{delay.id}:late:{cycle}")
     record_audit("delay.update_late", instance_id=ctx.instance_id, object_type=BUSINESS_TYPE, object_id=delay.id,
                  after={"notified": sent})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import (
@@ -19,7 +18,6 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.services import accounts, agencies, inbox, licensing, manual_revisions, manuals, org, processes
-from forms import form_for
 
 AGENCIES = [
     # key, parent key, kind, Thai name, English name
@@ -187,12 +185,8 @@ def _helpdesk(people: dict[str, User], tickets: bool, password: str | None) -> N
         reporter_type="public", category_id=bidding.id, subject="ระบบ e-bidding ค้าง",
         description="เข้าหน้าเสนอราคาไม่ได้"), None)
     task = helpdesk_desk.triage_task(first)
-    form = form_for(task.form_key)(formdata=MultiDict({"category_id": bidding.id, "priority": "high",
-                                                        "assignee_id": agent.id, "team_id": team.id}),
-                                   meta={"csrf": False})
-    if not form.validate():
-        raise ValueError(form.errors)
-    inbox.complete(supervisor, task, form)
+    inbox.complete(supervisor, task, inbox.TaskAnswer({"category_id": bidding.id, "priority": "high",
+                                                       "assignee_id": agent.id, "team_id": team.id}))
     helpdesk_desk.merge(agent, duplicate, first.number)
     helpdesk_desk.add_note(agent, first, "ตรวจสอบแล้ว: ปัญหาจากการปรับปรุงระบบเมื่อคืน")
     helpdesk_desk.resolve(agent, first, "ปรับปรุงระบบเรียบร้อยแล้ว กรุณาเสนอราคาอีกครั้ง")
@@ -209,17 +203,15 @@ def _licence_reports(officer: User, service_point: Agency) -> None:
     licensing.save_figures(officer, this_month, service_point, figures)
 
 
-def _complete(manual: Manual, user: User, **values) -> None:
+def _complete(manual: Manual, user: User, *, decision: str, comment: str) -> None:
+    """A review decision, as the review form gives it."""
     task = db.session.scalar(
         select(HumanTask)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .where(HumanTask.status == TaskStatus.open, ProcessInstance.business_type == "manual",
                ProcessInstance.business_id == manual.id)
     )
-    form = form_for(task.form_key)(formdata=MultiDict(values), meta={"csrf": False})
-    if not form.validate():
-        raise ValueError(form.errors)
-    inbox.complete(user, task, form)
+    inbox.complete(user, task, inbox.TaskAnswer({"decision": decision, "comment": comment}, comment=comment or None))
 
 
 def sign_ins(password: str | None = None) -> list[tuple[str, str, str, str]]:

@@ -31,19 +31,16 @@ import io
 import os
 import re
 import secrets
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.routing import BuildError
 
+from app import settings, thai_dates
 from app.extensions import db
 from app.models import (
     Agency,
@@ -61,6 +58,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import agencies, attachments, helpdesk_sla
+from app.services.conflicts import reported_as
 from app.services.paging import Page
 from notifications import queue_mail
 from workflows import engine
@@ -117,13 +115,9 @@ class InvalidReport(HelpdeskError):
     pass
 
 
-@contextmanager
 def conflicts_reported():
     """Someone else changed the ticket or its instance meanwhile: a TicketConflict."""
-    try:
-        yield
-    except (StaleDataError, engine.ConcurrentUpdate, engine.NotWaiting, engine.TaskNotOpen) as exc:
-        raise TicketConflict() from exc
+    return reported_as(TicketConflict, engine.ConcurrentUpdate, engine.NotWaiting, engine.TaskNotOpen)
 
 
 # --- reference data --------------------------------------------------------------------------------------------
@@ -149,7 +143,7 @@ def ensure_categories() -> None:
 
 def helpdesk_agency() -> Agency:
     """The department whose staff run the helpdesk; the tickets' instances and the staff's memberships sit there."""
-    code = current_app.config.get("HELPDESK_AGENCY_CODE", HELPDESK_AGENCY[0])
+    code = settings.value("HELPDESK_AGENCY_CODE", HELPDESK_AGENCY[0])
     agency = db.session.scalar(select(Agency).where(Agency.code == code))
     if agency is None:
         agency = agencies.create(kind=AgencyKind.department.value, name_th=HELPDESK_AGENCY[1],
@@ -159,7 +153,7 @@ def helpdesk_agency() -> Agency:
 
 def helpdesk_agency_path() -> str | None:
     """Where the helpdesk staff's memberships belong, without creating the department (None: not set up)."""
-    code = current_app.config.get("HELPDESK_AGENCY_CODE", HELPDESK_AGENCY[0])
+    code = settings.value("HELPDESK_AGENCY_CODE", HELPDESK_AGENCY[0])
     return db.session.scalar(select(Agency.path).where(Agency.code == code))
 
 
@@ -167,7 +161,7 @@ def helpdesk_agency_path() -> str | None:
 
 
 def _mac(ticket_id: int, nonce: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
+    key = settings.value("SECRET_KEY").encode()
     digest = hmac.new(key, f"ticket-follow:{ticket_id}:{nonce}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:24]).decode()
 
@@ -178,11 +172,7 @@ def follow_up_token(ticket: Ticket) -> str:
 
 def follow_up_url(ticket: Ticket) -> str:
     """The absolute follow-up link (the same every time it is asked for)."""
-    token = follow_up_token(ticket)
-    try:
-        return url_for("ir.follow", token=token, _external=True)
-    except (BuildError, RuntimeError):
-        return f"{current_app.config['BASE_URL'].rstrip('/')}/ir/follow/{token}"
+    return settings.external_url("ir.follow", token=follow_up_token(ticket))
 
 
 def ticket_by_follow_up(token: str | None) -> Ticket | None:
@@ -214,8 +204,8 @@ class _File:
 
 def attachment_limits() -> tuple[int, int]:
     """IR Online's one upload limit, for reporters and agents alike: files per message, and bytes per file."""
-    config = current_app.config
-    return config.get("HELPDESK_MAX_ATTACHMENTS", 5), config.get("HELPDESK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
+    return (settings.value("HELPDESK_MAX_ATTACHMENTS", 5),
+            settings.value("HELPDESK_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024))
 
 
 def attachments_bytes() -> int:
@@ -357,7 +347,7 @@ def _validate(data: ReportInput) -> dict:
 
 def _new_number(now: datetime) -> str:
     """IR + the Buddhist-era year's last two digits + a running number of the year: IR6900123."""
-    prefix = f"IR{(now.astimezone(BANGKOK).year + 543) % 100:02d}"
+    prefix = f"IR{thai_dates.buddhist_year(now.astimezone(BANGKOK).year) % 100:02d}"
     last = db.session.scalar(select(func.max(Ticket.number)).where(Ticket.number.like(f"{prefix}%")))
     return f"{prefix}{(int(last[len(prefix):]) + 1 if last else 1):05d}"
 

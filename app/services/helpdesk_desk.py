@@ -12,11 +12,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, false, func, or_, select
 from sqlalchemy.orm import aliased
 
+from app import settings
 from app.extensions import db
 from app.models import (
     AuditEvent,
@@ -69,9 +69,9 @@ def _check_assignment(assignee_id: int | None, team_id: int | None) -> None:
 
 
 @inbox.on_complete("incident_ticket.triage")
-def _triage_completed(task: HumanTask, form, user: User) -> dict:
+def _triage_completed(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> dict:
     """The supervisor's choices go onto the ticket before the workflow moves on."""
-    data = form.task_data()
+    data = answer.data
     ticket = db.session.scalar(select(Ticket).where(Ticket.instance_id == task.instance_id))
     category = db.session.get(TicketCategory, data["category_id"])
     if category is None:
@@ -341,7 +341,7 @@ def assign(user: User, ticket: Ticket, assignee_id: int | None, team_id: int | N
     if assignee_id and assignee_id != user.id:
         notify([db.session.get(User, assignee_id)],
                subject=_l("A report is yours: %(number)s %(subject)s", number=ticket.number, subject=ticket.subject),
-               body=ticket.description[:500], link=url_for("helpdesk.ticket", number=ticket.number, _external=True),
+               body=ticket.description[:500], link=settings.external_url("helpdesk.ticket", number=ticket.number),
                dedup_key=f"ticket:{ticket.id}:assigned:{assignee_id}:{team_id}:{ticket.lock_version}")
 
 

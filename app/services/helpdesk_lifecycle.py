@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app import settings
 from app.extensions import db
 from app.models import MessageKind, Ticket, TicketMessage, TicketStatus, User
 from app.models.types import utcnow
@@ -91,7 +91,7 @@ def reporter_reply(ticket: Ticket, body: str | None, files=None, reporter: User 
             notify([db.session.get(User, ticket.assignee_id)],
                    subject=_l("The reporter replied: %(number)s %(subject)s", number=ticket.number,
                               subject=ticket.subject),
-                   body=text[:500], link=url_for("helpdesk.ticket", number=ticket.number, _external=True),
+                   body=text[:500], link=settings.external_url("helpdesk.ticket", number=ticket.number),
                    dedup_key=f"ticket:{ticket.id}:reply:{message.id}")
         db.session.flush()
     return message
@@ -140,7 +140,7 @@ def reopen(ticket: Ticket, reporter: User | None, reason: str | None) -> Ticket:
                 notify([db.session.get(User, ticket.assignee_id)],
                        subject=_l("Reopened by the reporter: %(number)s %(subject)s", number=ticket.number,
                                   subject=ticket.subject),
-                       body=text[:500], link=url_for("helpdesk.ticket", number=ticket.number, _external=True),
+                       body=text[:500], link=settings.external_url("helpdesk.ticket", number=ticket.number),
                        dedup_key=f"ticket:{ticket.id}:reopen:{now.isoformat()}")
         return ticket
     if ticket.status == TicketStatus.merged and not helpdesk_merged.can_ask_again(ticket):
@@ -259,7 +259,7 @@ def triaged(ctx: OperationContext, ticket_id: int) -> dict:
     people = helpdesk_sla._responsible(ticket) if (ticket.assignee_id or ticket.team_id) else []
     sent = notify(people, subject=_l("A report is yours: %(number)s %(subject)s", number=ticket.number,
                                      subject=ticket.subject),
-                  body=ticket.description[:500], link=url_for("helpdesk.ticket", number=ticket.number, _external=True),
+                  body=ticket.description[:500], link=settings.external_url("helpdesk.ticket", number=ticket.number),
                   dedup_key=f"ticket:{ticket.id}:assigned:{ticket.assignee_id}:{ticket.team_id}")
     record_audit("ticket.triaged", actor_id=ctx.actor_id, instance_id=ctx.instance_id, object_type=BUSINESS_TYPE,
                  object_id=ticket.id, after={"priority": ticket.priority, "assignee_id": ticket.assignee_id,

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
+from app import settings
 from app.extensions import db
 from app.models import Membership, Role, SlaTarget, Ticket, TicketPriority, TicketStatus, User
 from app.models.types import utcnow
@@ -220,7 +220,7 @@ def sla_warn(ctx: OperationContext, ticket_id: int, which: str) -> dict:
                              number=ticket.number, subject=ticket.subject),
                   body=_l("80%% of the time for the %(clock)s is used. Due: %(due)s", clock=CLOCK_LABELS[which],
                           due=_bangkok(ticket.first_response_due_at if which == "first" else ticket.resolution_due_at)),
-                  link=url_for("helpdesk.ticket", number=ticket.number, _external=True),
+                  link=settings.external_url("helpdesk.ticket", number=ticket.number),
                   dedup_key=f"ticket:{ticket.id}:sla:{which}:warn:{ticket.paused_minutes or 0}")
     record_audit("ticket.sla_warning", instance_id=ctx.instance_id, object_type="ticket", object_id=ticket.id,
                  comment=which, after={"notified": sent})
@@ -242,7 +242,7 @@ def sla_breach(ctx: OperationContext, ticket_id: int, which: str) -> dict:
                              number=ticket.number, subject=ticket.subject),
                   body=_l("The target for the %(clock)s passed at %(due)s.", clock=CLOCK_LABELS[which],
                           due=_bangkok(ticket.first_response_due_at if which == "first" else ticket.resolution_due_at)),
-                  link=url_for("helpdesk.ticket", number=ticket.number, _external=True),
+                  link=settings.external_url("helpdesk.ticket", number=ticket.number),
                   dedup_key=f"ticket:{ticket.id}:sla:{which}:breach")
     record_audit("ticket.sla_breached", instance_id=ctx.instance_id, object_type="ticket", object_id=ticket.id,
                  comment=which, after={"escalated_to": sent, "at": utcnow().isoformat()})

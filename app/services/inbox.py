@@ -11,13 +11,13 @@ from typing import Any, Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import Agency, HumanTask, ProcessInstance, TaskStatus, User
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import policy
+from app.services.conflicts import flush_or_conflict
 from app.services.paging import Page
 from workflows import engine
 
@@ -50,14 +50,24 @@ class TaskChangedMeanwhile(InboxError):
     code = "conflict"
 
 
-# --- completion handlers: what a form does to domain rows before the workflow moves on -----------------
+# --- completion handlers: what an answer does to domain rows before the workflow moves on ---------------
 
-CompletionHandler = Callable[[HumanTask, Any, User], dict]
+
+@dataclass(frozen=True)
+class TaskAnswer:
+    """A user task's answer as plain values (a task form's ``answer()`` builds it): ``data`` goes into the workflow
+    under the task's own variable, ``comment`` into the audit."""
+
+    data: dict[str, Any]
+    comment: str | None = None
+
+
+CompletionHandler = Callable[[HumanTask, TaskAnswer, User], dict]
 _handlers: dict[str, CompletionHandler] = {}
 
 
 def on_complete(form_key: str):
-    """Register the domain step for a form; it returns the data to put into the workflow."""
+    """Register the domain step for a form key; it returns the data to put into the workflow."""
 
     def register(func: CompletionHandler) -> CompletionHandler:
         _handlers[form_key] = func
@@ -183,7 +193,7 @@ def claim(user: User, task: HumanTask) -> None:
     task.claimed_at = utcnow()
     record_audit("task.claimed", actor_id=user.id, instance_id=task.instance_id, human_task_id=task.id,
                  task_name=task.spec_name)
-    _flush_or_conflict()
+    flush_or_conflict(TaskChangedMeanwhile)
 
 
 def unclaim(user: User, task: HumanTask) -> None:
@@ -195,19 +205,18 @@ def unclaim(user: User, task: HumanTask) -> None:
     task.claimed_at = None
     record_audit("task.unclaimed", actor_id=user.id, instance_id=task.instance_id, human_task_id=task.id,
                  task_name=task.spec_name)
-    _flush_or_conflict()
+    flush_or_conflict(TaskChangedMeanwhile)
 
 
-def complete(user: User, task: HumanTask, form) -> ProcessInstance:
-    """Apply the form: domain step, then the workflow moves on. The caller commits."""
+def complete(user: User, task: HumanTask, answer: TaskAnswer) -> ProcessInstance:
+    """Apply the answer: domain step, then the workflow moves on. The caller commits."""
     _check_can_act(user, task)
     task_id = task.id  # the session may be unusable after a conflict
     handler = _handlers.get(task.form_key or "")
-    data = handler(task, form, user) if handler else {}
-    data.setdefault(task.spec_name, form.task_data())
-    comment = form.comment_text() if hasattr(form, "comment_text") else None
+    data = handler(task, answer, user) if handler else {}
+    data.setdefault(task.spec_name, dict(answer.data))
     try:
-        return engine.complete_task(task, data, actor_id=user.id, comment=comment)
+        return engine.complete_task(task, data, actor_id=user.id, comment=answer.comment)
     except engine.TaskNotOpen as exc:
         raise TaskAlreadyCompleted(task_id) from exc
     except engine.ConcurrentUpdate as exc:
@@ -226,13 +235,6 @@ def _check_can_act(user: User, task: HumanTask) -> None:
 def _assignee_name(task: HumanTask) -> str:
     assignee = db.session.get(User, task.assignee_id) if task.assignee_id else None
     return assignee.display_name if assignee else ""
-
-
-def _flush_or_conflict() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise TaskChangedMeanwhile() from exc
 
 
 def form_initial_data(task: HumanTask) -> dict:

@@ -24,7 +24,6 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import (
@@ -32,6 +31,7 @@ from app.models import (
 )
 from app.models.workflow import record_audit
 from app.services import catalogue, public_index
+from app.services.conflicts import reported_as
 from app.services.legacy_fields import RecordRejected, clean_text
 from app.services.legacy_records import (
     KNOWN_REFS,
@@ -149,13 +149,19 @@ def run(folder: str | Path, *, progress: Callable[[int, float], None] | None = N
     return report
 
 
+class RecordChangedMeanwhile(RecordRejected):
+    def __init__(self):
+        super().__init__(_l("Someone else changed this record at the same moment; nothing of it was imported. "
+                            "Run the import again."))
+
+
 def _apply(report: ImportReport, kind: str, record: Record, write: Callable[[Record], str]) -> str | None:
     """Write one record inside a savepoint: all of it, or (rejected) nothing of it. Returns the outcome."""
     known = KNOWN_REFS.get()
     try:
-        with db.session.begin_nested():
+        with reported_as(RecordChangedMeanwhile), db.session.begin_nested():
             outcome = write(record)
-    except (RecordRejected, StaleDataError, DBAPIError) as exc:
+    except (RecordRejected, DBAPIError) as exc:
         if known is not None:
             known.settle(kept=False)
         return _rejected(report, kind, record, exc)
@@ -169,10 +175,6 @@ def _apply(report: ImportReport, kind: str, record: Record, write: Callable[[Rec
 def _rejected(report: ImportReport, kind: str, record: Record, exc: Exception) -> None:
     if isinstance(exc, RecordRejected):
         _reject(report, kind, record, exc.reason)
-        return None
-    if isinstance(exc, StaleDataError):
-        _reject(report, kind, record, _l("Someone else changed this record at the same moment; nothing of it "
-                                         "was imported. Run the import again."))
         return None
     # e.g. a value the database refuses; the savepoint undid the record's writes
     _reject(report, kind, record, _l("The database refused this record (%(error)s); nothing of it was "

@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
+from app import settings
 from app.extensions import db
 from app.models import (
     FIGURE_FIELDS,
@@ -37,6 +36,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import policy
+from app.services.conflicts import flush_or_conflict
 from app.services.manual_revisions import owning_department
 from workflows.calendar import BANGKOK
 
@@ -77,7 +77,7 @@ class FiguresInvalid(LicensingError):
 
 
 def close_day() -> int:
-    return int(current_app.config.get("REPORT_CLOSE_DAY", 10))
+    return int(settings.value("REPORT_CLOSE_DAY", 10))
 
 
 def closes_at_for(year: int, month: int) -> datetime:
@@ -311,10 +311,7 @@ def save_figures(user: User, report_period: ReportPeriod, agency: Agency, typed:
         report.updated_at = now
         report.updated_by_id = user.id
         changes.append({"process_id": process_id, "before": before, "after": numbers})
-    try:
-        db.session.flush()
-    except (StaleDataError, IntegrityError) as exc:
-        raise FiguresChangedMeanwhile() from exc
+    flush_or_conflict(FiguresChangedMeanwhile, IntegrityError)
     if changes:
         unlock = open_unlock(report_period, agency.id, now) if is_closed(report_period, now) else None
         record_audit("licence_report.saved", actor_id=user.id, object_type="agency", object_id=agency.id,

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import copy
 
-from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
+from app import settings
 from app.extensions import db
 from app.models import (
     NATIONWIDE_ROLES,
@@ -35,6 +34,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.models.workflow import AuditEvent, record_audit
 from app.services import catalogue, inbox, manual_content, policy, public_index
+from app.services.conflicts import flush_or_conflict
 from app.services.manuals import ManualError, NotAllowed
 from notifications import notify
 from workflows import engine
@@ -111,7 +111,7 @@ def new_draft(user: User, manual: Manual) -> ManualRevision:
             revision.attachments.append(ManualAttachment(
                 label=attachment.label, filename=attachment.filename, content_type=attachment.content_type,
                 size=attachment.size, sha256=attachment.sha256, position=attachment.position))
-    _flush_or_conflict()
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
     record_audit("revision.draft_created", actor_id=user.id, object_type="manual", object_id=manual.id,
                  after={"revision_id": revision.id, "number": revision.number,
                         "based_on_id": revision.based_on_id})
@@ -139,7 +139,7 @@ def save_draft(user: User, revision: ManualRevision, *, title: str, content: dic
     revision.content = content
     revision.change_note = (change_note or "").strip() or None
     revision.updated_at = utcnow()
-    _flush_or_conflict()
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
     catalogue.remember_tags(content.get("tags"))  # so the next author is offered them
     changes = manual_content.diff(before["content"], content)
     record_audit("revision.draft_saved", actor_id=user.id, object_type="manual", object_id=revision.manual_id,
@@ -161,7 +161,7 @@ def submit_draft(user: User, revision: ManualRevision, row_version: int | None =
         task = waiting_revise_task(manual)
         if task is None:
             raise RevisionAlreadyInReview(manual.id)
-        inbox.complete(user, task, DraftAnswer(revision.id, revision.change_note or ""))
+        inbox.complete(user, task, draft_answer(revision.id, revision.change_note))
         return revision
     _freeze(revision, manual, user)
     instance = engine.start(
@@ -175,7 +175,7 @@ def submit_draft(user: User, revision: ManualRevision, row_version: int | None =
         actor_id=user.id,
     )
     revision.instance_id = instance.id
-    _flush_or_conflict()
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
     return revision
 
 
@@ -190,18 +190,10 @@ def submit(user: User, manual: Manual, *, title: str, content: dict, change_note
     return submit_draft(user, revision)
 
 
-class DraftAnswer:
-    """Completes the revise task with a draft: what the task form gives, and what the editor gives."""
-
-    def __init__(self, revision_id: int, change_note: str = ""):
-        self.revision_id = revision_id
-        self.change_note = change_note.strip()
-
-    def task_data(self) -> dict:
-        return {"revision_id": self.revision_id, "change_note": self.change_note}
-
-    def comment_text(self) -> str | None:
-        return self.change_note or None
+def draft_answer(revision_id: int, change_note: str | None = None) -> inbox.TaskAnswer:
+    """The revise task's answer when the editor submits a draft: the draft, and its change note as the comment."""
+    note = (change_note or "").strip()
+    return inbox.TaskAnswer({"revision_id": revision_id, "change_note": note}, comment=note or None)
 
 
 def waiting_revise_task(manual: Manual) -> HumanTask | None:
@@ -219,7 +211,7 @@ def _new_revision(manual: Manual, user: User, *, title: str, content: dict) -> M
                               status=RevisionStatus.draft, created_at=now, created_by_id=user.id, updated_at=now)
     db.session.add(revision)
     manual.updated_at = now  # bumps the manual's lock_version: two drafts at once cannot both pass
-    _flush_or_conflict()
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
     return revision
 
 
@@ -230,16 +222,9 @@ def _freeze(revision: ManualRevision, manual: Manual, user: User) -> None:
     revision.submitted_by_id = user.id
     manual.status = ManualStatus.in_review
     manual.updated_at = now  # bumps the manual's lock_version: two submissions at once cannot both pass
-    _flush_or_conflict()
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
     record_audit("revision.submitted", actor_id=user.id, object_type="manual", object_id=manual.id,
                  after={"revision_id": revision.id, "number": revision.number})
-
-
-def _flush_or_conflict() -> None:
-    try:
-        db.session.flush()
-    except (StaleDataError, IntegrityError) as exc:
-        raise ManualChangedMeanwhile() from exc
 
 
 def revision_under_review(instance_id: int) -> ManualRevision | None:
@@ -251,10 +236,10 @@ def revision_under_review(instance_id: int) -> ManualRevision | None:
 
 
 @inbox.on_complete("manual_revision.revise")
-def _revise(task: HumanTask, form, user: User) -> dict:
+def _revise(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> dict:
     """Answering a return submits the author's draft; the returned revision stays as it was."""
     previous = revision_under_review(task.instance_id)
-    revision = db.session.get(ManualRevision, int(form.task_data().get("revision_id") or 0))
+    revision = db.session.get(ManualRevision, int(answer.data.get("revision_id") or 0))
     if revision is None or revision.manual_id != previous.manual_id or revision.status != RevisionStatus.draft:
         raise DraftNotReady()
     errors = manual_content.validate_for_submission(revision.content)
@@ -263,7 +248,7 @@ def _revise(task: HumanTask, form, user: User) -> dict:
     manual = check_draft(user, revision)
     _freeze(revision, manual, user)
     revision.instance_id = task.instance_id
-    _flush_or_conflict()
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
     return {"revision_id": revision.id}
 
 
@@ -322,9 +307,8 @@ def approved_at_step_one_before_opdc_return(instance_id: int, revision: ManualRe
 @operation("review_deadlines")
 def review_deadlines(ctx: OperationContext, step: str) -> dict:
     """When to remind the reviewers and when to tell the department's central officers."""
-    config = current_app.config
-    remind_at = add_working_days(utcnow(), config["REVIEW_REMIND_AFTER_DAYS"])
-    escalate_at = add_working_days(remind_at, config["REVIEW_ESCALATE_AFTER_DAYS"])
+    remind_at = add_working_days(utcnow(), settings.value("REVIEW_REMIND_AFTER_DAYS"))
+    escalate_at = add_working_days(remind_at, settings.value("REVIEW_ESCALATE_AFTER_DAYS"))
     return {"step": step, "remind_at": remind_at.isoformat(), "escalate_at": escalate_at.isoformat()}
 
 
@@ -340,7 +324,7 @@ def record_review(ctx: OperationContext, step: str, revision_id: int, decision: 
             [user for user in authors if user],
             subject=_l("Manual returned for changes: %(title)s", title=revision.title),
             body=comment,
-            link=_link("inbox.index"),
+            link=settings.external_url("inbox.index"),
             dedup_key=f"revision:{revision.id}:returned:{step}",
         )
     elif step == "agency":
@@ -365,7 +349,7 @@ def remind_reviewers(ctx: OperationContext, step: str, revision_id: int) -> dict
         people,
         subject=_l("Reminder: a manual is waiting for your review: %(title)s", title=revision.title),
         body=_l("The review is due. Please approve or return it."),
-        link=_link("inbox.task", task_id=task.id) if task else None,
+        link=settings.external_url("inbox.task", task_id=task.id) if task else None,
         dedup_key=f"remind:{ctx.instance_id}:{task.id if task else step}",
     )
     return {"notified": sent}
@@ -382,7 +366,7 @@ def escalate_review(ctx: OperationContext, step: str, revision_id: int) -> dict:
         subject=_l("Overdue manual review: %(title)s", title=revision.title),
         body=_l("A review of this manual is overdue (%(step)s).",
                 step=_l("step 1, agency") if step == "agency" else _l("step 2, OPDC")),
-        link=_link("instances.show", instance_id=ctx.instance_id),
+        link=settings.external_url("instances.show", instance_id=ctx.instance_id),
         dedup_key=f"escalate:{ctx.instance_id}:{task.id if task else step}",
     )
     record_audit("review.escalated", instance_id=ctx.instance_id, object_type="manual", object_id=manual.id,
@@ -410,7 +394,7 @@ def publish_revision(ctx: OperationContext, revision_id: int) -> dict:
     public_index.index_manual(manual.id)
     author = db.session.get(User, revision.submitted_by_id) if revision.submitted_by_id else None
     notify([author] if author else [], subject=_l("Manual published: %(title)s", title=revision.title),
-           link=_link("manuals.show", manual_id=manual.id), dedup_key=f"revision:{revision.id}:published")
+           link=settings.external_url("manuals.show", manual_id=manual.id), dedup_key=f"revision:{revision.id}:published")
     return {"revision_id": revision.id, "number": revision.number}
 
 
@@ -439,6 +423,3 @@ def _people_with_role(role: str, agency: Agency, *, exact_scope: bool = False) -
         query = query.where(Membership.agency_id == agency.id if exact_scope else Membership.agency_id.in_(ancestor_ids))
     return list(db.session.scalars(query.distinct().order_by(User.id)))
 
-
-def _link(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, literal, select, update
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import (
@@ -31,6 +30,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import agencies, catalogue, policy, public_index
+from app.services.conflicts import flush_or_conflict
 
 PROFILE_FIELDS = ("address", "province", "district", "postcode", "phone", "email", "website", "opening_hours",
                   "latitude", "longitude")
@@ -105,13 +105,6 @@ def _check_version(agency: Agency, expected_version: int | None) -> None:
         raise AgencyChangedMeanwhile(agency.id)
 
 
-def _flush(agency_id: int) -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise AgencyChangedMeanwhile(agency_id) from None
-
-
 def _profile(agency: Agency) -> dict:
     return {name: getattr(agency, name) for name in PROFILE_FIELDS}
 
@@ -128,7 +121,7 @@ def update_profile(user: User, agency_id: int, values: dict, *, expected_version
     if after == before:
         return agency
     agency.updated_at = utcnow()
-    _flush(agency.id)
+    flush_or_conflict(AgencyChangedMeanwhile(agency.id))
     record_audit("agency.profile_updated", actor_id=user.id, object_type="agency", object_id=agency.id,
                  before={k: v for k, v in before.items() if v != after[k]},
                  after={k: v for k, v in after.items() if v != before[k]})
@@ -168,7 +161,7 @@ def set_visibility(user: User, agency_id: int, visible: bool, *, expected_versio
     if agency.publicly_visible == bool(visible):
         return agency
     agency.publicly_visible, agency.updated_at = bool(visible), utcnow()
-    _flush(agency.id)
+    flush_or_conflict(AgencyChangedMeanwhile(agency.id))
     record_audit("agency.shown" if visible else "agency.hidden", actor_id=user.id, object_type="agency",
                  object_id=agency.id, before={"publicly_visible": not visible}, after={"publicly_visible": bool(visible)})
     public_index.index_agency(agency.id)
@@ -205,7 +198,7 @@ def move(user: User, agency_id: int, new_parent_id: int, *, expected_version: in
     new_path = f"{parent.path}{agency.id}/"
     depth_change = parent.depth + 1 - agency.depth
     agency.parent_id, agency.path, agency.depth, agency.updated_at = parent.id, new_path, parent.depth + 1, utcnow()
-    _flush(agency.id)
+    flush_or_conflict(AgencyChangedMeanwhile(agency.id))
     # The new parent must still be where we saw it: two crossing moves would otherwise make a cycle.
     touched = db.session.execute(update(Agency).where(Agency.id == parent.id, Agency.row_version == parent.row_version)
                                  .values(row_version=Agency.row_version + 1)

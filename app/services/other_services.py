@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import Agency, OtherService, OtherServiceStatus, User
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import catalogue, manual_content, policy, public_index
+from app.services.conflicts import flush_or_conflict
 
 # The content keys an other service uses (a subset of a manual's; see app/services/manual_content.py).
 CONTENT_KEYS = ("common_names", "tags", "category_ids", "user_group_ids", "criteria", "channels", "documents",
@@ -121,13 +121,6 @@ def _changes(before: dict, after: dict) -> tuple[dict, dict]:
     return {key: before.get(key) for key in keys}, {key: after.get(key) for key in keys}
 
 
-def _flush(service_id: int | None) -> None:
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise ServiceChangedMeanwhile(service_id) from None
-
-
 def create(user: User, *, agency_id: int, title: str, summary: str | None, content: dict,
            publish: bool = False) -> OtherService:
     agency = db.session.get(Agency, agency_id)
@@ -165,7 +158,7 @@ def update(user: User, service_id: int, *, title: str, summary: str | None, cont
     if not new:
         return service
     service.updated_by_id, service.updated_at = user.id, utcnow()
-    _flush(service.id)
+    flush_or_conflict(ServiceChangedMeanwhile(service.id))
     catalogue.remember_tags(content.get("tags"))
     record_audit("other_service.updated", actor_id=user.id, object_type="other_service", object_id=service.id,
                  before=old, after=new)
@@ -190,7 +183,7 @@ def set_status(user: User, service_id: int, status: str, *, expected_version: in
     service.status, service.updated_by_id, service.updated_at = status, user.id, now
     if status == OtherServiceStatus.published and service.published_at is None:
         service.published_at = now
-    _flush(service.id)
+    flush_or_conflict(ServiceChangedMeanwhile(service.id))
     record_audit(f"other_service.{status}", actor_id=user.id, object_type="other_service", object_id=service.id,
                  before={"status": before}, after={"status": status})
     public_index.index_other_service(service.id)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import false, func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
 from app.models import Agency, Process, User
 from app.models.types import utcnow
 from app.models.workflow import record_audit
 from app.services import policy
+from app.services.conflicts import flush_or_conflict
 from app.services.manuals import ManualError, NotAllowed
 from app.services.paging import Page
 
@@ -83,7 +83,7 @@ def update_process(user: User, process: Process, values: dict, *, lock_version: 
     _apply(process, values, agency)
     process.updated_by_id = user.id
     process.updated_at = utcnow()
-    _flush_or_conflict()
+    flush_or_conflict(ProcessChangedMeanwhile)
     record_audit("process.updated", actor_id=user.id, object_type="process", object_id=process.id,
                  before=before, after=_snapshot(process))
     return process
@@ -97,7 +97,7 @@ def set_active(user: User, process: Process, active: bool, *, lock_version: int 
     process.active = active
     process.updated_by_id = user.id
     process.updated_at = utcnow()
-    _flush_or_conflict()
+    flush_or_conflict(ProcessChangedMeanwhile)
     record_audit("process.activated" if active else "process.deactivated", actor_id=user.id,
                  object_type="process", object_id=process.id, after={"active": active})
     return process
@@ -124,10 +124,3 @@ def _apply(process: Process, values: dict, agency: Agency) -> None:
 
 def _snapshot(process: Process) -> dict:
     return {name: getattr(process, name) for name in FIELDS}
-
-
-def _flush_or_conflict() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise ProcessChangedMeanwhile() from exc

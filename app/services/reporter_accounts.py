@@ -6,23 +6,22 @@ The account stays inactive (so /login refuses it) until the person opens the one
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
+from app import settings
 from app.extensions import db
 from app.models import AccountKind, OutboxMessage, ReporterProfile, User
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import accounts
+from app.services import accounts, tokens
 from notifications import queue_mail
 
 # A second "resend" within this time sends nothing more: the first e-mail is still on its way.
@@ -45,10 +44,6 @@ class SignupInput:
     reporter_type: str
     organisation: str | None = None
     locale: str = "th"
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def normalise_email(email: str) -> str:
@@ -103,7 +98,7 @@ def verify(token: str) -> tuple[User, bool]:
     The link is cleared by a conditional UPDATE, so of two clicks at once one verifies and the other finds the
     account verified already. Raises VerificationRefused for an unknown, used or expired link.
     """
-    digest = _digest(token or "")
+    digest = tokens.digest(token or "")
     profile = db.session.scalar(select(ReporterProfile).where(ReporterProfile.verify_token_hash == digest))
     if profile is None:
         raise VerificationRefused("invalid")
@@ -167,11 +162,11 @@ def _send_link(user: User) -> None:
     if profile.verify_sent_at is not None and now - profile.verify_sent_at < RESEND_PAUSE:
         return
     token = secrets.token_urlsafe(32)
-    hours = current_app.config["REPORTER_VERIFY_HOURS"]
-    profile.verify_token_hash = _digest(token)
+    hours = settings.value("REPORTER_VERIFY_HOURS")
+    profile.verify_token_hash = tokens.digest(token)
     profile.verify_expires_at = now + timedelta(hours=hours)
     profile.verify_sent_at = now
-    link = url_for("ir.verify", token=token, _external=True)
+    link = settings.external_url("ir.verify", token=token)
     with force_locale(user.locale or "th"):
         subject = str(_l("Verify your e-mail address for IR Online"))
         body = str(_l("Hello %(name)s,\n\nOpen this link within %(hours)d hours to verify your e-mail address "
@@ -192,7 +187,7 @@ def _mail_existing_account(user: User) -> None:
         body = str(_l("Hello %(name)s,\n\nSomeone (perhaps you) tried to sign up for IR Online with this e-mail "
                       "address, which already has an account. Sign in here:\n\n%(link)s\n\n"
                       "If it was not you, you need not do anything.",
-                      name=user.display_name, link=url_for("auth.login", _external=True)))
+                      name=user.display_name, link=settings.external_url("auth.login")))
     # One note per account per day is plenty, however often the form is sent.
     day = utcnow().date().isoformat()
     key = f"reporter:{user.id}:exists:{day}"

@@ -12,21 +12,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
+from app import settings
 from app.extensions import db
 from app.models import AccountKind, ReporterProfile, User
 from app.models.reporters import ReporterLink, ReporterLinkPurpose
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import accounts
+from app.services import accounts, tokens
 from app.services.reporter_accounts import RESEND_PAUSE, normalise_email
-from app.services.reporter_accounts import _digest as digest
 from notifications import queue_mail
 
 
@@ -65,7 +64,7 @@ def request_reset(email: str) -> None:
         return
     if not user.active and user.email_verified_at is not None:
         return  # switched off by the helpdesk, not waiting for verification: a new password would not help
-    hours = current_app.config["REPORTER_RESET_HOURS"]
+    hours = settings.value("REPORTER_RESET_HOURS")
     issued = _issue(user, ReporterLinkPurpose.password_reset, timedelta(hours=hours))
     if issued is None:
         return
@@ -77,7 +76,7 @@ def request_reset(email: str) -> None:
                       "and a newer link replaces it.\n\n%(link)s\n\n"
                       "If you did not ask for this, ignore this e-mail: your password stays as it is.",
                       name=user.display_name, hours=hours,
-                      link=url_for("ir.password_reset", token=token, _external=True)))
+                      link=settings.external_url("ir.password_reset", token=token)))
     _mail(user, user.email, subject, body, f"reset:{link.token_hash[:32]}")
     record_audit("reporter.password_reset_requested", actor_id=user.id, object_type="user", object_id=user.id)
     db.session.flush()
@@ -217,7 +216,7 @@ def _issue(user: User, purpose: str, valid_for: timedelta,
         return None
     _replace_live(user.id, purpose, now)
     token = secrets.token_urlsafe(32)
-    link = ReporterLink(user_id=user.id, purpose=purpose, token_hash=digest(token), new_email=new_email,
+    link = ReporterLink(user_id=user.id, purpose=purpose, token_hash=tokens.digest(token), new_email=new_email,
                         created_at=now, expires_at=now + valid_for)
     db.session.add(link)
     db.session.flush()
@@ -231,7 +230,7 @@ def _replace_live(user_id: int, purpose: str, now) -> None:
 
 
 def _live(token: str, purpose: str) -> ReporterLink:
-    link = db.session.scalar(select(ReporterLink).where(ReporterLink.token_hash == digest(token or ""),
+    link = db.session.scalar(select(ReporterLink).where(ReporterLink.token_hash == tokens.digest(token or ""),
                                                         ReporterLink.purpose == purpose))
     if link is None:
         raise LinkRefused("invalid")
@@ -264,7 +263,7 @@ def _address_taken(email: str, user_id: int) -> bool:
 
 
 def _ask_for_email_change(user: User, new_email: str) -> None:
-    hours = current_app.config["REPORTER_VERIFY_HOURS"]
+    hours = settings.value("REPORTER_VERIFY_HOURS")
     issued = _issue(user, ReporterLinkPurpose.email_change, timedelta(hours=hours), new_email=new_email)
     if issued is None:
         return
@@ -281,7 +280,7 @@ def _ask_for_email_change(user: User, new_email: str) -> None:
                       "The link works once.\n\n%(link)s\n\n"
                       "If you did not ask for this, ignore this e-mail: nothing changes without the link.",
                       name=user.display_name, hours=hours,
-                      link=url_for("ir.email_change", token=token, _external=True)))
+                      link=settings.external_url("ir.email_change", token=token)))
     _mail(user, new_email, subject, body, f"email:{link.token_hash[:32]}")
 
 
@@ -292,7 +291,7 @@ def _mail_password_changed(user: User) -> None:
         subject = str(_l("Your IR Online password was changed"))
         body = str(_l("Hello %(name)s,\n\nThe password of your IR Online account was just changed.\n\n"
                       "If you did not do this, ask for a new password at once:\n\n%(link)s",
-                      name=user.display_name, link=url_for("ir.password_forgot", _external=True)))
+                      name=user.display_name, link=settings.external_url("ir.password_forgot")))
     _mail(user, user.email, subject, body, f"password_changed:{secrets.token_hex(8)}")
 
 

@@ -9,16 +9,15 @@ same moment cannot both win. Only the SHA-256 of a token is stored.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import aliased, contains_eager
 
+from app import settings
 from app.extensions import db
 from app.models import (
     OWNING_KINDS_VALUES,
@@ -33,7 +32,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from app.models.workflow import record_audit
-from app.services import accounts, helpdesk, policy
+from app.services import accounts, helpdesk, policy, tokens
 from workflows import engine
 from workflows.calendar import BANGKOK
 from workflows.operations import OperationContext, operation
@@ -147,10 +146,6 @@ def canonical(text: str | None) -> str | None:
     return value
 
 
-def _digest(canonical_token: str) -> str:
-    return hashlib.sha256(canonical_token.encode()).hexdigest()
-
-
 def _correlation(token_id: int) -> dict:
     # Matches the diagram's correlation key ``role_token`` over the process variable ``token_id``.
     return {"role_token": {"token_id": token_id}}
@@ -170,8 +165,8 @@ def issue(officer: User, role: str, agency_id: int) -> tuple[RoleToken, str]:
 def _mint(officer: User, role: str, agency: Agency, replaces: RoleToken | None) -> tuple[RoleToken, str]:
     plain = _new_plain()
     now = utcnow().replace(microsecond=0)
-    expires_at = now + timedelta(days=current_app.config["ROLE_TOKEN_DAYS"])
-    token = RoleToken(token_hash=_digest(canonical(plain)), role=role, agency_id=agency.id,
+    expires_at = now + timedelta(days=settings.value("ROLE_TOKEN_DAYS"))
+    token = RoleToken(token_hash=tokens.digest(canonical(plain)), role=role, agency_id=agency.id,
                       state=RoleTokenState.waiting.value, issued_by_id=officer.id, issued_at=now,
                       expires_at=expires_at, replaces_id=replaces.id if replaces else None)
     db.session.add(token)
@@ -252,7 +247,7 @@ def redeem(user: User, plain: str) -> Membership:
     value = canonical(plain)
     if value is None:
         raise TokenRefused("wrong")
-    digest = _digest(value)
+    digest = tokens.digest(value)
     now = utcnow()
     # First, before reading anything: of two redemptions at the same moment only one changes the row.
     used = db.session.execute(

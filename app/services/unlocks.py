@@ -16,11 +16,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import settings, thai_dates
 from app.extensions import db
 from app.models import (
     Agency,
@@ -58,7 +58,7 @@ class UnlockRefused(licensing.LicensingError):
 
 
 def _config(name: str, default: int) -> int:
-    return int(current_app.config.get(name, default))
+    return int(settings.value(name, default))
 
 
 def window_days() -> int:
@@ -129,12 +129,8 @@ def ask(user: User, report_period: ReportPeriod, agency: Agency, reason: str) ->
     return unlock
 
 
-THAI_MONTHS_FULL = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม", "สิงหาคม",
-                    "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
-
-
 def period_label_th(report_period: ReportPeriod) -> str:
-    return f"{THAI_MONTHS_FULL[report_period.month - 1]} {report_period.year + 543}"
+    return thai_dates.month_year(report_period.year, report_period.month)
 
 
 # --- who sees a request ------------------------------------------------------------------------------------
@@ -198,12 +194,9 @@ def _requester(unlock: UnlockRequest) -> list[User]:
     return [user] if user is not None and user.active else []
 
 
-def _link(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)
-
 
 def _sheet_link(unlock: UnlockRequest) -> str:
-    return _link("licensing.sheet", year=unlock.period.year, month=unlock.period.month, agency_id=unlock.agency_id)
+    return settings.external_url("licensing.sheet", year=unlock.period.year, month=unlock.period.month, agency_id=unlock.agency_id)
 
 
 @operation("unlock.remind")
@@ -214,7 +207,7 @@ def remind(ctx: OperationContext, unlock_id: int) -> dict:
     sent = notify(people, subject=_l("Reminder: an unlock request is waiting for your decision: %(agency)s",
                                      agency=unlock.agency.name_th),
                   body=_l("Please approve or refuse it."),
-                  link=_link("inbox.task", task_id=task.id) if task else None,
+                  link=settings.external_url("inbox.task", task_id=task.id) if task else None,
                   dedup_key=f"unlock:{unlock.id}:remind")
     return {"notified": sent}
 
@@ -226,7 +219,7 @@ def escalate(ctx: OperationContext, unlock_id: int) -> dict:
     sent = notify(accounts.opdc_officers() + accounts.central_officers_of(unlock.agency),
                   subject=_l("Overdue unlock request: %(agency)s", agency=unlock.agency.name_th),
                   body=_l("An unlock request has waited for a decision past its time."),
-                  link=_link("instances.show", instance_id=ctx.instance_id),
+                  link=settings.external_url("instances.show", instance_id=ctx.instance_id),
                   dedup_key=f"unlock:{unlock.id}:escalate")
     record_audit("unlock.escalated", instance_id=ctx.instance_id, object_type="unlock_request", object_id=unlock.id,
                  after={"notified": sent})
@@ -265,8 +258,7 @@ def record_decision(ctx: OperationContext, unlock_id: int, decision: str, commen
 
 
 def _thai_datetime(moment: datetime) -> str:
-    local = moment.astimezone(BANGKOK)
-    return f"{local.day} {THAI_MONTHS_FULL[local.month - 1]} {local.year + 543} {local:%H:%M}"
+    return f"{thai_dates.long_date(moment)} {moment.astimezone(BANGKOK):%H:%M}"
 
 
 @operation("unlock.open_window")
@@ -311,14 +303,13 @@ def approval_letter(unlock: UnlockRequest) -> bytes:
     """The official letter that tells the service point its period is unlocked and until when."""
     if unlock.status not in (UnlockStatus.approved, UnlockStatus.expired) or unlock.decided_at is None:
         raise UnlockRefused("not_approved", unlock)
-    config = current_app.config
     until = licensing.window_end(unlock)
     decided_by = db.session.get(User, unlock.decided_by_id) if unlock.decided_by_id else None
     month = letters.thai_month(unlock.period.year, unlock.period.month)
     reason = " ".join(unlock.reason.split())
     letter = letters.Letter(
-        reference=f"{config.get('LETTER_REFERENCE_PREFIX', 'นร 1200')}/{unlock.id}",
-        sender_address=list(config.get("LETTER_SENDER_ADDRESS", OPDC_ADDRESS)),
+        reference=f"{settings.value('LETTER_REFERENCE_PREFIX', 'นร 1200')}/{unlock.id}",
+        sender_address=list(settings.value("LETTER_SENDER_ADDRESS", OPDC_ADDRESS)),
         date=unlock.decided_at,
         subject=f"อนุมัติการปลดล็อกรายงานผลการออกใบอนุญาต ประจำเดือน{month}",
         addressee=f"หัวหน้า{unlock.agency.name_th}",
@@ -334,7 +325,7 @@ def approval_letter(unlock: UnlockRequest) -> bytes:
         ],
         signer_name=decided_by.display_name if decided_by else "",
         signer_position="เจ้าหน้าที่สำนักงานคณะกรรมการพัฒนาระบบราชการ",
-        footer=list(config.get("LETTER_FOOTER", OPDC_FOOTER)),
+        footer=list(settings.value("LETTER_FOOTER", OPDC_FOOTER)),
     )
     return letters.build(letter)
 

@@ -106,7 +106,7 @@ def complete_task(task_id: int):
         fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()} | refused
         return jsonify({"error": {"code": 422, "message": _("Some fields are not valid."), "fields": fields}}), 422
     try:
-        instance = inbox.complete(g.api_user, task, form)
+        instance = inbox.complete(g.api_user, task, form.answer())
         db.session.commit()
     except inbox.InboxError as exc:
         db.session.rollback()

@@ -53,7 +53,7 @@ def task(task_id: int):
         if form.validate():
             title = localized_title(human_task.title, human_task.title_en)
             try:
-                inbox.complete(current_user, human_task, form)
+                inbox.complete(current_user, human_task, form.answer())
                 db.session.commit()
                 flash(_("Done: %(title)s", title=title), "success")
                 return redirect(url_for("inbox.index"))
