@@ -19,6 +19,7 @@ from app.licensing.capability import DELAY_REFUSED
 from app.models import HumanTask, InstanceStatus, ManualStatus, RevisionStatus, Role, TaskStatus
 from app.services import delays, inbox
 from app.views import messages
+from forms.tasks import TaskForm
 from tasks import jobs
 from workflows import BPMN_DIR, engine
 from workflows.engine import specs
@@ -74,7 +75,9 @@ def test_every_diagram_is_owned_and_its_task_forms_and_lanes_are_registered(app,
     registry = capabilities.of(app)
     assert path.stem in registry.process_owners
     for task in _user_tasks(path):
-        assert task.extensions["properties"]["form_key"] in forms.form_keys()
+        form_key = task.extensions["properties"]["form_key"]
+        assert form_key in forms.form_keys()
+        assert issubclass(forms.form_for(form_key), TaskForm), form_key  # it answers the inbox in plain values
         assert task.lane in registry.role_labels
 
 

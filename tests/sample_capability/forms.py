@@ -6,11 +6,11 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from forms import register
-from forms.base import BaseForm
+from forms.tasks import TaskForm
 
 
 @register("sample_permit.check")
-class SampleCheckForm(BaseForm):
+class SampleCheckForm(TaskForm):
     note = StringField("Note", validators=[DataRequired()])
 
     def task_data(self) -> dict:
