@@ -23,7 +23,7 @@ from app.models.types import utcnow
 from app.models.workflow import audit_rows_held, record_audit, release_audit_rows, write_audit_rows
 from workflows import expressions
 from workflows.engine import specs
-from workflows.engine.errors import ConcurrentUpdate, WorkflowError
+from workflows.engine.errors import ConcurrentUpdate, StateVersionMismatch, WorkflowError
 from workflows.engine.scripting import running
 from workflows.engine.timers import next_timer
 
@@ -35,7 +35,10 @@ ENGINE_ROUNDS = 20
 
 def load(instance: ProcessInstance) -> BpmnWorkflow:
     """The instance's workflow; a state saved in another serializer version is upgraded (or refused)."""
-    return specs.deserialize(instance.state, instance.spec_key, instance.serializer_version)
+    try:
+        return specs.deserialize(instance.state, instance.spec_key, instance.serializer_version)
+    except StateVersionMismatch as exc:
+        raise StateVersionMismatch(f"instance {instance.id}: {exc}") from None
 
 
 def _record_engine_step(instance: ProcessInstance):
