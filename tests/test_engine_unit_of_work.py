@@ -105,6 +105,21 @@ def test_a_moved_timer_has_its_moment_computed_again_by_the_engine(demo, test_di
     assert work.timers_moved == 0 and not writes.saves
 
 
+def test_a_moved_boundary_timer_keeps_its_activity_waiting(demo, test_diagrams):
+    with time_machine.travel(START, tick=False):
+        instance = _start(demo, "answer_deadline", answer_by=(START + timedelta(hours=1)).isoformat())
+        with engine.working_on(instance.id, actor_id=None) as work:
+            work.move_timers({"answer_by": START + timedelta(hours=5)})
+        db.session.commit()
+    assert instance.next_timer_at == START + timedelta(hours=5)
+    _fire(START + timedelta(hours=2))
+    assert instance.status == InstanceStatus.waiting and _steps(instance, "expired") == 0
+    waits_for = db.session.scalars(select(EventSubscription.name).where(EventSubscription.instance_id == instance.id))
+    assert list(waits_for) == ["answer"]  # the activity the timer is attached to still waits for its message
+    _fire(START + timedelta(hours=5, seconds=1))
+    assert instance.status == InstanceStatus.complete and _steps(instance, "expired") == 1
+
+
 def test_a_cycle_timer_fires_every_round_as_the_clock_moves(demo, test_diagrams):
     with time_machine.travel(START, tick=False):
         hourly = _start(demo, "recurring_reminder", every="R3/PT1H")
