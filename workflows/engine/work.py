@@ -145,8 +145,7 @@ class Work:
         """Fire the timers that are due and run on (the timer job)."""
 
         def apply(instance: ProcessInstance, workflow: BpmnWorkflow, replay: bool) -> bool:
-            with running(instance, self.actor_id):
-                workflow.refresh_timers()
+            workflow.refresh_timers()
             run_engine(workflow, instance, self.actor_id)
             return True
 
@@ -169,13 +168,10 @@ class Work:
                 with conflicts_reported(), db.session.begin_nested():
                     self._apply(replay=attempt > 1)
                 return
-            except ConcurrentUpdate:
-                del held_audit[mark:]  # rolled back with the savepoint
-                if attempt == self.attempts:
+            except BaseException as exc:
+                del held_audit[mark:]  # this attempt's rows go with its savepoint
+                if not isinstance(exc, ConcurrentUpdate) or attempt == self.attempts:
                     raise
-            except BaseException:
-                del held_audit[mark:]
-                raise
 
     def _apply(self, *, replay: bool) -> None:
         instance = db.session.get(ProcessInstance, self.instance_id, populate_existing=replay)
