@@ -284,7 +284,9 @@ def _recompute_deadlines(row: SpecialDay, change: str, actor: User) -> list[Work
         deadline.due_at = after
         timers = 0
         if deadline.instance_id and deadline.timer_variable:
-            timers = engine.move_timer(deadline.instance_id, deadline.timer_variable, after, actor_id=actor.id)
+            with engine.working_on(deadline.instance_id, actor_id=actor.id) as work:
+                work.move_timers({deadline.timer_variable: after})
+            timers = work.timers_moved
         record_audit(
             "deadline.moved", actor_id=actor.id, instance_id=deadline.instance_id,
             object_type=deadline.object_type or "working_day_deadline",

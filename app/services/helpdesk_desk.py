@@ -40,7 +40,7 @@ from app.services.helpdesk import (
     WrongState,
     conflicts_reported,
 )
-from app.services.helpdesk_lifecycle import deliver
+from app.services.helpdesk_lifecycle import acting_on, deliver
 from app.services.paging import Page
 from notifications import notify
 
@@ -281,16 +281,15 @@ def ask_reporter(user: User, ticket: Ticket, body: str, files=None) -> TicketMes
         raise WrongState(_l("The report is already waiting for the reporter's answer."))
     text = helpdesk.message_text(body)
     now = utcnow().replace(microsecond=0)
-    with conflicts_reported():
+    with acting_on(ticket, user.id):
         message = _add_message(ticket, user, MessageKind.public_reply, text, now, files)
         _first_response(ticket, now)
         ticket.status = TicketStatus.waiting_reporter
         ticket.waiting_since = now
-        db.session.flush()
         helpdesk_sla.pause(ticket, now, user.id)
         deliver(ticket, helpdesk.MESSAGE_AGENT, {"action": "ask"}, user.id)
-    record_audit("ticket.reporter_asked", actor_id=user.id, instance_id=ticket.instance_id, object_type=BUSINESS_TYPE,
-                 object_id=ticket.id, after={"message_id": message.id})
+        record_audit("ticket.reporter_asked", actor_id=user.id, instance_id=ticket.instance_id,
+                     object_type=BUSINESS_TYPE, object_id=ticket.id, after={"message_id": message.id})
     helpdesk.mail_reporter(ticket, f"ask:{message.id}", _l("We need more information about report %(number)s",
                                                             number=ticket.number),
                             _l("Please answer on the follow-up page. Without an answer within %(days)d working days "
@@ -304,18 +303,17 @@ def resolve(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
     _check_worked(ticket)
     text = helpdesk.message_text(body)
     now = utcnow().replace(microsecond=0)
-    with conflicts_reported():
+    with acting_on(ticket, user.id):
         if ticket.status == TicketStatus.waiting_reporter:
             helpdesk_lifecycle.resume_from_waiting(ticket, now, user.id)
         message = _add_message(ticket, user, MessageKind.public_reply, text, now, files)
         _first_response(ticket, now)
         ticket.status = TicketStatus.resolved
         ticket.resolved_at = now
-        db.session.flush()
         helpdesk_sla.pause(ticket, now, user.id)
         deliver(ticket, helpdesk.MESSAGE_AGENT, {"action": "resolve"}, user.id)
-    record_audit("ticket.resolved", actor_id=user.id, instance_id=ticket.instance_id, object_type=BUSINESS_TYPE,
-                 object_id=ticket.id, after={"message_id": message.id})
+        record_audit("ticket.resolved", actor_id=user.id, instance_id=ticket.instance_id, object_type=BUSINESS_TYPE,
+                     object_id=ticket.id, after={"message_id": message.id})
     helpdesk.mail_reporter(ticket, f"resolved:{message.id}", _l("Report %(number)s is resolved", number=ticket.number),
                             _l("The help desk's answer is below. Confirm on the follow-up page that the problem is "
                                "solved, or reopen the report within %(days)d working days.",
@@ -353,15 +351,14 @@ def change_priority(user: User, ticket: Ticket, priority: str) -> None:
     if priority == ticket.priority:
         return
     before = ticket.priority
-    with conflicts_reported():
+    with acting_on(ticket, user.id):
         ticket.priority = priority
         ticket.updated_at = utcnow()
-        db.session.flush()
         helpdesk_sla.reprioritized(ticket, user.id)
-    record_audit("ticket.priority_changed", actor_id=user.id, instance_id=ticket.instance_id,
-                 object_type=BUSINESS_TYPE, object_id=ticket.id, before={"priority": before},
-                 after={"priority": priority, "first_response_due_at": ticket.first_response_due_at.isoformat(),
-                        "resolution_due_at": ticket.resolution_due_at.isoformat()})
+        record_audit("ticket.priority_changed", actor_id=user.id, instance_id=ticket.instance_id,
+                     object_type=BUSINESS_TYPE, object_id=ticket.id, before={"priority": before},
+                     after={"priority": priority, "first_response_due_at": ticket.first_response_due_at.isoformat(),
+                            "resolution_due_at": ticket.resolution_due_at.isoformat()})
 
 
 def merge(user: User, ticket: Ticket, target_number: str) -> Ticket:
@@ -375,7 +372,7 @@ def merge(user: User, ticket: Ticket, target_number: str) -> Ticket:
         raise InvalidReport(_l("Give the number of another report that is still open."), field="target")
     now = utcnow().replace(microsecond=0)
     was_new = ticket.status == TicketStatus.new
-    with conflicts_reported():
+    with acting_on(ticket, user.id):
         if ticket.status == TicketStatus.waiting_reporter:
             helpdesk_lifecycle.resume_from_waiting(ticket, now, user.id)
         ticket.status = TicketStatus.merged
@@ -391,15 +388,14 @@ def merge(user: User, ticket: Ticket, target_number: str) -> Ticket:
                                      created_at=now, body=str(_l("Report %(number)s (%(name)s) was merged into this one.",
                                                                  number=ticket.number,
                                                                  name=ticket.contact_name or "-"))))
-        db.session.flush()
         if was_new:
             deliver(ticket, helpdesk.MESSAGE_MERGED, {}, user.id)
         else:
             deliver(ticket, helpdesk.MESSAGE_AGENT, {"action": "merge"}, user.id)
-    record_audit("ticket.merged", actor_id=user.id, instance_id=ticket.instance_id, object_type=BUSINESS_TYPE,
-                 object_id=ticket.id, after={"into": target.number})
-    record_audit("ticket.merged_in", actor_id=user.id, instance_id=target.instance_id, object_type=BUSINESS_TYPE,
-                 object_id=target.id, after={"from": ticket.number})
+        record_audit("ticket.merged", actor_id=user.id, instance_id=ticket.instance_id, object_type=BUSINESS_TYPE,
+                     object_id=ticket.id, after={"into": target.number})
+        record_audit("ticket.merged_in", actor_id=user.id, instance_id=target.instance_id,
+                     object_type=BUSINESS_TYPE, object_id=target.id, after={"from": ticket.number})
     helpdesk.mail_reporter(ticket, "merged", _l("Report %(number)s was merged", number=ticket.number),
                             _l("Your report deals with the same problem as report %(target)s, so the two were joined "
                                "and the work goes on there. We will keep you informed.", target=target.number))

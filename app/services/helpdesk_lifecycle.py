@@ -8,6 +8,8 @@ The report itself, its follow-up link, files and e-mails to the reporter are in 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -45,9 +47,23 @@ def _correlation(ticket: Ticket) -> dict:
     return {"ticket": {"ticket_id": ticket.id}}
 
 
-def deliver(ticket: Ticket, name: str, payload: dict, actor_id: int | None) -> None:
+@contextmanager
+def acting_on(ticket: Ticket, actor_id: int | None) -> Iterator[None]:
+    """One action on a report: its rows, and one unit of work on its workflow that the SLA clock's moves and the
+    messages of the action join (one load, one save: ``engine.working_on``). Someone else's change meanwhile is a
+    ``TicketConflict``; nothing of the action is saved."""
     with conflicts_reported():
-        engine.deliver_message(name, _correlation(ticket), payload, actor_id=actor_id)
+        if ticket.instance_id is None:
+            yield
+            return
+        with engine.working_on(ticket.instance_id, actor_id=actor_id):
+            yield
+
+
+def deliver(ticket: Ticket, name: str, payload: dict, actor_id: int | None) -> None:
+    """The report's workflow gets a message (in the action's unit of work, if one is open)."""
+    with conflicts_reported(), engine.working_on(ticket.instance_id, actor_id=actor_id) as work:
+        work.deliver(name, payload, _correlation(ticket))
 
 
 def _actor(reporter: User | None) -> int | None:
@@ -74,7 +90,7 @@ def reporter_reply(ticket: Ticket, body: str | None, files=None, reporter: User 
     stored = helpdesk.read_files(files)
     now = utcnow().replace(microsecond=0)
     actor_id = _actor(reporter)
-    with conflicts_reported():
+    with acting_on(ticket, actor_id):
         message = TicketMessage(ticket_id=ticket.id, kind=MessageKind.reporter, author_user_id=actor_id, body=text,
                                 created_at=now)
         db.session.add(message)
@@ -93,7 +109,6 @@ def reporter_reply(ticket: Ticket, body: str | None, files=None, reporter: User 
                               subject=ticket.subject),
                    body=text[:500], link=settings.external_url("helpdesk.ticket", number=ticket.number),
                    dedup_key=f"ticket:{ticket.id}:reply:{message.id}")
-        db.session.flush()
     return message
 
 
@@ -102,9 +117,8 @@ def confirm(ticket: Ticket, reporter: User | None = None) -> None:
     if ticket.status != TicketStatus.resolved:
         raise WrongState()
     actor_id = _actor(reporter)
-    with conflicts_reported():
+    with acting_on(ticket, actor_id):
         _touch(ticket, utcnow())
-        db.session.flush()
         record_audit("ticket.confirmed", actor_id=actor_id, instance_id=ticket.instance_id, object_type=BUSINESS_TYPE,
                      object_id=ticket.id)
         deliver(ticket, MESSAGE_DECISION, {"decision": "confirm"}, actor_id)
@@ -124,7 +138,7 @@ def reopen(ticket: Ticket, reporter: User | None, reason: str | None) -> Ticket:
     actor_id = _actor(reporter)
     now = utcnow().replace(microsecond=0)
     if ticket.status == TicketStatus.resolved:
-        with conflicts_reported():
+        with acting_on(ticket, actor_id):
             db.session.add(TicketMessage(ticket_id=ticket.id, kind=MessageKind.reporter, author_user_id=actor_id,
                                          body=text, created_at=now))
             ticket.status = TicketStatus.in_progress

@@ -6,8 +6,9 @@ Office minutes are 08:30-16:30 Bangkok on working days (``workflows.calendar``).
 the office minutes spent paused, so a pause shifts the resolution's warning and due time by exactly that much.
 
 The timers are in ``incident_ticket.bpmn``: each watcher's service task asks ``helpdesk.sla_time`` for its date
-(ISO with +07:00); a pause moves the waiting timers far out (``engine.move_timer``), a resume or a new priority
-moves them to the recomputed dates. A watcher that fires after its target was met does nothing.
+(ISO with +07:00); a pause moves the waiting timers far out (``work.move_timers``), a resume or a new priority
+moves them to the recomputed dates, in the unit of work of the action that pauses, resumes or reprioritizes (one
+save of the workflow per request). A watcher that fires after its target was met does nothing.
 """
 
 from __future__ import annotations
@@ -100,12 +101,14 @@ def time_for(ticket: Ticket, which: str) -> datetime:
     return add_working_minutes(ticket.created_at, minutes + paused)
 
 
-def _move(ticket: Ticket, clock: str, actor_id: int | None) -> None:
+def _move(ticket: Ticket, clocks: tuple[str, ...], actor_id: int | None) -> None:
+    """The clocks' waiting timers follow the ticket's due times (joining the action's unit of work, if open)."""
     if ticket.instance_id is None:
         return
-    for variable in TIMER_VARIABLES[clock]:
-        which = variable.removesuffix("_at")
-        engine.move_timer(ticket.instance_id, variable, time_for(ticket, which), actor_id=actor_id)
+    due = {variable: time_for(ticket, variable.removesuffix("_at"))
+           for clock in clocks for variable in TIMER_VARIABLES[clock]}
+    with engine.working_on(ticket.instance_id, actor_id=actor_id) as work:
+        work.move_timers(due)
 
 
 def pause(ticket: Ticket, now: datetime, actor_id: int | None) -> None:
@@ -113,7 +116,7 @@ def pause(ticket: Ticket, now: datetime, actor_id: int | None) -> None:
     if ticket.paused_at is not None:
         return
     ticket.paused_at = now
-    _move(ticket, "resolution", actor_id)
+    _move(ticket, ("resolution",), actor_id)
 
 
 def resume(ticket: Ticket, now: datetime, actor_id: int | None) -> int:
@@ -124,15 +127,14 @@ def resume(ticket: Ticket, now: datetime, actor_id: int | None) -> int:
     ticket.paused_minutes = (ticket.paused_minutes or 0) + minutes
     ticket.paused_at = None
     compute(ticket)
-    _move(ticket, "resolution", actor_id)
+    _move(ticket, ("resolution",), actor_id)
     return minutes
 
 
 def reprioritized(ticket: Ticket, actor_id: int | None) -> None:
     """The priority changed: new due times, and the waiting timers follow."""
     compute(ticket)
-    _move(ticket, "first", actor_id)
-    _move(ticket, "resolution", actor_id)
+    _move(ticket, ("first", "resolution"), actor_id)
 
 
 @calendar_admin.on_change

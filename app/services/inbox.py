@@ -209,14 +209,18 @@ def unclaim(user: User, task: HumanTask) -> None:
 
 
 def complete(user: User, task: HumanTask, answer: TaskAnswer) -> ProcessInstance:
-    """Apply the answer: domain step, then the workflow moves on. The caller commits."""
+    """Apply the answer: domain step, then the workflow moves on, in one unit of work on the instance (what the
+    domain step does to the same workflow, such as moving its timers, joins it: one load, one save). The caller
+    commits."""
     _check_can_act(user, task)
     task_id = task.id  # the session may be unusable after a conflict
     handler = _handlers.get(task.form_key or "")
-    data = handler(task, answer, user) if handler else {}
-    data.setdefault(task.spec_name, dict(answer.data))
     try:
-        return engine.complete_task(task, data, actor_id=user.id, comment=answer.comment)
+        with engine.working_on(task.instance_id, actor_id=user.id) as work:
+            data = handler(task, answer, user) if handler else {}
+            data.setdefault(task.spec_name, dict(answer.data))
+            work.complete(task, data, comment=answer.comment)
+        return work.instance
     except engine.TaskNotOpen as exc:
         raise TaskAlreadyCompleted(task_id) from exc
     except engine.ConcurrentUpdate as exc:

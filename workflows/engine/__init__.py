@@ -1,21 +1,34 @@
 """The workflow engine: the only package that imports SpiffWorkflow.
 
-One request or one job is one transaction: load the instance (its
-``lock_version`` is checked when it is written back), act on the Spiff
-workflow, run engine steps (service tasks change domain rows through
-``workflows.operations``), then save the instance-only state together with the
-inbox projection (``human_task``), event subscriptions, audit events and
-whatever the operations wrote to the outbox. The caller commits once.
+One request or one job is one transaction, and one load and one save of each
+instance it acts on: ``working_on`` opens the unit of work, the request's
+actions (complete a task, move timers, deliver a message) are applied in order
+to the loaded workflow, the engine runs on (service tasks change domain rows
+through ``workflows.operations``), and the instance-only state is saved with the
+inbox projection (``human_task``), event subscriptions, audit events (one
+INSERT) and whatever the operations wrote to the outbox. Its ``lock_version`` is
+checked on that save; a conflict replays the actions on the fresh state. The
+caller commits once.
 
-- ``specs``: diagram versions, the parsed-spec cache, serialization;
+- ``specs``: diagram versions, the parsed-spec cache, serialization and its upgrades;
 - ``scripting``: the safe script engine and the run context for service tasks;
-- ``runtime``: start, complete, timers, messages, saving and projections;
+- ``work``: the unit of work;
+- ``runtime``: start, complete, the timer job, messages to subscribed instances;
+- ``saving``: loading, running, saving and the projections;
+- ``timers``: when an instance next wakes, moving a waiting timer;
 - ``reading``: element states for the diagram.
 """
 
-from workflows.engine.errors import ConcurrentUpdate, NotWaiting, TaskNotOpen, WorkflowError
+from workflows.engine.errors import (
+    ConcurrentUpdate,
+    NotWaiting,
+    StateVersionMismatch,
+    TaskNotOpen,
+    WorkflowError,
+)
 from workflows.engine.reading import element_states
-from workflows.engine.runtime import complete_task, deliver_message, fire_due_timers, load, move_timer, start
+from workflows.engine.runtime import complete_task, deliver_message, fire_due_timers, start
+from workflows.engine.saving import load
 from workflows.engine.scripting import running
 from workflows.engine.specs import (
     SERIALIZER_VERSION,
@@ -24,10 +37,12 @@ from workflows.engine.specs import (
     deserialize,
     parse,
     serialize,
+    upgrade,
 )
+from workflows.engine.work import Work, working_on
 
 __all__ = [
-    "ConcurrentUpdate", "NotWaiting", "SERIALIZER_VERSION", "TaskNotOpen", "WorkflowError",
-    "bpmn_path", "complete_task", "current_spec_key", "deliver_message", "deserialize", "element_states",
-    "fire_due_timers", "load", "move_timer", "parse", "running", "serialize", "start",
+    "ConcurrentUpdate", "NotWaiting", "SERIALIZER_VERSION", "StateVersionMismatch", "TaskNotOpen", "Work",
+    "WorkflowError", "bpmn_path", "complete_task", "current_spec_key", "deliver_message", "deserialize",
+    "element_states", "fire_due_timers", "load", "parse", "running", "serialize", "start", "upgrade", "working_on",
 ]

@@ -15,3 +15,7 @@ class TaskNotOpen(WorkflowError):
 
 class NotWaiting(WorkflowError):
     """No instance waits for this message (a normal answer, not a failure)."""
+
+
+class StateVersionMismatch(WorkflowError):
+    """A stored state was written by another serializer version and no upgrade for it is registered."""

@@ -1,8 +1,10 @@
 """Diagram versions and serialization.
 
-A version is ``process_id@sha256(bpmn)``, parsed once per process and stored once in
-``workflow_spec``; an instance's state is stored without its spec and restored with
-the cached one, so running instances keep the version they started on.
+A version is ``process_id@sha256(bpmn)``, hashed and parsed once per file version and
+process, stored once in ``workflow_spec``; an instance's state is stored without its
+spec and restored with the cached one, so running instances keep the version they
+started on. A state written in another serializer version is read only through the
+upgrades registered with ``upgrade``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextvars
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -19,12 +22,13 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import WorkflowSpec
 from workflows import BPMN_DIR
-from workflows.engine.errors import WorkflowError
+from workflows.engine.errors import StateVersionMismatch, WorkflowError
 from workflows.engine.scripting import SCRIPT_ENGINE
 
 _restoring_specs: contextvars.ContextVar[tuple] = contextvars.ContextVar("restoring_specs")
@@ -60,10 +64,46 @@ def serialize(workflow: BpmnWorkflow) -> str:
     return _instance_serializer.serialize_json(workflow)
 
 
-def deserialize(state: str, spec_key: str) -> BpmnWorkflow:
+SERIALIZER_VERSION = _instance_serializer.VERSION
+_VERSION_KEY = _instance_serializer.VERSION_KEY
+
+# Upgrades of stored states, keyed by the serializer version they read: (the version they write, the function).
+_upgrades: dict[str, tuple[str, Callable[[dict], None]]] = {}
+
+
+def upgrade(from_version: str, to_version: str):
+    """Register a function that rewrites an instance's state (the decoded JSON, in place) from one serializer
+    version to the next; a state is upgraded step by step on load and saved in the current version."""
+
+    def register(func: Callable[[dict], None]) -> Callable[[dict], None]:
+        if from_version in _upgrades:
+            raise ValueError(f"an upgrade from serializer version {from_version} is already registered")
+        _upgrades[from_version] = (to_version, func)
+        return func
+
+    return register
+
+
+def _upgraded(dct: dict, version: str) -> dict:
+    seen = set()
+    while version != SERIALIZER_VERSION:
+        if version not in _upgrades or version in seen:
+            raise StateVersionMismatch(
+                f"this state was written by serializer version {version}; the engine reads {SERIALIZER_VERSION} "
+                f"and has no upgrade from {version} (register one with workflows.engine.specs.upgrade)")
+        seen.add(version)
+        version, func = _upgrades[version]
+        func(dct)
+    return dct
+
+
+def deserialize(state: str, spec_key: str, version: str = SERIALIZER_VERSION) -> BpmnWorkflow:
+    """Restore an instance-only state with its cached spec; ``version`` is the serializer version it was saved in."""
+    dct = _upgraded(json.loads(state, cls=_instance_serializer.json_decoder_cls), version)
+    dct.pop(_VERSION_KEY, None)  # Spiff's own migrations assume the spec inside: ours are in ``_upgrades``
     token = _restoring_specs.set(specs_for(spec_key))
     try:
-        workflow = _instance_serializer.deserialize_json(state)
+        workflow = _instance_serializer.from_dict(dct)
     finally:
         _restoring_specs.reset(token)
     workflow.script_engine = SCRIPT_ENGINE
@@ -93,15 +133,31 @@ def parse(process_id: str, xml: bytes):
     return parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
 
 
+# A diagram file's version, hashed once per file version: (path, modification time, size) → spec key, source.
+_file_keys: dict[tuple[str, int, int], tuple[str, bytes]] = {}
+
+
+def _file_version(process_id: str) -> tuple[str, bytes]:
+    path = bpmn_path(process_id)
+    stat = path.stat()
+    ident = (str(path), stat.st_mtime_ns, stat.st_size)
+    known = _file_keys.get(ident)
+    if known is None:
+        xml = path.read_bytes()
+        known = (f"{process_id}@{hashlib.sha256(xml).hexdigest()}", xml)
+        with _spec_lock:
+            _file_keys[ident] = known
+    return known
+
+
 def current_spec_key(process_id: str) -> str:
     """The version of the diagram on disk now, stored if it is new."""
-    xml = bpmn_path(process_id).read_bytes()
-    key = f"{process_id}@{hashlib.sha256(xml).hexdigest()}"
+    key, xml = _file_version(process_id)
     if key not in _spec_cache:
         with _spec_lock:
             if key not in _spec_cache:
                 _spec_cache[key] = parse(process_id, xml)
-    if db.session.get(WorkflowSpec, key) is None:
+    if db.session.scalar(select(WorkflowSpec.spec_key).where(WorkflowSpec.spec_key == key)) is None:
         spec, subprocess_specs = _spec_cache[key]
         serialized = json.dumps(
             {
@@ -133,6 +189,3 @@ def specs_for(spec_key: str):
         with _spec_lock:
             _spec_cache[spec_key] = cached
     return cached
-
-
-SERIALIZER_VERSION = _instance_serializer.VERSION

@@ -1,0 +1,184 @@
+"""Loading, running and saving an instance: the state with its projections, the inbox (``human_task``), event
+subscriptions and the audit log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import db
+from app.models import EventSubscription, HumanTask, InstanceStatus, ProcessInstance, TaskStatus
+from app.models.types import utcnow
+from app.models.workflow import audit_rows_held, record_audit, release_audit_rows, write_audit_rows
+from workflows import expressions
+from workflows.engine import specs
+from workflows.engine.errors import ConcurrentUpdate, StateVersionMismatch, WorkflowError
+from workflows.engine.scripting import running
+from workflows.engine.timers import next_timer
+
+SUBSCRIBABLE_EVENT_TYPES = {"MessageEventDefinition": "message", "SignalEventDefinition": "signal"}
+# do_engine_steps ends by refreshing the timers; a timer that came due meanwhile (or a cycle's next round) leaves a
+# task ready that it did not run. The engine runs again until none is left, at most this many times.
+ENGINE_ROUNDS = 20
+
+
+def load(instance: ProcessInstance) -> BpmnWorkflow:
+    """The instance's workflow; a state saved in another serializer version is upgraded (or refused)."""
+    try:
+        return specs.deserialize(instance.state, instance.spec_key, instance.serializer_version)
+    except StateVersionMismatch as exc:
+        raise StateVersionMismatch(f"instance {instance.id}: {exc}") from None
+
+
+def _record_engine_step(instance: ProcessInstance):
+    """Audit each visible element the engine itself completes (service tasks, events)."""
+
+    def did_complete(task):
+        spec = task.task_spec
+        if getattr(spec, "bpmn_id", None) and "Gateway" not in type(spec).__name__:
+            record_audit("step.completed", actor_id=None, instance_id=instance.id, task_name=spec.bpmn_id,
+                         after={"name": spec.bpmn_name or spec.bpmn_id})
+
+    return did_complete
+
+
+def run_engine(workflow: BpmnWorkflow, instance: ProcessInstance, actor_id: int | None) -> None:
+    """Run the process on to its next wait (service tasks, gateways, events, timers that are due)."""
+    with running(instance, actor_id):
+        try:
+            for _ in range(ENGINE_ROUNDS):
+                workflow.do_engine_steps(did_complete_task=_record_engine_step(instance))
+                if not workflow.get_tasks(state=TaskState.READY, manual=False):
+                    return
+        except WorkflowException as exc:
+            raise WorkflowError(str(exc)) from exc
+
+
+def save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None, *,
+         had_subscriptions: bool = True) -> None:
+    """Write the state and rewrite its projections; the caller commits."""
+    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    waiting = workflow.waiting_events()
+    now = utcnow()
+    instance.state = specs.serialize(workflow)
+    instance.serializer_version = specs.SERIALIZER_VERSION
+    instance.updated_at = now
+    instance.updated_by_id = actor_id
+    instance.next_timer_at = next_timer(waiting)
+    instance.error = None  # a save that succeeds ends an earlier failure
+    if workflow.is_completed():
+        instance.status = InstanceStatus.complete
+        instance.completed_at = now
+        record_audit("instance.completed", actor_id=actor_id, instance_id=instance.id)
+    else:
+        instance.status = InstanceStatus.running if ready else InstanceStatus.waiting
+    _project_human_tasks(instance, ready, now)
+    _project_subscriptions(instance, waiting, had_subscriptions)
+    db.session.flush()
+
+
+@contextmanager
+def audit_in_one_insert() -> Iterator[list[dict]]:
+    """The audit rows recorded inside go out together in one INSERT at the end; if it fails, into the session."""
+    with audit_rows_held() as rows:
+        try:
+            yield rows
+        except BaseException:
+            release_audit_rows(rows)  # what the caller recorded stays with the transaction, as without holding
+            raise
+        write_audit_rows(rows)
+
+
+@contextmanager
+def conflicts_reported() -> Iterator[None]:
+    """Any write that finds its row changed by someone else (optimistic lock) is a ConcurrentUpdate."""
+    try:
+        yield
+    except StaleDataError as exc:
+        raise ConcurrentUpdate(str(exc)) from exc
+    except OperationalError as exc:
+        if "locked" in str(exc):  # SQLite: another writer held the database past the busy timeout
+            raise ConcurrentUpdate(str(exc)) from exc
+        raise
+
+
+def _project_human_tasks(instance: ProcessInstance, ready: dict, now: datetime) -> None:
+    open_rows = db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == TaskStatus.open)
+    ).all()
+    known = {row.task_guid for row in open_rows}
+    for row in open_rows:
+        if row.task_guid not in ready:
+            row.status = TaskStatus.cancelled
+            row.completed_at = now
+    for guid, spiff_task in ready.items():
+        if guid in known:
+            continue
+        spec = spiff_task.task_spec
+        properties = spec.extensions.get("properties", {})
+        db.session.add(
+            HumanTask(
+                instance_id=instance.id,
+                task_guid=guid,
+                spec_name=spec.bpmn_id or spec.name,
+                process_id=instance.process_id,
+                title=spec.bpmn_name or spec.name,
+                title_en=properties.get("title_en"),
+                subject=instance.title,
+                lane=spec.lane,
+                role=spec.lane,  # a lane's name is the role that works in it
+                agency_id=instance.agency_id,
+                agency_path=instance.agency_path,
+                form_key=properties.get("form_key"),
+                due_at=_due_at(properties.get("due"), spiff_task.data),
+                created_at=now,
+            )
+        )
+
+
+def _due_at(expression: str | None, data: dict) -> datetime | None:
+    if not expression:
+        return None
+    value = expressions.evaluate(expression, data)
+    return TimerEventDefinition.get_datetime(value) if value else None
+
+
+def waits_for_events(workflow: BpmnWorkflow) -> bool:
+    return bool(_subscriptions_wanted(workflow.waiting_events()))
+
+
+def _subscriptions_wanted(waiting) -> set[tuple[str, str, str]]:
+    return {
+        (SUBSCRIBABLE_EVENT_TYPES[p.event_type], p.name, correlation_key(p.correlations))
+        for p in waiting
+        if p.event_type in SUBSCRIBABLE_EVENT_TYPES
+    }
+
+
+def _project_subscriptions(instance: ProcessInstance, waiting, had_subscriptions: bool) -> None:
+    wanted = _subscriptions_wanted(waiting)
+    if not wanted and not had_subscriptions:
+        return  # the common case: nothing to wait for before or after
+    db.session.execute(delete(EventSubscription).where(EventSubscription.instance_id == instance.id))
+    for event_type, name, key in wanted:
+        db.session.add(EventSubscription(instance_id=instance.id, event_type=event_type, name=name,
+                                         correlation_key=key))
+
+
+def correlation_key(correlation: dict[str, Any]) -> str:
+    return json.dumps(correlation, sort_keys=True, ensure_ascii=False) if correlation else ""
+
+
+def jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(data, default=str))
