@@ -9,7 +9,7 @@ from pathlib import Path
 import flask_babel
 from flask import Flask
 
-from app.config import Config, derive_settings
+from app.core.config import Config, derive_settings
 
 # The capabilities, each a package with a capability.py that declares what it plugs in (app/core/capabilities.py):
 # blueprints, operations, task forms and pages, labels, messages, jobs, menu entries. The one list to edit.
@@ -71,10 +71,14 @@ def register_input_limits(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from app.i18n import select_locale, select_timezone
+    from app.core.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from app.core.i18n import select_locale, select_timezone
 
     db.init_app(app)
+    # The shared tables: the engine's, the outbox and notifications, the jobs' runs (capabilities bring their own).
+    from app.core import workflow  # noqa: F401
+    from notifications import models as notification_tables  # noqa: F401
+    from tasks import models as job_tables  # noqa: F401
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     # The limiter first: a refused request is turned away before the CSRF check reads its body (files and all).
     limiter.init_app(app)
@@ -104,9 +108,8 @@ def register_capabilities(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app import i18n
-    from app.models.types import utcnow
-    from app.views import navigation
+    from app.core import i18n, navigation
+    from app.core.types import utcnow
 
     app.jinja_env.filters["thai_date"] = i18n.format_date
     app.jinja_env.filters["thai_datetime"] = i18n.format_datetime
@@ -120,7 +123,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from app.views import errors
+    from app import errors
 
     errors.register(app)
 

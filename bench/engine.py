@@ -36,9 +36,13 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from app.extensions import db
-from app.models import HumanTask, ProcessInstance, TaskStatus, User
-from app.services import accounts, agencies, inbox, manual_revisions, manuals
+from app.accounts.models import User
+from app.accounts.services import accounts
+from app.core.extensions import db
+from app.core.workflow import HumanTask, ProcessInstance, TaskStatus
+from app.inbox.services import inbox
+from app.manuals.services import manual_revisions, manuals
+from app.org.services import agencies
 from bench.inbox_scale import load_scale, measure, print_scale
 from bench.support import (
     APPROVE,

@@ -24,7 +24,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, text
 from sqlalchemy.engine import Connection
 
-from app.models import Agency, Membership, User
+from app.accounts.models import Membership, User
+from app.org.models import Agency
 
 DEPARTMENTS = 50
 UNITS_PER_DEPARTMENT = 40
@@ -345,7 +346,7 @@ def load_manuals(conn: Connection, *, scale: float = 1.0, now: datetime | None =
 
     ``category_ids``: catalogue entries the manuals are spread over (for the search facets).
     """
-    from app.models import Manual, ManualRevision, ServiceLink
+    from app.manuals.models import Manual, ManualRevision, ServiceLink
 
     now = now or datetime.now(UTC)
     total_agencies = max(200, round(FULL_AGENCIES * scale))

@@ -31,9 +31,11 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import text
 
-from app.extensions import db
-from app.models import User
-from app.services import accounts, inbox, manual_revisions
+from app.accounts.models import User
+from app.accounts.services import accounts
+from app.core.extensions import db
+from app.inbox.services import inbox
+from app.manuals.services import manual_revisions
 from bench import generate
 from bench.support import (
     FULL_INSTANCES,

@@ -33,8 +33,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app import create_app
-from app.models import Agency, DelayNotice, DelayRecord, Process, User
-from app.services import delay_letters
+from app.accounts.models import User
+from app.licensing.models import DelayNotice, DelayRecord
+from app.licensing.services import delay_letters
+from app.manuals.models import Process
+from app.org.models import Agency
 from bench.generate import manual_title
 from bench.letter_texts import Texts
 from bench.support import Stat, environment, log, run_loop

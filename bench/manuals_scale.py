@@ -5,10 +5,10 @@ Alembic migrations, ``bench/generate.load_manuals`` writes 80,000 agencies and s
 manuals with 300,000 revisions (``--scale`` shrinks them) with bulk inserts; the public search index is built
 for the published revisions; then:
 
-  (a) public search p95: ``app.services.public_search.search`` over a mix of Thai queries — full process
+  (a) public search p95: ``app.public.services.public_search.search`` over a mix of Thai queries — full process
       names, substrings, common names — with and without facets (target <= 50 ms);
   (b) the manual list of a department with 5,000 manuals: the first page of
-      ``app.services.manuals.list_manuals`` as the department's author (target <= 30 ms);
+      ``app.manuals.services.manuals.list_manuals`` as the department's author (target <= 30 ms);
   (c) import throughput: ``flask import legacy``'s service on a generated export of ``--import-records``
       records into the loaded database, first run (creates) and second run (all unchanged).
 
@@ -30,9 +30,13 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import select, text
 
-from app.extensions import db
-from app.models import CatalogueEntry, CatalogueKind, User
-from app.services import catalogue, legacy_import, manuals, public_index, public_search
+from app.accounts.models import User
+from app.core.extensions import db
+from app.legacy.services import legacy_import
+from app.manuals.services import manuals
+from app.org.models import CatalogueEntry, CatalogueKind
+from app.org.services import catalogue
+from app.public.services import public_index, public_search
 from bench import generate
 from bench.support import (
     PG_ADMIN_URL,

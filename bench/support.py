@@ -24,7 +24,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from app import create_app
-from app.extensions import db
+from app.core.extensions import db
 
 PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.extensions import db
-from app.models import SpecialDay
+from app.core.calendar import SpecialDay
+from app.core.extensions import db
 from bench.support import environment, log, make_app, new_backend, postgres_reachable
 from workflows import calendar
 

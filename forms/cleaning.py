@@ -18,7 +18,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
-from app.thai_dates import BUDDHIST_ERA_OFFSET
+from app.core.thai_dates import BUDDHIST_ERA_OFFSET
 from workflows.calendar import FIRST_YEAR, LAST_YEAR
 
 # What an INTEGER column holds on every database (PostgreSQL's is 32 bits, SQLite's 64): every id and number
@@ -126,7 +126,7 @@ def from_buddhist_era(day: date, typed: str | None = None) -> date:
 
 def check_date_range(day: date, first: date = FIRST_DAY, last: date = LAST_DAY) -> None:
     if not first <= day <= last:
-        from app.i18n import format_date
+        from app.core.i18n import format_date
 
         raise DateRefused(_l("Enter a date from %(start)s to %(end)s.", start=format_date(first),
                              end=format_date(last)))

@@ -51,7 +51,7 @@ class TriageForm(TaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from app.services import helpdesk, helpdesk_staff
+        from app.helpdesk.services import helpdesk, helpdesk_staff
 
         self.category_id.choices = [SelectChoice(c.id, c.name_th) for c in helpdesk.categories()]
         self.assignee_id.choices = _people_choices(helpdesk_staff.agents(), _l("Nobody yet"))

@@ -16,7 +16,7 @@ from wtforms.fields import FieldList, FormField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.services.manual_content import MAX_LONG_TEXT, MAX_TEXT
+from app.manuals.services.manual_content import MAX_LONG_TEXT, MAX_TEXT
 from forms.base import BaseForm, SubForm
 from forms.cleaning import LENGTH_MESSAGE
 

@@ -1,12 +1,12 @@
 """The base of the forms user tasks name by their form key.
 
 A task form checks what the person typed; ``answer()`` turns it into the plain values the inbox completes the
-task with (``app.services.inbox.TaskAnswer``): services never see the form.
+task with (``app.inbox.services.inbox.TaskAnswer``): services never see the form.
 """
 
 from __future__ import annotations
 
-from app.services.inbox import TaskAnswer
+from app.inbox.services.inbox import TaskAnswer
 from forms.base import BaseForm
 
 

@@ -89,7 +89,7 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
     if conf_args.get("include_name") is None:
         # The search index's FTS5 table and trigram indexes are per dialect and not in the models.
-        from app.models.public import is_dialect_search_object
+        from app.public.models import is_dialect_search_object
 
         conf_args["include_name"] = lambda name, type_, parent_names: not is_dialect_search_object(name, type_)
 

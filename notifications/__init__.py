@@ -5,17 +5,22 @@ outbox row in the caller's transaction; ``queue_mail`` writes one outbox row for
 an address (a reporter, an applicant). ``notifications.mail`` delivers the outbox
 later, at least once, one row per dedup key. Every outbox row is made here, so
 that a subject, an address or a file name taken from people's text is one safe
-header line (``notifications.headers``) before it is stored.
+header line (``app.core.headers``) before it is stored.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Notification, OutboxMessage, User
-from notifications import headers
+from app.core import headers
+from app.core.extensions import db
+from notifications.models import Notification, OutboxMessage
+
+if TYPE_CHECKING:
+    from app.accounts.models import User
 
 
 def queue_mail(*, dedup_key: str, to_address: str | None, subject, body: str, user_id: int | None = None,

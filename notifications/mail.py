@@ -18,11 +18,11 @@ from email.utils import make_msgid
 
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import OutboxMessage, OutboxStatus
-from app.models.types import utcnow
-from app.models.workflow import record_audit
-from notifications import headers
+from app.core import headers
+from app.core.extensions import db
+from app.core.types import utcnow
+from app.core.workflow import record_audit
+from notifications.models import OutboxMessage, OutboxStatus
 
 
 class UnsafeHeader(ValueError):

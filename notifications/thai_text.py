@@ -24,7 +24,7 @@ from fontTools.ttLib import TTFont as FontFile
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import SUBSETN, TTFont, shapeStr
 
-from app.thai_dates import long_date, month_year
+from app.core.thai_dates import long_date, month_year
 
 FONT_DIR = Path("/usr/share/fonts/truetype/tlwg")
 FONT, FONT_BOLD = "Laksaman", "Laksaman-Bold"

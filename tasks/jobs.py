@@ -12,7 +12,7 @@ from contextlib import nullcontext
 from flask import Flask, current_app, has_app_context
 
 from app.core import capabilities
-from app.extensions import db
+from app.core.extensions import db
 from notifications import mail
 from workflows import engine
 
@@ -101,8 +101,8 @@ def run(app: Flask, name: str):
 
     from sqlalchemy import delete
 
-    from app.models import JobRun
-    from app.models.types import utcnow
+    from app.core.types import utcnow
+    from tasks.models import JobRun
 
     started = utcnow()
     outcome, result, error = "ok", None, None
@@ -131,7 +131,7 @@ def overview(jobs: list[str], failures: int = 20) -> tuple[list[dict], list]:
     """Each of ``jobs``' last run, last success and failures in the kept history; and the latest failed runs."""
     from sqlalchemy import func, select
 
-    from app.models import JobRun
+    from tasks.models import JobRun
 
     last = dict(db.session.execute(select(JobRun.job, func.max(JobRun.id)).group_by(JobRun.job)).all())
     last_ok = dict(db.session.execute(select(JobRun.job, func.max(JobRun.finished_at))

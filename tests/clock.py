@@ -11,7 +11,7 @@ import os
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from app.thai_dates import short_date
+from app.core.thai_dates import short_date
 
 DEFAULT_TODAY = date(2026, 12, 2)  # a Wednesday and a working day
 BANGKOK = ZoneInfo("Asia/Bangkok")

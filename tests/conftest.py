@@ -23,7 +23,7 @@ _suite_clock = time_machine.travel(SUITE_START, tick=True)
 _suite_clock.start()
 
 from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app.core.extensions import db  # noqa: E402
 from tests import database_state  # noqa: E402
 from tests.smtp_server import SmtpServer  # noqa: E402
 
@@ -193,7 +193,7 @@ def demo(app):
     if key in _saved_demos:
         database_state.restore(_saved_demos[key])
     else:
-        from app.services import demo as demo_data
+        from app import demo as demo_data
 
         with time_machine.travel(SUITE_START, tick=False):
             demo_data.load("secret-pass")
@@ -208,14 +208,14 @@ class DemoPeople:
     def user(self, username):
         from sqlalchemy import select
 
-        from app.models import User
+        from app.accounts.models import User
 
         return db.session.scalar(select(User).where(User.username == username))
 
     def agency(self, code):
         from sqlalchemy import select
 
-        from app.models import Agency
+        from app.org.models import Agency
 
         return db.session.scalar(select(Agency).where(Agency.code == code))
 
@@ -318,7 +318,7 @@ def _fresh_rate_limits(request):
     if "app" not in request.fixturenames:
         yield
         return
-    from app.extensions import limiter
+    from app.core.extensions import limiter
 
     request.getfixturevalue("app")  # the limiter's storage exists once the app does
     limiter.reset()

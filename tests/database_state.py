@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from app.extensions import db
+from app.core.extensions import db
 
 FTS_TABLE = "public_entry_fts"  # SQLite's search index (FTS5): not a model, emptied with the rest
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import HumanTask, Manual, ManualRevision, ProcessInstance, TaskStatus
+from app.core.extensions import db
+from app.core.workflow import HumanTask, ProcessInstance, TaskStatus
+from app.manuals.models import Manual, ManualRevision
 
 
 def open_task(manual: Manual, spec_name: str | None = None) -> HumanTask | None:
@@ -41,7 +42,7 @@ def answer(task: HumanTask, user, **values):
     """Complete a task through the service layer with the task's own form."""
     from werkzeug.datastructures import MultiDict
 
-    from app.services import inbox
+    from app.inbox.services import inbox
     from forms import form_for
 
     form = form_for(task.form_key)(formdata=MultiDict(values), meta={"csrf": False})
@@ -100,7 +101,7 @@ def complete_content(criteria: str = "เนื้อหา") -> dict:
 
 def answer_return(task: HumanTask, author, criteria: str, change_note: str = ""):
     """The author answers a returned revision: a draft copied from it, corrected, submitted through the task."""
-    from app.services import manual_revisions
+    from app.manuals.services import manual_revisions
 
     manual = db.session.get(Manual, manual_revisions.revision_under_review(task.instance_id).manual_id)
     draft = manual_revisions.current_draft(manual) or manual_revisions.new_draft(author, manual)
@@ -178,7 +179,7 @@ def stamp(seconds_ago: int = 10) -> str:
     """The time-trap field of a public form shown ``seconds_ago`` seconds ago."""
     import time_machine
 
-    from app.models.types import utcnow
+    from app.core.types import utcnow
     from forms.ir_online import form_stamp
 
     with time_machine.travel(utcnow() - timedelta(seconds=seconds_ago), tick=False):

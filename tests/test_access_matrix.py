@@ -12,24 +12,16 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import (
-    AccountKind,
-    ApiToken,
-    HumanTask,
-    Manual,
-    Membership,
-    ProcessInstance,
-    ReporterProfile,
-    RoleToken,
-    TaskStatus,
-    Ticket,
-    TicketAttachment,
-    User,
-)
-from app.models.types import utcnow
-from app.services import accounts, helpdesk, helpdesk_desk, manual_revisions, manuals, role_tokens
-from app.services import demo as demo_data
+from app import demo as demo_data
+from app.accounts.models import AccountKind, ApiToken, Membership, RoleToken, User
+from app.accounts.services import accounts, role_tokens
+from app.core.extensions import db
+from app.core.types import utcnow
+from app.core.workflow import HumanTask, ProcessInstance, TaskStatus
+from app.helpdesk.models import ReporterProfile, Ticket, TicketAttachment
+from app.helpdesk.services import helpdesk, helpdesk_desk
+from app.manuals.models import Manual
+from app.manuals.services import manual_revisions, manuals
 from tests import database_state
 from tests.helpers import answer
 

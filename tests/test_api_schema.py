@@ -13,8 +13,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from app.extensions import db
-from tests.test_api import bearer, create_token, open_review_task
+from app.core.extensions import db
+from tests.inbox.test_api import bearer, create_token, open_review_task
 
 EXAMPLES = 25  # per operation, per kind of data: a few seconds on each database
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -17,7 +17,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -206,7 +206,7 @@ def test_manual_revision_journey_in_the_browser(chromium_page, tmp_path_factory)
 
 def test_return_without_comment_shows_the_field_error(chromium_page):
     page = chromium_page
-    from app.models import HumanTask, ProcessInstance, TaskStatus
+    from app.core.workflow import HumanTask, ProcessInstance, TaskStatus
 
     subject = "การแจ้งย้ายที่อยู่"  # demo manual waiting for the agency reviewer
     sign_in(page, "reviewer")

@@ -12,13 +12,15 @@ from flask import url_for
 from sqlalchemy import select
 
 import forms
-from app.core import capabilities
+from app.accounts.models import Role
+from app.core import capabilities, messages
 from app.core.capabilities import Capability, DuplicateDeclaration, Job, Labels, Registry
-from app.extensions import db
+from app.core.extensions import db
+from app.core.workflow import HumanTask, InstanceStatus, TaskStatus
+from app.inbox.services import inbox
 from app.licensing.capability import DELAY_REFUSED
-from app.models import HumanTask, InstanceStatus, ManualStatus, RevisionStatus, Role, TaskStatus
-from app.services import delays, inbox
-from app.views import messages
+from app.licensing.services import delays
+from app.manuals.models import ManualStatus, RevisionStatus
 from forms.tasks import TaskForm
 from tasks import jobs
 from workflows import BPMN_DIR, engine

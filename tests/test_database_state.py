@@ -7,9 +7,10 @@ import re
 import time_machine
 from sqlalchemy import select
 
-from app.extensions import db
-from app.services import accounts, agencies
-from app.services import demo as demo_data
+from app import demo as demo_data
+from app.accounts.services import accounts
+from app.core.extensions import db
+from app.org.services import agencies
 from tests import database_state
 from tests.clock import SUITE_START
 

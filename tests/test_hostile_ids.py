@@ -10,7 +10,7 @@ import re
 import pytest
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from tests.test_api import bearer, create_token
+from tests.inbox.test_api import bearer, create_token
 
 HUGE = "9" * 20  # beyond 2**64
 INTEGER_END = str(2**31)  # the first number an INTEGER column (PostgreSQL) does not hold

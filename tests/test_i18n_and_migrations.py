@@ -9,9 +9,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_babel import force_locale
 
-from app.extensions import db
-from app.i18n import format_date, format_datetime
-from app.models.public import is_dialect_search_object
+from app.core.extensions import db
+from app.core.i18n import format_date, format_datetime
+from app.public.models import is_dialect_search_object
 
 
 def test_pages_are_thai_by_default_and_english_on_request(client, login, demo):

@@ -11,15 +11,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import DelayRecord, HelpdeskTeam, HumanTask, Notification, SpecialDay, StandardAnswer, TaskStatus
-from app.models.types import utcnow
-from app.services import helpdesk
+from app.core.calendar import SpecialDay
+from app.core.extensions import db
+from app.core.types import utcnow
+from app.core.workflow import HumanTask, TaskStatus
+from app.helpdesk.models import HelpdeskTeam, StandardAnswer
+from app.helpdesk.services import helpdesk
+from app.licensing.models import DelayRecord
+from notifications.models import Notification
+from tests.helpdesk.test_helpdesk_services import reload, report_input, staff
+from tests.helpdesk.test_ir_reports import nothing_saved, send_report
 from tests.helpers import th
-from tests.test_api import bearer, create_token, open_review_task
-from tests.test_delays import _form
-from tests.test_helpdesk_services import reload, report_input, staff
-from tests.test_ir_reports import nothing_saved, send_report
+from tests.inbox.test_api import bearer, create_token, open_review_task
+from tests.licensing.test_delays import _form
 from workflows.calendar import BANGKOK
 
 HUGE = "9" * 20
@@ -78,7 +82,7 @@ def test_thai_text_with_zero_width_spaces_between_words_is_kept(app, client):
 
 def test_invisible_text_counts_as_empty_in_the_delay_record_too(client, login, demo):
     point = demo.agency("sp_muang")
-    from app.services import licensing
+    from app.licensing.services import licensing
 
     process = licensing.processes_for(point)[0]
     login("spoint")
@@ -99,7 +103,7 @@ def _dates(received=None, expected=None) -> dict:
 
 
 def _record(client, login, demo, **changes):
-    from app.services import licensing
+    from app.licensing.services import licensing
 
     point = demo.agency("sp_muang")
     process = licensing.processes_for(point)[0]

@@ -10,11 +10,14 @@ import time_machine
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import HumanTask, Notification, OutboxMessage, OutboxStatus, TaskStatus, Ticket
-from app.models.types import utcnow
-from app.services import helpdesk_desk, notification_center
+from app.core.extensions import db
+from app.core.types import utcnow
+from app.core.workflow import HumanTask, TaskStatus
+from app.helpdesk.models import Ticket
+from app.helpdesk.services import helpdesk_desk
+from app.inbox.services import notification_center
 from notifications import notify
+from notifications.models import Notification, OutboxMessage, OutboxStatus
 from tasks.jobs import send_outbox
 
 AUTHOR_ADDRESS = "author@demo.ratchaflow.local"
@@ -335,7 +338,7 @@ def test_with_the_server_down_every_due_message_waits_then_goes_once(app, smtp, 
 
 
 def test_a_report_with_a_line_break_in_its_subject_mails_everyone_on_one_line(app, client, login, smtp, quiet_demo):
-    from tests.test_ir_reports import SENT, send_report
+    from tests.helpdesk.test_ir_reports import SENT, send_report
 
     refused = send_report(client, subject=POISON_SUBJECT, contact_name="ผู้แจ้ง", contact_email="reporter@example.test")
     assert refused.status_code == 422 and "อักขระควบคุม" in refused.get_data(as_text=True)

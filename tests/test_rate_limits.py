@@ -8,10 +8,10 @@ import re
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from app.extensions import limiter
+from app.core.extensions import limiter
 from tests.conftest import RATE_LIMIT_STORAGE, REDIS_URL
+from tests.helpdesk.test_ir_reports import filed
 from tests.helpers import th
-from tests.test_ir_reports import filed
 
 STATUS = "/status?ref=DL-0000-0000&code=WRONGCODE"
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from flask_babel import force_locale
 
-from app import i18n, thai_dates
+from app.core import i18n, thai_dates
 from notifications import thai_text
 
 SHORT = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")

@@ -170,7 +170,7 @@ def _current() -> _Index:
             with _lock:
                 _index, _version, _checked_in = _Index(), None, None
         return _index
-    from app.extensions import db
+    from app.core.extensions import db
 
     session = db.session()
     transaction = session.get_transaction()
@@ -191,7 +191,7 @@ def _current() -> _Index:
 def _read_version(session) -> tuple:
     from sqlalchemy import func, select
 
-    from app.models.calendar import SpecialDay
+    from app.core.calendar import SpecialDay
 
     row = session.execute(
         select(func.count(SpecialDay.id), func.max(SpecialDay.id), func.max(SpecialDay.created_at))
@@ -202,7 +202,7 @@ def _read_version(session) -> tuple:
 def _read_special_days(session) -> dict[date, str]:
     from sqlalchemy import select
 
-    from app.models.calendar import SpecialDay
+    from app.core.calendar import SpecialDay
 
     return {day: kind for day, kind in session.execute(select(SpecialDay.day, SpecialDay.kind))}
 

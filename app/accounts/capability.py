@@ -6,17 +6,17 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from app.cli import users_cli
+from app.accounts.commands import users_cli
+from app.accounts.models import Role
+from app.accounts.views import accounts, auth, gate, tokens, users
 from app.core.capabilities import Capability, Labels, NavEntry
-from app.models import Role
-from app.views import accounts, auth, gate, tokens, users
 
 MANAGES_ACCOUNTS = frozenset({Role.admin.value, Role.central_officer.value})
 
 
 def _init_app(app: Flask) -> None:
-    from app.extensions import login_manager
-    from app.services import accounts as account_service
+    from app.accounts.services import accounts as account_service
+    from app.core.extensions import login_manager
 
     login_manager.login_view = "auth.login"
     login_manager.user_loader(account_service.load_user)
@@ -26,7 +26,7 @@ def _init_app(app: Flask) -> None:
 CAPABILITY = Capability(
     name="accounts",
     blueprints=(auth.bp, accounts.bp, tokens.bp, users.bp),
-    operation_modules=("app.services.role_tokens",),
+    operation_modules=("app.accounts.services.role_tokens",),
     processes=("token_issuance",),
     labels=Labels(roles={Role.admin.value: _l("System administrator")}),
     nav=(

@@ -12,6 +12,7 @@ name (a job, a label, a process, an exception) fail loudly at start-up.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from flask import Flask, current_app
 
 EXTENSION_KEY = "ratchaflow.capabilities"
+BADGE_CAP = 999  # a badge shows "999+" beyond this: counting a nationwide queue on every page costs too much
 
 Message = Any  # a text (lazy or not), or a function of the exception that returns one
 
@@ -83,6 +85,8 @@ class Capability:
     nav_counts: Callable[[Any], Mapping[str, int]] | None = None  # the signed-in staff member's badge counts
     template_context: Callable[[Any], Mapping[str, Any]] | None = None  # values for a staff member's pages
     commands: Sequence[Any] = ()  # click groups added to ``flask``
+    # Roles whose holders all belong to one agency: role -> a function giving that agency's path (None: not set up).
+    role_homes: Mapping[str, Callable[[], str | None]] = field(default_factory=dict)
     private_pages: Sequence[str] = ()  # blueprints, or "blueprint.view" endpoints, that show one person's case
     init_app: Callable[[Flask], None] | None = None  # anything else done once per app (hooks, loaders)
 
@@ -102,6 +106,7 @@ class Registry:
         self.history_labels: dict[str, Any] = {}
         self.messages: dict[type[BaseException], Message] = {}
         self.jobs: dict[str, Job] = {}
+        self.role_homes: dict[str, Callable[[], str | None]] = {}
         self.task_partials: dict[str, str | None] = {}
         self.process_owners: dict[str, str] = {}
         self.private_blueprints: set[str] = set()
@@ -115,6 +120,7 @@ class Registry:
             self._add(self.history_labels, capability.labels.history, "history label", capability.name)
             self._add(self.messages, capability.messages, "message for", capability.name)
             self._add(self.jobs, {job.name: job for job in capability.jobs}, "job", capability.name)
+            self._add(self.role_homes, capability.role_homes, "role home", capability.name)
             owned = {process_id: capability.name for process_id in capability.processes}
             self._add(self.process_owners, owned, "process", capability.name)
             self.task_partials.update({process_id: capability.task_partial for process_id in capability.processes})
@@ -177,6 +183,10 @@ def load(module_names: Sequence[str]) -> list[Capability]:
 def register_all(app: Flask, module_names: Sequence[str]) -> Registry:
     """Plug every listed capability into ``app``: its operations, forms, blueprints, commands and hooks."""
     capabilities = load(module_names)
+    for name in module_names:
+        package = name.removesuffix(".capability")
+        if importlib.util.find_spec(f"{package}.models"):
+            importlib.import_module(f"{package}.models")  # every table known before the first query and to Alembic
     registry = Registry(capabilities)
     app.extensions[EXTENSION_KEY] = registry
     for capability in capabilities:

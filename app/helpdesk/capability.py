@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.accounts.models import Role
 from app.core.capabilities import Capability, Labels, NavEntry
-from app.models import Role
-from app.views import (
+from app.helpdesk.services.helpdesk import helpdesk_agency_path
+from app.helpdesk.views import (
     helpdesk,
     ir_accounts,  # noqa: F401  its routes join the ir blueprint before it is registered
     ir_online,
@@ -23,8 +24,8 @@ def _context(user) -> dict:
 CAPABILITY = Capability(
     name="helpdesk",
     blueprints=(ir_online.bp, helpdesk.bp),
-    operation_modules=("app.services.helpdesk", "app.services.helpdesk_lifecycle", "app.services.helpdesk_sla",
-                       "app.services.helpdesk_desk"),
+    operation_modules=("app.helpdesk.services.helpdesk", "app.helpdesk.services.helpdesk_lifecycle", "app.helpdesk.services.helpdesk_sla",
+                       "app.helpdesk.services.helpdesk_desk"),
     form_modules=("forms.helpdesk",),
     processes=("incident_ticket",),
     task_partial="helpdesk/_task_subject.html",
@@ -37,5 +38,6 @@ CAPABILITY = Capability(
         NavEntry("ir.mine", _l("My reports"), 10, element_id="nav-ir-mine", audience="reporter"),
     ),
     template_context=_context,
+    role_homes={role: helpdesk_agency_path for role in sorted(HELPDESK_STAFF)},
     private_pages=("ir",),
 )

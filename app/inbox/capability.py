@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.accounts.models import Role
 from app.core.capabilities import Badge, Capability, Job, Labels, NavEntry
-from app.models import Role
-from app.services import inbox, notification_center
-from app.views import api, instances, jobs, notifications
-from app.views import inbox as inbox_views
+from app.inbox.services import inbox, notification_center
+from app.inbox.views import api, instances, jobs, notifications
+from app.inbox.views import inbox as inbox_views
 from tasks import jobs as job_runs
 
 ADMIN = frozenset({Role.admin.value})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.cli import import_cli
 from app.core.capabilities import Capability
+from app.legacy.commands import import_cli
 
 CAPABILITY = Capability(name="legacy", commands=(import_cli,))

@@ -7,11 +7,11 @@ from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.accounts.models import Role
 from app.core.capabilities import Capability, Job, NavEntry
-from app.models import Role
-from app.services import delays, licensing
-from app.views import delays as delay_views
-from app.views import licensing as licensing_views
+from app.licensing.services import delays, licensing
+from app.licensing.views import delays as delay_views
+from app.licensing.views import licensing as licensing_views
 from tasks import jobs
 
 # Licence reports and delay notices: service points, their departments, OPDC.
@@ -40,7 +40,7 @@ def lock_periods(app: Flask) -> int:
 CAPABILITY = Capability(
     name="licensing",
     blueprints=(licensing_views.bp, delay_views.bp),
-    operation_modules=("app.services.unlocks", "app.services.delays"),
+    operation_modules=("app.licensing.services.unlocks", "app.licensing.services.delays"),
     form_modules=("forms.licensing", "forms.delays"),
     processes=("unlock_request", "delay_notice"),
     messages={delays.DelayError: _delay_refused},

@@ -6,34 +6,20 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.accounts.models import Role
 from app.core.capabilities import Capability, Labels, NavEntry
-from app.models import Role
-from app.services import attachments, catalogue, manual_revisions, manuals, other_services, processes
-from app.views import catalogue as catalogue_views
-from app.views import manuals as manual_views
-from app.views import other_services as other_service_views
-from app.views import processes as process_views
+from app.manuals.services import attachments, links, manual_revisions, manuals, other_services, processes
+from app.manuals.views import manuals as manual_views
+from app.manuals.views import other_services as other_service_views
+from app.manuals.views import processes as process_views
 
 PERMISSION = _l("You do not have permission to do this.")
 
 
-def _entry_refused(exc: Exception) -> str:
-    if isinstance(exc, catalogue.TagNameTaken):
-        return _("The tag “%(name)s” already exists. Merge into it instead.", name=str(exc))
-    texts = {
-        "required": _("Fill this in."),
-        "too_long": _("This is too long."),
-        "not_main": _("A sub entry can only sit under a main entry."),
-        "unknown": _("There is no such tag. Type an existing tag."),
-        "same": _("Choose a different tag."),
-    }
-    return texts.get(getattr(exc, "reason", ""), _("This could not be done. Nothing was saved."))
-
-
 CAPABILITY = Capability(
     name="manuals",
-    blueprints=(manual_views.bp, process_views.bp, other_service_views.bp, catalogue_views.bp),
-    operation_modules=("app.services.manual_revisions",),
+    blueprints=(manual_views.bp, process_views.bp, other_service_views.bp),
+    operation_modules=("app.manuals.services.manual_revisions",),
     form_modules=("forms.manual_revision",),
     processes=("manual_revision",),
     task_partial="manuals/_task_subject.html",
@@ -74,17 +60,16 @@ CAPABILITY = Capability(
         processes.ProcessChangedMeanwhile: _l("Someone else changed this process at the same moment. Reload it and "
                                               "make your change again."),
         manuals.NotAllowed: PERMISSION,
-        catalogue.InvalidEntry: _entry_refused,
-        catalogue.TagNameTaken: _entry_refused,
-        catalogue.NotAllowed: PERMISSION,
         other_services.ServiceChangedMeanwhile: _l("Someone else changed this service at the same moment. Nothing "
                                                    "you entered was saved; reload and try again."),
         other_services.NotAllowed: PERMISSION,
+        links.AlreadyLinked: _l("This service is already linked here."),
+        links.TargetNotFound: _l("Only services of this agency's own department can be linked here."),
+        links.NotAllowed: PERMISSION,
     },
     nav=(
         NavEntry("manuals.index", _l("Manuals"), 30),
         NavEntry("processes.index", _l("Processes"), 40),
         NavEntry("other_services.index", _l("Other services"), 50),
-        NavEntry("catalogue.index", _l("Service catalogue"), 100, roles=frozenset({Role.admin.value})),
     ),
 )

@@ -1,15 +1,17 @@
-"""What agencies and structure plug in: their pages, the organisational roles, the holidays page."""
+"""What agencies and structure plug in: their pages, the organisational roles, the service catalogue, the holidays
+page."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.accounts.models import Role
 from app.core.capabilities import Capability, Labels, NavEntry
-from app.models import Role
-from app.services import links, org
-from app.views import calendar
-from app.views import org as org_views
+from app.org.services import catalogue, org
+from app.org.views import calendar
+from app.org.views import catalogue as catalogue_views
+from app.org.views import org as org_views
 
 PERMISSION = _l("You do not have permission to do this.")
 
@@ -25,9 +27,22 @@ def _move_refused(exc: org.InvalidMove) -> str:
     return texts.get(exc.reason, _("This could not be done. Nothing was saved."))
 
 
+def _entry_refused(exc: Exception) -> str:
+    if isinstance(exc, catalogue.TagNameTaken):
+        return _("The tag “%(name)s” already exists. Merge into it instead.", name=str(exc))
+    texts = {
+        "required": _("Fill this in."),
+        "too_long": _("This is too long."),
+        "not_main": _("A sub entry can only sit under a main entry."),
+        "unknown": _("There is no such tag. Type an existing tag."),
+        "same": _("Choose a different tag."),
+    }
+    return texts.get(getattr(exc, "reason", ""), _("This could not be done. Nothing was saved."))
+
+
 CAPABILITY = Capability(
     name="org",
-    blueprints=(org_views.bp, calendar.bp),
+    blueprints=(org_views.bp, calendar.bp, catalogue_views.bp),
     labels=Labels(roles={
         Role.central_officer.value: _l("Central officer"),
         Role.service_point_officer.value: _l("Service-point officer"),
@@ -38,12 +53,13 @@ CAPABILITY = Capability(
         org.AgencyChangedMeanwhile: _l("Someone else changed this agency at the same moment. Nothing you entered "
                                        "was saved; reload and try again."),
         org.NotAllowed: PERMISSION,
-        links.AlreadyLinked: _l("This service is already linked here."),
-        links.TargetNotFound: _l("Only services of this agency's own department can be linked here."),
-        links.NotAllowed: PERMISSION,
+        catalogue.InvalidEntry: _entry_refused,
+        catalogue.TagNameTaken: _entry_refused,
+        catalogue.NotAllowed: PERMISSION,
     },
     nav=(
         NavEntry("org.index", _l("Agencies and structure"), 60),
+        NavEntry("catalogue.index", _l("Service catalogue"), 100, roles=frozenset({Role.admin.value})),
         NavEntry("calendar.index", _l("Holidays"), 110, roles=frozenset({Role.admin.value}),
                  element_id="nav-calendar"),
     ),

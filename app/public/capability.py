@@ -3,9 +3,9 @@ command line."""
 
 from __future__ import annotations
 
-from app.cli import public_cli
 from app.core.capabilities import Capability
-from app.views import public
+from app.public.commands import public_cli
+from app.public.views import public
 
 CAPABILITY = Capability(
     name="public",

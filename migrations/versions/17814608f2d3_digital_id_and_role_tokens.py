@@ -8,7 +8,7 @@ Create Date: 2026-11-29 15:22:24.413144
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.types
+import app.core.types
 
 
 revision = '17814608f2d3'
@@ -25,12 +25,12 @@ def upgrade():
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('issued_by_id', sa.Integer(), nullable=False),
-    sa.Column('issued_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('issued_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('used_by_id', sa.Integer(), nullable=True),
-    sa.Column('used_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('used_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('replaces_id', sa.Integer(), nullable=True),
-    sa.Column('ended_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('instance_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_role_token_agency_id_agency')),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_role_token_instance_id_process_instance')),

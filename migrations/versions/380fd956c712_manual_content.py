@@ -8,7 +8,7 @@ Create Date: 2026-11-22 07:39:22.869485
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.types
+import app.core.types
 
 
 # revision identifiers, used by Alembic.
@@ -29,8 +29,8 @@ def upgrade():
     sa.Column('name_en', sa.String(length=255), nullable=True),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['parent_id'], ['catalogue_entry.id'], name=op.f('fk_catalogue_entry_parent_id_catalogue_entry')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_entry')),
     sa.UniqueConstraint('kind', 'code', name='uq_catalogue_entry_kind_code')
@@ -42,7 +42,7 @@ def upgrade():
     op.create_table('tag',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tag')),
     sa.UniqueConstraint('name', name=op.f('uq_tag_name'))
     )
@@ -53,11 +53,11 @@ def upgrade():
     sa.Column('summary', sa.Text(), nullable=True),
     sa.Column('content', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
-    sa.Column('published_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('legacy_ref', sa.String(length=64), nullable=True),
     sa.Column('lock_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_other_service_agency_id_agency')),
@@ -81,9 +81,9 @@ def upgrade():
     sa.Column('legal_basis', sa.Text(), nullable=True),
     sa.Column('legal_time_limit_days', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('legacy_ref', sa.String(length=64), nullable=True),
     sa.Column('lock_version', sa.Integer(), nullable=False),
@@ -104,7 +104,7 @@ def upgrade():
     sa.Column('process_id', sa.Integer(), nullable=True),
     sa.Column('manual_id', sa.Integer(), nullable=True),
     sa.Column('other_service_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_service_link_agency_id_agency')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_service_link_created_by_id_user_account')),
@@ -131,7 +131,7 @@ def upgrade():
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['revision_id'], ['manual_revision.id'], name=op.f('fk_manual_attachment_revision_id_manual_revision'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_manual_attachment'))
     )
@@ -151,7 +151,7 @@ def upgrade():
         batch_op.add_column(sa.Column('latitude', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('longitude', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('publicly_visible', sa.Boolean(), server_default=sa.true(), nullable=False))
-        batch_op.add_column(sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('legacy_ref', sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f('ix_agency_province'), ['province'], unique=False)
         batch_op.create_unique_constraint(batch_op.f('uq_agency_legacy_ref'), ['legacy_ref'])
@@ -166,9 +166,9 @@ def upgrade():
     with op.batch_alter_table('manual_revision', schema=None) as batch_op:
         batch_op.add_column(sa.Column('content', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('based_on_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('created_by_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('row_version', sa.Integer(), nullable=True))
 
     # The free-text body of earlier revisions becomes the criteria section of the structured content.
@@ -183,9 +183,9 @@ def upgrade():
 
     with op.batch_alter_table('manual_revision', schema=None) as batch_op:
         batch_op.alter_column('content', existing_type=sa.JSON(), nullable=False)
-        batch_op.alter_column('created_at', existing_type=app.models.types.UTCDateTime(timezone=True), nullable=False)
+        batch_op.alter_column('created_at', existing_type=app.core.types.UTCDateTime(timezone=True), nullable=False)
         batch_op.alter_column('row_version', existing_type=sa.Integer(), nullable=False)
-        batch_op.alter_column('submitted_at', existing_type=app.models.types.UTCDateTime(timezone=True), nullable=True)
+        batch_op.alter_column('submitted_at', existing_type=app.core.types.UTCDateTime(timezone=True), nullable=True)
         batch_op.create_index('ix_manual_revision_status', ['manual_id', 'status'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_manual_revision_based_on_id_manual_revision'), 'manual_revision', ['based_on_id'], ['id'])
         batch_op.create_foreign_key(batch_op.f('fk_manual_revision_created_by_id_user_account'), 'user_account', ['created_by_id'], ['id'])
@@ -201,7 +201,7 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_manual_revision_created_by_id_user_account'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_manual_revision_based_on_id_manual_revision'), type_='foreignkey')
         batch_op.drop_index('ix_manual_revision_status')
-        batch_op.alter_column('submitted_at', existing_type=app.models.types.UTCDateTime(timezone=True), nullable=False)
+        batch_op.alter_column('submitted_at', existing_type=app.core.types.UTCDateTime(timezone=True), nullable=False)
         batch_op.drop_column('row_version')
         batch_op.drop_column('updated_at')
         batch_op.drop_column('created_by_id')

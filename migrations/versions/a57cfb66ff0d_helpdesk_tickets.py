@@ -8,7 +8,7 @@ Create Date: 2026-11-29 17:51:06.216151
 import sqlalchemy as sa
 from alembic import op
 
-import app.models.types
+import app.core.types
 
 # The e-GP areas a report can be about, and the SLA targets per priority in office minutes (one working day is
 # 480 minutes: 08:30-16:30); both are edited later by helpdesk supervisors.
@@ -53,8 +53,8 @@ def upgrade():
     sa.Column('category_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['category_id'], ['ticket_category.id'], name=op.f('fk_helpdesk_answer_category_id_ticket_category')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_helpdesk_answer_created_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_helpdesk_answer')),
@@ -64,7 +64,7 @@ def upgrade():
     sa.Column('priority', sa.String(length=16), nullable=False),
     sa.Column('first_response_minutes', sa.Integer(), nullable=False),
     sa.Column('resolution_minutes', sa.Integer(), nullable=False),
-    sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_helpdesk_sla_target_updated_by_id_user_account')),
     sa.PrimaryKeyConstraint('priority', name=op.f('pk_helpdesk_sla_target'))
@@ -96,17 +96,17 @@ def upgrade():
     sa.Column('priority', sa.String(length=16), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
     sa.Column('team_id', sa.Integer(), nullable=True),
-    sa.Column('first_response_due_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('first_responded_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('resolution_due_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('paused_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_response_due_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_responded_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolution_due_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('paused_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('paused_minutes', sa.Integer(), nullable=False),
     sa.Column('first_response_breached', sa.Boolean(), nullable=False),
     sa.Column('resolution_breached', sa.Boolean(), nullable=False),
-    sa.Column('waiting_since', app.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('resolved_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('confirm_by', app.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('closed_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('waiting_since', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('confirm_by', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('close_reason', sa.String(length=32), nullable=True),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('reopened_from_id', sa.Integer(), nullable=True),
@@ -114,8 +114,8 @@ def upgrade():
     sa.Column('rating_comment', sa.Text(), nullable=True),
     sa.Column('instance_id', sa.Integer(), nullable=True),
     sa.Column('lock_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['user_account.id'], name=op.f('fk_ticket_assignee_id_user_account')),
     sa.ForeignKeyConstraint(['category_id'], ['ticket_category.id'], name=op.f('fk_ticket_category_id_ticket_category')),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_ticket_instance_id_process_instance')),
@@ -142,7 +142,7 @@ def upgrade():
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('author_user_id', sa.Integer(), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_user_id'], ['user_account.id'], name=op.f('fk_ticket_message_author_user_id_user_account')),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_ticket_message_ticket_id_ticket')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_message'))
@@ -158,7 +158,7 @@ def upgrade():
     sa.Column('content_type', sa.String(length=64), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['message_id'], ['ticket_message.id'], name=op.f('fk_ticket_attachment_message_id_ticket_message')),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_ticket_attachment_ticket_id_ticket')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_attachment'))

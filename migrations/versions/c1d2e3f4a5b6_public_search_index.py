@@ -7,7 +7,7 @@ Create Date: 2026-11-22 08:00:00.000000
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.types
+import app.core.types
 
 
 revision = 'c1d2e3f4a5b6'
@@ -34,7 +34,7 @@ def upgrade():
     sa.Column('agency_name_th', sa.String(length=255), nullable=False),
     sa.Column('agency_name_en', sa.String(length=255), nullable=True),
     sa.Column('province', sa.String(length=100), nullable=True),
-    sa.Column('published_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('search_text', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_public_entry_agency_id_agency'),
                             ondelete='CASCADE'),

@@ -8,7 +8,7 @@ Create Date: 2026-12-02 09:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-import app.models.types
+import app.core.types
 
 revision = 'c3b7e9a1d402'
 down_revision = 'a57cfb66ff0d'
@@ -26,10 +26,10 @@ def upgrade():
     sa.Column('purpose', sa.String(length=16), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('new_email', sa.String(length=80), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('used_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('replaced_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('replaced_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_reporter_link_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reporter_link')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_reporter_link_token_hash'))

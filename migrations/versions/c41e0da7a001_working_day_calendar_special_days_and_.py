@@ -8,7 +8,7 @@ Create Date: 2026-11-29 16:20:45.337526
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.types
+import app.core.types
 
 
 
@@ -27,7 +27,7 @@ def upgrade():
     sa.Column('name_th', sa.String(length=255), nullable=False),
     sa.Column('name_en', sa.String(length=255), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_special_day_created_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_special_day')),
     sa.UniqueConstraint('day', name=op.f('uq_special_day_day'))
@@ -39,11 +39,11 @@ def upgrade():
     sa.Column('object_id', sa.Integer(), nullable=True),
     sa.Column('instance_id', sa.Integer(), nullable=True),
     sa.Column('timer_variable', sa.String(length=64), nullable=True),
-    sa.Column('starts_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('starts_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('working_days', sa.Integer(), nullable=False),
-    sa.Column('due_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_working_day_deadline_instance_id_process_instance')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_working_day_deadline'))
     )

@@ -8,7 +8,7 @@ Create Date: 2026-11-29 16:22:27.683698
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.types
+import app.core.types
 
 
 # revision identifiers, used by Alembic.
@@ -22,8 +22,8 @@ def upgrade():
     op.create_table('job_run',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('job', sa.String(length=64), nullable=False),
-    sa.Column('started_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('outcome', sa.String(length=16), nullable=False),
     sa.Column('result', sa.String(length=500), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
@@ -38,9 +38,9 @@ def upgrade():
     sa.Column('month', sa.Integer(), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=False),
-    sa.Column('closes_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('locked_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closes_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('locked_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_report_period')),
     sa.UniqueConstraint('year', 'month', name='uq_report_period_month')
     )
@@ -58,7 +58,7 @@ def upgrade():
     sa.Column('pending', sa.Integer(), nullable=False),
     sa.Column('within_limit', sa.Integer(), nullable=False),
     sa.Column('over_limit', sa.Integer(), nullable=False),
-    sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('lock_version', sa.Integer(), nullable=False),
     sa.CheckConstraint('received >= 0 AND approved >= 0 AND refused >= 0 AND pending >= 0 AND within_limit >= 0 AND over_limit >= 0', name=op.f('ck_licence_report_non_negative')),
@@ -81,12 +81,12 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('requested_by_id', sa.Integer(), nullable=False),
-    sa.Column('requested_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('requested_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decision_comment', sa.Text(), nullable=True),
-    sa.Column('opens_until', app.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('relocked_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('opens_until', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('relocked_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('instance_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_unlock_request_agency_id_agency')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_unlock_request_decided_by_id_user_account')),

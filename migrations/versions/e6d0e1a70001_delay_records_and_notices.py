@@ -8,7 +8,7 @@ Create Date: 2026-11-29 16:55:43.726295
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.types
+import app.core.types
 
 
 revision = 'e6d0e1a70001'
@@ -36,11 +36,11 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('decision', sa.String(length=16), nullable=True),
     sa.Column('decision_note', sa.Text(), nullable=True),
-    sa.Column('decided_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
-    sa.Column('next_notice_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_notice_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
-    sa.Column('recorded_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_delay_record_agency_id_agency')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_delay_record_decided_by_id_user_account')),
@@ -64,7 +64,7 @@ def upgrade():
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('decision', sa.String(length=16), nullable=True),
     sa.Column('expected_decision_on', sa.Date(), nullable=True),
-    sa.Column('issued_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('issued_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('emailed_to', sa.String(length=255), nullable=True),
     sa.Column('opdc_copied', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['delay_id'], ['delay_record.id'], name=op.f('fk_delay_notice_delay_id_delay_record')),

@@ -8,7 +8,7 @@ Create Date: 2026-11-22 05:04:01.523164
 from alembic import op
 import sqlalchemy as sa
 
-import app.models.types
+import app.core.types
 
 
 # revision identifiers, used by Alembic.
@@ -29,7 +29,7 @@ def upgrade():
     sa.Column('name_en', sa.String(length=255), nullable=True),
     sa.Column('path', sa.String(length=255).with_variant(sa.String(length=255, collation='C'), 'postgresql'), nullable=False),
     sa.Column('depth', sa.Integer(), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['parent_id'], ['agency.id'], name=op.f('fk_agency_parent_id_agency')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agency')),
     sa.UniqueConstraint('code', name=op.f('uq_agency_code')),
@@ -46,8 +46,8 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=255), nullable=True),
     sa.Column('locale', sa.String(length=8), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_login_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('username', name=op.f('uq_user_account_username'))
     )
@@ -56,7 +56,7 @@ def upgrade():
     sa.Column('process_id', sa.String(length=64), nullable=False),
     sa.Column('bpmn_xml', sa.Text(), nullable=False),
     sa.Column('serialized', sa.Text(), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('spec_key', name=op.f('pk_workflow_spec'))
     )
     with op.batch_alter_table('workflow_spec', schema=None) as batch_op:
@@ -68,9 +68,9 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('prefix', sa.String(length=12), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_used_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_api_token_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
@@ -84,9 +84,9 @@ def upgrade():
     sa.Column('agency_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('published_revision_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('lock_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_manual_agency_id_agency')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_manual_created_by_id_user_account')),
@@ -103,7 +103,7 @@ def upgrade():
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('granted_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_membership_agency_id_agency')),
     sa.ForeignKeyConstraint(['granted_by_id'], ['user_account.id'], name=op.f('fk_membership_granted_by_id_user_account')),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_membership_user_id_user_account')),
@@ -121,8 +121,8 @@ def upgrade():
     sa.Column('subject', sa.String(length=500), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('link', sa.String(length=500), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('read_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_notification_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification'))
     )
@@ -139,10 +139,10 @@ def upgrade():
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sent_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_outbox_user_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox')),
     sa.UniqueConstraint('dedup_key', name=op.f('uq_outbox_dedup_key'))
@@ -163,13 +163,13 @@ def upgrade():
     sa.Column('serializer_version', sa.String(length=16), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('next_timer_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_timer_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('lock_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
-    sa.Column('completed_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_process_instance_agency_id_agency')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_process_instance_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['spec_key'], ['workflow_spec.spec_key'], name=op.f('fk_process_instance_spec_key_workflow_spec')),
@@ -188,7 +188,7 @@ def upgrade():
     sa.Column('event_type', sa.String(length=16), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('correlation_key', sa.String(length=255), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_event_subscription_instance_id_process_instance'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event_subscription'))
     )
@@ -211,11 +211,11 @@ def upgrade():
     sa.Column('agency_path', sa.String(length=255).with_variant(sa.String(length=255, collation='C'), 'postgresql'), nullable=False),
     sa.Column('form_key', sa.String(length=64), nullable=True),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
-    sa.Column('due_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('claimed_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('completed_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_by_id', sa.Integer(), nullable=True),
     sa.Column('comment', sa.Text(), nullable=True),
     sa.Column('row_version', sa.Integer(), nullable=False),
@@ -242,9 +242,9 @@ def upgrade():
     sa.Column('change_note', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=True),
-    sa.Column('submitted_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('submitted_by_id', sa.Integer(), nullable=True),
-    sa.Column('published_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_at', app.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_manual_revision_instance_id_process_instance')),
     sa.ForeignKeyConstraint(['manual_id'], ['manual.id'], name=op.f('fk_manual_revision_manual_id_manual')),
     sa.ForeignKeyConstraint(['submitted_by_id'], ['user_account.id'], name=op.f('fk_manual_revision_submitted_by_id_user_account')),
@@ -256,7 +256,7 @@ def upgrade():
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('occurred_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('occurred_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=64), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=True),

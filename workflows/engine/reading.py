@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 
 from SpiffWorkflow.util.task import TaskState
 
-from app.models import ProcessInstance
+from app.core.workflow import ProcessInstance
 from workflows.engine.saving import load
 
 BPMN_NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"

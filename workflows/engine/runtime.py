@@ -13,10 +13,9 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import EventSubscription, HumanTask, InstanceStatus, ProcessInstance
-from app.models.types import utcnow
-from app.models.workflow import record_audit
+from app.core.extensions import db
+from app.core.types import utcnow
+from app.core.workflow import EventSubscription, HumanTask, InstanceStatus, ProcessInstance, record_audit
 from workflows.engine import specs
 from workflows.engine.errors import ConcurrentUpdate, NotWaiting
 from workflows.engine.saving import audit_in_one_insert, conflicts_reported, correlation_key, run_engine, save

@@ -17,10 +17,19 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.extensions import db
-from app.models import EventSubscription, HumanTask, InstanceStatus, ProcessInstance, TaskStatus
-from app.models.types import utcnow
-from app.models.workflow import audit_rows_held, record_audit, release_audit_rows, write_audit_rows
+from app.core.extensions import db
+from app.core.types import utcnow
+from app.core.workflow import (
+    EventSubscription,
+    HumanTask,
+    InstanceStatus,
+    ProcessInstance,
+    TaskStatus,
+    audit_rows_held,
+    record_audit,
+    release_audit_rows,
+    write_audit_rows,
+)
 from workflows import expressions
 from workflows.engine import specs
 from workflows.engine.errors import ConcurrentUpdate, StateVersionMismatch, WorkflowError

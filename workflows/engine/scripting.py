@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from app.models import ProcessInstance
+from app.core.workflow import ProcessInstance
 from workflows import expressions, operations
 
 

@@ -25,8 +25,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db
-from app.models import WorkflowSpec
+from app.core.extensions import db
+from app.core.workflow import WorkflowSpec
 from workflows import BPMN_DIR
 from workflows.engine.errors import StateVersionMismatch, WorkflowError
 from workflows.engine.scripting import SCRIPT_ENGINE

@@ -35,10 +35,9 @@ from SpiffWorkflow.exceptions import TaskNotFoundException, WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from app.extensions import db
-from app.models import HumanTask, InstanceStatus, ProcessInstance, TaskStatus
-from app.models.types import utcnow
-from app.models.workflow import record_audit
+from app.core.extensions import db
+from app.core.types import utcnow
+from app.core.workflow import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, record_audit
 from workflows.engine.errors import ConcurrentUpdate, NotWaiting, TaskNotOpen, WorkflowError
 from workflows.engine.saving import (
     audit_in_one_insert,

@@ -1,0 +1,44 @@
+"""Who reaches the back office: one check before every request's view, for every staff blueprint at once.
+
+- A reporter account (IR Online) reaches IR Online, the public site, the sign-in pages (signing out, the language
+  switch) and the JSON API (which takes its own tokens, and none of a reporter account's); any other page sends it
+  to its reports. That holds whatever memberships it may have been given by mistake: ``policy`` grants a
+  reporter account no role either, and ``role_tokens.redeem`` refuses it a staff role.
+- A signed-in staff member without a role yet is asked for a one-time role token first; they may still sign out,
+  switch language, read the public site and use the API.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, request, session, url_for
+
+from app.accounts.services import accounts, role_tokens
+
+# Open to anyone, signed in or not, whatever their account: nothing to look up.
+OPEN_BLUEPRINTS = {"auth", "public", "api"}
+OPEN_ENDPOINTS = {"static"}
+# A staff member without a role yet may also open the page that takes a role token.
+WITHOUT_A_ROLE = {"tokens.redeem"}
+# What a reporter account reaches besides the open pages.
+REPORTER_BLUEPRINTS = {"ir"}
+
+
+def _gate():
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in OPEN_ENDPOINTS or request.blueprint in OPEN_BLUEPRINTS:
+        return None
+    # One indexed query on the session's user id, rather than loading ``current_user`` this early: the person
+    # is loaded once, by whatever needs them later in the request.
+    user_id = accounts.session_user_id(session.get("_user_id"))
+    if user_id is None:
+        return None  # signed out: each staff view asks for a sign-in itself
+    reporter, has_role = role_tokens.standing(user_id)
+    if reporter:
+        return None if request.blueprint in REPORTER_BLUEPRINTS else redirect(url_for("ir.mine"))
+    if has_role or endpoint in WITHOUT_A_ROLE:
+        return None
+    return redirect(url_for("tokens.redeem"))
+
+
+def register(app: Flask) -> None:
+    app.before_request(_gate)

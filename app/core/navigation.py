@@ -1,0 +1,35 @@
+"""Values every page needs: the menu entries and their counts, and the language switch.
+
+The entries, their counts and any other value a staff member's pages need come from the capabilities
+(``Capability.nav``, ``nav_counts``, ``template_context``).
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.core import capabilities
+from app.core.i18n import localized_title
+
+
+def _badge(count: int) -> str:
+    return f"{capabilities.BADGE_CAP}+" if count > capabilities.BADGE_CAP else str(count)
+
+
+def inject_navigation() -> dict:
+    values = {"current_language": str(get_locale() or "th"), "localized_title": localized_title,
+              "badge": _badge, "nav_entries": [], "nav_counts": {}}
+    if not current_user.is_authenticated:
+        return values
+    registry = capabilities.of(current_app)
+    if current_user.is_reporter:
+        # IR Online only: no back-office entries and no counts.
+        values.update(is_reporter=True, nav_entries=registry.nav_for("reporter", set()))
+        return values
+    roles = {m.role for m in current_user.memberships}
+    values["nav_entries"] = registry.nav_for("staff", roles)
+    values["nav_counts"] = registry.nav_counts(current_user)
+    values.update(registry.template_context(current_user))
+    return values

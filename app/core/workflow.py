@@ -1,0 +1,217 @@
+"""Tables the workflow engine keeps: spec versions, instances, the inbox projection,
+event subscriptions and the append-only audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, event, insert
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core.extensions import db
+from app.core.types import TreePath, UTCDateTime, utcnow
+
+
+class WorkflowSpec(db.Model):
+    """One version of a process: ``process_id@sha256`` of its BPMN source, stored once."""
+
+    __tablename__ = "workflow_spec"
+
+    spec_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(64), index=True)
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    serialized: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InstanceStatus:
+    running = "running"
+    waiting = "waiting"
+    complete = "complete"
+    error = "error"
+    terminated = "terminated"
+    suspended = "suspended"
+    OPEN = (running, waiting)
+
+
+class ProcessInstance(db.Model):
+    __tablename__ = "process_instance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spec_key: Mapped[str] = mapped_column(ForeignKey("workflow_spec.spec_key"))
+    process_id: Mapped[str] = mapped_column(String(64), index=True)
+    title: Mapped[str] = mapped_column(String(500))
+    business_type: Mapped[str] = mapped_column(String(32))
+    business_id: Mapped[int] = mapped_column(Integer)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    agency_path: Mapped[str] = mapped_column(TreePath)
+    state: Mapped[str] = mapped_column(Text)  # instance-only Spiff serialization (the spec is left out)
+    serializer_version: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=InstanceStatus.running)
+    error: Mapped[str | None] = mapped_column(Text)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    spec: Mapped[WorkflowSpec] = relationship(lazy="raise")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+Index("ix_process_instance_business", ProcessInstance.business_type, ProcessInstance.business_id)
+
+
+class TaskStatus:
+    open = "open"
+    completed = "completed"
+    cancelled = "cancelled"
+
+
+class HumanTask(db.Model):
+    """The inbox: one row per user task that is or was ready, rewritten on every save."""
+
+    __tablename__ = "human_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    spec_name: Mapped[str] = mapped_column(String(64))
+    process_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(255))
+    title_en: Mapped[str | None] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(500))  # what the task is about, e.g. the manual's title
+    lane: Mapped[str | None] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(32))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    agency_path: Mapped[str] = mapped_column(TreePath)
+    form_key: Mapped[str | None] = mapped_column(String(64))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.open)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    # Bumped on claim / unclaim / completion so that two people acting at once cannot both win.
+    row_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    instance: Mapped[ProcessInstance] = relationship(lazy="raise")
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+
+Index("ix_human_task_inbox", HumanTask.status, HumanTask.role, HumanTask.agency_path, HumanTask.created_at)
+# The inbox's first page in its own order (due first, undated last): one role nationwide, or one role in a
+# subtree with agency_path checked inside the index, is read straight off it and stops after a page.
+Index("ix_human_task_queue", HumanTask.status, HumanTask.role, HumanTask.due_at.is_(None), HumanTask.due_at,
+      HumanTask.created_at, HumanTask.id, HumanTask.agency_path)
+Index("ix_human_task_assignee", HumanTask.assignee_id, HumanTask.status)
+# The inbox's process filter: whether a process has tasks at all (one probe, not a scan of the whole history),
+# and a filtered view's count read off the index alone.
+Index("ix_human_task_process", HumanTask.process_id, HumanTask.status, HumanTask.role, HumanTask.agency_path)
+# "Completed by me", newest first, with its filters checked inside the index: no heap visit per task of the history.
+Index("ix_human_task_completed_by", HumanTask.completed_by_id, HumanTask.status, HumanTask.completed_at,
+      HumanTask.process_id, HumanTask.agency_path)
+Index("ix_human_task_due", HumanTask.status, HumanTask.due_at)
+
+
+class EventSubscription(db.Model):
+    """A message or signal an instance waits for, found by name and correlation value."""
+
+    __tablename__ = "event_subscription"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    event_type: Mapped[str] = mapped_column(String(16))  # message | signal
+    name: Mapped[str] = mapped_column(String(120))
+    correlation_key: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+Index("ix_event_subscription_lookup", EventSubscription.event_type, EventSubscription.name, EventSubscription.correlation_key)
+
+
+class AuditEvent(db.Model):
+    """Append-only: rows are inserted, never updated or deleted."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
+    task_name: Mapped[str | None] = mapped_column(String(64))
+    object_type: Mapped[str | None] = mapped_column(String(32))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+
+
+Index("ix_audit_event_object", AuditEvent.object_type, AuditEvent.object_id)
+
+
+_AUDIT_FIELDS = ("human_task_id", "task_name", "object_type", "object_id", "comment", "before", "after")
+_HELD = "held_audit_rows"  # key in the session's ``info``: a stack of row lists, one per holding scope
+
+
+def record_audit(action: str, *, actor_id: int | None = None, instance_id: int | None = None, **fields) -> None:
+    """Append one audit event to the current transaction.
+
+    Inside ``audit_rows_held`` (the engine's unit of work) the row is held back and written with the others
+    of that scope in one INSERT; otherwise it is added to the session. Every column is given (None when
+    unused) so that events flushed together go in one INSERT too.
+    """
+    values = dict.fromkeys(_AUDIT_FIELDS) | fields | {"action": action, "actor_id": actor_id,
+                                                       "instance_id": instance_id}
+    held = db.session.info.get(_HELD)
+    if held:
+        held[-1].append(values | {"occurred_at": utcnow()})
+    else:
+        db.session.add(AuditEvent(**values))
+
+
+@contextmanager
+def audit_rows_held() -> Iterator[list[dict]]:
+    """Audit rows recorded inside are held in the yielded list (not in the session, so no read flushes them
+    one by one) until ``write_audit_rows`` or ``release_audit_rows``; scopes nest, the innermost holds."""
+    stack = db.session.info.setdefault(_HELD, [])
+    rows: list[dict] = []
+    stack.append(rows)
+    try:
+        yield rows
+    finally:
+        stack.pop()  # scopes close in the order they opened, innermost first
+
+
+def write_audit_rows(rows: list[dict]) -> None:
+    """The held rows in one INSERT statement."""
+    if rows:
+        # render_nulls: unused columns as NULL, so that rows with different unused columns are not split apart
+        db.session.execute(insert(AuditEvent).execution_options(render_nulls=True), list(rows))
+        rows.clear()
+
+
+def release_audit_rows(rows: list[dict]) -> None:
+    """The held rows back into the session, as if recorded without holding (when their scope failed)."""
+    db.session.add_all(AuditEvent(**row) for row in rows)
+    rows.clear()
+
+
+class AuditLogIsAppendOnly(Exception):
+    pass
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_audit_changes(mapper, connection, target):
+    raise AuditLogIsAppendOnly("audit events are never changed or deleted")

@@ -1,0 +1,301 @@
+"""Task inbox: listing, claiming and completing user tasks.
+
+Listing reads only the ``human_task`` projection; no workflow is deserialized
+to list tasks, and each list is a fixed number of queries whatever its length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
+
+from app.accounts.models import User
+from app.accounts.services import policy
+from app.core import capabilities
+from app.core.conflicts import flush_or_conflict
+from app.core.extensions import db
+from app.core.paging import Page
+from app.core.types import utcnow
+from app.core.workflow import HumanTask, ProcessInstance, TaskStatus, record_audit
+from app.org.models import Agency
+from workflows import engine
+
+VIEWS = ("available", "claimed", "completed", "started")
+
+
+class InboxError(Exception):
+    """A task action that cannot happen; the message is for the user."""
+
+    code = "error"
+
+
+class TaskNotFound(InboxError):
+    code = "not_found"
+
+
+class TaskAlreadyCompleted(InboxError):
+    code = "already_completed"
+
+
+class TaskClaimedByOther(InboxError):
+    code = "claimed_by_other"
+
+    def __init__(self, assignee_name: str):
+        super().__init__(assignee_name)
+        self.assignee_name = assignee_name
+
+
+class TaskChangedMeanwhile(InboxError):
+    code = "conflict"
+
+
+# --- completion handlers: what an answer does to domain rows before the workflow moves on ---------------
+
+
+@dataclass(frozen=True)
+class TaskAnswer:
+    """A user task's answer as plain values (a task form's ``answer()`` builds it): ``data`` goes into the workflow
+    under the task's own variable, ``comment`` into the audit."""
+
+    data: dict[str, Any]
+    comment: str | None = None
+
+
+CompletionHandler = Callable[[HumanTask, TaskAnswer, User], dict]
+_handlers: dict[str, CompletionHandler] = {}
+
+
+def on_complete(form_key: str):
+    """Register the domain step for a form key; it returns the data to put into the workflow."""
+
+    def register(func: CompletionHandler) -> CompletionHandler:
+        _handlers[form_key] = func
+        return func
+
+    return register
+
+
+# --- listing -------------------------------------------------------------------------------------------
+
+
+
+
+def _view_clause(user: User, view: str):
+    return _own_view_clause(user, view) & policy.restricted_processes_clause(user)
+
+
+def _own_view_clause(user: User, view: str):
+    if view == "available":
+        return (HumanTask.status == TaskStatus.open) & policy.task_candidates_clause(user)
+    if view == "claimed":
+        return (HumanTask.status == TaskStatus.open) & (HumanTask.assignee_id == user.id)
+    if view == "completed":
+        return (HumanTask.status == TaskStatus.completed) & (HumanTask.completed_by_id == user.id)
+    if view == "started":
+        started = select(ProcessInstance.id).where(ProcessInstance.created_by_id == user.id)
+        return (HumanTask.status == TaskStatus.open) & HumanTask.instance_id.in_(started)
+    raise ValueError(view)
+
+
+# A list counts at most this many tasks past the page it shows (page 1 says "1000+ tasks"): a year's history
+# holds hundreds of thousands of tasks completed by one nationwide officer; an exact count would read them all.
+COUNT_AHEAD = 1000
+
+
+def _count_up_to(clause, limit: int):
+    """SELECT count(*) of at most ``limit`` matching tasks: it stops reading there."""
+    return select(func.count()).select_from(select(HumanTask.id).where(clause).limit(limit).subquery())
+
+
+def list_tasks(user: User, view: str = "available", *, page: int = 1, per_page: int = 20,
+               process_id: str | None = None, agency_id: int | None = None) -> Page:
+    """One page of a view: two queries (count, rows) whatever the page holds."""
+    clause = _view_clause(user, view)
+    if process_id:
+        clause = clause & (HumanTask.process_id == process_id)
+    if agency_id:
+        agency = db.session.get(Agency, agency_id)
+        if agency is None:
+            return Page([], 0, page, per_page)
+        clause = clause & policy.within(HumanTask.agency_path, [agency.path])
+    offset = (max(page, 1) - 1) * per_page
+    counted = db.session.scalar(_count_up_to(clause, offset + COUNT_AHEAD + 1))
+    order = (HumanTask.completed_at.desc(),) if view == "completed" else (
+        HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+    assignee = aliased(User)
+    query = (
+        select(HumanTask, Agency.name_th, Agency.name_en, assignee.display_name)
+        .join(Agency, Agency.id == HumanTask.agency_id)
+        .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
+        .where(clause)
+        .order_by(*order, HumanTask.id)
+        .limit(per_page)
+        .offset(offset)
+    )
+    rows = [
+        TaskRow(task=task, agency_name_th=name_th, agency_name_en=name_en, assignee_name=assignee_name)
+        for task, name_th, name_en, assignee_name in db.session.execute(query)
+    ]
+    return Page(rows, min(counted, offset + COUNT_AHEAD), page, per_page, more=counted > offset + COUNT_AHEAD)
+
+
+@dataclass
+class TaskRow:
+    task: HumanTask
+    agency_name_th: str
+    agency_name_en: str | None
+    assignee_name: str | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.task.status == TaskStatus.open and self.task.due_at is not None and self.task.due_at < utcnow()
+
+
+
+
+def counts(user: User) -> dict[str, int]:
+    """Badge counts for the navigation, at most BADGE_CAP + 1 each; one statement, each count on its own index."""
+    available, claimed = (
+        _count_up_to(_view_clause(user, view), capabilities.BADGE_CAP + 1).scalar_subquery() for view in ("available", "claimed")
+    )
+    row = db.session.execute(select(available, claimed)).one()
+    return {"available": row[0], "claimed": row[1]}
+
+
+def process_choices() -> list[str]:
+    """The processes that have tasks, in order: one step down ix_human_task_process per process (the next
+    process_id after the last one found), where a DISTINCT would read every task ever created."""
+    found = select(func.min(HumanTask.process_id).label("process_id")).cte("found", recursive=True)
+    following = (select(func.min(HumanTask.process_id)).where(HumanTask.process_id > found.c.process_id)
+                 .scalar_subquery())
+    found = found.union_all(select(following).where(found.c.process_id.is_not(None)))
+    return list(db.session.scalars(select(found.c.process_id).where(found.c.process_id.is_not(None))))
+
+
+# --- one task --------------------------------------------------------------------------------------------
+
+
+def task_for(user: User, task_id: int) -> HumanTask:
+    """The task if the user may see it; TaskNotFound otherwise (no hint that it exists)."""
+    task = db.session.get(HumanTask, task_id)
+    if task is None or not policy.can_see_task(user, task):
+        raise TaskNotFound(task_id)
+    return task
+
+
+def claim(user: User, task: HumanTask) -> None:
+    _check_can_act(user, task)
+    if task.assignee_id == user.id:
+        return
+    task.assignee_id = user.id
+    task.claimed_at = utcnow()
+    record_audit("task.claimed", actor_id=user.id, instance_id=task.instance_id, human_task_id=task.id,
+                 task_name=task.spec_name)
+    flush_or_conflict(TaskChangedMeanwhile)
+
+
+def unclaim(user: User, task: HumanTask) -> None:
+    if task.status != TaskStatus.open:
+        raise TaskAlreadyCompleted(task.id)
+    if task.assignee_id != user.id:
+        raise TaskClaimedByOther(_assignee_name(task)) if task.assignee_id else TaskNotFound(task.id)
+    task.assignee_id = None
+    task.claimed_at = None
+    record_audit("task.unclaimed", actor_id=user.id, instance_id=task.instance_id, human_task_id=task.id,
+                 task_name=task.spec_name)
+    flush_or_conflict(TaskChangedMeanwhile)
+
+
+def complete(user: User, task: HumanTask, answer: TaskAnswer) -> ProcessInstance:
+    """Apply the answer: domain step, then the workflow moves on, in one unit of work on the instance (what the
+    domain step does to the same workflow, such as moving its timers, joins it: one load, one save). The caller
+    commits."""
+    _check_can_act(user, task)
+    task_id = task.id  # the session may be unusable after a conflict
+    handler = _handlers.get(task.form_key or "")
+    try:
+        with engine.working_on(task.instance_id, actor_id=user.id) as work:
+            data = handler(task, answer, user) if handler else {}
+            data.setdefault(task.spec_name, dict(answer.data))
+            work.complete(task, data, comment=answer.comment)
+        return work.instance
+    except engine.TaskNotOpen as exc:
+        raise TaskAlreadyCompleted(task_id) from exc
+    except engine.ConcurrentUpdate as exc:
+        raise TaskChangedMeanwhile(task_id) from exc
+
+
+def _check_can_act(user: User, task: HumanTask) -> None:
+    if task.status != TaskStatus.open:
+        raise TaskAlreadyCompleted(task.id)
+    if not policy.can_do_task(user, task):
+        raise TaskNotFound(task.id)
+    if task.assignee_id not in (None, user.id):
+        raise TaskClaimedByOther(_assignee_name(task))
+
+
+def _assignee_name(task: HumanTask) -> str:
+    assignee = db.session.get(User, task.assignee_id) if task.assignee_id else None
+    return assignee.display_name if assignee else ""
+
+
+def form_initial_data(task: HumanTask) -> dict:
+    """Values to prefill a task's form with (for a revision: the content being revised)."""
+    provider = _prefill.get(task.form_key or "")
+    return provider(task) if provider else {}
+
+
+_prefill: dict[str, Callable[[HumanTask], dict]] = {}
+
+
+def prefill(form_key: str):
+    def register(func):
+        _prefill[form_key] = func
+        return func
+
+    return register
+
+
+# --- what a task is about ---------------------------------------------------------------------------------
+
+_subject_providers: dict[str, Callable[[HumanTask], dict]] = {}
+
+
+def subject_provider(business_type: str):
+    def register(func):
+        _subject_providers[business_type] = func
+        return func
+
+    return register
+
+
+def task_subject(task: HumanTask) -> dict:
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    provider = _subject_providers.get(instance.business_type)
+    return {"instance": instance, **(provider(instance) if provider else {})}
+
+
+def can_act(user: User, task: HumanTask) -> bool:
+    try:
+        _check_can_act(user, task)
+        return True
+    except InboxError:
+        return False
+
+
+def filter_agencies(user: User, limit: int = 200) -> list[Agency]:
+    """Agencies to filter the inbox by: the user's scopes and one level below each."""
+    clauses = []
+    for paths in policy.scopes(user).values():
+        for path in paths:
+            if path == policy.EVERYWHERE:
+                clauses.append(Agency.depth <= 1)
+            else:
+                depth = path.count("/") - 2
+                clauses.append(policy.within(Agency.path, [path]) & (Agency.depth <= depth + 1))
+    if not clauses:
+        return []
+    return list(db.session.scalars(select(Agency).where(or_(*clauses)).order_by(Agency.path).limit(limit)))

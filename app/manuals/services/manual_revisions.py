@@ -1,0 +1,408 @@
+"""A manual revision's approval: submission, the process's operations, and its task handlers.
+
+The lifecycle is ``workflows/manual_revision.bpmn``: the agency's manual reviewer
+approves or returns (step 1), an OPDC officer approves or returns (step 2), then
+``publish_revision`` publishes it and supersedes the previous published one.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import NATIONWIDE_ROLES, Membership, Role, User
+from app.accounts.services import policy
+from app.core import settings
+from app.core.conflicts import flush_or_conflict
+from app.core.extensions import db
+from app.core.types import utcnow
+from app.core.workflow import AuditEvent, HumanTask, ProcessInstance, TaskStatus, record_audit
+from app.inbox.services import inbox
+from app.manuals.models import Manual, ManualAttachment, ManualRevision, ManualStatus, RevisionStatus
+from app.manuals.services import manual_content
+from app.manuals.services.manuals import ManualError, NotAllowed
+from app.org.models import Agency
+from app.org.services import agencies, catalogue
+from app.public.services import public_index
+from notifications import notify
+from workflows import engine
+from workflows.calendar import add_working_days
+from workflows.operations import OperationContext, operation
+
+PROCESS_ID = "manual_revision"
+STEP_ROLES = {"agency": Role.manual_reviewer.value, "opdc": Role.opdc_officer.value}
+STEP_TASKS = {"agency": "review_agency", "opdc": "review_opdc"}
+
+
+class RevisionAlreadyInReview(ManualError):
+    code = "already_in_review"
+
+
+class ManualChangedMeanwhile(ManualError):
+    code = "conflict"
+
+
+class DraftExists(ManualError):
+    code = "draft_exists"
+
+
+class NotADraft(ManualError):
+    code = "not_a_draft"
+
+
+class RevisionIncomplete(ManualError):
+    """The draft lacks what the reviewers need; ``errors`` says what, keyed like the content."""
+
+    code = "incomplete"
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class DraftNotReady(inbox.InboxError):
+    """Answering a return needs a complete draft; raised from the task handler, so the inbox explains it."""
+
+    def __init__(self, errors: dict | None = None):
+        super().__init__(errors)
+        self.errors = errors or {}
+
+
+# --- drafts --------------------------------------------------------------------------------------------
+
+
+def current_draft(manual: Manual) -> ManualRevision | None:
+    return db.session.scalar(select(ManualRevision).where(ManualRevision.manual_id == manual.id,
+                                                          ManualRevision.status == RevisionStatus.draft))
+
+
+def last_returned(manual: Manual) -> ManualRevision | None:
+    return db.session.scalar(select(ManualRevision).where(ManualRevision.manual_id == manual.id,
+                                                          ManualRevision.status == RevisionStatus.returned)
+                             .order_by(ManualRevision.number.desc()).limit(1))
+
+
+def new_draft(user: User, manual: Manual) -> ManualRevision:
+    """Start the next revision: a copy of the returned one while a return waits, else of the published one."""
+    if not policy.can_author_manual(user, manual):
+        raise NotAllowed(manual.id)
+    if current_draft(manual) is not None:
+        raise DraftExists(manual.id)
+    if manual.status == ManualStatus.in_review:
+        raise RevisionAlreadyInReview(manual.id)
+    source = last_returned(manual) if manual.status == ManualStatus.returned else manual.published_revision
+    revision = _new_revision(manual, user, title=source.title if source else manual.title,
+                             content=copy.deepcopy(source.content) if source else {})
+    if source is not None:
+        revision.based_on_id = source.id
+        for attachment in source.attachments:  # rows only: the files are shared by their hash
+            revision.attachments.append(ManualAttachment(
+                label=attachment.label, filename=attachment.filename, content_type=attachment.content_type,
+                size=attachment.size, sha256=attachment.sha256, position=attachment.position))
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
+    record_audit("revision.draft_created", actor_id=user.id, object_type="manual", object_id=manual.id,
+                 after={"revision_id": revision.id, "number": revision.number,
+                        "based_on_id": revision.based_on_id})
+    return revision
+
+
+def check_draft(user: User, revision: ManualRevision, row_version: int | None = None) -> Manual:
+    """The author may still change this draft, and nobody saved it since they loaded it."""
+    manual = db.session.get(Manual, revision.manual_id)
+    if not policy.can_author_manual(user, manual):
+        raise NotAllowed(manual.id)
+    if revision.status != RevisionStatus.draft:
+        raise NotADraft(revision.id)
+    if row_version is not None and row_version != revision.row_version:
+        raise ManualChangedMeanwhile(revision.id)
+    return manual
+
+
+def save_draft(user: User, revision: ManualRevision, *, title: str, content: dict, change_note: str | None,
+               row_version: int | None) -> ManualRevision:
+    """Store the draft as the author left it (already cleaned); a draft may be incomplete."""
+    check_draft(user, revision, row_version)
+    before = {"title": revision.title, "content": revision.content}
+    revision.title = title.strip()
+    revision.content = content
+    revision.change_note = (change_note or "").strip() or None
+    revision.updated_at = utcnow()
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
+    catalogue.remember_tags(content.get("tags"))  # so the next author is offered them
+    changes = manual_content.diff(before["content"], content)
+    record_audit("revision.draft_saved", actor_id=user.id, object_type="manual", object_id=revision.manual_id,
+                 before={"title": before["title"]},
+                 after={"revision_id": revision.id, "title": revision.title,
+                        "changed": [change.key for change in changes]})
+    return revision
+
+
+def submit_draft(user: User, revision: ManualRevision, row_version: int | None = None) -> ManualRevision:
+    """Freeze the draft and send it for approval; while a return waits, it answers the revise task."""
+    manual = check_draft(user, revision, row_version)
+    errors = manual_content.validate_for_submission(revision.content)
+    if errors:
+        raise RevisionIncomplete(errors)
+    if manual.status == ManualStatus.in_review:
+        raise RevisionAlreadyInReview(manual.id)
+    if manual.status == ManualStatus.returned:
+        task = waiting_revise_task(manual)
+        if task is None:
+            raise RevisionAlreadyInReview(manual.id)
+        inbox.complete(user, task, draft_answer(revision.id, revision.change_note))
+        return revision
+    _freeze(revision, manual, user)
+    instance = engine.start(
+        PROCESS_ID,
+        title=revision.title,
+        business_type="manual",
+        business_id=manual.id,
+        agency_id=manual.agency_id,
+        agency_path=manual.agency.path,
+        data={"manual_id": manual.id, "revision_id": revision.id},
+        actor_id=user.id,
+    )
+    revision.instance_id = instance.id
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
+    return revision
+
+
+def submit(user: User, manual: Manual, *, title: str, content: dict, change_note: str | None = None) -> ManualRevision:
+    """Write a whole revision and submit it at once (demo data, imports, benchmarks)."""
+    cleaned, errors = manual_content.clean(content)
+    errors |= manual_content.catalogue_errors(cleaned)
+    if errors:
+        raise RevisionIncomplete(errors)
+    revision = current_draft(manual) or new_draft(user, manual)
+    save_draft(user, revision, title=title, content=cleaned, change_note=change_note, row_version=None)
+    return submit_draft(user, revision)
+
+
+def draft_answer(revision_id: int, change_note: str | None = None) -> inbox.TaskAnswer:
+    """The revise task's answer when the editor submits a draft: the draft, and its change note as the comment."""
+    note = (change_note or "").strip()
+    return inbox.TaskAnswer({"revision_id": revision_id, "change_note": note}, comment=note or None)
+
+
+def waiting_revise_task(manual: Manual) -> HumanTask | None:
+    return db.session.scalar(select(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                             .where(ProcessInstance.business_type == "manual",
+                                    ProcessInstance.business_id == manual.id,
+                                    HumanTask.spec_name == "revise", HumanTask.status == TaskStatus.open))
+
+
+def _new_revision(manual: Manual, user: User, *, title: str, content: dict) -> ManualRevision:
+    number = (db.session.scalar(select(func.max(ManualRevision.number)).where(ManualRevision.manual_id == manual.id))
+              or 0) + 1
+    now = utcnow()
+    revision = ManualRevision(manual_id=manual.id, number=number, title=title.strip(), content=content,
+                              status=RevisionStatus.draft, created_at=now, created_by_id=user.id, updated_at=now)
+    db.session.add(revision)
+    manual.updated_at = now  # bumps the manual's lock_version: two drafts at once cannot both pass
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
+    return revision
+
+
+def _freeze(revision: ManualRevision, manual: Manual, user: User) -> None:
+    now = utcnow()
+    revision.status = RevisionStatus.in_review
+    revision.submitted_at = now
+    revision.submitted_by_id = user.id
+    manual.status = ManualStatus.in_review
+    manual.updated_at = now  # bumps the manual's lock_version: two submissions at once cannot both pass
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
+    record_audit("revision.submitted", actor_id=user.id, object_type="manual", object_id=manual.id,
+                 after={"revision_id": revision.id, "number": revision.number})
+
+
+def revision_under_review(instance_id: int) -> ManualRevision | None:
+    return db.session.scalar(select(ManualRevision).where(ManualRevision.instance_id == instance_id)
+                             .order_by(ManualRevision.number.desc()).limit(1))
+
+
+# --- task handlers ---------------------------------------------------------------------------------------
+
+
+@inbox.on_complete("manual_revision.revise")
+def _revise(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> dict:
+    """Answering a return submits the author's draft; the returned revision stays as it was."""
+    previous = revision_under_review(task.instance_id)
+    revision = db.session.get(ManualRevision, int(answer.data.get("revision_id") or 0))
+    if revision is None or revision.manual_id != previous.manual_id or revision.status != RevisionStatus.draft:
+        raise DraftNotReady()
+    errors = manual_content.validate_for_submission(revision.content)
+    if errors:
+        raise DraftNotReady(errors)
+    manual = check_draft(user, revision)
+    _freeze(revision, manual, user)
+    revision.instance_id = task.instance_id
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
+    return {"revision_id": revision.id}
+
+
+@inbox.prefill("manual_revision.revise")
+def _revise_prefill(task: HumanTask) -> dict:
+    returned = revision_under_review(task.instance_id)
+    draft = current_draft(db.session.get(Manual, returned.manual_id)) if returned else None
+    return {"revision_id": draft.id} if draft else {}
+
+
+@inbox.subject_provider("manual")
+def _subject(instance) -> dict:
+    """The revision in review, what changed against the published one and, at OPDC, since the last step-1 approval."""
+    manual = db.session.get(Manual, instance.business_id)
+    revision = revision_under_review(instance.id)
+    published = manual.published_revision if manual else None
+    subject = {"manual": manual, "revision": revision, "published": published, "return_comment": None,
+               "changes": [], "approved_at_step_one": None, "changes_since_step_one": []}
+    if revision is None:
+        return subject
+    names = dict(catalogue.choices("category")) | dict(catalogue.choices("user_group"))
+    subject["names"] = names
+    if published is None or published.id != revision.id:
+        subject["changes"] = manual_content.diff(published.content if published else None, revision.content, names)
+    subject["return_comment"] = _last_return_comment(instance.id)
+    subject["draft_exists"] = current_draft(manual) is not None
+    step_one = approved_at_step_one_before_opdc_return(instance.id, revision)
+    if step_one is not None:
+        subject["approved_at_step_one"] = step_one
+        subject["changes_since_step_one"] = manual_content.diff(step_one.content, revision.content, names)
+    return subject
+
+
+def _last_return_comment(instance_id: int) -> str | None:
+    event_row = db.session.scalar(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                                           AuditEvent.action == "revision.return")
+                                  .order_by(AuditEvent.id.desc()).limit(1))
+    return event_row.comment if event_row else None
+
+
+def approved_at_step_one_before_opdc_return(instance_id: int, revision: ManualRevision) -> ManualRevision | None:
+    """In this approval, the revision the agency reviewer approved and OPDC then returned (the latest such)."""
+    returns = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                                          AuditEvent.action == "revision.return")
+                                 .order_by(AuditEvent.id.desc()))
+    for event_row in returns:
+        after = event_row.after or {}
+        if after.get("step") == "opdc" and after.get("revision_id") and after["revision_id"] != revision.id:
+            return db.session.get(ManualRevision, after["revision_id"])
+    return None
+
+
+# --- operations called by the diagram's service tasks -----------------------------------------------------
+
+
+@operation("review_deadlines")
+def review_deadlines(ctx: OperationContext, step: str) -> dict:
+    """When to remind the reviewers and when to tell the department's central officers."""
+    remind_at = add_working_days(utcnow(), settings.value("REVIEW_REMIND_AFTER_DAYS"))
+    escalate_at = add_working_days(remind_at, settings.value("REVIEW_ESCALATE_AFTER_DAYS"))
+    return {"step": step, "remind_at": remind_at.isoformat(), "escalate_at": escalate_at.isoformat()}
+
+
+@operation("record_review")
+def record_review(ctx: OperationContext, step: str, revision_id: int, decision: str, comment: str = "") -> dict:
+    revision = db.session.get(ManualRevision, revision_id)
+    before = revision.status
+    if decision == "return":
+        revision.status = RevisionStatus.returned
+        db.session.get(Manual, revision.manual_id).status = ManualStatus.returned
+        authors = [db.session.get(User, revision.submitted_by_id)] if revision.submitted_by_id else []
+        notify(
+            [user for user in authors if user],
+            subject=_l("Manual returned for changes: %(title)s", title=revision.title),
+            body=comment,
+            link=settings.external_url("inbox.index"),
+            dedup_key=f"revision:{revision.id}:returned:{step}",
+        )
+    elif step == "agency":
+        revision.status = RevisionStatus.agency_approved
+    record_audit(f"revision.{decision}", actor_id=ctx.actor_id, instance_id=ctx.instance_id,
+                 object_type="manual", object_id=revision.manual_id, comment=comment or None,
+                 before={"status": before},
+                 after={"status": revision.status, "step": step, "revision_id": revision.id})
+    return {"decision": decision}
+
+
+@operation("remind_reviewers")
+def remind_reviewers(ctx: OperationContext, step: str, revision_id: int) -> dict:
+    revision = db.session.get(ManualRevision, revision_id)
+    task = _open_review_task(ctx.instance_id, step)
+    manual = db.session.get(Manual, revision.manual_id)
+    if task is not None and task.assignee_id:
+        people = [db.session.get(User, task.assignee_id)]
+    else:
+        people = _people_with_role(STEP_ROLES[step], manual.agency)
+    sent = notify(
+        people,
+        subject=_l("Reminder: a manual is waiting for your review: %(title)s", title=revision.title),
+        body=_l("The review is due. Please approve or return it."),
+        link=settings.external_url("inbox.task", task_id=task.id) if task else None,
+        dedup_key=f"remind:{ctx.instance_id}:{task.id if task else step}",
+    )
+    return {"notified": sent}
+
+
+@operation("escalate_review")
+def escalate_review(ctx: OperationContext, step: str, revision_id: int) -> dict:
+    revision = db.session.get(ManualRevision, revision_id)
+    manual = db.session.get(Manual, revision.manual_id)
+    task = _open_review_task(ctx.instance_id, step)
+    department = agencies.owning_department(manual.agency)
+    sent = notify(
+        _people_with_role(Role.central_officer.value, department, exact_scope=True),
+        subject=_l("Overdue manual review: %(title)s", title=revision.title),
+        body=_l("A review of this manual is overdue (%(step)s).",
+                step=_l("step 1, agency") if step == "agency" else _l("step 2, OPDC")),
+        link=settings.external_url("instances.show", instance_id=ctx.instance_id),
+        dedup_key=f"escalate:{ctx.instance_id}:{task.id if task else step}",
+    )
+    record_audit("review.escalated", instance_id=ctx.instance_id, object_type="manual", object_id=manual.id,
+                 after={"step": step, "notified": sent})
+    return {"notified": sent}
+
+
+@operation("publish_revision")
+def publish_revision(ctx: OperationContext, revision_id: int) -> dict:
+    revision = db.session.get(ManualRevision, revision_id)
+    manual = db.session.get(Manual, revision.manual_id)
+    now = utcnow()
+    previous = manual.published_revision
+    if previous is not None and previous.id != revision.id:
+        previous.status = RevisionStatus.superseded
+    revision.status = RevisionStatus.published
+    revision.published_at = now
+    manual.published_revision_id = revision.id
+    manual.status = ManualStatus.published
+    manual.title = revision.title
+    manual.updated_at = now
+    record_audit("revision.published", actor_id=ctx.actor_id, instance_id=ctx.instance_id, object_type="manual",
+                 object_id=manual.id, before={"published_revision_id": previous.id if previous else None},
+                 after={"published_revision_id": revision.id, "number": revision.number})
+    public_index.index_manual(manual.id)
+    author = db.session.get(User, revision.submitted_by_id) if revision.submitted_by_id else None
+    notify([author] if author else [], subject=_l("Manual published: %(title)s", title=revision.title),
+           link=settings.external_url("manuals.show", manual_id=manual.id), dedup_key=f"revision:{revision.id}:published")
+    return {"revision_id": revision.id, "number": revision.number}
+
+
+def _open_review_task(instance_id: int, step: str) -> HumanTask | None:
+    return db.session.scalar(select(HumanTask).where(
+        HumanTask.instance_id == instance_id, HumanTask.spec_name == STEP_TASKS[step],
+        HumanTask.status == TaskStatus.open))
+
+
+
+
+def _people_with_role(role: str, agency: Agency, *, exact_scope: bool = False) -> list[User]:
+    """Active users holding ``role`` over ``agency``: at it or above it (or nationwide)."""
+    ancestor_ids = agency.ancestor_ids()
+    query = select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.role == role, Membership.active, User.active)
+    if role not in NATIONWIDE_ROLES:
+        query = query.where(Membership.agency_id == agency.id if exact_scope else Membership.agency_id.in_(ancestor_ids))
+    return list(db.session.scalars(query.distinct().order_by(User.id)))
+

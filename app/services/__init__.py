@@ -1,1 +1,0 @@
-"""Business operations, one module per domain. They flush and never commit."""

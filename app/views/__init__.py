@@ -1,1 +1,0 @@
-"""Blueprints, one per area; thin: parse → service → render, one commit per request."""

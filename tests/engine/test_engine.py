@@ -1,0 +1,361 @@
+"""The engine: start, complete, loops, timers, lock conflicts, spec versions, messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from app.core.extensions import db
+from app.core.workflow import AuditEvent, EventSubscription, HumanTask, InstanceStatus, ProcessInstance, TaskStatus, WorkflowSpec
+from app.manuals.models import Manual
+from app.manuals.services import manual_revisions, manuals
+from notifications.models import Notification
+from tests.helpers import answer, answer_return, complete_content, open_task, run_twice_at_once
+from workflows import BPMN_DIR, engine
+from workflows.calendar import BANGKOK, add_working_days
+from workflows.engine import specs
+
+# A Monday morning in Bangkok, far from Thai public holidays.
+MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=BANGKOK)
+
+
+
+def _submit(demo, title="คู่มือทดสอบ"):
+    author = demo.user("author")
+    manual = manuals.create_manual(author, title=title, agency_id=demo.agency("dopa").id)
+    manual_revisions.submit(author, manual, title=title, content=complete_content(), change_note=None)
+    db.session.commit()
+    return manual
+
+
+def test_start_projects_the_first_task_and_keeps_the_spec_out_of_the_state(demo):
+    with time_machine.travel(MONDAY, tick=False):
+        manual = _submit(demo)
+    task = open_task(manual)
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    assert task.spec_name == "review_agency"
+    assert task.role == "manual_reviewer"
+    assert task.agency_path == demo.agency("dopa").path
+    assert task.form_key == "manual_revision.review"
+    # three working days: Monday → Thursday, same time of day
+    assert task.due_at == datetime(2026, 11, 26, 9, 0, tzinfo=BANGKOK)
+    assert instance.status == InstanceStatus.running
+    assert instance.next_timer_at == task.due_at
+    state = json.loads(instance.state)
+    assert "spec" not in state and "subprocess_specs" not in state
+    assert len(instance.state) < 30_000
+    assert db.session.scalar(select(func.count()).select_from(WorkflowSpec)) == 1
+
+
+def test_approve_twice_publishes_and_supersedes_the_previous_revision(demo):
+    manual = _submit(demo)
+    answer(open_task(manual), demo.user("reviewer"), decision="approve")
+    step_two = open_task(manual)
+    assert step_two.spec_name == "review_opdc" and step_two.role == "opdc_officer"
+    instance = answer(step_two, demo.user("opdc"), decision="approve")
+    assert instance.status == InstanceStatus.complete and instance.next_timer_at is None
+    assert manual.status == "published" and manual.published_revision.number == 1
+
+    manual_revisions.submit(demo.user("author"), manual, title=manual.title, content=complete_content("ฉบับที่สอง"))
+    db.session.commit()
+    answer(open_task(manual), demo.user("reviewer"), decision="approve")
+    answer(open_task(manual), demo.user("opdc"), decision="approve")
+    numbers = {r.number: r.status for r in manual_revisions.db.session.scalars(
+        select(manual_revisions.ManualRevision).where(manual_revisions.ManualRevision.manual_id == manual.id))}
+    assert numbers == {1: "superseded", 2: "published"}
+    assert manual.published_revision.number == 2
+
+
+def test_both_return_loops_make_new_frozen_revisions(demo):
+    manual = _submit(demo)
+    answer(open_task(manual), demo.user("reviewer"), decision="return", comment="เพิ่มค่าธรรมเนียม")
+    revise = open_task(manual)
+    assert revise.spec_name == "revise" and revise.role == "manual_author"
+    answer_return(revise, demo.user("author"), "แก้แล้ว", change_note="เพิ่มค่าธรรมเนียม")
+    # the loop starts a fresh review with its own task row (old one stays completed)
+    second_review = open_task(manual)
+    assert second_review.spec_name == "review_agency"
+    answer(second_review, demo.user("reviewer"), decision="approve")
+    answer(open_task(manual), demo.user("opdc"), decision="return", comment="ระบุระยะเวลา")
+    answer_return(open_task(manual), demo.user("author"), "แก้ครั้งที่สอง")
+    answer(open_task(manual), demo.user("reviewer"), decision="approve")
+    instance = answer(open_task(manual), demo.user("opdc"), decision="approve")
+    assert instance.status == InstanceStatus.complete
+    statuses = [r.status for r in manual_revisions.db.session.scalars(
+        select(manual_revisions.ManualRevision).where(manual_revisions.ManualRevision.manual_id == manual.id)
+        .order_by(manual_revisions.ManualRevision.number))]
+    assert statuses == ["returned", "returned", "published"]
+    completed = db.session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.instance_id == instance.id, HumanTask.status == TaskStatus.completed))
+    assert completed == 7
+
+
+def test_a_submitted_revision_cannot_be_edited(demo):
+    from app.manuals.models import RevisionIsFrozen
+
+    manual = _submit(demo)
+    revision = manual_revisions.revision_under_review(open_task(manual).instance_id)
+    revision.content = complete_content("แอบแก้")
+    with pytest.raises(RevisionIsFrozen):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_timers_remind_then_escalate_and_leave_the_task_open(demo):
+    with time_machine.travel(MONDAY, tick=False):
+        manual = _submit(demo)
+    task = open_task(manual)
+    reviewer, central = demo.user("reviewer"), demo.user("central")
+
+    def notices(user):  # about this manual (the demo's own reviews fall due too)
+        return db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == user.id, Notification.subject.contains("คู่มือทดสอบ")))
+
+    with time_machine.travel(MONDAY + timedelta(days=2), tick=False):  # Wednesday: nothing due yet
+        engine.fire_due_timers()
+        db.session.commit()
+    assert notices(reviewer) == 0
+    with time_machine.travel(datetime(2026, 11, 26, 9, 1, tzinfo=BANGKOK), tick=False):  # Thursday, after 3 days
+        assert engine.fire_due_timers() >= 1
+        db.session.commit()
+    assert notices(reviewer) == 1 and notices(central) == 0
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    assert instance.next_timer_at == datetime(2026, 11, 30, 9, 0, tzinfo=BANGKOK)  # + 2 working days (Fri, Mon)
+    with time_machine.travel(datetime(2026, 11, 30, 9, 1, tzinfo=BANGKOK), tick=False):
+        assert engine.fire_due_timers() >= 1
+        db.session.commit()
+        assert engine.fire_due_timers() == 0  # nothing fires twice
+    assert notices(central) == 1 and notices(reviewer) == 1
+    db.session.refresh(task)
+    assert task.status == TaskStatus.open
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "review.escalated", AuditEvent.instance_id == task.instance_id)) == 1
+
+
+def test_working_days_skip_weekends_and_thai_holidays():
+    # 10 December (Constitution Day) 2026 is a Thursday
+    wednesday = datetime(2026, 12, 9, 10, 0, tzinfo=BANGKOK)
+    assert add_working_days(wednesday, 1) == datetime(2026, 12, 11, 10, 0, tzinfo=BANGKOK)
+    friday = datetime(2026, 11, 27, 10, 0, tzinfo=BANGKOK)
+    assert add_working_days(friday, 1) == datetime(2026, 11, 30, 10, 0, tzinfo=BANGKOK)
+
+
+def _save_meanwhile(task, **task_changes):
+    """Another request saves the instance (and maybe the task) between our read and our write."""
+    with db.engine.begin() as other:
+        other.execute(ProcessInstance.__table__.update().where(ProcessInstance.id == task.instance_id)
+                      .values(lock_version=ProcessInstance.lock_version + 1))
+        if task_changes:
+            other.execute(HumanTask.__table__.update().where(HumanTask.id == task.id)
+                          .values(row_version=HumanTask.row_version + 1, **task_changes))
+
+
+def test_a_completion_is_reapplied_when_the_instance_was_saved_meanwhile(demo):
+    manual = _submit(demo)
+    task = open_task(manual)
+    seen = db.session.get(ProcessInstance, task.instance_id)  # this request has read version N
+    _save_meanwhile(task)  # e.g. the timer job fired a reminder
+    answer(task, demo.user("reviewer"), decision="approve")
+    assert seen is not None and open_task(manual).spec_name == "review_opdc"
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "task.completed", AuditEvent.instance_id == task.instance_id)) == 1
+
+
+def test_a_task_completed_meanwhile_is_a_clear_conflict_and_saves_nothing(demo):
+    from app.inbox.services import inbox
+
+    manual = _submit(demo)
+    task = open_task(manual)
+    seen = db.session.get(ProcessInstance, task.instance_id)
+    _save_meanwhile(task, status=TaskStatus.completed)
+    with pytest.raises(inbox.TaskAlreadyCompleted):
+        answer(task, demo.user("reviewer"), decision="approve")
+    db.session.rollback()
+    assert seen is not None
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "task.completed", AuditEvent.instance_id == task.instance_id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.instance_id == task.instance_id, HumanTask.spec_name == "review_opdc")) == 0
+
+
+def test_two_people_completing_at_once_one_wins(app, demo):
+    manual = _submit(demo)
+    task_id = open_task(manual).id
+    instance_id = open_task(manual).instance_id
+    reviewer_id = demo.user("reviewer").id
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def worker():
+        from app.accounts.models import User
+        from app.inbox.services import inbox
+
+        with app.test_request_context():
+            user = db.session.get(User, reviewer_id)
+            task = db.session.get(HumanTask, task_id)
+            db.session.get(ProcessInstance, task.instance_id)
+            barrier.wait()
+            try:
+                answer(task, user, decision="approve")
+                outcomes.append("ok")
+            except (inbox.TaskChangedMeanwhile, inbox.TaskAlreadyCompleted):
+                db.session.rollback()
+                outcomes.append("conflict")
+            finally:
+                db.session.remove()
+
+    run_twice_at_once(worker)
+    assert sorted(outcomes) == ["conflict", "ok"]
+    assert db.session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.spec_name == "review_opdc", HumanTask.instance_id == instance_id)) == 1
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "task.completed", AuditEvent.instance_id == instance_id)) == 1
+
+
+def test_running_instances_keep_their_spec_version(demo, tmp_path, monkeypatch):
+    old = _submit(demo, "ฉบับเดิม")
+    old_instance = db.session.get(ProcessInstance, open_task(old).instance_id)
+    changed = tmp_path / "manual_revision.bpmn"
+    shutil.copy(BPMN_DIR / "manual_revision.bpmn", changed)
+    changed.write_text(changed.read_text(encoding="utf-8").replace("ตรวจสอบคู่มือ (ขั้นที่ 1)", "ตรวจสอบ (รุ่นใหม่)"),
+                       encoding="utf-8")
+    monkeypatch.setattr(specs, "_bpmn_dirs", [tmp_path, *specs._bpmn_dirs])
+    new = _submit(demo, "ฉบับใหม่")
+    new_task = open_task(new)
+    new_instance = db.session.get(ProcessInstance, new_task.instance_id)
+    assert new_instance.spec_key != old_instance.spec_key
+    assert new_task.title == "ตรวจสอบ (รุ่นใหม่)"
+    assert db.session.scalar(select(func.count()).select_from(WorkflowSpec)) == 2
+    specs._spec_cache.clear()  # as after a restart: the old version comes from the table
+    answer(open_task(old), demo.user("reviewer"), decision="approve")
+    assert open_task(old).title.startswith("ตรวจสอบคู่มือ (ขั้นที่ 2")
+    db.session.refresh(old_instance)
+    assert old_instance.spec_key.startswith("manual_revision@")
+
+
+def test_messages_find_their_instance_by_subscription(demo, monkeypatch):
+    monkeypatch.setattr(specs, "_bpmn_dirs", [Path(__file__).resolve().parents[1] / "bpmn", *specs._bpmn_dirs])
+    agency = demo.agency("dopa")
+    instance = engine.start("wait_for_payment", title="ค่าธรรมเนียม", business_type="test", business_id=1,
+                            agency_id=agency.id, agency_path=agency.path, data={}, actor_id=None)
+    db.session.commit()
+    assert instance.status == InstanceStatus.waiting
+    subscription = db.session.scalar(select(EventSubscription).where(EventSubscription.instance_id == instance.id))
+    assert (subscription.event_type, subscription.name) == ("message", "payment_received")
+    with pytest.raises(engine.NotWaiting):
+        engine.deliver_message("refund_requested", None, {}, actor_id=None)
+    assert engine.deliver_message("payment_received", None, {"amount": 100}, actor_id=None) == [instance.id]
+    db.session.commit()
+    db.session.refresh(instance)
+    assert instance.status == InstanceStatus.complete
+    assert db.session.scalar(select(func.count()).select_from(EventSubscription)) == 0
+
+
+def test_the_audit_log_is_append_only(demo):
+    from app.core.workflow import AuditLogIsAppendOnly
+
+    event = db.session.scalar(select(AuditEvent).limit(1))
+    event.comment = "rewritten"
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(db.session.scalar(select(AuditEvent).limit(1)))
+    with pytest.raises(AuditLogIsAppendOnly):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_unknown_timezone_free_values_are_utc_aware(demo):
+    task = db.session.scalar(select(HumanTask).limit(1))
+    assert task.created_at.tzinfo is not None
+    assert task.created_at.utcoffset() == UTC.utcoffset(None)
+
+
+def test_two_timer_workers_never_fire_the_same_timer_twice(app, demo):
+    with time_machine.travel(MONDAY, tick=False):
+        for number in range(6):
+            _submit(demo, f"คู่มือทดสอบ {number}")
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    fired: list[int] = []
+
+    def worker():
+        with app.test_request_context(), time_machine.travel(datetime(2026, 11, 26, 9, 1, tzinfo=BANGKOK), tick=False):
+            barrier.wait()
+            try:
+                fired.append(engine.fire_due_timers(batch_size=100))
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                fired.append(0)
+            finally:
+                db.session.remove()
+
+    run_twice_at_once(worker)
+    # every reviewer reminder was sent once per instance, whichever worker sent it
+    reminders = db.session.scalars(select(Notification.subject).where(
+        Notification.user_id == demo.user("reviewer").id, Notification.subject.contains("คู่มือทดสอบ"))).all()
+    assert sorted(reminders) == sorted(set(reminders)) and len(reminders) == 6
+    ours = select(ProcessInstance.id).join(Manual, Manual.id == ProcessInstance.business_id).where(
+        ProcessInstance.business_type == "manual", Manual.title.startswith("คู่มือทดสอบ"))
+    fired_events = db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "step.completed", AuditEvent.task_name == "notify_agency_reminder",
+        AuditEvent.instance_id.in_(ours)))
+    assert fired_events == 6
+
+
+def test_two_submissions_of_the_same_manual_at_once_make_one_revision(demo):
+    from app.manuals.models import Manual, ManualRevision
+
+    author = demo.user("author")
+    manual = manuals.create_manual(author, title="คู่มือแข่งกันส่ง", agency_id=demo.agency("dopa").id)
+    db.session.commit()
+    assert manual.status == "draft"  # this request has read the manual
+    with db.engine.begin() as other:  # a colleague's submission lands first
+        other.execute(Manual.__table__.update().where(Manual.id == manual.id)
+                      .values(status="in_review", lock_version=Manual.lock_version + 1))
+    with pytest.raises(manual_revisions.ManualChangedMeanwhile):
+        manual_revisions.submit(author, manual, title=manual.title, content=complete_content("ของฉัน"))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ManualRevision).where(
+        ManualRevision.manual_id == manual.id)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ProcessInstance).where(
+        ProcessInstance.business_id == manual.id, ProcessInstance.business_type == "manual")) == 0
+
+
+def test_a_failing_timer_stops_only_its_own_instance(demo, monkeypatch):
+    from workflows import operations
+
+    with time_machine.travel(MONDAY, tick=False):
+        broken = _submit(demo, "คู่มือทดสอบ เสีย")
+        healthy = _submit(demo, "คู่มือทดสอบ ปกติ")
+    broken_instance = open_task(broken).instance_id
+    real = operations.get("remind_reviewers")
+
+    def remind(ctx, **params):
+        if ctx.instance_id == broken_instance:
+            raise RuntimeError("mail merge template missing")
+        return real(ctx, **params)
+
+    monkeypatch.setitem(operations._REGISTRY, "remind_reviewers", remind)
+    with time_machine.travel(datetime(2026, 11, 26, 9, 1, tzinfo=BANGKOK), tick=False):
+        engine.fire_due_timers()
+        db.session.commit()
+        assert engine.fire_due_timers() == 0  # the broken one is not retried in a loop
+    broken_row = db.session.get(ProcessInstance, broken_instance)
+    healthy_row = db.session.get(ProcessInstance, open_task(healthy).instance_id)
+    assert broken_row.status == InstanceStatus.error and "mail merge" in broken_row.error
+    assert healthy_row.status == InstanceStatus.running
+    assert healthy_row.next_timer_at == datetime(2026, 11, 30, 9, 0, tzinfo=BANGKOK)  # its reminder went out
+    # the reviewer can still act on it, and doing so puts the instance back on its feet
+    answer(open_task(broken), demo.user("reviewer"), decision="approve")
+    db.session.refresh(broken_row)
+    assert broken_row.status == InstanceStatus.running and broken_row.error is None
