@@ -24,6 +24,7 @@ def _init_app(app: Flask) -> None:
 
 
 CAPABILITY = Capability(
+    public_pages=("auth",),
     name="accounts",
     blueprints=(auth.bp, accounts.bp, tokens.bp, users.bp),
     operation_modules=("app.accounts.services.role_tokens",),

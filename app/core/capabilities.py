@@ -87,6 +87,10 @@ class Capability:
     commands: Sequence[Any] = ()  # click groups added to ``flask``
     # Roles whose holders all belong to one agency: role -> a function giving that agency's path (None: not set up).
     role_homes: Mapping[str, Callable[[], str | None]] = field(default_factory=dict)
+    public_pages: Sequence[str] = ()  # blueprints anyone opens, signed in or not, whatever their account
+    reporter_pages: Sequence[str] = ()  # blueprints a reporter account (IR Online) reaches besides the public ones
+    reporter_home: str | None = None  # endpoints of a reporter account's home and profile (one capability's)
+    reporter_profile: str | None = None
     private_pages: Sequence[str] = ()  # blueprints, or "blueprint.view" endpoints, that show one person's case
     init_app: Callable[[Flask], None] | None = None  # anything else done once per app (hooks, loaders)
 
@@ -100,6 +104,7 @@ class Registry:
 
     def __init__(self, capabilities: Sequence[Capability]):
         self._declared_by: dict[str, dict[Any, str]] = {}  # what → key → the capability that declared it
+        self._reporter_pages: dict[str, str | None] = {}
         self.capabilities: dict[str, Capability] = {}
         self.role_labels: dict[str, Any] = {}
         self.status_labels: dict[str, Any] = {}
@@ -110,6 +115,10 @@ class Registry:
         self.task_partials: dict[str, str | None] = {}
         self.process_owners: dict[str, str] = {}
         self.private_blueprints: set[str] = set()
+        self.public_blueprints: set[str] = set()
+        self.reporter_blueprints: set[str] = set()
+        self.reporter_home: str | None = None
+        self.reporter_profile: str | None = None
         self.private_endpoints: set[str] = set()
         nav: list[NavEntry] = []
         element_ids: dict[str, NavEntry] = {}
@@ -124,6 +133,12 @@ class Registry:
             owned = {process_id: capability.name for process_id in capability.processes}
             self._add(self.process_owners, owned, "process", capability.name)
             self.task_partials.update({process_id: capability.task_partial for process_id in capability.processes})
+            self.public_blueprints.update(capability.public_pages)
+            self.reporter_blueprints.update(capability.reporter_pages)
+            if capability.reporter_home:
+                reporter = {"home": capability.reporter_home, "profile": capability.reporter_profile}
+                self._add(self._reporter_pages, reporter, "reporter page", capability.name)
+                self.reporter_home, self.reporter_profile = capability.reporter_home, capability.reporter_profile
             for page in capability.private_pages:
                 (self.private_endpoints if "." in page else self.private_blueprints).add(page)
             self._add(element_ids, {e.element_id: e for e in capability.nav if e.element_id}, "menu entry id",

@@ -25,8 +25,9 @@ def inject_navigation() -> dict:
         return values
     registry = capabilities.of(current_app)
     if current_user.is_reporter:
-        # IR Online only: no back-office entries and no counts.
-        values.update(is_reporter=True, nav_entries=registry.nav_for("reporter", set()))
+        # Their own pages only (IR Online's): no back-office entries and no counts.
+        values.update(is_reporter=True, nav_entries=registry.nav_for("reporter", set()),
+                      reporter_home=registry.reporter_home, reporter_profile=registry.reporter_profile)
         return values
     roles = {m.role for m in current_user.memberships}
     values["nav_entries"] = registry.nav_for("staff", roles)

@@ -22,6 +22,9 @@ def _context(user) -> dict:
 
 
 CAPABILITY = Capability(
+    reporter_pages=("ir",),
+    reporter_home="ir.mine",
+    reporter_profile="ir.profile",
     name="helpdesk",
     blueprints=(ir_online.bp, helpdesk.bp),
     operation_modules=("app.helpdesk.services.helpdesk", "app.helpdesk.services.helpdesk_lifecycle", "app.helpdesk.services.helpdesk_sla",

@@ -20,6 +20,7 @@ def _counts(user) -> dict[str, int]:
 
 
 CAPABILITY = Capability(
+    public_pages=("api",),  # the API takes its own tokens (and none of a reporter account's)
     name="inbox",
     blueprints=(inbox_views.bp, instances.bp, notifications.bp, api.bp, jobs.bp),
     labels=Labels(

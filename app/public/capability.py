@@ -8,6 +8,7 @@ from app.public.commands import public_cli
 from app.public.views import public
 
 CAPABILITY = Capability(
+    public_pages=("public",),
     name="public",
     blueprints=(public.bp,),
     commands=(public_cli,),

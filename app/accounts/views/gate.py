@@ -10,22 +10,21 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, current_app, redirect, request, session, url_for
 
 from app.accounts.services import accounts, role_tokens
+from app.core import capabilities
 
-# Open to anyone, signed in or not, whatever their account: nothing to look up.
-OPEN_BLUEPRINTS = {"auth", "public", "api"}
 OPEN_ENDPOINTS = {"static"}
 # A staff member without a role yet may also open the page that takes a role token.
 WITHOUT_A_ROLE = {"tokens.redeem"}
-# What a reporter account reaches besides the open pages.
-REPORTER_BLUEPRINTS = {"ir"}
 
 
 def _gate():
     endpoint = request.endpoint
-    if endpoint is None or endpoint in OPEN_ENDPOINTS or request.blueprint in OPEN_BLUEPRINTS:
+    # Open to anyone, signed in or not, whatever their account (the capabilities' public pages): nothing to look up.
+    registry = capabilities.of(current_app)
+    if endpoint is None or endpoint in OPEN_ENDPOINTS or request.blueprint in registry.public_blueprints:
         return None
     # One indexed query on the session's user id, rather than loading ``current_user`` this early: the person
     # is loaded once, by whatever needs them later in the request.
@@ -34,7 +33,7 @@ def _gate():
         return None  # signed out: each staff view asks for a sign-in itself
     reporter, has_role = role_tokens.standing(user_id)
     if reporter:
-        return None if request.blueprint in REPORTER_BLUEPRINTS else redirect(url_for("ir.mine"))
+        return None if request.blueprint in registry.reporter_blueprints else redirect(url_for(registry.reporter_home))
     if has_role or endpoint in WITHOUT_A_ROLE:
         return None
     return redirect(url_for("tokens.redeem"))
