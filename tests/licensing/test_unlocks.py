@@ -8,13 +8,13 @@ from datetime import date, datetime
 import time_machine
 from sqlalchemy import func, select
 
-from app.core.calendar import WorkingDayDeadline
+from app.core.calendar import SpecialDay, WorkingDayDeadline
 from app.core.extensions import db
 from app.core.workflow import AuditEvent, HumanTask, ProcessInstance, TaskStatus
 from app.licensing.models import UnlockRequest
 from app.licensing.services import licensing
 from app.org.services import calendar_admin
-from notifications.models import Notification
+from notifications.models import Notification, OutboxMessage
 from tasks import jobs
 from tests.helpers import nfkc, read_pdf
 from workflows import engine
@@ -80,8 +80,9 @@ def test_unlock_approved_before_songkran_opens_five_working_days_then_relocks_fo
         refused = client.post(_sheet_url(point), data=_figures(processes))
         assert refused.status_code == 409 and "ถูกล็อกแล้ว" in refused.get_data(as_text=True)
 
-    # Asked on Wednesday 7 April 2027; a reason is required.
-    with time_machine.travel(bkk(2027, 4, 7, 10, 0)):
+    # Asked on Wednesday 7 April 2027; a reason is required. (The clock stands still: due times are compared
+    # to the second.)
+    with time_machine.travel(bkk(2027, 4, 7, 10, 0), tick=False):
         login("spoint")
         empty = _ask(client, point, reason="  ")
         assert empty.status_code == 422 and "โปรดระบุเหตุผล" in empty.get_data(as_text=True)
@@ -213,6 +214,38 @@ def test_a_special_holiday_during_the_window_moves_the_deadline_by_a_day(app, cl
         _fire()
         unlock = _unlock()
         assert unlock.status == "expired" and unlock.opens_until == bkk(2027, 4, 21, 23, 59, 59)
+
+
+def test_a_holiday_announced_in_the_window_moves_every_date_shown_and_tells_the_service_point(app, client, login, demo):
+    point, spoint = demo.agency("sp_muang"), demo.user("spoint")
+    with time_machine.travel(bkk(2027, 4, 7, 10, 0)):
+        login("spoint")
+        _ask(client, point)
+    with time_machine.travel(bkk(2027, 4, 8, 10, 0)):
+        login("opdc")
+        _decide(client, _unlock(), "approve")
+        unlock_id = _unlock().id
+        assert _unlock().opens_until == bkk(2027, 4, 20, 23, 59, 59)
+        # The administrator announces Monday 19 April a special holiday, from the holidays page.
+        login("admin")
+        response = client.post("/admin/calendar/holidays", data={"day": "2027-04-19", "name_th": "วันหยุดพิเศษ"})
+        assert response.status_code == 302
+        # One stored date, moved in the same transaction: Wed 21 April.
+        assert _unlock().opens_until == bkk(2027, 4, 21, 23, 59, 59)
+        assert _notifications(spoint, "21 เมษายน 2570") == 1
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.to_address == spoint.email, OutboxMessage.subject.contains("21 เมษายน 2570"))) == 1
+        login("spoint")
+        page = client.get(_sheet_url(point)).get_data(as_text=True)
+        assert "21 เม.ย. 2570 23:59" in page and "20 เม.ย. 2570 23:59" not in page
+        letter = read_pdf(client.get(f"/licensing/unlocks/{unlock_id}/letter.pdf").data)
+        assert nfkc("๒๑ เมษายน ๒๕๗๐") in letter.text and nfkc("๒๐ เมษายน ๒๕๗๐") not in letter.text
+        # Taking the holiday back puts the day back, and the service point is told again.
+        special = db.session.scalar(select(SpecialDay).where(SpecialDay.day == date(2027, 4, 19)))
+        calendar_admin.remove_special_day(demo.user("admin"), special.id)
+        db.session.commit()
+        assert _unlock().opens_until == bkk(2027, 4, 20, 23, 59, 59)
+        assert _notifications(spoint, "20 เมษายน 2570") == 2  # the approval, and the move back
 
 
 def test_the_approval_letter_is_a_thai_pdf_with_the_deadline_in_the_buddhist_era(app, client, login, demo):

@@ -197,3 +197,24 @@ def test_answering_a_return_without_a_complete_draft_is_refused_and_the_task_sta
     assert client.post(f"/tasks/{revise.id}", data={"revision_id": draft_of(manual).id}).status_code == 302
     db.session.expire_all()
     assert [r.status for r in revisions_of(manual)] == ["returned", "in_review"]
+
+
+def test_a_holiday_announced_during_a_review_moves_its_due_date_reminder_and_escalation(app, client, login, demo):
+    # Submitted Mon 23 Nov 2026 09:00: reminder after 3 working days (Thu 26), escalation after 5 (Mon 30).
+    with time_machine.travel(datetime(2026, 11, 23, 9, 0, tzinfo=BANGKOK), tick=False):
+        manual = _create_and_submit(client, login, demo)
+        assert open_task(manual).due_at == datetime(2026, 11, 26, 9, 0, tzinfo=BANGKOK)
+    with time_machine.travel(datetime(2026, 11, 24, 9, 0, tzinfo=BANGKOK), tick=False):
+        login("admin")
+        response = client.post("/admin/calendar/holidays", data={"day": "2026-11-25", "name_th": "วันหยุดพิเศษ"})
+        assert response.status_code == 302
+        # The task says the new day at once: Fri 27 (the reminder), and the escalation waits until Tue 1 Dec.
+        assert open_task(manual).due_at == datetime(2026, 11, 27, 9, 0, tzinfo=BANGKOK)
+    with time_machine.travel(datetime(2026, 11, 30, 10, 0, tzinfo=BANGKOK), tick=False):
+        jobs.fire_timers(app)
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "review.escalated")) == 0
+    with time_machine.travel(datetime(2026, 12, 1, 9, 1, tzinfo=BANGKOK), tick=False):
+        jobs.fire_timers(app)
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "review.escalated")) == 1

@@ -75,8 +75,9 @@ def run_engine(workflow: BpmnWorkflow, instance: ProcessInstance, actor_id: int 
 
 
 def save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None, *,
-         had_subscriptions: bool = True) -> None:
-    """Write the state and rewrite its projections; the caller commits."""
+         had_subscriptions: bool = True, due_dates_moved: bool = False) -> None:
+    """Write the state and rewrite its projections; the caller commits. ``due_dates_moved``: the open tasks'
+    due dates are read again from their data (a calendar change moved the deadlines they read)."""
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     waiting = workflow.waiting_events()
     now = utcnow()
@@ -92,7 +93,7 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None
         record_audit("instance.completed", actor_id=actor_id, instance_id=instance.id)
     else:
         instance.status = InstanceStatus.running if ready else InstanceStatus.waiting
-    _project_human_tasks(instance, ready, now)
+    _project_human_tasks(instance, ready, now, due_dates_moved)
     _project_subscriptions(instance, waiting, had_subscriptions)
     db.session.flush()
 
@@ -122,17 +123,20 @@ def conflicts_reported() -> Iterator[None]:
         raise
 
 
-def _project_human_tasks(instance: ProcessInstance, ready: dict, now: datetime) -> None:
+def _project_human_tasks(instance: ProcessInstance, ready: dict, now: datetime, due_dates_moved: bool) -> None:
     open_rows = db.session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == TaskStatus.open)
     ).all()
-    known = {row.task_guid for row in open_rows}
+    known = {row.task_guid: row for row in open_rows}
     for row in open_rows:
         if row.task_guid not in ready:
             row.status = TaskStatus.cancelled
             row.completed_at = now
     for guid, spiff_task in ready.items():
         if guid in known:
+            due = spiff_task.task_spec.extensions.get("properties", {}).get("due") if due_dates_moved else None
+            if due and (moved := _due_at(due, spiff_task.data)) != known[guid].due_at:
+                known[guid].due_at = moved
             continue
         spec = spiff_task.task_spec
         properties = spec.extensions.get("properties", {})

@@ -186,7 +186,8 @@ class Work:
             for action in self._actions:
                 changed = action(instance, workflow, replay) or changed
         if changed:
-            save(instance, workflow, self.actor_id, had_subscriptions=had_subscriptions)
+            save(instance, workflow, self.actor_id, had_subscriptions=had_subscriptions,
+                 due_dates_moved=self.timers_moved > 0)
 
 
 @contextmanager

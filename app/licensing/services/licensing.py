@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import Role, User
 from app.accounts.services import policy
 from app.core import settings
-from app.core.calendar import DeadlineStatus, WorkingDayDeadline
 from app.core.conflicts import flush_or_conflict
 from app.core.extensions import db
 from app.core.types import utcnow
@@ -119,13 +118,8 @@ def is_closed(report_period: ReportPeriod, now: datetime | None = None) -> bool:
 
 
 def window_end(unlock: UnlockRequest) -> datetime | None:
-    """When an approved unlock's window ends: its tracked deadline, which a holiday announced meanwhile moves."""
-    if unlock.status != UnlockStatus.approved:
-        return unlock.opens_until
-    tracked = db.session.scalar(select(WorkingDayDeadline.due_at).where(
-        WorkingDayDeadline.purpose == "unlock.window", WorkingDayDeadline.object_type == "unlock_request",
-        WorkingDayDeadline.object_id == unlock.id, WorkingDayDeadline.status == DeadlineStatus.open))
-    return tracked or unlock.opens_until
+    """When an unlock's window ends (a holiday announced meanwhile moves it, in the same transaction)."""
+    return unlock.opens_until
 
 
 def open_unlock(report_period: ReportPeriod, agency_id: int, now: datetime | None = None) -> UnlockRequest | None:

@@ -268,6 +268,21 @@ def open_window(ctx: OperationContext, unlock_id: int) -> str:
     return _iso(unlock.opens_until)
 
 
+@calendar_admin.on_moved("unlock.window")
+def _window_moved(deadline, before: datetime, after: datetime, actor) -> None:
+    """A holiday announced meanwhile moved the window's end: the request keeps the one date every page, letter
+    and notification reads, and the service point is told its new last day."""
+    unlock = db.session.get(UnlockRequest, deadline.object_id)
+    if unlock is None or unlock.status != UnlockStatus.approved:
+        return
+    unlock.opens_until = after
+    notify(_requester(unlock), subject=_l("Unlock window moved: you may now report until %(until)s",
+                                          until=_thai_datetime(after)),
+           body=_l("A holiday was announced, so the last day of your unlock window moved from %(before)s to "
+                   "%(after)s.", before=_thai_datetime(before), after=_thai_datetime(after)),
+           link=_sheet_link(unlock), dedup_key=f"unlock:{unlock.id}:window:{after.isoformat()}")
+
+
 @operation("unlock.relock")
 def relock(ctx: OperationContext, unlock_id: int) -> dict:
     """The window is over: the period is locked again for the service point, for good."""

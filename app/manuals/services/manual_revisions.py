@@ -25,7 +25,7 @@ from app.manuals.models import Manual, ManualAttachment, ManualRevision, ManualS
 from app.manuals.services import manual_content
 from app.manuals.services.manuals import ManualError, NotAllowed
 from app.org.models import Agency
-from app.org.services import agencies, catalogue
+from app.org.services import agencies, calendar_admin, catalogue
 from app.public.services import public_index
 from notifications import notify
 from workflows import engine
@@ -298,14 +298,24 @@ def approved_at_step_one_before_opdc_return(instance_id: int, revision: ManualRe
 @operation("review_deadlines")
 def review_deadlines(ctx: OperationContext, step: str) -> dict:
     """When to remind the reviewers and when to tell the department's central officers."""
-    remind_at = add_working_days(utcnow(), settings.value("REVIEW_REMIND_AFTER_DAYS"))
-    escalate_at = add_working_days(remind_at, settings.value("REVIEW_ESCALATE_AFTER_DAYS"))
+    now = utcnow()
+    remind_days = settings.value("REVIEW_REMIND_AFTER_DAYS")
+    escalate_days = remind_days + settings.value("REVIEW_ESCALATE_AFTER_DAYS")
+    remind_at, escalate_at = add_working_days(now, remind_days), add_working_days(now, escalate_days)
+    # Tracked, so that a holiday announced meanwhile moves the timers and the task's due date with them; the
+    # diagram keeps them in ``<step>_deadlines``.
+    for kind, days, due_at in (("remind", remind_days, remind_at), ("escalate", escalate_days, escalate_at)):
+        calendar_admin.track_deadline(purpose=f"review.{step}.{kind}", starts_at=now, working_days=days,
+                                      due_at=due_at, object_type=ctx.business_type, object_id=ctx.business_id,
+                                      instance_id=ctx.instance_id, timer_variable=f'{step}_deadlines["{kind}_at"]')
     return {"step": step, "remind_at": remind_at.isoformat(), "escalate_at": escalate_at.isoformat()}
 
 
 @operation("record_review")
 def record_review(ctx: OperationContext, step: str, revision_id: int, decision: str, comment: str = "") -> dict:
     revision = db.session.get(ManualRevision, revision_id)
+    for kind in ("remind", "escalate"):
+        calendar_admin.close_deadline(f"review.{step}.{kind}", ctx.business_type, ctx.business_id)
     before = revision.status
     if decision == "return":
         revision.status = RevisionStatus.returned

@@ -252,6 +252,18 @@ def recomputed_due_at(deadline: WorkingDayDeadline) -> datetime:
 # Deadlines that are not counted in whole working days (a helpdesk SLA counts office minutes) follow a calendar
 # change through a listener: ``listener(day, actor) -> how many it moved``.
 _change_listeners: list[Callable[[date, User], int]] = []
+# What a capability keeps in step when one of its tracked deadlines moves (the date stored on its own row, the
+# people who were told the old date): ``handler(deadline, before, after, actor)``, by the deadline's purpose.
+_moved_handlers: dict[str, Callable[[WorkingDayDeadline, datetime, datetime, User], None]] = {}
+
+
+def on_moved(*purposes: str):
+    """Register what follows a moved deadline of these purposes, in the calendar change's own transaction."""
+    def register(handler):
+        for purpose in purposes:
+            _moved_handlers[purpose] = handler
+        return handler
+    return register
 
 
 def on_change(listener: Callable[[date, User], int]) -> Callable[[date, User], int]:
@@ -298,6 +310,8 @@ def _recompute_deadlines(row: SpecialDay, change: str, actor: User) -> list[Work
             after={"deadline_id": deadline.id, "purpose": deadline.purpose,
                    "due_at": after.astimezone(BANGKOK).isoformat(), "timers_moved": timers, "special_day": cause},
         )
+        if handler := _moved_handlers.get(deadline.purpose):
+            handler(deadline, before, after, actor)
         moved.append(deadline)
     db.session.flush()
     return moved
