@@ -1,5 +1,7 @@
 """All models, imported here so that Alembic and the app see every table."""
 
+# The procurement FAQ's tables live in their capability; imported by module so that either side may load first.
+from app.knowledge import models as knowledge_models  # noqa: F401
 from app.models.calendar import DeadlineStatus, SpecialDay, SpecialDayKind, WorkingDayDeadline
 from app.models.catalogue import CatalogueEntry, CatalogueKind, Tag
 from app.models.delays import DelayDecision, DelayNotice, DelayRecord, DelayStatus, NoticeKind
