@@ -38,8 +38,10 @@ def _topic():
 
 
 class _TextFields:
+    """``answer_text``, not ``answer``: a task form's ``answer()`` is what it gives the inbox."""
+
     def text_values(self) -> dict:
-        return {"question": self.question.data or "", "answer": self.answer.data or "",
+        return {"question": self.question.data or "", "answer": self.answer_text.data or "",
                 "topic": self.topic.data or ""}
 
 
@@ -47,7 +49,7 @@ class EntryForm(_TextFields, BaseForm):
     """A new entry (sent for review at once), or a change of an existing one (reviewed before it shows)."""
 
     question = _question()
-    answer = _answer()
+    answer_text = _answer()
     topic = _topic()
     note = TextAreaField(_l("Note for the reviewer"), validators=[
         Length(max=NOTE_MAX, message=_l("At most %(max)d characters.", max=NOTE_MAX))],
@@ -73,7 +75,7 @@ class ReviewForm(_TextFields, TaskForm):
     """The supervisor may correct the text, then approves (publishes), returns with a reason, or rejects."""
 
     question = _question()
-    answer = _answer()
+    answer_text = _answer()
     topic = _topic()
     decision = RadioField(_l("Decision"), choices=[
         SelectChoice("approve", _l("Approve and publish")),
@@ -100,7 +102,7 @@ class ReviseForm(_TextFields, TaskForm):
     """The proposer answers a return: corrects the text and sends it again, or gives the proposal up."""
 
     question = _question()
-    answer = _answer()
+    answer_text = _answer()
     topic = _topic()
     action = RadioField(_l("What to do"), choices=[
         SelectChoice("resubmit", _l("Send it for review again")),

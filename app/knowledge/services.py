@@ -490,7 +490,7 @@ def _revised(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> dict:
 
 def _text_prefill(task: HumanTask) -> dict:
     revision = revision_of_instance(task.instance_id)
-    return {"question": revision.question, "answer": revision.answer, "topic": revision.topic} if revision else {}
+    return {"question": revision.question, "answer_text": revision.answer, "topic": revision.topic} if revision else {}
 
 
 inbox.prefill("knowledge.review")(_text_prefill)

@@ -189,7 +189,7 @@ def edit(entry_id: int):
     _supervisor_only()
     entry = _entry_or_404(entry_id)
     if request.method == "GET":
-        form = EntryForm(question=entry.question, answer=entry.answer, topic=entry.topic,
+        form = EntryForm(question=entry.question, answer_text=entry.answer, topic=entry.topic,
                          lock_version=entry.lock_version)
         return _render_form(form, entry)
     form = EntryForm()
