@@ -36,9 +36,12 @@ withdrawn (``withdraw``, with a reason). Every step is in the engine's audit log
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -267,6 +270,36 @@ def entry_for(user: User, entry_id: int) -> FaqEntry:
     return entry
 
 
+@contextmanager
+def _conflicts_reported() -> Iterator[None]:
+    """Inside, a row someone else changed meanwhile (or, on SQLite, a database another writer holds past the busy
+    timeout) is an EntryChangedMeanwhile, wherever the flush happens (an autoflush before a query too)."""
+    try:
+        yield
+    except StaleDataError as exc:
+        raise EntryChangedMeanwhile() from exc
+    except OperationalError as exc:
+        if "locked" in str(exc):
+            raise EntryChangedMeanwhile() from exc
+        raise
+
+
+def _flush() -> None:
+    with _conflicts_reported():
+        db.session.flush()
+
+
+def _reported(func):
+    """The whole of an action under ``_conflicts_reported``."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with _conflicts_reported():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 # --- proposing ---------------------------------------------------------------------------------------------------
 
 
@@ -283,6 +316,7 @@ def _source(kind: str, ref: str | None, label: str | None) -> tuple[str, str | N
     return kind, ref, label
 
 
+@_reported
 def propose(question: str, answer: str, *, source_kind: str, source_ref: str | None, proposed_by_id: int,
             topic: str | None = None, source_label: str | None = None) -> FaqEntry:
     """Create an entry and send it for review; see the module's docstring."""
@@ -330,19 +364,6 @@ def _review(entry: FaqEntry, user: User, text: EntryText, note: str | None) -> F
     return revision
 
 
-def _flush() -> None:
-    """Flush; a row someone else changed meanwhile (or, on SQLite, a database another writer holds) is a
-    conflict that loses nothing."""
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise EntryChangedMeanwhile() from exc
-    except OperationalError as exc:
-        if "locked" in str(exc):
-            raise EntryChangedMeanwhile() from exc
-        raise
-
-
 def open_revision(entry: FaqEntry) -> FaqRevision | None:
     """The change of the entry in review or back with its proposer, if any."""
     return db.session.scalar(select(FaqRevision).where(FaqRevision.entry_id == entry.id,
@@ -355,6 +376,7 @@ def _check_version(entry: FaqEntry, lock_version: int | None) -> None:
         raise EntryChangedMeanwhile()
 
 
+@_reported
 def edit(user: User, entry: FaqEntry, *, question: str, answer: str, topic: str | None, note: str | None,
          lock_version: int | None) -> FaqRevision:
     """A supervisor changes an entry that is not in review (published, withdrawn or rejected): the change goes
@@ -381,6 +403,7 @@ def edit(user: User, entry: FaqEntry, *, question: str, answer: str, topic: str 
     return revision
 
 
+@_reported
 def withdraw(user: User, entry: FaqEntry, *, reason: str, lock_version: int | None) -> FaqEntry:
     """A supervisor takes a published entry off the public site, saying why (audited)."""
     _require_supervisor(user)
@@ -434,8 +457,8 @@ def _apply_text(revision: FaqRevision, text: EntryText, user: User, action: str)
     changed = {key: value for key, value in after.items() if before[key] != value}
     if not changed:
         return
-    revision.question, revision.answer, revision.topic = text.question, text.answer, text.topic
     entry = db.session.get(FaqEntry, revision.entry_id)
+    revision.question, revision.answer, revision.topic = text.question, text.answer, text.topic
     if entry.version == 0:  # never published: the entry shows the text in review
         entry.question, entry.answer, entry.topic = text.question, text.answer, text.topic
         entry.updated_at = utcnow()
@@ -465,11 +488,12 @@ def _reviewed(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> dict:
         raise InvalidEntry(_l("Choose approve, return or reject."), "decision")
     comment = clean_note(data.get("comment"), "comment", required=decision != "approve",
                          missing=_l("Say why, for the proposer."))
-    revision = _revision_for(task)
-    _apply_text(revision, clean_text(data.get("question"), data.get("answer"), data.get("topic")), user,
-                "faq.edited_in_review")
-    revision.reviewed_by_id, revision.reviewed_at = user.id, utcnow()
-    _flush()
+    text = clean_text(data.get("question"), data.get("answer"), data.get("topic"))
+    with _conflicts_reported():
+        revision = _revision_for(task)
+        _apply_text(revision, text, user, "faq.edited_in_review")
+        revision.reviewed_by_id, revision.reviewed_at = user.id, utcnow()
+        db.session.flush()
     return {task.spec_name: {"decision": decision, "comment": comment or ""}}
 
 
@@ -479,12 +503,13 @@ def _revised(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> dict:
     action = data.get("action")
     if action not in REVISE_ACTIONS:
         raise InvalidEntry(_l("Choose to send it again or to give it up."), "action")
-    revision = _revision_for(task)
     if action == "resubmit":
-        _apply_text(revision, clean_text(data.get("question"), data.get("answer"), data.get("topic")), user,
-                    "faq.revised")
-        revision.note = clean_note(data.get("note")) or revision.note
-        _flush()
+        text, note = clean_text(data.get("question"), data.get("answer"), data.get("topic")), clean_note(data.get("note"))
+        with _conflicts_reported():
+            revision = _revision_for(task)
+            _apply_text(revision, text, user, "faq.revised")
+            revision.note = note or revision.note
+            db.session.flush()
     return {task.spec_name: {"action": action}}
 
 
