@@ -7,8 +7,8 @@ append-only audit log (``object_type="faq_entry"``).
 
 Search: ``search_text`` and ``question_key`` hold the normalised text of a published entry (empty otherwise), as
 the public manuals index does (``public_index.normalise``). PostgreSQL looks substrings up through GIN trigram
-indexes (declared below, created on PostgreSQL only); SQLite scans the rows, which stays well under a millisecond
-at the size a FAQ reaches (thousands of entries, see ``tests/knowledge/test_search.py``).
+indexes (declared below); SQLite scans the published rows, which a FAQ keeps few (hundreds, a few thousand at
+most: ``tests/knowledge/test_search.py`` holds a search of 2,000 entries to its time).
 """
 
 from __future__ import annotations

@@ -25,9 +25,10 @@ topic: str | None = None, source_label: str | None = None) -> FaqEntry``
 
 Search is the public manuals' one (``app.services.public_index.normalise``, ``public_search.terms_of``): Thai is
 not split into words; text is normalised (NFC, invisible word-break marks removed, case-folded) and looked up by
-substring, all terms required, on both databases. ``suggest`` compares a whole typed question the same way, by
-its character trigrams (those the trigram indexes use), weighted by how rare each is among the published
-entries: "ต้องทำอย่างไร" in every question counts for little, "หลักประกันสัญญา" for much.
+substring, all terms required, on both databases. ``suggest`` compares a whole typed question (Thai, without
+spaces) with the published questions the same way, by its character trigrams (those the trigram indexes use),
+each weighted by how rare it is among them: "ต้องทำอย่างไร" in every question counts for little,
+"หลักประกันสัญญา" for much; a word or two that only an answer holds are looked up as the search does.
 
 Lifecycle: proposed (in review) → approved (published) | returned to the proposer (draft; they edit and
 resubmit, or give up) | rejected. A published entry changes only through a new review (``edit``), and may be
@@ -46,7 +47,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
@@ -78,9 +79,10 @@ EXCERPT_LENGTH = 160
 PAGE_SIZE = 20
 SUGGEST_TEXT_MAX = 300  # characters of a typed question compared (a visitor may type far more)
 SUGGEST_LIMIT_MAX = 20
-SUGGEST_GRAMS = 24  # trigrams of the typed text compared, at most (spread over the text)
+SUGGEST_GRAMS = 20  # trigrams of the typed text compared, at most (spread over the text)
+SUGGEST_WORDS = 3  # typed text of at most this many words is also looked up in the answers
 SUGGEST_COMMON = 0.6  # a trigram in more than this share of the entries says nothing (once there are a few)
-SUGGEST_MIN_SCORE = 0.3  # of what an entry whose question holds every trigram would score
+SUGGEST_MIN_SCORE = 0.3  # of what an entry whose question holds every (telling) trigram would score
 SUGGEST_CLOSE_TO_BEST = 0.5  # and at least this share of the best entry's score
 
 # Only the chat team sees the review's tasks and instances, whoever else covers the agency they sit in.
@@ -794,42 +796,57 @@ def entry_path(entry_id: int) -> str:
 
 
 def suggest(text: str, limit: int = 5) -> list[Suggestion]:
-    """Published entries close to the typed text, best first; see the module's docstring."""
+    """Published entries close to the typed text, best first; see the module's docstring.
+
+    A typed question is compared with the published questions (and topics) by its trigrams, each weighted by how
+    rare it is among them. The questions are short and few (a FAQ holds hundreds, a few thousand at most): they
+    are read in one query and compared here, which costs a few milliseconds where a LIKE per trigram per row in
+    the database cost a hundred (``tests/knowledge/test_search.py`` measures it). When no question is close, a
+    word or two are looked up in the whole text as the FAQ's search does. Two queries in all.
+    """
     limit = max(1, min(int(limit), SUGGEST_LIMIT_MAX))
     grams = _trigrams(text or "")
     if not grams:
         return []
-    published = FaqEntry.status == FaqStatus.published
-    patterns = [_like(gram) for gram in grams]
-    # How many published entries hold each trigram: a rare one says more than a common one.
-    row = db.session.execute(select(func.count(), *[
-        func.sum(case((FaqEntry.search_text.like(pattern, escape="\\"), 1), else_=0)) for pattern in patterns])
-        .where(published)).one()
-    total, frequencies = row[0], [count or 0 for count in row[1:]]
-    weighted = []
-    for pattern, frequency in zip(patterns, frequencies, strict=True):
-        if not frequency or (total >= 8 and frequency > SUGGEST_COMMON * total):
+    rows = db.session.execute(select(FaqEntry.id, FaqEntry.question_key, FaqEntry.topic)
+                              .where(FaqEntry.status == FaqStatus.published)).all()
+    topic_keys = {topic: normalise(topic) for topic in {topic for _entry_id, _question_key, topic in rows}}
+    published = len(rows)
+    scores: dict[int, float] = {}
+    weights: list[float] = []
+    for gram in grams:
+        # The questions holding the trigram (a topic holding it counts half); a rare one says more than a common
+        # one ("ต้องทำอย่างไร" is in most questions).
+        in_question = [entry_id for entry_id, question_key, _topic in rows if gram in question_key]
+        in_topic = [entry_id for entry_id, question_key, topic in rows
+                    if gram not in question_key and gram in topic_keys[topic]]
+        found = len(in_question) + len(in_topic)
+        if published >= 8 and found > SUGGEST_COMMON * published:
             continue
-        weighted.append((pattern, math.log(1 + total / frequency)))
-    if not weighted:
+        # A trigram no question holds counts as a rare one that is missing: much typed that no question has is
+        # a weak match, however well the rest fits.
+        weight = math.log(1 + published / max(found, 1))
+        weights.append(weight)
+        for entry_id in in_question:
+            scores[entry_id] = scores.get(entry_id, 0.0) + weight
+        for entry_id in in_topic:
+            scores[entry_id] = scores.get(entry_id, 0.0) + weight / 2
+    best = sum(weights)
+    if not best:
         return []
-    # In the question a trigram counts twice as much as in the answer.
-    score = sum((case((FaqEntry.question_key.like(pattern, escape="\\"), 2 * weight), else_=0)
-                 + case((FaqEntry.search_text.like(pattern, escape="\\"), weight), else_=0)
-                 for pattern, weight in weighted), literal(0.0))
-    best = 3 * sum(weight for _pattern, weight in weighted)
-    # Entries holding at least one of the trigrams (PostgreSQL finds them through its trigram index), scored once.
-    scored = (select(FaqEntry.id.label("entry_id"), score.label("score"), FaqEntry.published_at)
-              .where(published, or_(*[FaqEntry.search_text.like(pattern, escape="\\") for pattern, _w in weighted]))
-              .subquery("scored"))
-    rows = db.session.execute(
-        select(FaqEntry.id, FaqEntry.question, FaqEntry.answer, FaqEntry.topic, scored.c.score)
-        .join(scored, scored.c.entry_id == FaqEntry.id)
-        .where(scored.c.score >= SUGGEST_MIN_SCORE * best)
-        .order_by(scored.c.score.desc(), scored.c.published_at.desc(), FaqEntry.id.desc()).limit(limit)).all()
-    top = rows[0][4] if rows else 0
-    return [Suggestion(id=entry_id, question=question, excerpt=excerpt(answer), topic=topic, url=entry_path(entry_id))
-            for entry_id, question, answer, topic, entry_score in rows if entry_score >= SUGGEST_CLOSE_TO_BEST * top]
+    ranked = [(score / best, entry_id) for entry_id, score in scores.items() if score >= SUGGEST_MIN_SCORE * best]
+    ranked.sort(key=lambda item: (-item[0], -item[1]))
+    ranked = [(score, entry_id) for score, entry_id in ranked[:limit] if score >= SUGGEST_CLOSE_TO_BEST * ranked[0][0]]
+    if ranked:
+        found_entries = {entry.id: entry for entry in db.session.scalars(
+            select(FaqEntry).where(FaqEntry.id.in_([entry_id for _score, entry_id in ranked])))}
+        entries = [found_entries[entry_id] for _score, entry_id in ranked]
+    elif len(terms_of(text)) <= SUGGEST_WORDS:
+        entries = search(text, per_page=limit).page.rows  # a word or two that only an answer holds
+    else:
+        entries = []
+    return [Suggestion(id=entry.id, question=entry.question, excerpt=excerpt(entry.answer), topic=entry.topic,
+                       url=entry_path(entry.id)) for entry in entries]
 
 
 # --- figures ------------------------------------------------------------------------------------------------------------
