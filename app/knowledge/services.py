@@ -308,6 +308,8 @@ def _reported(func):
 def _source(kind: str, ref: str | None, label: str | None) -> tuple[str, str | None, str]:
     if kind not in SourceKind.ALL:
         raise InvalidEntry(_l("Unknown source of the proposal."), "source_kind")
+    if ref is not None and (not isinstance(ref, str) or re.search("[\r\n\u2028\u2029]", ref)):
+        raise InvalidEntry(_l("Name the chat message the answer comes from."), "source_ref")
     ref = _line(ref, "source_ref", REF_MAX, required=False)
     if kind == SourceKind.chat and ref is None:
         raise InvalidEntry(_l("Name the chat message the answer comes from."), "source_ref")
@@ -322,7 +324,8 @@ def _source(kind: str, ref: str | None, label: str | None) -> tuple[str, str | N
 def propose(question: str, answer: str, *, source_kind: str, source_ref: str | None, proposed_by_id: int,
             topic: str | None = None, source_label: str | None = None) -> FaqEntry:
     """Create an entry and send it for review; see the module's docstring."""
-    user = db.session.get(User, proposed_by_id) if isinstance(proposed_by_id, int) else None
+    fits = isinstance(proposed_by_id, int) and not isinstance(proposed_by_id, bool) and 1 <= proposed_by_id < 2**31
+    user = db.session.get(User, proposed_by_id) if fits else None
     if user is None or not user.active or not is_staff(user):
         raise NotAllowed()
     kind, ref, label = _source(source_kind, source_ref, source_label)
@@ -374,6 +377,8 @@ def open_revision(entry: FaqEntry) -> FaqRevision | None:
 
 
 def _check_version(entry: FaqEntry, lock_version: int | None) -> None:
+    """The version the person loaded is still the entry's (None: they loaded none, as a script may: the flush's own
+    version check still stops a change made at the same moment)."""
     if lock_version is not None and lock_version != entry.lock_version:
         raise EntryChangedMeanwhile()
 

@@ -11,13 +11,14 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required
 
 from app.extensions import db, limiter
 from app.knowledge import services as knowledge
 from app.knowledge.models import FaqEntry, FaqStatus, RevisionState
 from app.services import paging
-from app.views import messages
+from app.views import errors, messages
 from app.views import public as public_views
 from forms.knowledge import TOPICS_LIST, EntryForm, WithdrawForm
 
@@ -80,13 +81,17 @@ def faq_entry(entry_id: int):
     return render_template("knowledge/faq_entry.html", entry=entry, locale=_locale())
 
 
-def _suggest_breached(limit):
-    return jsonify({"error": {"code": 429, "message": _("Too many requests. Please wait a moment.")}}), 429
+@public_bp.errorhandler(RateLimitExceeded)
+def _rate_limited(exc):
+    """The suggestions answer a refusal in JSON, as they answer everything; the public site's other limited pages
+    keep the application's error page."""
+    if request.endpoint == "public.faq_suggest":
+        return jsonify({"error": {"code": 429, "message": _("Too many requests. Please wait a moment.")}}), 429
+    return render_template("errors/error.html", code=429, message=errors.MESSAGES[429]()), 429
 
 
 @public_bp.get("/faq/suggest")
-@limiter.limit(lambda: current_app.config.get("RATELIMIT_FAQ_SUGGEST", "120 per minute"),
-               on_breach=lambda limit: _suggest_breached(limit))
+@limiter.limit(lambda: current_app.config.get("RATELIMIT_FAQ_SUGGEST", "120 per minute"))
 def faq_suggest():
     """JSON for a search box: published entries close to ``q`` (a visitor typing a question, an agent answering)."""
     q = request.args.get("q") or ""
@@ -199,7 +204,7 @@ def edit(entry_id: int):
     values = form.text_values()
     try:
         knowledge.edit(current_user, entry, question=values["question"], answer=values["answer"],
-                       topic=values["topic"], note=form.note.data, lock_version=form.version())
+                       topic=values["topic"], note=form.note.data, lock_version=form.version() or 0)
         db.session.commit()
     except knowledge.KnowledgeError as exc:
         db.session.rollback()
@@ -217,7 +222,7 @@ def withdraw(entry_id: int):
         flash(_("Please correct the highlighted fields."), "danger")
         return _render_show(entry, form, 422)
     try:
-        knowledge.withdraw(current_user, entry, reason=form.reason.data, lock_version=form.version())
+        knowledge.withdraw(current_user, entry, reason=form.reason.data, lock_version=form.version() or 0)
         db.session.commit()
     except knowledge.KnowledgeError as exc:
         db.session.rollback()
