@@ -80,7 +80,8 @@ PAGE_SIZE = 20
 SUGGEST_TEXT_MAX = 300  # characters of a typed question compared (a visitor may type far more)
 SUGGEST_LIMIT_MAX = 20
 SUGGEST_GRAMS = 20  # trigrams of the typed text compared, at most (spread over the text)
-SUGGEST_WORDS = 3  # typed text of at most this many words is also looked up in the answers
+SUGGEST_WORDS = 3  # typed text of at most this many words is first looked up as the search does,
+SUGGEST_WORD_LENGTH = 20  # unless one is longer than this (a whole question typed without spaces)
 SUGGEST_COMMON = 0.6  # a trigram in more than this share of the entries says nothing (once there are a few)
 SUGGEST_MIN_SCORE = 0.3  # of what an entry whose question holds every (telling) trigram would score
 SUGGEST_CLOSE_TO_BEST = 0.5  # and at least this share of the best entry's score
@@ -748,24 +749,32 @@ def search(q: str | None, topic: str | None = None, page: int = 1, per_page: int
     those whose question matches first; browsing without terms, the newest first. Two queries."""
     terms = terms_of(q)
     topic = " ".join(_nfc(topic).split())[:TOPIC_MAX] or None
+    clauses, rank = _matching(terms, topic)
+    total = db.session.scalar(select(func.count()).select_from(FaqEntry).where(*clauses))
+    return SearchResult(query=" ".join(_nfc(q).split()), terms=terms, topic=topic,
+                        page=Page(_ranked(clauses, rank, page, per_page), total, page, per_page))
+
+
+def _matching(terms: list[str], topic: str | None) -> tuple[list, object]:
+    """The search's conditions and its rank: the whole phrase as the question, in the question, every term in the
+    question, elsewhere."""
     clauses = [FaqEntry.status == FaqStatus.published]
     if topic:
         clauses.append(FaqEntry.topic == topic)
     clauses += [FaqEntry.search_text.like(_like(term), escape="\\") for term in terms]
-    if terms:
-        phrase = " ".join(terms)
-        in_question = [FaqEntry.question_key.like(_like(term), escape="\\") for term in terms]
-        rank = case((FaqEntry.question_key == phrase, 0),
-                    (FaqEntry.question_key.like(_like(phrase), escape="\\"), 1),
-                    (and_(*in_question), 2), else_=3)
-    else:
-        rank = literal(0)
-    total = db.session.scalar(select(func.count()).select_from(FaqEntry).where(*clauses))
-    entries = list(db.session.scalars(select(FaqEntry).where(*clauses)
-                                      .order_by(rank, FaqEntry.published_at.desc(), FaqEntry.id.desc())
-                                      .limit(per_page).offset((max(page, 1) - 1) * per_page)))
-    return SearchResult(query=" ".join(_nfc(q).split()), terms=terms, topic=topic,
-                        page=Page(entries, total, page, per_page))
+    if not terms:
+        return clauses, literal(0)
+    phrase = " ".join(terms)
+    in_question = [FaqEntry.question_key.like(_like(term), escape="\\") for term in terms]
+    rank = case((FaqEntry.question_key == phrase, 0), (FaqEntry.question_key.like(_like(phrase), escape="\\"), 1),
+                (and_(*in_question), 2), else_=3)
+    return clauses, rank
+
+
+def _ranked(clauses: list, rank, page: int, per_page: int) -> list[FaqEntry]:
+    return list(db.session.scalars(select(FaqEntry).where(*clauses)
+                                   .order_by(rank, FaqEntry.published_at.desc(), FaqEntry.id.desc())
+                                   .limit(per_page).offset((max(page, 1) - 1) * per_page)))
 
 
 @dataclass(frozen=True)
@@ -803,16 +812,23 @@ def entry_path(entry_id: int) -> str:
 def suggest(text: str, limit: int = 5) -> list[Suggestion]:
     """Published entries close to the typed text, best first; see the module's docstring.
 
-    A typed question is compared with the published questions (and topics) by its trigrams, each weighted by how
-    rare it is among them. The questions are short and few (a FAQ holds hundreds, a few thousand at most): they
-    are read in one query and compared here, which costs a few milliseconds where a LIKE per trigram per row in
-    the database cost a hundred (``tests/knowledge/test_search.py`` measures it). When no question is close, a
-    word or two are looked up in the whole text as the FAQ's search does. Two queries in all.
+    A word or two are looked up as the FAQ's search does (entries holding them all, questions first). Otherwise,
+    or when that finds nothing (Thai typed without spaces is one long "word"), the typed text is compared with
+    the published questions (and topics) by its trigrams, each weighted by how rare it is among them. Questions
+    are short and few (a FAQ holds hundreds, a few thousand at most): they are read in one query and compared
+    here, which costs milliseconds where a LIKE per trigram per row in the database cost a hundred
+    (``tests/knowledge/test_search_and_lists.py`` measures 2,000 entries). Two to four queries.
     """
     limit = max(1, min(int(limit), SUGGEST_LIMIT_MAX))
     grams = _trigrams(text or "")
     if not grams:
         return []
+    terms = terms_of(text)
+    if len(terms) <= SUGGEST_WORDS and max(map(len, terms)) <= SUGGEST_WORD_LENGTH:
+        # A word or two: the entries holding them, questions first, as the FAQ's search finds them.
+        entries = _ranked(*_matching(terms, None), page=1, per_page=limit)
+        if entries:
+            return _suggestions(entries)
     rows = db.session.execute(select(FaqEntry.id, FaqEntry.question_key, FaqEntry.topic)
                               .where(FaqEntry.status == FaqStatus.published)).all()
     topic_keys = {topic: normalise(topic) for topic in {topic for _entry_id, _question_key, topic in rows}}
@@ -828,9 +844,9 @@ def suggest(text: str, limit: int = 5) -> list[Suggestion]:
         found = len(in_question) + len(in_topic)
         if published >= 8 and found > SUGGEST_COMMON * published:
             continue
-        # A trigram no question holds counts as a rare one that is missing: much typed that no question has is
-        # a weak match, however well the rest fits.
-        weight = math.log(1 + published / max(found, 1))
+        # A trigram no question holds still counts a little (as one every question holds would): much typed that
+        # no question has makes a weak match, however well the rest fits.
+        weight = math.log(1 + published / found) if found else math.log(2)
         weights.append(weight)
         for entry_id in in_question:
             scores[entry_id] = scores.get(entry_id, 0.0) + weight
@@ -842,14 +858,14 @@ def suggest(text: str, limit: int = 5) -> list[Suggestion]:
     ranked = [(score / best, entry_id) for entry_id, score in scores.items() if score >= SUGGEST_MIN_SCORE * best]
     ranked.sort(key=lambda item: (-item[0], -item[1]))
     ranked = [(score, entry_id) for score, entry_id in ranked[:limit] if score >= SUGGEST_CLOSE_TO_BEST * ranked[0][0]]
-    if ranked:
-        found_entries = {entry.id: entry for entry in db.session.scalars(
-            select(FaqEntry).where(FaqEntry.id.in_([entry_id for _score, entry_id in ranked])))}
-        entries = [found_entries[entry_id] for _score, entry_id in ranked]
-    elif len(terms_of(text)) <= SUGGEST_WORDS:
-        entries = search(text, per_page=limit).page.rows  # a word or two that only an answer holds
-    else:
-        entries = []
+    if not ranked:
+        return []
+    found = {entry.id: entry for entry in db.session.scalars(
+        select(FaqEntry).where(FaqEntry.id.in_([entry_id for _score, entry_id in ranked])))}
+    return _suggestions([found[entry_id] for _score, entry_id in ranked])
+
+
+def _suggestions(entries: list[FaqEntry]) -> list[Suggestion]:
     return [Suggestion(id=entry.id, question=entry.question, excerpt=excerpt(entry.answer), topic=entry.topic,
                        url=entry_path(entry.id)) for entry in entries]
 
