@@ -60,7 +60,7 @@ CAPABILITY = Capability(
         services.KnowledgeError: lambda exc: str(exc.message),
     },
     nav=(
-        NavEntry("knowledge.index", _l("Procurement FAQ"), 95, roles=CHAT_TEAM, element_id="nav-knowledge"),
+        NavEntry("knowledge.index", _l("FAQ"), 95, roles=CHAT_TEAM, element_id="nav-knowledge"),
     ),
     init_app=_init_app,
 )
