@@ -87,6 +87,8 @@ def test_a_missing_or_forged_version_is_a_conflict_not_a_change(client, login, d
 
 
 def test_the_suggestions_endpoint_refuses_what_no_person_types(client, demo):
+    response = client.get("/faq", query_string={"q": "ก" * 2001})
+    assert response.status_code == 400 and "ข้อความค้นหายาวเกินไป" in response.get_data(as_text=True)
     response = client.get("/faq/suggest", query_string={"q": "ก" * 2001})
     assert response.status_code == 400 and response.is_json
     assert "ยาวเกินไป" in response.get_json()["error"]["message"]

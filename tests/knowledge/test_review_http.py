@@ -216,3 +216,20 @@ def test_the_demo_faq_is_published_and_browsable_by_topic(client, demo):
     assert "ลืมรหัสผ่าน" in page and "ราคากลางคืออะไร" not in page
     english = client.get("/lang/en?next=/faq", follow_redirects=True).get_data(as_text=True)
     assert "Frequently asked questions on public procurement" in english
+
+
+def test_a_withdrawn_entry_comes_back_through_a_new_review(client, login, demo):
+    entry = from_chat(demo)
+    login("chat_super")
+    review(client, open_task(entry), "approve")
+    entry = fresh(entry)
+    client.post(f"/knowledge/{entry.id}/withdraw", data={"reason": "ตรวจทานใหม่", "lock_version": entry.lock_version})
+    entry = fresh(entry)
+    response = client.post(f"/knowledge/{entry.id}/edit", data={
+        "question": QUESTION, "answer_text": ANSWER + " (ปรับปรุง)", "topic": TOPIC, "lock_version": entry.lock_version})
+    assert response.status_code == 302
+    assert fresh(entry).status == FaqStatus.withdrawn  # until the change is approved
+    review(client, open_task(entry), "approve", answer=ANSWER + " (ปรับปรุง)")
+    entry = fresh(entry)
+    assert (entry.status, entry.version, entry.withdrawn_at) == (FaqStatus.published, 2, None)
+    assert client.get(f"/faq/{entry.id}").status_code == 200
