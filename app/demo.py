@@ -43,7 +43,41 @@ USERS = [
     ("lg_reviewer", "นภา เทศบาล (รีวิวคู่มือ อปท.)", "manual_reviewer", "nakhon_nont"),
     ("hd_super", "มานพ คัดกรอง (หัวหน้าทีม e-GP)", "helpdesk_supervisor", "cgd"),
     ("hd_agent", "สุดา ตอบไว (เจ้าหน้าที่ e-GP)", "helpdesk_agent", "cgd"),
+    ("chat_super", "วรรณา ทบทวน (หัวหน้าทีม Live Chat)", "chat_supervisor", "cgd"),
+    ("chat_agent", "ปิยะ ตอบแชต (เจ้าหน้าที่ Live Chat)", "chat_agent", "cgd"),
 ]
+
+# The procurement FAQ as the knowledge-management working group publishes it (topic, question, answer).
+FAQ = [
+    ("การลงทะเบียน", "ผู้ค้าจะลงทะเบียนในระบบ e-GP ต้องทำอย่างไร",
+     "ลงทะเบียนที่เว็บไซต์ www.gprocurement.go.th โดยเลือก “ลงทะเบียนผู้ค้ากับภาครัฐ” กรอกข้อมูลนิติบุคคลหรือ"
+     "บุคคลธรรมดาให้ครบถ้วน แนบเอกสารที่ระบบกำหนด แล้วยืนยันตัวตนตามขั้นตอนของระบบ\n\n"
+     "เมื่อกรมบัญชีกลางอนุมัติแล้ว ระบบจะส่งชื่อผู้ใช้และรหัสผ่านไปยังอีเมลที่ลงทะเบียนไว้"),
+    ("การลงทะเบียน", "ลืมรหัสผ่านเข้าระบบ e-GP ต้องทำอย่างไร",
+     "เลือก “ลืมรหัสผ่าน” ที่หน้าเข้าสู่ระบบ แล้วกรอกชื่อผู้ใช้และอีเมลที่ลงทะเบียนไว้ ระบบจะส่งรหัสผ่านชั่วคราวไปทางอีเมล\n\n"
+     "หากเปลี่ยนอีเมลแล้วหรือไม่ได้รับอีเมล โปรดติดต่อศูนย์บริการข้อมูลของกรมบัญชีกลาง"),
+    ("e-bidding", "การเสนอราคาด้วยวิธีประกวดราคาอิเล็กทรอนิกส์ (e-bidding) ต้องยื่นเอกสารอะไรบ้าง",
+     "ยื่นผ่านระบบ e-GP ตามที่เอกสารประกวดราคากำหนด โดยทั่วไปมีสองส่วน\n"
+     "ส่วนที่ 1: หลักฐานการเป็นนิติบุคคล บัญชีรายชื่อหุ้นส่วนผู้จัดการหรือกรรมการ และบัญชีเอกสารส่วนที่ 1\n"
+     "ส่วนที่ 2: รายละเอียดคุณลักษณะเฉพาะ หลักประกันการเสนอราคา และเอกสารอื่นตามที่หน่วยงานกำหนด\n\n"
+     "แนบเป็นไฟล์ PDF และเสนอราคาให้เสร็จก่อนเวลาปิดการเสนอราคา"),
+    ("ราคากลาง", "ราคากลางคืออะไร และหน่วยงานต้องเปิดเผยเมื่อใด",
+     "ราคากลางคือราคาที่ใช้เป็นฐานเปรียบเทียบราคาที่ผู้ยื่นข้อเสนอเสนอไว้ ตามมาตรา 4 แห่งพระราชบัญญัติการจัดซื้อจัดจ้าง"
+     "และการบริหารพัสดุภาครัฐ พ.ศ. 2560\n\n"
+     "หน่วยงานต้องประกาศราคากลางพร้อมกับประกาศและเอกสารเชิญชวน ในระบบเครือข่ายสารสนเทศของกรมบัญชีกลางและของหน่วยงาน"),
+    ("หลักประกันสัญญา", "หลักประกันสัญญาใช้อะไรได้บ้าง และจะได้คืนเมื่อใด",
+     "ใช้เงินสด เช็คหรือดราฟต์ที่ธนาคารเซ็นสั่งจ่าย หนังสือค้ำประกันของธนาคารในประเทศ (รวมถึงหนังสือค้ำประกัน"
+     "อิเล็กทรอนิกส์ผ่านระบบ e-GP) หรือพันธบัตรรัฐบาลไทย ในอัตราไม่เกินร้อยละห้าของวงเงินที่จัดซื้อจัดจ้าง\n\n"
+     "หน่วยงานคืนหลักประกันสัญญาโดยเร็ว อย่างช้าไม่เกิน 15 วันนับถัดจากวันที่คู่สัญญาพ้นข้อผูกพันตามสัญญาแล้ว"),
+    ("e-market", "e-market ต่างจาก e-bidding อย่างไร",
+     "e-market ใช้กับพัสดุที่มีคุณลักษณะเฉพาะไม่ซับซ้อน มีมาตรฐาน และมีอยู่ในระบบข้อมูลสินค้า (e-catalog) "
+     "ส่วน e-bidding ใช้กับพัสดุที่ไม่มีในระบบข้อมูลสินค้าหรือมีรายละเอียดซับซ้อน\n\n"
+     "ทั้งสองวิธีใช้กับการซื้อหรือจ้างที่มีวงเงินเกิน 500,000 บาท"),
+]
+# A proposal from a chat, waiting for the supervisor's review (the command line's demo only: see load()).
+FAQ_PROPOSAL = ("e-bidding", "ยื่นเอกสารเสนอราคาใน e-GP แล้ว จะแก้ไขไฟล์ได้หรือไม่",
+                "แก้ไขได้จนถึงเวลาปิดการเสนอราคา โดยยกเลิกการเสนอราคาเดิมแล้วยื่นใหม่ทั้งชุด "
+                "เมื่อพ้นเวลาปิดแล้วระบบจะไม่รับการแก้ไขใด ๆ")
 
 # IR Online's demo reporter: a vendor's account (the user name is the e-mail address, as at sign-up).
 REPORTER = ("vendor@demo.ratchaflow.local", "บริษัท ตัวอย่างก่อสร้าง จำกัด")
@@ -152,7 +186,22 @@ def load(password: str | None = None, helpdesk_tickets: bool = False) -> bool:
         _complete(manual, people["opdc"], decision="approve", comment="")
     _licence_reports(people["spoint"], by_key["sp_muang"])
     _helpdesk(people, helpdesk_tickets, password)
+    _faq(people, helpdesk_tickets)
     return True
+
+
+def _faq(people: dict[str, User], proposal: bool) -> None:
+    """The published procurement FAQ and, when asked, one chat answer proposed for it and waiting for review."""
+    from app.knowledge import services as knowledge
+
+    for number, (topic, question, answer) in enumerate(FAQ, start=1):
+        knowledge.seed_published(question, answer, topic=topic, source_ref=f"demo-{number}",
+                                 actor_id=people["chat_super"].id)
+    if proposal:
+        topic, question, answer = FAQ_PROPOSAL
+        knowledge.propose(question, answer, topic=topic, source_kind="chat", source_ref="demo-chat-1",
+                          source_label="แชตตัวอย่าง: ผู้ค้าถามเรื่องแก้ไขเอกสารเสนอราคา",
+                          proposed_by_id=people["chat_agent"].id)
 
 
 def _helpdesk(people: dict[str, User], tickets: bool, password: str | None) -> None:

@@ -49,6 +49,7 @@ ALLOWED = {
     "lg_author": {"lg"}, "lg_reviewer": {"lg"},
     "opdc": {"dopa", "lg"}, "admin": {"dopa", "lg"},
     "hd_super": {"ir_a", "ir_b", "ir_c", "note"}, "hd_agent": {"ir_a", "ir_b", "ir_c", "note"},
+    "chat_super": set(), "chat_agent": set(),
 }
 
 

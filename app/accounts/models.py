@@ -23,6 +23,8 @@ class Role(str, enum.Enum):
     admin = "admin"
     helpdesk_agent = "helpdesk_agent"
     helpdesk_supervisor = "helpdesk_supervisor"
+    chat_agent = "chat_agent"  # answers Live Chat and proposes FAQ entries
+    chat_supervisor = "chat_supervisor"  # manages Live Chat and reviews the FAQ
 
 
 # Roles that act everywhere, whatever agency their membership names.

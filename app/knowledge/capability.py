@@ -1,0 +1,66 @@
+"""What the procurement FAQ plugs in: its public pages and the chat team's pages, the review diagram's
+operations, forms and task-page partial, the chat roles, the entry statuses and history, and its refusals.
+
+The knowledge base grows from Live Chat's answers: the chat proposes through ``app.knowledge.services.propose``
+and suggests through ``suggest`` (see that module's docstring for the public API).
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.accounts.models import Role
+from app.core.capabilities import Capability, Labels, NavEntry
+from app.knowledge import services, views
+
+CHAT_TEAM = frozenset({Role.chat_agent.value, Role.chat_supervisor.value})
+
+
+def _init_app(app: Flask) -> None:
+    # Suggestions are asked for as a visitor types: generous per address, yet a script stops here.
+    app.config.setdefault("RATELIMIT_FAQ_SUGGEST", os.environ.get("RATELIMIT_FAQ_SUGGEST", "120 per minute"))
+    app.config.setdefault("FAQ_REVIEW_DAYS", int(os.environ.get("FAQ_REVIEW_DAYS", 3)))
+
+
+CAPABILITY = Capability(
+    name="knowledge",
+    blueprints=(views.bp,),  # the public pages join the public site's blueprint (see views)
+    operation_modules=("app.knowledge.services",),
+    form_modules=("forms.knowledge",),
+    processes=(services.PROCESS_ID,),
+    task_partial="knowledge/_task_subject.html",
+    labels=Labels(
+        roles={
+            Role.chat_agent.value: _l("Live Chat agent"),
+            Role.chat_supervisor.value: _l("Live Chat supervisor"),
+        },
+        history={
+            "faq.proposed": _l("FAQ entry proposed"),
+            "faq.edit_proposed": _l("Change of an FAQ entry proposed"),
+            "faq.edited_in_review": _l("Text corrected by the reviewer"),
+            "faq.approve": _l("FAQ entry approved"),
+            "faq.return": _l("FAQ entry returned for changes"),
+            "faq.reject": _l("FAQ entry rejected"),
+            "faq.revised": _l("FAQ proposal corrected"),
+            "faq.resubmitted": _l("FAQ proposal sent again"),
+            "faq.abandoned": _l("FAQ proposal given up"),
+            "faq.published": _l("FAQ entry published"),
+            "faq.withdrawn": _l("FAQ entry withdrawn"),
+            "faq.seeded": _l("FAQ entry loaded"),
+        },
+    ),
+    messages={
+        services.AlreadyProposed: lambda exc: (
+            _("This answer has already been proposed for the FAQ (entry %(id)s).", id=exc.entry_id)
+            if exc.entry_id else str(services.AlreadyProposed.default)),
+        services.KnowledgeError: lambda exc: str(exc.message),
+    },
+    nav=(
+        NavEntry("knowledge.index", _l("FAQ"), 95, roles=CHAT_TEAM, element_id="nav-knowledge"),
+    ),
+    init_app=_init_app,
+)
