@@ -80,3 +80,5 @@ __all__ = [
     "WorkflowSpec", "PublicEntry", "PublicEntryFacet", "PublicEntryKind", "PublicFacet",
     "AccountKind", "ReporterProfile",
 ]
+
+import app.ratings.models  # noqa: E402, F401  the ratings capability's tables, for Alembic
