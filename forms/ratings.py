@@ -19,17 +19,19 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import FieldList, FormField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from forms.base import BaseForm, SubForm
 
 COMMENT_MAX = 1000
 SERVICE_KEY = r"^[mo]\d{1,10}$"
-KIND_CHOICES = [("scale", _l("Scale of 1 to 5")), ("yes_no", _l("Yes or no")), ("choice", _l("One choice")),
-                ("comment", _l("Comment"))]
-BREAKDOWN_CHOICES = [("unit", _l("Units below")), ("province", _l("Provinces")), ("service", _l("Services"))]
-SHOW_CHOICES = [("comments", _l("With a comment")), ("duplicates", _l("Flagged as duplicates")),
-                ("excluded", _l("Excluded")), ("all", _l("All ratings"))]
+KIND_CHOICES = [SelectChoice("scale", _l("Scale of 1 to 5")), SelectChoice("yes_no", _l("Yes or no")),
+                SelectChoice("choice", _l("One choice")), SelectChoice("comment", _l("Comment"))]
+BREAKDOWN_CHOICES = [SelectChoice("unit", _l("Units below")), SelectChoice("province", _l("Provinces")),
+                     SelectChoice("service", _l("Services"))]
+SHOW_CHOICES = [SelectChoice("comments", _l("With a comment")), SelectChoice("duplicates", _l("Flagged as duplicates")),
+                SelectChoice("excluded", _l("Excluded")), SelectChoice("all", _l("All ratings"))]
 
 
 # --- the citizen's form ---------------------------------------------------------------------------------------
@@ -54,7 +56,7 @@ def rating_form(question_layout: tuple) -> type[RatingFormBase]:
         if kind == "comment":
             continue
         values = {"scale": ["1", "2", "3", "4", "5"], "yes_no": ["1", "0"]}.get(kind) or [str(i) for i in range(options)]
-        fields[f"q{position}"] = RadioField(choices=[(v, v) for v in values], validate_choice=False,
+        fields[f"q{position}"] = RadioField(choices=[SelectChoice(v, v) for v in values], validate_choice=False,
                                             validators=[Optional()])
     return type("RatingForm", (RatingFormBase,), fields)
 

@@ -4,7 +4,10 @@ that recounts the tallies."""
 
 from __future__ import annotations
 
+import os
+
 import click
+from flask import Flask
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -41,6 +44,25 @@ from app.ratings.texts import ANSWER_MESSAGES, DATE_MESSAGES, QUESTION_MESSAGES
 def _first(mapping: dict, errors: dict) -> str:
     code = next(iter(errors.values()), "")
     return str(mapping.get(code, _("This could not be done. Nothing was saved.")))
+
+
+# Settings of ratings, each from the environment or instance/config.py when set there.
+SETTINGS = {
+    # Ratings per device (its random cookie, else its address) and per address, counted in the shared limiter's
+    # store; a counter tablet opened with its kiosk link has its own, higher limit.
+    "RATELIMIT_RATING_DEVICE": "10 per hour",
+    "RATELIMIT_RATING_ADDRESS": "120 per hour",
+    "RATELIMIT_RATING_KIOSK": "600 per hour",
+    # A second rating of the same point from the same device within this many minutes is flagged as a duplicate.
+    "RATING_DUPLICATE_MINUTES": 30,
+}
+
+
+def _init_app(app: Flask) -> None:
+    for name, default in SETTINGS.items():
+        if name not in app.config:
+            value = os.environ.get(name)
+            app.config[name] = default if value is None else type(default)(value)
 
 
 rating_cli = AppGroup("ratings", help="Satisfaction ratings.")
@@ -91,4 +113,5 @@ CAPABILITY = Capability(
                  element_id="nav-rating-posters"),
     ),
     commands=(rating_cli,),
+    init_app=_init_app,
 )

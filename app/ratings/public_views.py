@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
+from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db, limiter
 from app.ratings.services import points, submissions
@@ -33,12 +34,10 @@ DEVICE_COOKIE = "rf_rater"
 KIOSK_COOKIE = "rf_kiosk"
 COOKIE_DAYS = 400
 KIOSK_RESET_SECONDS = 8
-LIMITS = {"RATELIMIT_RATING_DEVICE": "10 per hour", "RATELIMIT_RATING_ADDRESS": "120 per hour",
-          "RATELIMIT_RATING_KIOSK": "600 per hour"}
 
 
 def _limit(name: str):
-    return lambda: current_app.config.get(name) or LIMITS[name]
+    return lambda: current_app.config[name]  # set by the capability (capability.SETTINGS)
 
 
 def _locale() -> str:
@@ -54,7 +53,8 @@ def _kiosk_token(code: str) -> str | None:
 
 def _is_kiosk() -> bool:
     """Whether this request comes from the point's counter tablet (its current kiosk token), once per request."""
-    if "rating_kiosk" not in g:
+    key = "ratchaflow.rating_kiosk"  # kept on the request (flask.g may outlive it: the tests share one context)
+    if key not in request.environ:
         code = (request.view_args or {}).get("code", "")
         token = _kiosk_token(code)
         matched = False
@@ -64,8 +64,8 @@ def _is_kiosk() -> bool:
                 matched = points.kiosk_matches(point, token)
             except (PointNotFound, PointHidden):
                 matched = False
-        g.rating_kiosk = matched
-    return g.rating_kiosk
+        request.environ[key] = matched
+    return request.environ[key]
 
 
 def _device_key() -> str:
@@ -138,7 +138,7 @@ def rate(code: str):
         return _refused(exc, 503)
     form_class = rating_form(_layout(page.question_set))
     form = form_class()
-    form.service.choices = [("", "")] + [(s.key, s.title) for s in page.services]
+    form.service.choices = [SelectChoice("", ""), *(SelectChoice(s.key, s.title) for s in page.services)]
     if request.method == "GET":
         form.set_id.data = page.question_set.id
         return _render(page, form)
@@ -150,7 +150,7 @@ def rate(code: str):
         kiosk_token=_kiosk_token(code))
     try:
         rating = submissions.submit(data, secret=current_app.config["SECRET_KEY"],
-                                    duplicate_minutes=int(current_app.config.get("RATING_DUPLICATE_MINUTES", 30)))
+                                    duplicate_minutes=int(current_app.config["RATING_DUPLICATE_MINUTES"]))
         db.session.commit()
     except InvalidAnswers as exc:
         db.session.rollback()
@@ -162,8 +162,8 @@ def rate(code: str):
         fresh.set_id.data = page.question_set.id
         fresh.service.choices = form.service.choices
         return _render(page, fresh, 409)
-    return redirect(url_for("public.rate_thanks", code=page.point.code, k=1 if rating.channel == "kiosk" else None),
-                    303)
+    kiosk = rating.channel == "kiosk"
+    return _with_cookies(redirect(url_for("public.rate_thanks", code=page.point.code), 303), kiosk)
 
 
 def _whole(value) -> int | None:

@@ -26,6 +26,11 @@ from forms.ratings import ActionForm, PublishForm, QuestionSetForm
 EXTRA_ROWS = 2  # empty rows under a draft's questions, for new ones
 
 
+def _version(value) -> int:
+    """The row version the form was made from; a missing or unreadable one (0) matches none: a conflict."""
+    return cleaning.whole_number(value) or 0
+
+
 def _require() -> None:
     if not access.can_manage_questions(current_user):
         abort(403)
@@ -115,7 +120,7 @@ def save_question_set(set_id: int):
     rows = [questions.QuestionInput(**values) for _number, values in typed]
     try:
         questions.save_draft(current_user, set_id, title_th=form.title_th.data, title_en=form.title_en.data,
-                             questions=rows, expected_version=cleaning.whole_number(form.row_version.data))
+                             questions=rows, expected_version=_version(form.row_version.data))
         db.session.commit()
     except SetChangedMeanwhile:
         return _conflict(set_id)
@@ -143,7 +148,7 @@ def publish_question_set(set_id: int):
         return _page(question_set, _editor_form(question_set), 422, publish_form=form)
     try:
         published = questions.publish(current_user, set_id, effective_from=form.effective_from.data,
-                                      expected_version=cleaning.whole_number(form.row_version.data))
+                                      expected_version=_version(form.row_version.data))
         db.session.commit()
     except SetChangedMeanwhile:
         return _conflict(set_id)
@@ -168,7 +173,7 @@ def delete_question_set(set_id: int):
         abort(400)
     try:
         questions.delete_draft(current_user, set_id,
-                               expected_version=cleaning.whole_number(request.form.get("row_version")))
+                               expected_version=_version(request.form.get("row_version")))
         db.session.commit()
     except SetChangedMeanwhile:
         return _conflict(set_id)

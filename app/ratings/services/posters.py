@@ -83,7 +83,7 @@ def poster_pdf(points: list[PosterPoint], title: str | None = None) -> bytes:
     """One A4 page per point, the Thai font embedded."""
     register_fonts()
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4, lang="th", pageCompression=1)
+    canvas = Canvas(buffer, pagesize=A4, lang="th", pageCompression=1, initialFontName=FONT, initialFontSize=12)
     canvas.setTitle(title or (f"{HEADING} – {points[0].name_th}" if points else HEADING))
     canvas.setAuthor(points[0].parent_name or points[0].name_th if points else "")
     for point in points:
