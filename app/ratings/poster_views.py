@@ -108,9 +108,19 @@ def point_poster(agency_id: int):
                     headers={"Content-Disposition": f"attachment; filename=poster-{point.code}.pdf"})
 
 
-@bp.get("/points/<int:agency_id>/qr.<any(png, svg):kind>")
+@bp.get("/points/<int:agency_id>/qr.png")
 @login_required
-def point_qr(agency_id: int, kind: str):
+def point_qr_png(agency_id: int):
+    return _qr(agency_id, "png")
+
+
+@bp.get("/points/<int:agency_id>/qr.svg")
+@login_required
+def point_qr_svg(agency_id: int):
+    return _qr(agency_id, "svg")
+
+
+def _qr(agency_id: int, kind: str):
     agency = _point_agency(agency_id)
     point = points.point_for(agency)
     db.session.commit()

@@ -89,11 +89,13 @@ def _page(question_set, form, status: int = 200, publish_form=None):
                            editable=question_set.status == SetStatus.draft), status
 
 
-@bp.get("/questions/<int:set_id>")
+@bp.route("/questions/<int:set_id>", methods=["GET", "POST"])
 @login_required
 def question_set(set_id: int):
     _require()
     question_set = _set_or_404(set_id)
+    if request.method == "POST":
+        return _save(question_set)
     return _page(question_set, _editor_form(question_set))
 
 
@@ -105,11 +107,9 @@ def _conflict(question_set_id: int):
     return _page(fresh, _editor_form(fresh), 409)
 
 
-@bp.post("/questions/<int:set_id>")
-@login_required
-def save_question_set(set_id: int):
-    _require()
-    question_set = _set_or_404(set_id)
+def _save(question_set):
+    """The draft's editor sent: the title and the questions replaced, or why not."""
+    set_id = question_set.id
     if question_set.status != SetStatus.draft:
         flash(messages.for_error(questions.SetNotEditable(set_id)), "warning")
         return redirect(url_for("ratings.question_set", set_id=set_id), 303)

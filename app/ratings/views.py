@@ -115,9 +115,19 @@ def _export_name(result: report.Report, extension: str) -> str:
     return f"satisfaction-{scope}-{result.filters.first.isoformat()}-{result.filters.last.isoformat()}.{extension}"
 
 
-@bp.get("/export.<any(csv, xlsx):kind>")
+@bp.get("/export.csv")
 @login_required
-def export(kind: str):
+def export_csv():
+    return _export("csv")
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export_xlsx():
+    return _export("xlsx")
+
+
+def _export(kind: str):
     """What the report page shows, as CSV or XLSX."""
     paths = viewer_paths()
     parsed, error = parsed_filters()
