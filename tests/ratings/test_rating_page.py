@@ -35,7 +35,7 @@ def test_a_citizen_rates_on_a_phone_without_signing_in(client, rated):
     sent = rate(client, code, comment="เจ้าหน้าที่บริการดีมาก")
     assert sent.status_code == 303 and sent.headers["Location"].endswith(f"/rate/{code}/thanks")
     thanks = client.get(sent.headers["Location"]).get_data(as_text=True)
-    assert th("Thank you for your rating.") in thanks
+    assert th("Thank you for rating our service.") in thanks
     [rating] = _ratings()
     assert (rating.agency_id, rating.set_id, rating.answers, rating.comment) == (
         rated.muang.id, 1, "543510c", "เจ้าหน้าที่บริการดีมาก")
