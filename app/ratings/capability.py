@@ -76,9 +76,9 @@ def rebuild_tallies(first, last):
     from datetime import date
 
     from app.extensions import db
-    from app.ratings.services import tallies
+    from app.ratings.services import recount
 
-    read = tallies.rebuild(date.fromisoformat(first) if first else None, date.fromisoformat(last) if last else None)
+    read = recount.rebuild(date.fromisoformat(first) if first else None, date.fromisoformat(last) if last else None)
     db.session.commit()
     click.echo(f"{read} ratings recounted.")
 

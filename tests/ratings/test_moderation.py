@@ -5,12 +5,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEvent
+from app.models import AuditEvent, Manual
 from app.ratings.models import Rating, RatingTally
-from app.ratings.services import report, tallies
+from app.ratings.services import recount, report, tallies
 from app.ratings.services.questions import today
+from app.services import links
 from tests.helpers import th
-from tests.ratings.conftest import give
+from tests.ratings.conftest import days_ago, give
 
 
 def _today(agency_id: int | None = None) -> report.Report:
@@ -72,18 +73,27 @@ def test_the_tallies_recount_to_what_was_kept_as_it_happened(rated, demo):
 
     codes = [rated.code(a) for a in (rated.muang, rated.pakkret, rated.nont)]
     made = [give(code, q1=str(n % 5 + 1), comment="ความเห็น" if n % 2 else None) for n, code in enumerate(codes * 3)]
+    manual = db.session.scalar(select(Manual).where(Manual.published_revision_id.is_not(None)))
+    links.link(demo.user("central"), rated.muang.id, "manual", manual.id)
+    give(codes[0], service=f"m{manual.id}", q6=None, comment="ตามคู่มือ")
+    give(codes[0], days_ago(40), service=f"m{manual.id}", q1="2")
     duplicate = give(codes[0], device="one-phone")
     give(codes[0], device="one-phone", q1="1")  # flagged
     moderation.exclude(demo.user("opdc"), made[1].id, "ทดสอบ")
     db.session.commit()
     assert duplicate.duplicate_of_id is None
 
-    def snapshot():
+    def snapshot():  # rows an exclusion emptied are left at zero; a recount makes none
         return sorted(tuple(row) for row in db.session.execute(select(
             RatingTally.scope, RatingTally.service, RatingTally.day, RatingTally.question_id,
-            *(getattr(RatingTally, name) for name in tallies.COUNTS))).all())
+            *(getattr(RatingTally, name) for name in tallies.COUNTS))).all() if any(row[4:]))
 
     before = snapshot()
-    assert tallies.rebuild() == 11
+    assert len(before) > 50
+    assert recount.rebuild() == 13
+    db.session.commit()
+    assert snapshot() == before
+    # A range of days alone: the rest stays as it was.
+    assert recount.rebuild(days_ago(41).date(), days_ago(39).date()) == 1
     db.session.commit()
     assert snapshot() == before

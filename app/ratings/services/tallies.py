@@ -3,16 +3,14 @@
 A rating adds one to each question it answered (and to its value's column) in every scope it belongs to: the
 whole country, each agency on its point's path, the point's province; for every service and, when one was
 chosen, for that service too. One INSERT … ON CONFLICT DO UPDATE writes them all, in key order, so that two
-ratings at once never wait on each other in a circle. ``rebuild`` recounts them from the ratings, a day at a
-time (after a unit moved in the tree, or a point's province changed).
+ratings at once never wait on each other in a circle. ``recount`` recounts them from the ratings (after a unit
+moved in the tree, or a point's province changed).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-
-from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models import Agency
@@ -26,7 +24,6 @@ from app.ratings.models import (
     Rating,
     RatingTally,
 )
-from app.ratings.services import questions as question_sets
 
 COUNTS = ("n", "total", *HISTOGRAM)
 ALL = "*"
@@ -134,33 +131,3 @@ def move(rating: Rating, agency: Agency, questions: list[Question], old_state: s
     _add(rows, scopes, services, rating.day, counts_of(rating, questions, old_state), -1)
     _add(rows, scopes, services, rating.day, counts_of(rating, questions, new_state), 1)
     _upsert(rows)
-
-
-def rebuild(first: date | None = None, last: date | None = None, batch: int = 20_000) -> int:
-    """Recount the tallies of these days (every day when none is given) from the ratings; returns the ratings read.
-
-    One day at a time, so that memory holds one day's tallies whatever the number of ratings."""
-    day_filter = []
-    if first is not None:
-        day_filter.append(Rating.day >= first)
-    if last is not None:
-        day_filter.append(Rating.day <= last)
-    tally_filter = [RatingTally.day >= first] if first is not None else []
-    tally_filter += [RatingTally.day <= last] if last is not None else []
-    db.session.execute(delete(RatingTally).where(*tally_filter))
-    days = list(db.session.scalars(select(Rating.day).where(*day_filter).distinct().order_by(Rating.day)))
-    set_questions: dict[int, list[Question]] = {}
-    read = 0
-    for day in days:
-        rows: dict[Key, dict[str, int]] = defaultdict(dict)
-        query = (select(Rating, Agency.path, Agency.province).join(Agency, Agency.id == Rating.agency_id)
-                 .where(Rating.day == day).execution_options(yield_per=batch))
-        for rating, path, province in db.session.execute(query):
-            if rating.set_id not in set_questions:
-                set_questions[rating.set_id] = list(question_sets.get(rating.set_id).questions)
-            services = ["", rating.service] if rating.service else [""]
-            _add(rows, scopes_of(path, province), services, day,
-                 counts_of(rating, set_questions[rating.set_id], state_of(rating)), 1)
-            read += 1
-        _upsert(rows)
-    return read
