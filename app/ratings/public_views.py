@@ -13,7 +13,6 @@ from flask import abort, current_app, flash, make_response, redirect, render_tem
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
-from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db, limiter
 from app.ratings.services import points, submissions
@@ -103,6 +102,8 @@ def _layout(question_set) -> tuple:
 
 
 def _render(page, form, status: int = 200, errors: dict | None = None):
+    if not page.services and request.method == "POST":  # a POST looks them up only when it must show the form
+        page.services = submissions.services_of(page.agency)
     kiosk = _is_kiosk()
     response = make_response(render_template(
         "ratings/public/rate.html", page=page, form=form, locale=_locale(), kiosk=kiosk, errors=errors or {},
@@ -129,7 +130,7 @@ def rate_start():
 @_device_limit
 def rate(code: str):
     try:
-        page = submissions.page(code)
+        page = submissions.page(code, with_services=request.method == "GET")
     except PointNotFound as exc:
         return _refused(exc, 404)
     except PointHidden as exc:
@@ -138,7 +139,6 @@ def rate(code: str):
         return _refused(exc, 503)
     form_class = rating_form(_layout(page.question_set))
     form = form_class()
-    form.service.choices = [SelectChoice("", ""), *(SelectChoice(s.key, s.title) for s in page.services)]
     if request.method == "GET":
         form.set_id.data = page.question_set.id
         return _render(page, form)
@@ -149,7 +149,7 @@ def rate(code: str):
         service=form.service.data or None, device=request.cookies.get(DEVICE_COOKIE), address=get_remote_address(),
         kiosk_token=_kiosk_token(code))
     try:
-        rating = submissions.submit(data, secret=current_app.config["SECRET_KEY"],
+        rating = submissions.submit(data, secret=current_app.config["SECRET_KEY"], shown=page,
                                     duplicate_minutes=int(current_app.config["RATING_DUPLICATE_MINUTES"]))
         db.session.commit()
     except InvalidAnswers as exc:
@@ -160,7 +160,6 @@ def rate(code: str):
         flash(_("The questions have just changed. Please answer them again."), "warning")
         fresh = form_class(formdata=None)  # the page already holds the questions that apply now
         fresh.set_id.data = page.question_set.id
-        fresh.service.choices = form.service.choices
         return _render(page, fresh, 409)
     kiosk = rating.channel == "kiosk"
     return _with_cookies(redirect(url_for("public.rate_thanks", code=page.point.code), 303), kiosk)

@@ -66,9 +66,29 @@ def published(set_id: int) -> QuestionSet | None:
     return question_set if question_set is not None and question_set.status == SetStatus.published else None
 
 
+# Published sets never change: the one asked on the rating page is kept per process, detached, with its questions,
+# under its id and publication moment (a set published again under a reused id, as in tests, is another key).
+_kept: dict[tuple, QuestionSet] = {}
+
+
 def current(day: date | None = None) -> QuestionSet | None:
-    set_id = effective_set_id(day or today())
-    return published(set_id) if set_id is not None else None
+    """The set asked on ``day`` (today), with its questions: one query when this process has read it before."""
+    row = db.session.execute(select(QuestionSet.id, QuestionSet.published_at)
+                             .where(QuestionSet.status == SetStatus.published,
+                                    QuestionSet.effective_from <= (day or today()))
+                             .order_by(QuestionSet.effective_from.desc(), QuestionSet.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    key = (str(db.engine.url), row.id, row.published_at)
+    kept = _kept.get(key)
+    if kept is None:
+        kept = published(row.id)
+        _ = list(kept.questions)  # loaded before the set leaves the session (its questions leave with it)
+        db.session.expunge(kept)
+        if len(_kept) > 32:
+            _kept.clear()
+        _kept[key] = kept
+    return kept
 
 
 def all_sets() -> list[QuestionSet]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.models import Agency, Manual, OtherService
@@ -145,8 +146,10 @@ def _keys_for(filters: ReportFilters, scope: Agency | None, keys: list[str], pat
     return [tallies.agency_scope(point_id) for point_id in point_ids]
 
 
-def _tally_rows(keys: list[str], service: str, first: date, last: date, group: tuple):
-    """Sums of the tallies over ``keys``, grouped by ``group`` columns (a few queries for long key lists)."""
+def _tally_rows(keys: list[str], service: str, first: date, last: date, group: tuple,
+               question_ids: set[int] | None = None):
+    """Sums of the tallies over ``keys`` (of these questions only, when given), grouped by ``group`` columns (a
+    few queries for long key lists)."""
     columns = [func.sum(getattr(RatingTally, name)) for name in tallies.COUNTS]
     rows = []
     for start in range(0, len(keys), 1000):
@@ -156,6 +159,8 @@ def _tally_rows(keys: list[str], service: str, first: date, last: date, group: t
                  .where(scope_clause, RatingTally.service == service, RatingTally.day >= first,
                         RatingTally.day <= last)
                  .group_by(*group))
+        if question_ids is not None:
+            query = query.where(RatingTally.question_id.in_(sorted(question_ids)))
         rows.extend(db.session.execute(query).all())
     return rows
 
@@ -218,8 +223,9 @@ def _versions(questions: dict[int, Question], by_question: dict[int, dict[str, i
     by_set: dict[int, list[Question]] = defaultdict(list)
     for question in questions.values():
         by_set[question.set_id].append(question)
-    sets = {s.id: s for s in db.session.scalars(select(QuestionSet).where(QuestionSet.id.in_(list(by_set))))} \
-        if by_set else {}
+    # The sets' own questions are not needed again: those answered are here already.
+    sets = {s.id: s for s in db.session.scalars(select(QuestionSet).options(lazyload(QuestionSet.questions))
+                                                .where(QuestionSet.id.in_(list(by_set))))} if by_set else {}
     versions = []
     for set_id, set_questions in by_set.items():
         figures = [_question_figures(q, by_question[q.id]) for q in sorted(set_questions, key=lambda q: q.position)]
@@ -289,7 +295,7 @@ def _sums_by_scope(keys: list[str], filters: ReportFilters, scale_ids: set[int])
     if not keys:
         return {}
     rows = _tally_rows(keys, filters.service or "", filters.first, filters.last,
-                       (RatingTally.scope, RatingTally.question_id))
+                       (RatingTally.scope, RatingTally.question_id), {tallies.RATINGS, *scale_ids})
     return _fold(rows, scale_ids)
 
 
@@ -297,22 +303,14 @@ def _fold(rows, scale_ids: set[int]) -> dict[str, tuple]:
     """(key, question id, counts…) rows → key → (ratings, score)."""
     ratings: dict[str, int] = defaultdict(int)
     scale: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    extra_scale = _scale_ids({row[1] for row in rows} - scale_ids - {tallies.RATINGS})
     for row in rows:
         key, question_id, counts = row[0], row[1], _counts(row, 2)
         if question_id == tallies.RATINGS:
             ratings[key] += counts["n"]
-        elif question_id in scale_ids or question_id in extra_scale:
+        elif question_id in scale_ids:
             scale[key][0] += counts["total"]
             scale[key][1] += counts["n"]
     return {key: (ratings[key], _mean(*scale[key]) if key in scale else None) for key in set(ratings) | set(scale)}
-
-
-def _scale_ids(question_ids: set[int]) -> set[int]:
-    if not question_ids:
-        return set()
-    return set(db.session.scalars(select(Question.id).where(Question.id.in_(question_ids),
-                                                            Question.kind == QuestionKind.scale)))
 
 
 def _by_province(report: Report, scale_ids: set[int]) -> None:

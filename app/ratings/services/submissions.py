@@ -114,18 +114,19 @@ def fingerprint(secret: str, day, device: str | None, address: str | None) -> st
     return hmac.new(secret.encode(), f"{day.isoformat()}|{source}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def submit(data: RatingInput, *, secret: str, duplicate_minutes: int = DUPLICATE_MINUTES) -> Rating:
-    """Store one rating and add it to the tallies (flushed, not committed)."""
-    point, agency = points.by_code(data.code)
-    question_set = questions.current()
-    if question_set is None:
-        raise NoQuestionSet()
+def submit(data: RatingInput, *, secret: str, duplicate_minutes: int = DUPLICATE_MINUTES,
+           shown: RatingPage | None = None) -> Rating:
+    """Store one rating and add it to the tallies (flushed, not committed). ``shown``: the page the request
+    already looked up for ``data.code``, so that nothing is read twice."""
+    if shown is None:
+        shown = page(data.code, with_services=False)
+    point, agency, question_set = shown.point, shown.agency, shown.question_set
     if data.set_id is not None and data.set_id != question_set.id:
         raise QuestionsChanged(question_set.id)
     question_list = list(question_set.questions)
     answers, errors = check_answers(question_list, data.answers, data.comment)
     service = (data.service or "").strip() or None
-    if service is not None and service not in {choice.key for choice in services_of(agency)}:
+    if service is not None and service not in {choice.key for choice in shown.services or services_of(agency)}:
         errors[0] = "service"
     if errors:
         raise InvalidAnswers(errors)
