@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
+from sqlalchemy import text
+
 from app.extensions import db
 from app.models import Agency
 from app.models.types import path_ids
@@ -104,11 +106,29 @@ def _upsert_statement():
     return _statements[dialect]
 
 
+# PostgreSQL takes the rows as one array per column: one statement, one round trip, whatever their number.
+_PG_UPSERT = text(
+    "INSERT INTO rating_tally (scope, service, day, question_id, " + ", ".join(COUNTS) + ") "
+    "SELECT * FROM unnest(CAST(:scope AS varchar[]), CAST(:service AS varchar[]), CAST(:day AS date[]), "
+    "CAST(:question_id AS integer[]), " + ", ".join(f"CAST(:{name} AS integer[])" for name in COUNTS) + ") "
+    "ON CONFLICT (scope, service, day, question_id) DO UPDATE SET "
+    + ", ".join(f"{name} = rating_tally.{name} + excluded.{name}" for name in COUNTS))
+
+
 def _upsert(rows: dict[Key, dict[str, int]]) -> None:
     if not rows:
         return
+    ordered = sorted(rows.items())
+    if db.engine.dialect.name == "postgresql":
+        for start in range(0, len(ordered), 5000):
+            chunk = ordered[start:start + 5000]
+            columns = {"scope": [key[0] for key, _c in chunk], "service": [key[1] for key, _c in chunk],
+                       "day": [key[2] for key, _c in chunk], "question_id": [key[3] for key, _c in chunk]}
+            columns.update({name: [counts.get(name, 0) for _key, counts in chunk] for name in COUNTS})
+            db.session.execute(_PG_UPSERT, columns)
+        return
     values = [{"scope": key[0], "service": key[1], "day": key[2], "question_id": key[3],
-               **{name: counts.get(name, 0) for name in COUNTS}} for key, counts in sorted(rows.items())]
+               **{name: counts.get(name, 0) for name in COUNTS}} for key, counts in ordered]
     statement = _upsert_statement()
     for start in range(0, len(values), 5000):
         db.session.execute(statement, values[start:start + 5000])
