@@ -358,6 +358,7 @@ def run(kind: str) -> dict:
             db.session.remove()
             db.engine.dispose()
         server = Server(backend.uri, backend.workdir)
+        baseline = Stat([timed(server, "GET", "/static/css/rate.css") for _ in range(ARGS.iterations)][5:])
         log("  (a) rating submissions over HTTP")
         submit = bench_submissions(server, data["codes"], ARGS.iterations)
         opdc = sign_in(server, "bench_opdc")
@@ -367,9 +368,11 @@ def run(kind: str) -> dict:
         department = bench_reports(server, opdc, months_back(today, 12), data["departments"], ARGS.report_iterations)
         log("  (d) the full export of the year")
         export = bench_export(server, opdc, today - timedelta(days=ARGS.days - 1), today)
-        result |= {"submission": submit.as_dict(), "national_month": national.as_dict(),
+        result |= {"static_file": baseline.as_dict(), "submission": submit.as_dict(), "national_month": national.as_dict(),
                    "department_month": department.as_dict(), "export": export}
         print(f"\n{kind}: {data['ratings']:,} ratings, {len(data['points']):,} points, {data['tally_rows']:,} tally rows")
+        print(f"  (0) a static file over HTTP  p50 {baseline.p50:.2f} ms  p95 {baseline.p95:.2f} ms (no target: the "
+              f"machine's own floor)")
         print(f"  (a) submission over HTTP       p50 {submit.p50:.2f} ms  p95 {submit.p95:.2f} ms "
               f"(target < {SUBMIT_P95_TARGET_MS:.0f} ms, n={submit.n})")
         print(f"  (b) national monthly report    p50 {national.p50:.2f} ms  p95 {national.p95:.2f} ms "

@@ -17,6 +17,8 @@ def test_a_service_point_officer_downloads_the_poster_and_its_qr_code_opens_the_
     monkeypatch.setitem(app.config, "BASE_URL", "https://info.example.go.th")
     muang = demo.agency("sp_muang")
     login("spoint")
+    profile = client.get(f"/agencies/{muang.id}").get_data(as_text=True)  # the point's page links to its poster
+    assert f'id="rating-poster-link" href="/ratings/points/{muang.id}"' in profile
     page = client.get(f"/ratings/points/{muang.id}")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
