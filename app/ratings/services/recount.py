@@ -1,10 +1,10 @@
 """Recounting the tallies from the ratings, in SQL: after units moved in the tree or a point's province changed, and
 to load tallies for ratings written in bulk (a migration, the benchmark).
 
-A temporary table gives every rated agency its scopes (the country, each agency on its path, its province); then
-one INSERT … SELECT … GROUP BY per question (and one for the ratings themselves), for every service and for the
-chosen one, reads the answers where they are stored (one character per position). The database does the
-counting: millions of ratings take minutes, not hours, and memory stays flat.
+Three steps, all in the database: a temporary table gives every rated agency its scopes (the country, each agency
+on its path, its province); one pass over the ratings joined with their scopes sums every answer position at once
+into a wide table, per scope, service, day and question set (once for every service, once for the chosen one);
+then each question's row is read out of the wide table. Millions of ratings take minutes, and memory stays flat.
 """
 
 from __future__ import annotations
@@ -18,24 +18,21 @@ from app.models import Agency
 from app.ratings.models import HISTOGRAM, Question, QuestionKind, Rating, RatingTally
 from app.ratings.services import tallies
 
-SCOPE_TABLE = "rating_recount_scope"
+SCOPES = "rating_recount_scope"
+WIDE = "rating_recount_wide"
 COUNTED = "r.duplicate_of_id IS NULL AND r.excluded_at IS NULL"
-
-
-def _as_sql(day: date) -> str:
-    return f"'{day.isoformat()}'"
 
 
 def _scopes(day_clause: str) -> None:
     """The temporary table of each rated agency's scopes."""
-    db.session.execute(text(f"DROP TABLE IF EXISTS {SCOPE_TABLE}"))
-    db.session.execute(text(f"CREATE TEMPORARY TABLE {SCOPE_TABLE} (agency_id INTEGER NOT NULL, "
-                            f"scope VARCHAR(120) NOT NULL)"))
+    db.session.execute(text(f"DROP TABLE IF EXISTS {SCOPES}"))
+    db.session.execute(text(f"CREATE TEMPORARY TABLE {SCOPES} (agency_id INTEGER NOT NULL, scope VARCHAR(120) NOT NULL)"))
     rated = select(Rating.agency_id).distinct()
     if day_clause:
         rated = rated.where(text(day_clause.replace("r.day", "rating.day")))
-    rows = db.session.execute(select(Agency.id, Agency.path, Agency.province).where(Agency.id.in_(rated.scalar_subquery())))
-    insert = text(f"INSERT INTO {SCOPE_TABLE} (agency_id, scope) VALUES (:agency_id, :scope)")
+    rows = db.session.execute(select(Agency.id, Agency.path, Agency.province)
+                              .where(Agency.id.in_(rated.scalar_subquery())))
+    insert = text(f"INSERT INTO {SCOPES} (agency_id, scope) VALUES (:agency_id, :scope)")
     batch: list[dict] = []
     for agency_id, path, province in rows:
         batch.extend({"agency_id": agency_id, "scope": scope} for scope in tallies.scopes_of(path, province))
@@ -44,63 +41,79 @@ def _scopes(day_clause: str) -> None:
             batch = []
     if batch:
         db.session.execute(insert, batch)
-    db.session.execute(text(f"CREATE INDEX ix_{SCOPE_TABLE} ON {SCOPE_TABLE} (agency_id)"))
+    db.session.execute(text(f"CREATE INDEX ix_{SCOPES} ON {SCOPES} (agency_id)"))
 
 
-def _insert(question_id: int, columns: dict[str, str], where: str, services: bool, day_clause: str) -> None:
-    """One INSERT … SELECT: the named count columns as SQL sums over the ratings and their scopes."""
-    service = "r.service" if services else "''"
-    names = ["scope", "service", "day", "question_id", *tallies.COUNTS]
-    values = [f"COALESCE({columns[name]}, 0)" if name in columns else "0" for name in tallies.COUNTS]
-    conditions = [where] + (["r.service IS NOT NULL"] if services else []) + ([day_clause] if day_clause else [])
+def _wide_columns(positions: int) -> list[str]:
+    """The sums of one pass: the ratings themselves, then per answer position its counts."""
+    columns = [
+        f"SUM(CASE WHEN {COUNTED} THEN 1 ELSE 0 END) AS r_n",
+        f"SUM(CASE WHEN {COUNTED} AND r.comment IS NOT NULL THEN 1 ELSE 0 END) AS r_comment",
+        "SUM(CASE WHEN r.duplicate_of_id IS NOT NULL AND r.excluded_at IS NULL THEN 1 ELSE 0 END) AS r_duplicate",
+        "SUM(CASE WHEN r.excluded_at IS NOT NULL THEN 1 ELSE 0 END) AS r_excluded",
+        f"SUM(CASE WHEN {COUNTED} AND r.channel = 'kiosk' THEN 1 ELSE 0 END) AS r_kiosk",
+    ]
+    for p in range(1, positions + 1):
+        answer = f"substr(r.answers, {p}, 1)"
+        counted_digit = f"{COUNTED} AND {answer} BETWEEN '0' AND '9'"
+        columns += [f"SUM(CASE WHEN {counted_digit} THEN 1 ELSE 0 END) AS p{p}_n",
+                    f"SUM(CASE WHEN {counted_digit} THEN CAST({answer} AS INTEGER) ELSE 0 END) AS p{p}_total",
+                    f"SUM(CASE WHEN {COUNTED} AND {answer} = 'c' THEN 1 ELSE 0 END) AS p{p}_comment"]
+        columns += [f"SUM(CASE WHEN {COUNTED} AND {answer} = '{value}' THEN 1 ELSE 0 END) AS p{p}_{name}"
+                    for value, name in enumerate(HISTOGRAM)]
+    return columns
+
+
+def _wide(positions: int, day_clause: str) -> None:
+    """One pass per service mode: every scope, service, day and set with all its sums."""
+    db.session.execute(text(f"DROP TABLE IF EXISTS {WIDE}"))
+    columns = ", ".join(_wide_columns(positions))
+    for services in (False, True):
+        service = "r.service" if services else "''"
+        conditions = (["r.service IS NOT NULL"] if services else []) + ([day_clause] if day_clause else [])
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        select_sql = (f"SELECT s.scope AS scope, {service} AS service, r.day AS day, r.set_id AS set_id, {columns} "
+                      f"FROM rating r JOIN {SCOPES} s ON s.agency_id = r.agency_id{where} "
+                      f"GROUP BY s.scope, {'r.service, ' if services else ''}r.day, r.set_id")
+        if services:
+            db.session.execute(text(f"INSERT INTO {WIDE} {select_sql}"))
+        else:
+            db.session.execute(text(f"CREATE TEMPORARY TABLE {WIDE} AS {select_sql}"))
+
+
+def _read_out(question_list: list[Question]) -> None:
+    names = ", ".join(["scope", "service", "day", "question_id", *tallies.COUNTS])
     db.session.execute(text(
-        f"INSERT INTO rating_tally ({', '.join(names)}) "
-        f"SELECT s.scope, {service}, r.day, {question_id}, {', '.join(values)} "
-        f"FROM rating r JOIN {SCOPE_TABLE} s ON s.agency_id = r.agency_id "
-        f"WHERE {' AND '.join(conditions)} GROUP BY s.scope, {'r.service, ' if services else ''}r.day"))
-
-
-def _answer(position: int) -> str:
-    return f"substr(r.answers, {position}, 1)"
-
-
-def _question_columns(question: Question) -> tuple[dict[str, str], str]:
-    answer = _answer(question.position)
-    if question.kind == QuestionKind.comment:
-        return {"n": f"SUM(CASE WHEN {answer} = 'c' THEN 1 ELSE 0 END)"}, f"{answer} = 'c'"
-    digit = f"{answer} BETWEEN '0' AND '9'"
-    columns = {"n": "COUNT(*)", "total": f"SUM(CAST({answer} AS INTEGER))"}
-    for value, name in enumerate(HISTOGRAM):
-        columns[name] = f"SUM(CASE WHEN {answer} = '{value}' THEN 1 ELSE 0 END)"
-    return columns, digit
+        f"INSERT INTO rating_tally ({names}) SELECT scope, service, day, {tallies.RATINGS}, SUM(r_n), SUM(r_comment), "
+        f"SUM(r_duplicate), SUM(r_excluded), SUM(r_kiosk), 0, 0, 0, 0, 0, 0, 0 FROM {WIDE} "
+        f"GROUP BY scope, service, day"))
+    for question in question_list:
+        p = question.position
+        if question.kind == QuestionKind.comment:
+            values, answered = f"p{p}_comment, 0, " + ", ".join("0" for _ in HISTOGRAM), f"p{p}_comment > 0"
+        else:
+            values, answered = f"p{p}_n, p{p}_total, " + ", ".join(f"p{p}_{name}" for name in HISTOGRAM), f"p{p}_n > 0"
+        db.session.execute(text(
+            f"INSERT INTO rating_tally ({names}) SELECT scope, service, day, {int(question.id)}, {values} "
+            f"FROM {WIDE} WHERE set_id = {int(question.set_id)} AND {answered}"))
 
 
 def rebuild(first: date | None = None, last: date | None = None) -> int:
     """Recount the tallies of these days (every day when none is given); returns the ratings read."""
-    clauses = ([f"r.day >= {_as_sql(first)}"] if first else []) + ([f"r.day <= {_as_sql(last)}"] if last else [])
+    clauses = ([f"r.day >= '{first.isoformat()}'"] if first else []) + ([f"r.day <= '{last.isoformat()}'"] if last else [])
     day_clause = " AND ".join(clauses)
     db.session.execute(delete(RatingTally).where(
         *([RatingTally.day >= first] if first else []), *([RatingTally.day <= last] if last else [])))
     counted = db.session.scalar(text(f"SELECT COUNT(*) FROM rating r{' WHERE ' + day_clause if day_clause else ''}"))
     if not counted:
         return 0
-    _scopes(day_clause)
-    ratings_columns = {
-        "n": f"SUM(CASE WHEN {COUNTED} THEN 1 ELSE 0 END)",
-        "total": f"SUM(CASE WHEN {COUNTED} AND r.comment IS NOT NULL THEN 1 ELSE 0 END)",
-        "h0": "SUM(CASE WHEN r.duplicate_of_id IS NOT NULL AND r.excluded_at IS NULL THEN 1 ELSE 0 END)",
-        "h1": "SUM(CASE WHEN r.excluded_at IS NOT NULL THEN 1 ELSE 0 END)",
-        "h2": f"SUM(CASE WHEN {COUNTED} AND r.channel = 'kiosk' THEN 1 ELSE 0 END)",
-    }
     set_ids = list(db.session.scalars(text(
         f"SELECT DISTINCT r.set_id FROM rating r{' WHERE ' + day_clause if day_clause else ''}")))
     question_list = list(db.session.scalars(select(Question).where(
         Question.set_id.in_(bindparam("ids", expanding=True))), {"ids": set_ids}))
-    for services in (False, True):
-        _insert(tallies.RATINGS, ratings_columns, "1 = 1", services, day_clause)
-        for question in question_list:
-            columns, answered = _question_columns(question)
-            _insert(question.id, columns, f"r.set_id = {int(question.set_id)} AND {COUNTED} AND {answered}",
-                    services, day_clause)
-    db.session.execute(text(f"DROP TABLE {SCOPE_TABLE}"))
+    _scopes(day_clause)
+    _wide(max((q.position for q in question_list), default=0), day_clause)
+    _read_out(question_list)
+    db.session.execute(text(f"DROP TABLE {WIDE}"))
+    db.session.execute(text(f"DROP TABLE {SCOPES}"))
     return counted
