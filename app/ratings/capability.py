@@ -12,14 +12,14 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.core.capabilities import Capability, NavEntry
+from app.core.capabilities import Capability, Job, NavEntry
 from app.ratings import (
     poster_views,  # noqa: F401  its routes join the ratings blueprint before it is registered
     public_views,  # noqa: F401  its routes join the public blueprint before it is registered
     question_views,  # noqa: F401
     views,
 )
-from app.ratings.services import access
+from app.ratings.services import access, recount
 from app.ratings.services.errors import (
     AlreadyExcluded,
     BadFilter,
@@ -39,6 +39,7 @@ from app.ratings.services.errors import (
     SetNotFound,
 )
 from app.ratings.texts import ANSWER_MESSAGES, DATE_MESSAGES, QUESTION_MESSAGES
+from tasks import jobs
 
 
 def _first(mapping: dict, errors: dict) -> str:
@@ -65,6 +66,11 @@ def _init_app(app: Flask) -> None:
             app.config[name] = default if value is None else type(default)(value)
 
 
+def recount_job(app: Flask) -> int:
+    """Recount the tallies when units moved or provinces changed since yesterday (their figures follow them)."""
+    return jobs.run_in_transaction(app, recount.after_tree_changes, "ratings recount")
+
+
 rating_cli = AppGroup("ratings", help="Satisfaction ratings.")
 
 
@@ -76,7 +82,6 @@ def rebuild_tallies(first, last):
     from datetime import date
 
     from app.extensions import db
-    from app.ratings.services import recount
 
     read = recount.rebuild(date.fromisoformat(first) if first else None, date.fromisoformat(last) if last else None)
     db.session.commit()
@@ -111,6 +116,11 @@ CAPABILITY = Capability(
                  element_id="nav-ratings"),
         NavEntry("ratings.posters_index", _l("QR poster"), 76, roles=frozenset(access.VIEW_ROLES),
                  element_id="nav-rating-posters"),
+    ),
+    jobs=(
+        # Nightly: the tallies follow units that moved and points whose province changed.
+        Job("ratings_recount", recount_job, lambda config: {"trigger": "cron", "hour": 2, "minute": 30},
+            _l("Recounts the satisfaction tallies after units moved or provinces changed.")),
     ),
     commands=(rating_cli,),
     init_app=_init_app,

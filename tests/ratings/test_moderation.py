@@ -97,3 +97,24 @@ def test_the_tallies_recount_to_what_was_kept_as_it_happened(rated, demo):
     assert recount.rebuild(days_ago(41).date(), days_ago(39).date()) == 1
     db.session.commit()
     assert snapshot() == before
+
+
+def test_the_nightly_job_recounts_after_a_unit_moved(app, rated, demo):
+    """Figures follow a service point that moved to another unit, once the nightly job ran."""
+    from app.services import org
+    from tasks import jobs
+
+    give(rated.code(rated.pakkret), q1="1")
+    give(rated.code(rated.muang), q1="5")
+    bora = demo.agency("bora")
+
+    def ratings_of(agency_id: int) -> int:
+        return _today(agency_id).ratings
+
+    assert jobs.run(app, "ratings_recount") == 0  # nothing moved: nothing recounted
+    assert (ratings_of(bora.id), ratings_of(rated.pakkret.parent_id)) == (0, 2)
+    org.move(demo.user("central"), rated.pakkret.id, bora.id, expected_version=None)
+    db.session.commit()
+    assert ratings_of(bora.id) == 0  # not yet: the tallies follow at night
+    assert jobs.run(app, "ratings_recount") == 2
+    assert ratings_of(bora.id) == 1 and ratings_of(bora.parent_id) == 2 and ratings_of(rated.muang.id) == 1

@@ -9,12 +9,13 @@ then each question's row is read out of the wide table. Millions of ratings take
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import bindparam, delete, select, text
 
 from app.extensions import db
-from app.models import Agency
+from app.models import Agency, AuditEvent
+from app.models.types import utcnow
 from app.ratings.models import HISTOGRAM, Question, QuestionKind, Rating, RatingTally
 from app.ratings.services import tallies
 
@@ -96,6 +97,21 @@ def _read_out(question_list: list[Question]) -> None:
         db.session.execute(text(
             f"INSERT INTO rating_tally ({names}) SELECT scope, service, day, {int(question.id)}, {values} "
             f"FROM {WIDE} WHERE set_id = {int(question.set_id)} AND {answered}"))
+
+
+def tree_changed_since(moment: datetime) -> bool:
+    """Whether a unit moved, or a rated agency's province changed, since ``moment`` (from the audit trail)."""
+    events = db.session.execute(select(AuditEvent.action, AuditEvent.after).where(
+        AuditEvent.occurred_at >= moment, AuditEvent.action.in_(("agency.moved", "agency.profile_updated"))))
+    return any(action == "agency.moved" or "province" in (after or {}) for action, after in events)
+
+
+def after_tree_changes(hours: int = 25) -> int:
+    """The nightly job: recount everything when the tree or a province changed in the last ``hours``; returns
+    the ratings read (0: nothing changed)."""
+    if not tree_changed_since(utcnow() - timedelta(hours=hours)):
+        return 0
+    return rebuild()
 
 
 def rebuild(first: date | None = None, last: date | None = None) -> int:
