@@ -1,10 +1,10 @@
 """Recounting the tallies from the ratings, in SQL: after units moved in the tree or a point's province changed, and
 to load tallies for ratings written in bulk (a migration, the benchmark).
 
-Three steps, all in the database: a temporary table gives every rated agency its scopes (the country, each agency
-on its path, its province); one pass over the ratings joined with their scopes sums every answer position at once
-into a wide table, per scope, service, day and question set (once for every service, once for the chosen one);
-then each question's row is read out of the wide table. Millions of ratings take minutes, and memory stays flat.
+All in the database: a temporary table gives every rated agency its scopes (the country, each agency on its path,
+its province); one pass over the ratings takes their answers apart into sums per point, service, day and question
+set (every answer position at once, in a wide table); those are summed up to every scope, for every service and for
+the chosen one; then each question's row is read out. Millions of ratings take minutes, and memory stays flat.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from app.ratings.models import HISTOGRAM, Question, QuestionKind, Rating, Rating
 from app.ratings.services import tallies
 
 SCOPES = "rating_recount_scope"
+POINTS = "rating_recount_point"
 WIDE = "rating_recount_wide"
 COUNTED = "r.duplicate_of_id IS NULL AND r.excluded_at IS NULL"
 
@@ -45,8 +46,8 @@ def _scopes(day_clause: str) -> None:
     db.session.execute(text(f"CREATE INDEX ix_{SCOPES} ON {SCOPES} (agency_id)"))
 
 
-def _wide_columns(positions: int) -> list[str]:
-    """The sums of one pass: the ratings themselves, then per answer position its counts."""
+def _point_columns(positions: int) -> list[str]:
+    """The sums read from the ratings: the ratings themselves, then per answer position its counts."""
     columns = [
         f"SUM(CASE WHEN {COUNTED} THEN 1 ELSE 0 END) AS r_n",
         f"SUM(CASE WHEN {COUNTED} AND r.comment IS NOT NULL THEN 1 ELSE 0 END) AS r_comment",
@@ -65,17 +66,29 @@ def _wide_columns(positions: int) -> list[str]:
     return columns
 
 
+def _count_names(positions: int) -> list[str]:
+    names = ["r_n", "r_comment", "r_duplicate", "r_excluded", "r_kiosk"]
+    for p in range(1, positions + 1):
+        names += [f"p{p}_n", f"p{p}_total", f"p{p}_comment", *(f"p{p}_{name}" for name in HISTOGRAM)]
+    return names
+
+
 def _wide(positions: int, day_clause: str) -> None:
-    """One pass per service mode: every scope, service, day and set with all its sums."""
+    """The ratings read once, per point, service, day and set (the answers taken apart there); then summed up to
+    every scope, for every service and for the chosen one."""
+    db.session.execute(text(f"DROP TABLE IF EXISTS {POINTS}"))
     db.session.execute(text(f"DROP TABLE IF EXISTS {WIDE}"))
-    columns = ", ".join(_wide_columns(positions))
+    db.session.execute(text(
+        f"CREATE TEMPORARY TABLE {POINTS} AS SELECT r.agency_id AS agency_id, r.service AS service, r.day AS day, "
+        f"r.set_id AS set_id, {', '.join(_point_columns(positions))} FROM rating r"
+        f"{' WHERE ' + day_clause if day_clause else ''} GROUP BY r.agency_id, r.service, r.day, r.set_id"))
+    sums = ", ".join(f"SUM(p.{name}) AS {name}" for name in _count_names(positions))
     for services in (False, True):
-        service = "r.service" if services else "''"
-        conditions = (["r.service IS NOT NULL"] if services else []) + ([day_clause] if day_clause else [])
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        select_sql = (f"SELECT s.scope AS scope, {service} AS service, r.day AS day, r.set_id AS set_id, {columns} "
-                      f"FROM rating r JOIN {SCOPES} s ON s.agency_id = r.agency_id{where} "
-                      f"GROUP BY s.scope, {'r.service, ' if services else ''}r.day, r.set_id")
+        service = "p.service" if services else "''"
+        select_sql = (f"SELECT s.scope AS scope, {service} AS service, p.day AS day, p.set_id AS set_id, {sums} "
+                      f"FROM {POINTS} p JOIN {SCOPES} s ON s.agency_id = p.agency_id"
+                      f"{' WHERE p.service IS NOT NULL' if services else ''} "
+                      f"GROUP BY s.scope, {'p.service, ' if services else ''}p.day, p.set_id")
         if services:
             db.session.execute(text(f"INSERT INTO {WIDE} {select_sql}"))
         else:
@@ -130,6 +143,6 @@ def rebuild(first: date | None = None, last: date | None = None) -> int:
     _scopes(day_clause)
     _wide(max((q.position for q in question_list), default=0), day_clause)
     _read_out(question_list)
-    db.session.execute(text(f"DROP TABLE {WIDE}"))
-    db.session.execute(text(f"DROP TABLE {SCOPES}"))
+    for table in (WIDE, POINTS, SCOPES):
+        db.session.execute(text(f"DROP TABLE {table}"))
     return counted
