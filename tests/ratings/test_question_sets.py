@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -112,32 +113,23 @@ def test_two_people_editing_one_draft_at_once_the_second_is_told(app, client, lo
 
 
 def test_two_saves_at_the_same_moment_one_wins(app, rated, demo):
-    """Both read version 1 of the row; the row's version decides, whatever the timing."""
+    """Both read the draft at row version 1 and neither has written yet: the row's version decides which save
+    lands, whatever the timing (the second's UPDATE finds no row at version 1)."""
     from sqlalchemy.orm import Session
+    from sqlalchemy.orm.exc import StaleDataError
 
     opdc = demo.user("opdc")
     draft = questions.new_draft(opdc)
     db.session.commit()
     rows = [questions.QuestionInput(kind="scale", text_th="พอใจไหม", options=[["1"], ["2"], ["3"], ["4"], ["5"]])]
-    other = Session(db.engine)
-    try:
-        from app.models import User
-
-        other_opdc = other.get(User, opdc.id)
-        other_draft = other.get(QuestionSet, draft.id)
+    with Session(db.engine) as other:
+        seen_by_other = other.get(QuestionSet, draft.id)  # the second person's request has read the row
         questions.save_draft(opdc, draft.id, title_th="ของคนแรก", title_en=None, questions=rows, expected_version=1)
         db.session.commit()
-        other_draft.title_th = "ของคนที่สอง"
-        from sqlalchemy.orm.exc import StaleDataError
-
-        try:
+        seen_by_other.title_th = "ของคนที่สอง"
+        with pytest.raises(StaleDataError):
             other.flush()
-            raise AssertionError("the second save went through")
-        except StaleDataError:
-            other.rollback()
-        del other_opdc
-    finally:
-        other.close()
+        other.rollback()
     db.session.expire_all()
     assert db.session.get(QuestionSet, draft.id).title_th == "ของคนแรก"
 
