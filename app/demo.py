@@ -139,11 +139,12 @@ def password_for(username: str, password: str | None) -> str:
     return password or f"{username}@2569"
 
 
-def load(password: str | None = None, helpdesk_tickets: bool = False) -> bool:
+def load(password: str | None = None, helpdesk_tickets: bool = False, ratings: bool = False) -> bool:
     """Create everything once; returns False when it was already there.
 
     ``helpdesk_tickets`` adds two finished IR Online reports (the command line asks for them; the tests' demo
-    leaves them out, as they would add a diagram version and outbox rows that other tests count)."""
+    leaves them out, as they would add a diagram version and outbox rows that other tests count); ``ratings``
+    five months of satisfaction ratings at the demo's service points (the command line asks for them too)."""
     if db.session.scalar(select(User).where(User.username == "author")) is not None:
         return False
     by_key: dict[str, Agency] = {}
@@ -187,6 +188,10 @@ def load(password: str | None = None, helpdesk_tickets: bool = False) -> bool:
     _licence_reports(people["spoint"], by_key["sp_muang"])
     _helpdesk(people, helpdesk_tickets, password)
     _faq(people, helpdesk_tickets)
+    if ratings:
+        from app.ratings.services import demo as rating_demo
+
+        rating_demo.load(by_key, people["opdc"], people["central"])
     return True
 
 

@@ -1,0 +1,144 @@
+"""Exports: the report as on screen (CSV through ``app.core.csv_export``, and XLSX), and every rating of a scope
+and period as a streamed CSV.
+
+The XLSX is written by openpyxl (write-only: rows go out as they come; text stays text, never a formula). The
+full export streams: rows are read in batches and written as
+they come, so memory stays flat whatever the number of ratings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from sqlalchemy import select
+
+from app.core import csv_export
+from app.core.extensions import db
+from app.core.thai_dates import buddhist_year
+from app.org.models import Agency
+from app.ratings.models import Rating, RatingPoint
+from app.ratings.services import access, questions, report
+
+STREAM_BATCH = 5000
+_SHEET_NAME_REFUSED = re.compile(r"[\[\]:*?/\\]")  # characters a sheet's name may not hold
+_XML_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
+
+
+def _number(value: float | None, digits: int = 2):
+    return "" if value is None else round(value, digits)
+
+
+def report_tables(result: report.Report, locale: str = "th") -> list[tuple[str, list, list[list]]]:
+    """The report as tables (title, header, rows): the questions, the months, the breakdown."""
+    en = locale == "en"
+    question_rows = []
+    for version in result.versions:
+        for figures in version.questions:
+            question = figures.question
+            distribution = " | ".join(f"{(s.label_en if en else s.label_th)}: {s.count}" for s in figures.distribution)
+            question_rows.append([version.question_set.version, question.position, question.text(locale),
+                                  question.kind, figures.answered, _number(figures.average), distribution])
+    month_rows = [[f"{buddhist_year(m.year)}-{m.month:02d}", m.ratings, _number(m.score)] for m in result.months]
+    breakdown_rows = [[row.label_en or row.label_th if en else row.label_th, row.ratings, _number(row.score)]
+                      for row in result.breakdown]
+    summary = [["ratings", result.ratings], ["comments", result.comments], ["duplicates", result.duplicates],
+               ["excluded", result.excluded], ["kiosk", result.kiosk], ["score", _number(result.score)],
+               ["period", f"{result.filters.first.isoformat()} – {result.filters.last.isoformat()}"]]
+    return [
+        ("summary", ["figure", "value"], summary),
+        ("questions", ["version", "position", "question", "type", "answers", "average", "distribution"],
+         question_rows),
+        ("months", ["month (B.E.)", "ratings", "score"], month_rows),
+        ("breakdown", ["name", "ratings", "score"], breakdown_rows),
+    ]
+
+
+def report_csv(result: report.Report, locale: str = "th") -> str:
+    rows: list[list] = []
+    for title, header, table in report_tables(result, locale):
+        rows.append([f"# {title}"])
+        rows.append(header)
+        rows.extend(table)
+        rows.append([])
+    return csv_export.write(["RatchaFlow satisfaction report"], rows)
+
+
+def _cell(sheet, value) -> WriteOnlyCell:
+    """Numbers stay numbers; everything else is text, never a formula (a cell starting with "=" is kept as
+    text), with the characters XML refuses left out."""
+    if isinstance(value, bool):
+        value = int(value)
+    if value is None or isinstance(value, int | float):
+        return WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=_XML_REFUSED.sub("", str(value)))
+    cell.data_type = "s"
+    return cell
+
+
+def xlsx(sheets: list[tuple[str, Sequence, list[Sequence]]]) -> bytes:
+    """A workbook with one sheet per (name, header, rows), written by openpyxl's write-only mode (rows go out as
+    they are added: memory stays flat)."""
+    book = Workbook(write_only=True)
+    for name, header, rows in sheets:
+        sheet = book.create_sheet(title=_SHEET_NAME_REFUSED.sub(" ", name)[:31] or "Sheet")
+        for row in [header, *rows]:
+            sheet.append([_cell(sheet, value) for value in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def report_xlsx(result: report.Report, locale: str = "th") -> bytes:
+    return xlsx(report_tables(result, locale))
+
+
+# --- every rating, streamed ----------------------------------------------------------------------------------
+
+
+def _line(values: Sequence) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([csv_export.cell(value) for value in values])
+    return buffer.getvalue()
+
+
+def ratings_csv(paths: list[str], first: date, last: date, agency_id: int | None = None) -> Iterator[str]:
+    """Every rating of the scope and period, oldest first, as CSV lines: written while read, in batches.
+
+    The answers are given per position (1, 2, …) as stored: a scale's value, 1 yes / 0 no, a choice's number
+    (from 0), ``c`` for a comment, ``.`` for none; the question set version says which questions they answer."""
+    if not paths:
+        return
+    scope_paths = paths
+    if agency_id is not None:
+        scope = db.session.get(Agency, agency_id)
+        if scope is None or not access.covers(paths, scope.path):
+            return
+        scope_paths = [scope.path]
+    versions = {s.id: s.version for s in questions.all_sets()}
+    yield "\ufeff" + _line(["rating", "date", "point code", "point", "province", "service", "version", "channel",
+                            "answers", "comment", "duplicate of", "excluded", "exclusion reason"])
+    query = (select(Rating.id, Rating.day, RatingPoint.code, Agency.name_th, Agency.province, Rating.service,
+                    Rating.set_id, Rating.channel, Rating.answers, Rating.comment, Rating.duplicate_of_id,
+                    Rating.excluded_at, Rating.exclusion_reason)
+             .join(Agency, Agency.id == Rating.agency_id)
+             .outerjoin(RatingPoint, RatingPoint.agency_id == Rating.agency_id)
+             .where(Rating.day >= first, Rating.day <= last, access.within(Agency.path, scope_paths))
+             .order_by(Rating.id))
+    with db.engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(query)
+        for rows in result.partitions(STREAM_BATCH):
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            for row in rows:
+                writer.writerow([csv_export.cell(value) for value in (
+                    row.id, row.day.isoformat(), row.code or "", row.name_th, row.province or "", row.service or "",
+                    versions.get(row.set_id, ""), row.channel, " ".join(row.answers), row.comment or "",
+                    row.duplicate_of_id or "", row.excluded_at.isoformat() if row.excluded_at else "",
+                    row.exclusion_reason or "")])
+            yield buffer.getvalue()
