@@ -6,7 +6,7 @@
 //
 // - Checks every source file exists before touching anything; exits 1 on a
 //   missing file (e.g. npm ci not run, or a package changed its layout).
-// - Idempotent: the vendor subfolders it owns (bootstrap/, htmx/, bpmn-js/)
+// - Idempotent: the vendor subfolders it owns (bootstrap/, htmx/, chart.js/, bpmn-js/)
 //   are emptied and re-filled on every run, so stale files never linger.
 // - After copying, checks that every relative url(...) in the copied CSS
 //   points at a copied file (the bpmn-font icon font in particular).
@@ -42,6 +42,15 @@ const MANIFEST = [
     files: [
       ['dist/htmx.min.js', 'htmx.min.js'],
       ['LICENSE', 'LICENSE'],
+    ],
+  },
+  {
+    pkg: 'chart.js',
+    dest: 'chart.js',
+    files: [
+      ['dist/chart.umd.min.js', 'chart.umd.min.js'],
+      ['dist/chart.umd.min.js.map', 'chart.umd.min.js.map'],
+      ['LICENSE.md', 'LICENSE.md'],
     ],
   },
   {

@@ -9,12 +9,15 @@ import io
 import re
 import zipfile
 
+import pytest
+
 from tests.helpers import read_pdf
 from tests.test_browser import chromium_page, expect, live_server, sign_in, sign_out, sqlite_only  # noqa: F401
 
 PHONE = {"width": 360, "height": 740}
 
 
+@pytest.mark.every_database
 def test_poster_scan_rate_on_a_phone_and_see_it_in_the_report(app, chromium_page, live_server, monkeypatch):  # noqa: F811
     monkeypatch.setitem(app.config, "BASE_URL", live_server)  # the poster prints the address the server answers on
     page = chromium_page
@@ -48,8 +51,10 @@ def test_poster_scan_rate_on_a_phone_and_see_it_in_the_report(app, chromium_page
     page.click("#nav-ratings")
     expect(page.locator("#figure-ratings")).to_have_text("1")
     expect(page.locator("#figure-score")).to_have_text("4.50")
-    expect(page.locator("#trend-chart rect")).to_have_count(1)
+    trend = page.evaluate("() => document.getElementById('trend-chart').chart.data.datasets.map(d => d.data)")
+    assert trend == [[1], [4.5]]
     expect(page.locator("#breakdown")).to_contain_text("ที่ว่าการอำเภอเมืองนนทบุรี")
+    report_url = page.url
     with page.expect_download() as csv_download:
         page.click("#export-csv")
     rows = list(csv.reader(io.StringIO(open(csv_download.value.path(), encoding="utf-8-sig").read())))
@@ -60,3 +65,14 @@ def test_poster_scan_rate_on_a_phone_and_see_it_in_the_report(app, chromium_page
         assert re.search(r"<v>4\.5</v>", book.read("xl/worksheets/sheet1.xml").decode())
     page.click("#figure-comments a")
     expect(page.locator("#ratings-table")).to_contain_text("บริการรวดเร็ว ประทับใจ")
+
+    # Drill down: clicking the rated point's bar opens the report of that point.
+    page.goto(report_url)
+    bars = page.evaluate("() => document.getElementById('breakdown-chart').chart.data.labels")
+    index = bars.index("ที่ว่าการอำเภอเมืองนนทบุรี")
+    x, y = page.evaluate(f"() => {{ const bar = document.getElementById('breakdown-chart').chart"
+                         f".getDatasetMeta(0).data[{index}]; return [bar.x, (bar.y + bar.base) / 2]; }}")
+    page.locator("#breakdown-chart").scroll_into_view_if_needed()
+    box = page.locator("#breakdown-chart").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    expect(page.locator("#report-scope strong")).to_have_text(bars[index])
