@@ -31,8 +31,10 @@ CAPABILITY = Capability(
     processes=("token_issuance",),
     labels=Labels(roles={Role.admin.value: _l("System administrator")}),
     nav=(
-        NavEntry("users.index", _l("Manage users"), 130, roles=MANAGES_ACCOUNTS, element_id="nav-users"),
-        NavEntry("tokens.index", _l("Manage tokens"), 140, roles=MANAGES_ACCOUNTS, element_id="nav-tokens"),
+        NavEntry("users.index", _l("Manage users"), 130, roles=MANAGES_ACCOUNTS, element_id="nav-users",
+                 group="administration"),
+        NavEntry("tokens.index", _l("Manage tokens"), 140, roles=MANAGES_ACCOUNTS, element_id="nav-tokens",
+                 group="administration"),
     ),
     commands=(users_cli,),
     init_app=_init_app,

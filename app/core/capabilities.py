@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 
 EXTENSION_KEY = "ratchaflow.capabilities"
 BADGE_CAP = 999  # a badge shows "999+" beyond this: counting a nationwide queue on every page costs too much
@@ -55,10 +56,23 @@ class Badge:
     capped: bool = True  # "99+" past the inbox's cap
 
 
+# The menus of the top bar, in order. Work is what people open every day: its entries stay on the bar; each other
+# group is one dropdown (or a plain link when the person has one entry in it).
+MENU_GROUPS = {
+    "work": None,
+    "content": _l("Content"),
+    "organisation": _l("Organisation"),
+    "reports": _l("Reports"),
+    "administration": _l("Administration"),
+}
+
+
+
 @dataclass(frozen=True)
 class NavEntry:
     """One entry of the top menu. ``roles``: shown to a staff member holding one of them (None: to everyone of
-    the audience). ``audience``: "staff", or "reporter" for the menu of IR Online's reporter accounts."""
+    the audience). ``audience``: "staff", or "reporter" for the menu of IR Online's reporter accounts. ``group``:
+    the menu it sits in (``MENU_GROUPS``): daily work stays on the bar, the rest in dropdowns."""
 
     endpoint: str
     label: Any
@@ -68,6 +82,7 @@ class NavEntry:
     args: Mapping[str, Any] = field(default_factory=dict)
     badge: Badge | None = None
     audience: str = "staff"
+    group: str = "work"
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,9 @@ class Registry:
                 (self.private_endpoints if "." in page else self.private_blueprints).add(page)
             self._add(element_ids, {e.element_id: e for e in capability.nav if e.element_id}, "menu entry id",
                       capability.name)
+            for entry in capability.nav:
+                if entry.group not in MENU_GROUPS:
+                    raise ValueError(f"menu entry {entry.endpoint} of {capability.name}: no menu {entry.group!r}")
             nav.extend(capability.nav)
         self.nav = sorted(nav, key=lambda entry: entry.order)
 

@@ -68,7 +68,7 @@ CAPABILITY = Capability(
     nav=(
         NavEntry("inbox.index", _l("Tasks"), 10, element_id="nav-inbox", badge=Badge("available")),
         NavEntry("inbox.index", _l("Claimed by me"), 20, args={"view": "claimed"}, badge=Badge("claimed")),
-        NavEntry("jobs.index", _l("Jobs"), 120, roles=ADMIN, element_id="nav-jobs"),
+        NavEntry("jobs.index", _l("Jobs"), 120, roles=ADMIN, element_id="nav-jobs", group="administration"),
         NavEntry("notifications.index", _l("Notifications"), 150,
                  badge=Badge("unread", style="text-bg-warning", capped=False)),
     ),

@@ -60,7 +60,8 @@ CAPABILITY = Capability(
         services.KnowledgeError: lambda exc: str(exc.message),
     },
     nav=(
-        NavEntry("knowledge.index", _l("FAQ"), 95, roles=CHAT_TEAM, element_id="nav-knowledge"),
+        NavEntry("knowledge.index", _l("FAQ"), 95, roles=CHAT_TEAM, element_id="nav-knowledge",
+                 group="content"),
     ),
     init_app=_init_app,
 )

@@ -50,7 +50,8 @@ CAPABILITY = Capability(
             _l("Locks licence-report periods after their close day.")),
     ),
     nav=(
-        NavEntry("licensing.index", _l("Licence reports"), 70, roles=REPORTS_LICENCES, element_id="nav-licensing"),
+        NavEntry("licensing.index", _l("Licence reports"), 70, roles=REPORTS_LICENCES, element_id="nav-licensing",
+                 group="reports"),
         NavEntry("delays.index", _l("Delay notices"), 80, roles=REPORTS_LICENCES, element_id="nav-delays"),
     ),
 )

@@ -68,8 +68,9 @@ CAPABILITY = Capability(
         links.NotAllowed: PERMISSION,
     },
     nav=(
-        NavEntry("manuals.index", _l("Manuals"), 30),
-        NavEntry("processes.index", _l("Processes"), 40),
-        NavEntry("other_services.index", _l("Other services"), 50),
+        NavEntry("manuals.index", _l("Manuals"), 30, element_id="nav-manuals", group="content"),
+        NavEntry("processes.index", _l("Processes"), 40, element_id="nav-processes", group="content"),
+        NavEntry("other_services.index", _l("Other services"), 50, element_id="nav-other-services",
+                 group="content"),
     ),
 )

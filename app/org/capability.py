@@ -58,9 +58,10 @@ CAPABILITY = Capability(
         catalogue.NotAllowed: PERMISSION,
     },
     nav=(
-        NavEntry("org.index", _l("Agencies and structure"), 60),
-        NavEntry("catalogue.index", _l("Service catalogue"), 100, roles=frozenset({Role.admin.value})),
+        NavEntry("org.index", _l("Agencies and structure"), 60, group="organisation"),
+        NavEntry("catalogue.index", _l("Service catalogue"), 100, roles=frozenset({Role.admin.value}),
+                 group="organisation"),
         NavEntry("calendar.index", _l("Holidays"), 110, roles=frozenset({Role.admin.value}),
-                 element_id="nav-calendar"),
+                 element_id="nav-calendar", group="organisation"),
     ),
 )

@@ -113,9 +113,9 @@ CAPABILITY = Capability(
     },
     nav=(
         NavEntry("ratings.index", _l("Satisfaction report"), 75, roles=frozenset(access.VIEW_ROLES),
-                 element_id="nav-ratings"),
+                 element_id="nav-ratings", group="reports"),
         NavEntry("ratings.posters_index", _l("QR poster"), 76, roles=frozenset(access.VIEW_ROLES),
-                 element_id="nav-rating-posters"),
+                 element_id="nav-rating-posters", group="content"),
     ),
     jobs=(
         # Nightly: the tallies follow units that moved and points whose province changed.

@@ -12,7 +12,15 @@ import zipfile
 import pytest
 
 from tests.helpers import read_pdf
-from tests.test_browser import chromium_page, expect, live_server, sign_in, sign_out, sqlite_only  # noqa: F401
+from tests.test_browser import (  # noqa: F401
+    chromium_page,
+    expect,
+    live_server,
+    open_menu,
+    sign_in,
+    sign_out,
+    sqlite_only,
+)
 
 PHONE = {"width": 360, "height": 740}
 
@@ -22,7 +30,7 @@ def test_poster_scan_rate_on_a_phone_and_see_it_in_the_report(app, chromium_page
     monkeypatch.setitem(app.config, "BASE_URL", live_server)  # the poster prints the address the server answers on
     page = chromium_page
     sign_in(page, "spoint")
-    page.click("#nav-rating-posters")
+    open_menu(page, "nav-rating-posters").click()
     page.get_by_role("link", name="ลิงก์และคิวอาร์โค้ด").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("ที่ว่าการอำเภอเมืองนนทบุรี")
     link = page.locator("#rating-link").inner_text().strip()
@@ -48,9 +56,10 @@ def test_poster_scan_rate_on_a_phone_and_see_it_in_the_report(app, chromium_page
     phone.close()
 
     sign_in(page, "central")
-    page.click("#nav-ratings")
+    open_menu(page, "nav-ratings").click()
     expect(page.locator("#figure-ratings")).to_have_text("1")
     expect(page.locator("#figure-score")).to_have_text("4.50")
+    page.wait_for_function("() => document.getElementById('breakdown-chart')?.chart")  # drawn once scripts ran
     trend = page.evaluate("() => document.getElementById('trend-chart').chart.data.datasets.map(d => d.data)")
     assert trend == [[1], [4.5]]
     expect(page.locator("#breakdown")).to_contain_text("ที่ว่าการอำเภอเมืองนนทบุรี")
@@ -68,6 +77,7 @@ def test_poster_scan_rate_on_a_phone_and_see_it_in_the_report(app, chromium_page
 
     # Drill down: clicking the rated point's bar opens the report of that point.
     page.goto(report_url)
+    page.wait_for_function("() => document.getElementById('breakdown-chart')?.chart")
     bars = page.evaluate("() => document.getElementById('breakdown-chart').chart.data.labels")
     index = bars.index("ที่ว่าการอำเภอเมืองนนทบุรี")
     x, y = page.evaluate(f"() => {{ const bar = document.getElementById('breakdown-chart').chart"
