@@ -142,6 +142,8 @@ def _with_checks(unbound: UnboundField) -> UnboundField:
     positional = len(args) > 1  # StringField(label, validators, ...)
     declared = list((args[1] if positional else kwargs.get("validators")) or [])
     before, after = _checks_for(field_class, kwargs, declared)
+    if issubclass(field_class, DateField) and "format" not in kwargs:
+        kwargs["format"] = cleaning.DATE_FORMATS  # what a date input posts, or a day typed as Thai people write it
     if not before and not after:
         return unbound
     validators = before + declared + after

@@ -14,7 +14,7 @@ Plain functions of plain values: no request, no database.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 
@@ -104,6 +104,10 @@ LAST_DAY = date(LAST_YEAR, 12, 31)
 BUDDHIST_ERA_YEARS = range(2400, 2701)
 
 
+# What a date input posts (ISO), and a day as Thai people write it (วว/ดด/ปปปป, Buddhist era or not).
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+
+
 class DateRefused(ValueError):
     """A date that cannot be taken; ``message`` says why, for the person who typed it."""
 
@@ -144,10 +148,14 @@ def parse_day(value: str | None) -> date | None:
     text = (value or "").strip()
     if not text:
         return None
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise DateRefused(_l("Enter the date as year-month-day, for example 2026-05-04.")) from None
+    for form in DATE_FORMATS:
+        try:
+            day = datetime.strptime(text, form).date()
+            break
+        except ValueError:
+            continue
+    else:
+        raise DateRefused(_l("Enter the date as day/month/year, for example 04/12/2569.")) from None
     return clean_date(day, text)
 
 

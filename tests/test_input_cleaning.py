@@ -121,6 +121,16 @@ def test_a_buddhist_era_year_typed_into_a_date_is_converted(client, login, demo)
     assert db.session.scalar(select(DelayRecord.received_on)) == received
 
 
+def test_a_day_written_the_thai_way_is_read(client, login, demo):
+    received = today() - timedelta(days=30)
+    if (received.month, received.day) == (2, 29):
+        received -= timedelta(days=1)
+    typed = f"{received.day:02d}/{received.month:02d}/{received.year + 543}"  # วว/ดด/ปปปป, as the date input shows
+    response = _record(client, login, demo, **_dates(received=typed))
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:3000]
+    assert db.session.scalar(select(DelayRecord.received_on)) == received
+
+
 def test_a_buddhist_era_29_february_that_the_gregorian_year_lacks_is_refused(client, login, demo):
     # 2572 B.E. is a leap year as written, but it is 2029, which has no 29 February.
     response = _record(client, login, demo, **_dates(expected="2572-02-29"))
