@@ -201,18 +201,16 @@ def test_sixty_days_of_delay_produce_first_notice_one_every_seven_days_and_final
 
 def test_late_update_notifies_central_officers_and_the_task_can_answer_with_the_decision(app, client, login, demo):
     central, opdc = demo.user("central"), demo.user("opdc")
-    start = bkk(2027, 2, 1, 10, 0)
+    start = bkk(2027, 2, 1, 10, 0)  # Monday
     with time_machine.travel(start):
         assert _record(client, login, demo, applicant_email="").status_code == 302
         delay = _delay()
-    with time_machine.travel(bkk(2027, 2, 8, 10, 30)):
-        _fire()
         task = _update_task(delay)
-        assert task.due_at == bkk(2027, 2, 9, 10, 30)  # 1 working day
-    with time_machine.travel(bkk(2027, 2, 9, 10, 0)):
+        assert task.due_at == bkk(2027, 2, 3, 10, 0)  # 2 working days after the first notice
+    with time_machine.travel(bkk(2027, 2, 3, 9, 59)):
         _fire()
         assert _count(Notification, Notification.user_id == central.id, Notification.subject.contains(LATE)) == 0
-    with time_machine.travel(bkk(2027, 2, 9, 11, 0)):
+    with time_machine.travel(bkk(2027, 2, 3, 10, 1)):
         _fire()
         assert _count(Notification, Notification.user_id == central.id, Notification.subject.contains(LATE)) == 1
         _fire()  # nothing twice
