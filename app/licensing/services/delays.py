@@ -569,22 +569,31 @@ def _bangkok_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=BANGKOK)
 
 
-def register(user: User, filters: RegisterFilter, limit: int | None = 500) -> list[DelayNotice]:
-    """Every copy OPDC received, newest first; one query (the record and its agency come joined)."""
+def _in_register(query, user: User, filters: RegisterFilter, moment):
+    """The query narrowed to OPDC's scope and the register's filters on agency and days (``moment``: the column
+    dated); None when nothing can match."""
     paths = _paths(user, REGISTER_ROLES)
     if not paths:
-        return []
-    query = select(DelayNotice).join(DelayRecord, DelayRecord.id == DelayNotice.delay_id).where(
-        policy.within(DelayRecord.agency_path, paths))
+        return None
+    query = query.where(policy.within(DelayRecord.agency_path, paths))
     if filters.agency_id:
         agency = db.session.get(Agency, filters.agency_id)
         if agency is None:
-            return []
+            return None
         query = query.where(policy.within(DelayRecord.agency_path, [agency.path]))
     if filters.date_from:
-        query = query.where(DelayNotice.issued_at >= _bangkok_midnight(filters.date_from))
+        query = query.where(moment >= _bangkok_midnight(filters.date_from))
     if filters.date_to:
-        query = query.where(DelayNotice.issued_at < _bangkok_midnight(filters.date_to + timedelta(days=1)))
+        query = query.where(moment < _bangkok_midnight(filters.date_to + timedelta(days=1)))
+    return query
+
+
+def register(user: User, filters: RegisterFilter, limit: int | None = 500) -> list[DelayNotice]:
+    """Every copy OPDC received, newest first; one query (the record and its agency come joined)."""
+    query = _in_register(select(DelayNotice).join(DelayRecord, DelayRecord.id == DelayNotice.delay_id), user,
+                         filters, DelayNotice.issued_at)
+    if query is None:
+        return []
     if filters.kind in NoticeKind.ALL:
         query = query.where(DelayNotice.kind == filters.kind)
     query = query.order_by(DelayNotice.issued_at.desc(), DelayNotice.id.desc())
@@ -599,21 +608,12 @@ ESCALATION_ACTIONS = ("delay.reminded", "delay.escalated")
 def escalations(user: User, filters: RegisterFilter, limit: int = 200) -> list[tuple[AuditEvent, DelayRecord]]:
     """The weekly reminders and their escalations (officer, central officers, OPDC), newest first, as audited;
     one query."""
-    paths = _paths(user, REGISTER_ROLES)
-    if not paths:
+    query = _in_register(
+        select(AuditEvent, DelayRecord)
+        .join(DelayRecord, (AuditEvent.object_type == BUSINESS_TYPE) & (AuditEvent.object_id == DelayRecord.id))
+        .where(AuditEvent.action.in_(ESCALATION_ACTIONS)), user, filters, AuditEvent.occurred_at)
+    if query is None:
         return []
-    query = (select(AuditEvent, DelayRecord)
-             .join(DelayRecord, (AuditEvent.object_type == BUSINESS_TYPE) & (AuditEvent.object_id == DelayRecord.id))
-             .where(AuditEvent.action.in_(ESCALATION_ACTIONS), policy.within(DelayRecord.agency_path, paths)))
-    if filters.agency_id:
-        agency = db.session.get(Agency, filters.agency_id)
-        if agency is None:
-            return []
-        query = query.where(policy.within(DelayRecord.agency_path, [agency.path]))
-    if filters.date_from:
-        query = query.where(AuditEvent.occurred_at >= _bangkok_midnight(filters.date_from))
-    if filters.date_to:
-        query = query.where(AuditEvent.occurred_at < _bangkok_midnight(filters.date_to + timedelta(days=1)))
     query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
     return [tuple(row) for row in db.session.execute(query).unique()]
 

@@ -142,8 +142,8 @@ def _delay_or_404(delay_id: int):
 def show(delay_id: int):
     delay = _delay_or_404(delay_id)
     return render_template("delays/show.html", delay=delay, notices=delays.notices_of(delay),
-                           can_decide=delays.can_decide(current_user, delay), decision_form=DelayDecisionForm(), update_task=delays.open_update_task(delay),
-                           **labels())
+                           can_decide=delays.can_decide(current_user, delay), decision_form=DelayDecisionForm(),
+                           update_task=delays.open_update_task(delay), **labels())
 
 
 @bp.get("/<int:delay_id>/notices/<int:number>.pdf")
