@@ -94,7 +94,7 @@ class DelayDecisionForm(BaseForm):
 class DelayUpdateForm(TaskForm):
     outcome = RadioField(
         _l("Status of the application"),
-        choices=[SelectChoice("pending", _l("Still undecided: send a new notice with the reason below"))]
+        choices=[SelectChoice("pending", _l("Still undecided: the next notice gives the reason below"))]
         + [SelectChoice(v, label) for v, label in DECISION_CHOICES],
         default="pending",
         validators=[DataRequired(message=_l("Choose the status of the application."))])

@@ -31,3 +31,16 @@ def flush_or_conflict(conflict: Conflict, *also: type[BaseException]) -> None:
     """Flush; a stale row (or one of the ``also`` errors) raises ``conflict``."""
     with reported_as(conflict, *also):
         db.session.flush()
+
+
+def savepoint():
+    """``db.session.begin_nested()`` that stays inside the request's transaction on every database.
+
+    SQLite's driver begins a transaction only before a write: a SAVEPOINT issued first would open the transaction
+    itself, and its RELEASE would commit what came before it, so that a later failing step could no longer roll
+    the first row back. The transaction is begun first, so the request stays all-or-nothing.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    return db.session.begin_nested()

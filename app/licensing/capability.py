@@ -25,6 +25,7 @@ DELAY_REFUSED = {
     "decided": _l("The decision on this application is already recorded."),
     "bad_decision": _l("Choose the decision."),
     "conflict": _l("The application changed at the same moment. Nothing was saved: reload and try again."),
+    "posted": _l("This notice is already marked as posted."),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -151,6 +151,8 @@ class DelayRecord(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     next_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the officer last gave the current reason (the weekly task): a notice without a newer one restates it.
+    reason_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
@@ -179,5 +181,11 @@ class DelayNotice(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     emailed_to: Mapped[str | None] = mapped_column(String(255))
     opdc_copied: Mapped[int] = mapped_column(Integer, default=0)  # how many OPDC officers got the copy
+    # Issued on its day with no newer reason from the officer: it restates the last one.
+    restated: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The applicant's e-mail in the outbox; a notice not e-mailed (no address, the mail failed) goes by post.
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     delay: Mapped[DelayRecord] = relationship(lazy="joined")

@@ -97,22 +97,22 @@ def test_sixty_days_of_delay_produce_first_notice_one_every_seven_days_and_final
         listing = client.get("/delays/").get_data(as_text=True)
         assert delay.reference in listing
 
-    # Every day for 60 days the timer job runs; whenever a notice falls due the officer answers that morning.
+    # Every day for 60 days the timer job runs; the notices go out on their day whether or not the officer answered.
+    # The officer gives a new reason the morning after a notice, every other week only.
     for day in range(1, 60):
         with time_machine.travel(start + timedelta(days=day, minutes=30)):
             _fire()
             task = _update_task(delay)
-            if day % 7 == 0:
+            if day % 14 == 1:
                 assert task is not None and task.role == "service_point_officer", day
                 login("spoint")
                 form = client.get(f"/tasks/{task.id}").get_data(as_text=True)
                 assert "รอความเห็น" in form  # the current reason is prefilled
                 done = client.post(f"/tasks/{task.id}", data={"outcome": "pending",
-                                                               "reason": f"ยังรอความเห็น (รอบที่ {day // 7})",
+                                                               "reason": f"ยังรอความเห็น (วันที่ {day})",
                                                                "expected": ""})
                 assert done.status_code == 302, day
-            else:
-                assert task is None, day
+            assert (task is None) == (day % 14 in (2, 3, 4, 5, 6)), day  # answered: no task until the next week
 
     with time_machine.travel(start + timedelta(days=60)):
         login("spoint")
@@ -129,7 +129,10 @@ def test_sixty_days_of_delay_produce_first_notice_one_every_seven_days_and_final
     assert [n.number for n in notices] == list(range(1, 11))
     assert [n.issued_at.astimezone(BANGKOK).date() for n in notices[1:-1]] == [
         (start + timedelta(days=7 * k)).date() for k in range(1, 9)]
-    assert notices[-1].decision == "approved" and notices[4].reason == "ยังรอความเห็น (รอบที่ 4)"
+    assert notices[-1].decision == "approved" and notices[3].reason == "ยังรอความเห็น (วันที่ 15)"
+    # A week without a new reason restates the last one.
+    assert [n.restated for n in notices] == [False] + [False, True] * 4 + [False]
+    assert notices[4].reason == "ยังรอความเห็น (วันที่ 15)"
     assert delay.status == "decided" and delay.next_notice_at is None
     assert all(n.opdc_copied == 1 for n in notices)
     assert _opdc_copies(opdc) == 10
@@ -198,18 +201,16 @@ def test_sixty_days_of_delay_produce_first_notice_one_every_seven_days_and_final
 
 def test_late_update_notifies_central_officers_and_the_task_can_answer_with_the_decision(app, client, login, demo):
     central, opdc = demo.user("central"), demo.user("opdc")
-    start = bkk(2027, 2, 1, 10, 0)
+    start = bkk(2027, 2, 1, 10, 0)  # Monday
     with time_machine.travel(start):
         assert _record(client, login, demo, applicant_email="").status_code == 302
         delay = _delay()
-    with time_machine.travel(bkk(2027, 2, 8, 10, 30)):
-        _fire()
         task = _update_task(delay)
-        assert task.due_at == bkk(2027, 2, 9, 10, 30)  # 1 working day
-    with time_machine.travel(bkk(2027, 2, 9, 10, 0)):
+        assert task.due_at == bkk(2027, 2, 3, 10, 0)  # 2 working days after the first notice
+    with time_machine.travel(bkk(2027, 2, 3, 9, 59)):
         _fire()
         assert _count(Notification, Notification.user_id == central.id, Notification.subject.contains(LATE)) == 0
-    with time_machine.travel(bkk(2027, 2, 9, 11, 0)):
+    with time_machine.travel(bkk(2027, 2, 3, 10, 1)):
         _fire()
         assert _count(Notification, Notification.user_id == central.id, Notification.subject.contains(LATE)) == 1
         _fire()  # nothing twice

@@ -266,3 +266,55 @@ def test_the_approval_letter_is_a_thai_pdf_with_the_deadline_in_the_buddhist_era
     assert nfkc("๘ เมษายน ๒๕๗๐") in printed.text  # the letter's date
     assert "เรื่อง" in printed.text and "เรียน" in printed.text and "ขอแสดงความนับถือ" in printed.text
     assert printed.fonts and all(font["emb"] == "yes" and "Laksaman" in font["name"] for font in printed.fonts)
+
+
+def test_the_sheet_offers_the_unlock_form_only_while_a_request_could_be_made(app, client, login, demo):
+    point = demo.agency("sp_muang")
+    with time_machine.travel(bkk(2027, 3, 11, 0, 30)):
+        jobs.run(app, "lock_periods")
+    with time_machine.travel(bkk(2027, 4, 7, 10, 0)):
+        login("spoint")
+        sheet = client.get(_sheet_url(point)).get_data(as_text=True)
+        assert 'id="unlock-form"' in sheet and 'id="unlock-unavailable"' not in sheet
+        assert _ask(client, point).status_code == 302
+        sheet = client.get(_sheet_url(point)).get_data(as_text=True)  # one is waiting: no second one is offered
+        assert 'id="unlock-form"' not in sheet and "รอสำนักงาน ก.พ.ร. พิจารณาอยู่แล้ว" in sheet
+    with time_machine.travel(bkk(2027, 4, 8, 10, 0)):
+        login("opdc")
+        assert _decide(client, _unlock(), "approve", "อนุมัติ").status_code == 302
+    # The window has ended; before and after the timer job has locked the period again, the form is not offered.
+    for fire in (False, True):
+        with time_machine.travel(bkk(2027, 4, 21, 0, 0, 30)):
+            if fire:
+                _fire()
+            login("spoint")
+            sheet = client.get(_sheet_url(point)).get_data(as_text=True)
+            assert 'id="unlock-form"' not in sheet and 'id="unlock-countdown"' not in sheet, fire
+            assert 'id="unlock-unavailable"' in sheet and "ไม่สามารถขอปลดล็อกได้อีก" in sheet, fire
+    assert _unlock().status == "expired"
+
+
+def test_a_failing_step_leaves_no_unlock_request(app, client, login, demo, monkeypatch):
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.exceptions import WorkflowException
+
+    from app.licensing.services import unlocks
+
+    point = demo.agency("sp_muang")
+    with time_machine.travel(bkk(2027, 3, 11, 0, 30)):
+        jobs.run(app, "lock_periods")
+    with time_machine.travel(bkk(2027, 4, 7, 10, 0)):
+        period = licensing.period(2027, 2)
+        db.session.commit()
+
+        def broken(self, *args, **kwargs):
+            raise WorkflowException("the engine stopped")
+
+        monkeypatch.setattr(BpmnWorkflow, "do_engine_steps", broken)
+        try:
+            unlocks.ask(demo.user("spoint"), period, point, "เครือข่ายขัดข้อง")
+        except engine.WorkflowError:
+            db.session.rollback()
+        else:
+            raise AssertionError("the request should have failed")
+    assert db.session.scalar(select(func.count()).select_from(UnlockRequest)) == 0

@@ -49,7 +49,8 @@ def email_text(delay: DelayRecord, notice: DelayNotice, *, with_applicant: bool 
     if notice.kind == NoticeKind.final:
         lines.append(f"ผลการพิจารณา: {DECISION_TH.get(notice.decision or '', notice.decision or '')}")
     else:
-        lines += [f"เหตุแห่งความล่าช้า: {notice.reason}",
+        lines += ["คำขอของท่านยังอยู่ระหว่างการพิจารณา" if notice.restated else None,
+                  f"เหตุแห่งความล่าช้า: {notice.reason}",
                   f"คาดว่าจะพิจารณาแล้วเสร็จภายใน {_thai_date(notice.expected_decision_on)}"
                   if notice.expected_decision_on else ""]
     lines += ["", f"ตรวจสอบสถานะได้ด้วยรหัส {delay.lookup_code} ที่ {status_url(delay)}", delay.agency.name_th]
@@ -71,7 +72,8 @@ def _paragraphs(delay: DelayRecord, notice: DelayNotice) -> list[str]:
         body = f"บัดนี้ {delay.agency.name_th} ได้พิจารณาคำขอของท่านแล้วเสร็จเมื่อวันที่ {decided} {outcome}{note}"
     else:
         expected = letters.thai_date(notice.expected_decision_on) if notice.expected_decision_on else "-"
-        body = (f"บัดนี้ การพิจารณาคำขอของท่านยังไม่แล้วเสร็จ เนื่องจาก{' '.join(notice.reason.split())} "
+        still = "ยังอยู่ระหว่างการพิจารณา " if notice.restated else ""
+        body = (f"บัดนี้ การพิจารณาคำขอของท่าน{still}ยังไม่แล้วเสร็จ เนื่องจาก{' '.join(notice.reason.split())} "
                 f"ทั้งนี้ คาดว่าจะพิจารณาแล้วเสร็จภายในวันที่ {expected} และจะแจ้งเหตุแห่งความล่าช้าให้ท่านทราบ"
                 f"ทุก ๗ วันจนกว่าจะพิจารณาแล้วเสร็จ ตาม{LAW} โดยส่งสำเนาให้สำนักงาน ก.พ.ร. ทราบทุกครั้ง")
     return [opening, body,

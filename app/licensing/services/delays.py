@@ -2,12 +2,17 @@
 
 The lifecycle is ``workflows/delay_notice.bpmn``. Rules:
 - recording a delay issues the first notice at once;
-- while the application is undecided, a new notice is due every 7 days counted from the recording: the
-  officer is asked for the current reason (a task due in 1 working day; late, the department's central
-  officers hear of it) and the notice goes out when the task is done;
+- while the application is undecided, a notice goes out on every 7th day counted from the recording, on the clock:
+  with the reason and expected date the officer gave during that week, else restating the last ones and saying the
+  application is still under consideration;
+- each week the officer is asked for the current reason (a task due in ``DELAY_UPDATE_DAYS`` working days); late,
+  the department's central officers hear of it, and after ``DELAY_ESCALATE_DAYS`` working days OPDC: each step is
+  audited and listed on OPDC's register; both dates are tracked, so a holiday announced meanwhile moves them and
+  the officer is told the new date;
 - recording the decision (approved, refused, withdrawn) issues the final notice and ends the cycle;
-- every notice goes to the applicant by e-mail when an address was given (always printable for post) and a
-  copy goes to every OPDC officer.
+- every notice goes to the applicant by e-mail when an address was given and a copy goes to every OPDC officer; a
+  notice that could not be e-mailed (no address, or the mail failed) is listed to be printed and posted until an
+  officer marks it sent.
 """
 
 from __future__ import annotations
@@ -18,15 +23,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Role, User
 from app.accounts.services import accounts, policy
-from app.core import csv_export, settings
+from app.core import csv_export, settings, thai_dates
+from app.core.conflicts import savepoint
 from app.core.extensions import db
 from app.core.types import utcnow
-from app.core.workflow import HumanTask, TaskStatus, record_audit
+from app.core.workflow import AuditEvent, HumanTask, TaskStatus, record_audit
 from app.inbox.services import inbox
 from app.licensing.models import DelayDecision, DelayNotice, DelayRecord, DelayStatus, NoticeKind
 from app.licensing.services import delay_letters, licensing
@@ -34,6 +40,7 @@ from app.manuals.models import Process
 from app.org.models import Agency, AgencyKind
 from app.org.services import calendar_admin
 from notifications import letters, notify, queue_mail
+from notifications.models import OutboxMessage, OutboxStatus
 from notifications.thai_text import arabic_digits, thai_digits
 from workflows import engine
 from workflows.calendar import BANGKOK, add_working_days
@@ -44,6 +51,7 @@ BUSINESS_TYPE = "delay"
 MESSAGE_DECIDED = "delay_decided"
 UPDATE_TASK = "update_reason"
 NOTICE_INTERVAL = timedelta(days=7)
+ROUND_DEADLINES = ("delay.update", "delay.escalate")  # tracked working-day dates of a week's round
 LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud and typed from paper
 LOOKUP_LENGTH = 8
 
@@ -53,7 +61,7 @@ REGISTER_ROLES = {Role.opdc_officer.value, Role.admin.value}
 
 
 class DelayError(inbox.InboxError):
-    """``code``: not_allowed, duplicate, bad_process, decided, bad_decision, conflict.
+    """``code``: not_allowed, duplicate, bad_process, decided, bad_decision, conflict, posted.
 
     An inbox error too: the update task may meet a decision recorded at the same moment."""
 
@@ -106,7 +114,7 @@ def record(user: User, agency: Agency, data: DelayInput) -> DelayRecord:
         status=DelayStatus.open, recorded_by_id=user.id, recorded_at=utcnow().replace(microsecond=0),
     )
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(delay)
     except IntegrityError:
         # The same reference at the same service point: recorded already (perhaps a moment ago by a colleague).
@@ -177,11 +185,24 @@ def _tell_instance(user: User, delay: DelayRecord, decision: str, note: str | No
 
 @inbox.on_complete("delay_notice.update_reason")
 def _update_completed(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> dict:
-    """Answering the update task with a decision records it, exactly as the decision form does."""
+    """The officer's weekly answer: the current reason (and expected date) for the next notice, which goes out on
+    its day; or the decision, recorded exactly as the decision form does."""
     data = answer.data
+    delay = db.session.scalar(select(DelayRecord).where(DelayRecord.instance_id == task.instance_id))
     if data["outcome"] != "pending":
-        delay = db.session.scalar(select(DelayRecord).where(DelayRecord.instance_id == task.instance_id))
         _mark_decided(delay.id, data["outcome"], data.get("reason") or None, user.id)
+        return {}
+    before = {"reason": delay.reason, "expected": delay.expected_decision_on.isoformat()}
+    if (data.get("reason") or "").strip():
+        delay.reason = data["reason"].strip()
+    if data.get("expected"):
+        delay.expected_decision_on = date.fromisoformat(data["expected"])
+    delay.reason_updated_at = utcnow()
+    _close_round_deadlines(delay.id)
+    record_audit("delay.reason_updated", actor_id=user.id, instance_id=task.instance_id, object_type=BUSINESS_TYPE,
+                 object_id=delay.id, before=before,
+                 after={"reason": delay.reason, "expected": delay.expected_decision_on.isoformat()})
+    db.session.flush()
     return {}
 
 
@@ -203,54 +224,169 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(BANGKOK).isoformat()
 
 
+def _round_days() -> tuple[int, int]:
+    """Working days after a round opens: the officer's answer is due, then OPDC hears of a missing one."""
+    update = int(settings.value("DELAY_UPDATE_DAYS", 2))
+    return update, max(update, int(settings.value("DELAY_ESCALATE_DAYS", 4)))
+
+
+def _notice_count(delay_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(DelayNotice).where(DelayNotice.delay_id == delay_id))
+
+
+def _close_round_deadlines(delay_id: int) -> None:
+    for purpose in ROUND_DEADLINES:
+        calendar_admin.close_deadline(purpose, BUSINESS_TYPE, delay_id)
+
+
+def _officer(delay: DelayRecord) -> list[User]:
+    """Who is asked for the weekly reason: the officer who recorded the delay."""
+    user = db.session.get(User, delay.recorded_by_id)
+    return [user] if user is not None and user.active else []
+
+
+def _thai_datetime(moment: datetime) -> str:
+    return f"{thai_dates.long_date(moment)} {moment.astimezone(BANGKOK):%H:%M}"
+
+
+@operation("delay.open_round")
+def open_round(ctx: OperationContext, delay_id: int) -> dict:
+    """A new week: the next notice's moment (7 days after the previous one's, counted from the recording, so a late
+    answer never stretches the law's cycle), the officer's due date and OPDC's (working days, tracked), and the
+    officer is asked for the current reason."""
+    delay = db.session.get(DelayRecord, delay_id, populate_existing=True)
+    now = utcnow().replace(microsecond=0)
+    notice_at = (delay.next_notice_at or delay.recorded_at) + NOTICE_INTERVAL
+    while notice_at <= now:  # the job did not run for a while: the next notice is the next one still ahead
+        notice_at += NOTICE_INTERVAL
+    delay.next_notice_at = notice_at
+    update_days, escalate_days = _round_days()
+    due = {}
+    for purpose, days, variable in (("delay.update", update_days, "update_due_at"),
+                                    ("delay.escalate", escalate_days, "escalate_at")):
+        due[variable] = add_working_days(now, days)
+        calendar_admin.track_deadline(purpose=purpose, starts_at=now, working_days=days, due_at=due[variable],
+                                      object_type=BUSINESS_TYPE, object_id=delay.id, instance_id=ctx.instance_id,
+                                      timer_variable=f'round["{variable}"]')
+    number = _notice_count(delay.id)
+    sent = notify(_officer(delay),
+                  subject=_l("Give the current reason for a delay by %(due)s: %(reference)s",
+                             due=_thai_datetime(due["update_due_at"]), reference=delay.reference),
+                  body=_l("The next notice to the applicant goes out on %(notice)s, with the reason you give or, "
+                          "without one, restating the last. Not given by %(due)s, the department's central officers "
+                          "are told; by %(escalate)s, OPDC.", notice=_thai_datetime(notice_at),
+                          due=_thai_datetime(due["update_due_at"]), escalate=_thai_datetime(due["escalate_at"])),
+                  link=settings.external_url("delays.show", delay_id=delay.id),
+                  dedup_key=f"delay:{delay.id}:round:{number}:officer")
+    record_audit("delay.reminded", instance_id=ctx.instance_id, object_type=BUSINESS_TYPE, object_id=delay.id,
+                 after={"step": "officer", "round": number, "notified": sent, "notice_at": _iso(notice_at),
+                        "update_due_at": _iso(due["update_due_at"]), "escalate_at": _iso(due["escalate_at"])})
+    db.session.flush()
+    return {"notice_at": _iso(notice_at), "update_due_at": _iso(due["update_due_at"]),
+            "escalate_at": _iso(due["escalate_at"])}
+
+
+@operation("delay.escalate")
+def escalate(ctx: OperationContext, delay_id: int, step: str) -> dict:
+    """The officer has not given this week's reason in time: the department's central officers hear of it
+    (``central``), later OPDC (``opdc``)."""
+    delay = db.session.get(DelayRecord, delay_id)
+    number = _notice_count(delay.id)
+    if step == "opdc":
+        people = accounts.opdc_officers()
+        subject = _l("Delay reason still not given: %(reference)s (%(agency)s)", reference=delay.reference,
+                     agency=delay.agency.name_th)
+        link = settings.external_url("delays.register")
+    else:
+        people = accounts.central_officers_of(delay.agency)
+        subject = _l("Late delay notice: %(reference)s (%(agency)s)", reference=delay.reference,
+                     agency=delay.agency.name_th)
+        link = settings.external_url("delays.show", delay_id=delay.id)
+    calendar_admin.close_deadline("delay.escalate" if step == "opdc" else "delay.update", BUSINESS_TYPE, delay.id)
+    sent = notify(people, subject=subject,
+                  body=_l("The service point has not given the current reason for the delay in time."),
+                  link=link, dedup_key=f"delay:{delay.id}:round:{number}:{step}")
+    record_audit("delay.escalated", instance_id=ctx.instance_id, object_type=BUSINESS_TYPE, object_id=delay.id,
+                 after={"step": step, "round": number, "notified": sent})
+    return {"notified": sent}
+
+
 @operation("delay.issue_notice")
 def issue_notice(ctx: OperationContext, delay_id: int, kind: str, reason: str = "", expected: str = "") -> dict:
-    """Write the next numbered notice, e-mail it to the applicant and copy it to every OPDC officer."""
+    """Write the next numbered notice, e-mail it to the applicant and copy it to every OPDC officer.
+
+    The reason and expected date are the record's: what the officer gave this week, else the last ones (the notice
+    then says the application is still under consideration). ``reason`` and ``expected`` are given only by
+    instances started on the earlier diagram, whose notice waited for the officer's answer."""
     delay = db.session.get(DelayRecord, delay_id, populate_existing=True)
     if reason and reason.strip():
         delay.reason = reason.strip()
+        delay.reason_updated_at = utcnow()
     if expected:
         delay.expected_decision_on = date.fromisoformat(expected)
-    number = (db.session.scalar(select(func.max(DelayNotice.number)).where(DelayNotice.delay_id == delay.id))
-              or 0) + 1
+    last_issued = db.session.scalar(select(func.max(DelayNotice.issued_at)).where(DelayNotice.delay_id == delay.id))
+    number = _notice_count(delay.id) + 1
     notice = DelayNotice(delay_id=delay.id, number=number, kind=kind, reason=delay.reason,
                          decision=delay.decision if kind == NoticeKind.final else None,
                          expected_decision_on=None if kind == NoticeKind.final else delay.expected_decision_on,
-                         issued_at=utcnow(), emailed_to=delay.applicant_email)
+                         issued_at=utcnow(), emailed_to=delay.applicant_email,
+                         restated=kind == NoticeKind.update and not (
+                             delay.reason_updated_at and last_issued and delay.reason_updated_at > last_issued))
     db.session.add(notice)
     db.session.flush()
     subject, body = delay_letters.email_text(delay, notice)
     copy_body = delay_letters.email_text(delay, notice, with_applicant=False)[1]
     if delay.applicant_email:
         # The official letter goes with the e-mail, as it reads on the day it was issued.
-        queue_mail(dedup_key=f"delay:{delay.id}:notice:{number}:applicant", to_address=delay.applicant_email,
-                   subject=subject, body=body,
-                   attachment=(delay_letters.file_name(notice), "application/pdf",
-                               letters.build(delay_letters.letter_of(notice))))
+        mail = queue_mail(dedup_key=f"delay:{delay.id}:notice:{number}:applicant", to_address=delay.applicant_email,
+                          subject=subject, body=body,
+                          attachment=(delay_letters.file_name(notice), "application/pdf",
+                                      letters.build(delay_letters.letter_of(notice))))
+        db.session.flush()
+        notice.mail_id = mail.id
     notice.opdc_copied = notify(
         accounts.opdc_officers(),
         subject=_l("Copy of a delay notice: %(reference)s (%(agency)s)", reference=delay.reference,
                    agency=delay.agency.name_th),
         body=copy_body, link=settings.external_url("delays.register"),
         dedup_key=f"delay:{delay.id}:notice:{number}:opdc")
-    calendar_admin.close_deadline("delay.update", BUSINESS_TYPE, delay.id)
+    _close_round_deadlines(delay.id)
     if kind == NoticeKind.final:
         delay.status = DelayStatus.decided
         delay.next_notice_at = None
     record_audit(f"delay.notice_{kind}", actor_id=ctx.actor_id, instance_id=ctx.instance_id,
                  object_type=BUSINESS_TYPE, object_id=delay.id,
-                 after={"number": number, "emailed": bool(delay.applicant_email), "opdc": notice.opdc_copied})
+                 after={"number": number, "emailed": bool(delay.applicant_email), "opdc": notice.opdc_copied,
+                        "restated": notice.restated})
     db.session.flush()
     return {"number": number}
 
 
+@calendar_admin.on_moved(*ROUND_DEADLINES)
+def _round_deadline_moved(deadline, before: datetime, after: datetime, actor) -> None:
+    """A holiday announced meanwhile moved this week's due date: the officer, who was told the old one, is told the
+    new one (the task's due date and the timer follow the tracked deadline)."""
+    delay = db.session.get(DelayRecord, deadline.object_id)
+    if delay is None or delay.status != DelayStatus.open:
+        return
+    whose = (_l("the department's central officers are told") if deadline.purpose == "delay.update"
+             else _l("OPDC is told"))
+    notify(_officer(delay),
+           subject=_l("Delay reason due date moved to %(after)s: %(reference)s", after=_thai_datetime(after),
+                      reference=delay.reference),
+           body=_l("A holiday was announced, so the date after which %(whose)s moved from %(before)s to %(after)s.",
+                   whose=whose, before=_thai_datetime(before), after=_thai_datetime(after)),
+           link=settings.external_url("delays.show", delay_id=delay.id),
+           dedup_key=f"delay:{delay.id}:{deadline.purpose}:moved:{after.isoformat()}")
+
+
+# Operations of instances started on the earlier diagram, whose weekly notice waited for the officer's answer.
+
+
 @operation("delay.next_notice_at")
 def next_notice_at(ctx: OperationContext, delay_id: int) -> str:
-    """The next notice falls 7 days after the previous due date (counted from the recording, not from when the
-    officer answered), so a late answer never stretches the law's cycle."""
     delay = db.session.get(DelayRecord, delay_id)
-    base = delay.next_notice_at or delay.recorded_at
-    delay.next_notice_at = base + NOTICE_INTERVAL
+    delay.next_notice_at = (delay.next_notice_at or delay.recorded_at) + NOTICE_INTERVAL
     db.session.flush()
     return _iso(delay.next_notice_at)
 
@@ -267,18 +403,7 @@ def update_due(ctx: OperationContext, delay_id: int) -> str:
 
 @operation("delay.notify_late")
 def notify_late(ctx: OperationContext, delay_id: int) -> dict:
-    """The officer has not given the current reason in time: the department's central officers hear of it."""
-    delay = db.session.get(DelayRecord, delay_id)
-    cycle = db.session.scalar(select(func.count()).select_from(DelayNotice).where(DelayNotice.delay_id == delay.id))
-    sent = notify(accounts.central_officers_of(delay.agency),
-                  subject=_l("Late delay notice: %(reference)s (%(agency)s)", reference=delay.reference,
-                             agency=delay.agency.name_th),
-                  body=_l("The service point has not given the current reason for the delay in time."),
-                  link=settings.external_url("delays.show", delay_id=delay.id),
-                  dedup_key=f"delay:{delay.id}:late:{cycle}")
-    record_audit("delay.update_late", instance_id=ctx.instance_id, object_type=BUSINESS_TYPE, object_id=delay.id,
-                 after={"notified": sent})
-    return {"notified": sent}
+    return escalate(ctx, delay_id, "central")
 
 
 # --- who sees what ---------------------------------------------------------------------------------------------
@@ -352,6 +477,57 @@ def notices_of(delay: DelayRecord) -> list[DelayNotice]:
                                    .order_by(DelayNotice.number)))
 
 
+def can_decide(user: User, delay: DelayRecord) -> bool:
+    """The decision form is offered only where ``decide`` would take it."""
+    return licensing.can_enter(user, delay.agency) and delay.status == DelayStatus.open and delay.decision is None
+
+
+# --- notices to print and post ----------------------------------------------------------------------------------
+
+
+def _to_post_query(paths: list[str]):
+    """Notices in scope that could not be e-mailed (no address; the mail failed or no mail server took it) and are
+    not marked as posted yet."""
+    return (select(DelayNotice).join(DelayRecord, DelayRecord.id == DelayNotice.delay_id)
+            .outerjoin(OutboxMessage, OutboxMessage.id == DelayNotice.mail_id)
+            .where(policy.within(DelayRecord.agency_path, paths), DelayNotice.posted_at.is_(None),
+                   or_(DelayNotice.emailed_to.is_(None),
+                       OutboxMessage.status.in_((OutboxStatus.failed, OutboxStatus.skipped)))))
+
+
+def to_post(user: User) -> list[DelayNotice]:
+    """What the service point (or its department) must print and post, oldest first; one query."""
+    paths = _paths(user, SEE_ROLES)
+    if not paths:
+        return []
+    return list(db.session.scalars(_to_post_query(paths).order_by(DelayNotice.issued_at, DelayNotice.id)).unique())
+
+
+def to_post_count(user: User) -> int:
+    paths = _paths(user, SEE_ROLES)
+    if not paths:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(_to_post_query(paths).subquery()))
+
+
+def mark_posted(user: User, notice_id: int) -> DelayNotice:
+    """Mark a notice as printed and posted; once only (a conditional UPDATE: two officers at once, one wins)."""
+    notice = db.session.get(DelayNotice, notice_id)
+    if notice is None or not can_see(user, notice.delay):
+        raise DelayError("not_allowed")
+    now = utcnow()
+    changed = db.session.execute(
+        update(DelayNotice).where(DelayNotice.id == notice.id, DelayNotice.posted_at.is_(None))
+        .values(posted_at=now, posted_by_id=user.id).execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise DelayError("posted")
+    record_audit("delay.notice_posted", actor_id=user.id, instance_id=notice.delay.instance_id,
+                 object_type=BUSINESS_TYPE, object_id=notice.delay_id, after={"number": notice.number})
+    db.session.flush()
+    db.session.refresh(notice)
+    return notice
+
+
 # --- the applicant's status lookup (public) -----------------------------------------------------------------
 
 
@@ -393,28 +569,53 @@ def _bangkok_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=BANGKOK)
 
 
-def register(user: User, filters: RegisterFilter, limit: int | None = 500) -> list[DelayNotice]:
-    """Every copy OPDC received, newest first; one query (the record and its agency come joined)."""
+def _in_register(query, user: User, filters: RegisterFilter, moment):
+    """The query narrowed to OPDC's scope and the register's filters on agency and days (``moment``: the column
+    dated); None when nothing can match."""
     paths = _paths(user, REGISTER_ROLES)
     if not paths:
-        return []
-    query = select(DelayNotice).join(DelayRecord, DelayRecord.id == DelayNotice.delay_id).where(
-        policy.within(DelayRecord.agency_path, paths))
+        return None
+    query = query.where(policy.within(DelayRecord.agency_path, paths))
     if filters.agency_id:
         agency = db.session.get(Agency, filters.agency_id)
         if agency is None:
-            return []
+            return None
         query = query.where(policy.within(DelayRecord.agency_path, [agency.path]))
     if filters.date_from:
-        query = query.where(DelayNotice.issued_at >= _bangkok_midnight(filters.date_from))
+        query = query.where(moment >= _bangkok_midnight(filters.date_from))
     if filters.date_to:
-        query = query.where(DelayNotice.issued_at < _bangkok_midnight(filters.date_to + timedelta(days=1)))
+        query = query.where(moment < _bangkok_midnight(filters.date_to + timedelta(days=1)))
+    return query
+
+
+def register(user: User, filters: RegisterFilter, limit: int | None = 500) -> list[DelayNotice]:
+    """Every copy OPDC received, newest first; one query (the record and its agency come joined)."""
+    query = _in_register(select(DelayNotice).join(DelayRecord, DelayRecord.id == DelayNotice.delay_id), user,
+                         filters, DelayNotice.issued_at)
+    if query is None:
+        return []
     if filters.kind in NoticeKind.ALL:
         query = query.where(DelayNotice.kind == filters.kind)
     query = query.order_by(DelayNotice.issued_at.desc(), DelayNotice.id.desc())
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query).unique())
+
+
+ESCALATION_ACTIONS = ("delay.reminded", "delay.escalated")
+
+
+def escalations(user: User, filters: RegisterFilter, limit: int = 200) -> list[tuple[AuditEvent, DelayRecord]]:
+    """The weekly reminders and their escalations (officer, central officers, OPDC), newest first, as audited;
+    one query."""
+    query = _in_register(
+        select(AuditEvent, DelayRecord)
+        .join(DelayRecord, (AuditEvent.object_type == BUSINESS_TYPE) & (AuditEvent.object_id == DelayRecord.id))
+        .where(AuditEvent.action.in_(ESCALATION_ACTIONS)), user, filters, AuditEvent.occurred_at)
+    if query is None:
+        return []
+    query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
+    return [tuple(row) for row in db.session.execute(query).unique()]
 
 
 def register_agencies() -> list[Agency]:

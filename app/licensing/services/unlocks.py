@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.accounts.services import accounts
 from app.core import settings, thai_dates
+from app.core.conflicts import savepoint
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import HumanTask, TaskStatus, record_audit
@@ -87,6 +88,17 @@ def history(period_id: int, agency_id: int) -> list[UnlockRequest]:
         .order_by(UnlockRequest.requested_at.desc(), UnlockRequest.id.desc())))
 
 
+def refusal(report_period: ReportPeriod, agency: Agency) -> UnlockRefused | None:
+    """Why a request for the period would be refused now (whatever its reason), or None: the sheet offers the
+    form only when this is None, so that it never offers what ``ask`` refuses."""
+    existing = holder(report_period.id, agency.id)
+    if existing is not None:
+        return _refusal_for(existing)
+    if not licensing.is_closed(report_period):
+        return UnlockRefused("not_closed")
+    return None
+
+
 def ask(user: User, report_period: ReportPeriod, agency: Agency, reason: str) -> UnlockRequest:
     """Start a request; raises UnlockRefused with the reason it cannot be asked."""
     if not licensing.can_enter(user, agency):
@@ -94,15 +106,12 @@ def ask(user: User, report_period: ReportPeriod, agency: Agency, reason: str) ->
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_REASON:
         raise UnlockRefused("no_reason")
-    existing = holder(report_period.id, agency.id)
-    if existing is not None:
-        raise _refusal_for(existing)
-    if not licensing.is_closed(report_period):
-        raise UnlockRefused("not_closed")
+    if (refused := refusal(report_period, agency)) is not None:
+        raise refused
     unlock = UnlockRequest(period_id=report_period.id, agency_id=agency.id, slot=_slot(report_period.id, agency.id),
                            status=UnlockStatus.pending, reason=reason, requested_by_id=user.id, requested_at=utcnow())
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(unlock)
     except IntegrityError:
         # Someone asked for the same period and service point at the same moment, and won.

@@ -27,6 +27,11 @@ KIND_LABELS = {
 }
 DECISION_LABELS = dict(DECISION_CHOICES)
 STATUS_LABELS = {"open": _l("Awaiting decision"), "decided": _l("Decided")}
+STEP_LABELS = {
+    "officer": _l("Officer asked for the current reason"),
+    "central": _l("Central officers told: reason not given in time"),
+    "opdc": _l("OPDC told: reason still not given"),
+}
 
 
 def labels() -> dict:
@@ -46,7 +51,34 @@ def index():
     rows = delays.open_delays(current_user)
     return render_template("delays/index.html", points=points, delays=rows,
                            department=delays.can_see_department(current_user),
-                           register=delays.can_see_register(current_user), **labels())
+                           register=delays.can_see_register(current_user),
+                           to_post=delays.to_post_count(current_user), **labels())
+
+
+@bp.get("/to-post")
+@login_required
+def to_post():
+    """Notices that could not be e-mailed: print each letter, post it, mark it sent."""
+    if not licensing.reporting_points(current_user) and not delays.can_see_department(current_user):
+        abort(403)
+    return render_template("delays/to_post.html", notices=delays.to_post(current_user), **labels())
+
+
+@bp.post("/notices/<int:notice_id>/posted")
+@login_required
+def mark_posted(notice_id: int):
+    try:
+        notice = delays.mark_posted(current_user, notice_id)
+        db.session.commit()
+    except delays.DelayError as exc:
+        db.session.rollback()
+        if exc.code == "not_allowed":
+            abort(404)
+        flash(messages.for_error(exc), "warning")
+        return redirect(url_for("delays.to_post"), 303)
+    flash(_("Notice %(number)s of %(reference)s is marked as posted.", number=notice.number,
+            reference=notice.delay.reference), "success")
+    return redirect(url_for("delays.to_post"), 303)
 
 
 @bp.get("/department")
@@ -110,9 +142,8 @@ def _delay_or_404(delay_id: int):
 def show(delay_id: int):
     delay = _delay_or_404(delay_id)
     return render_template("delays/show.html", delay=delay, notices=delays.notices_of(delay),
-                           can_decide=licensing.can_enter(current_user, delay.agency) and delay.status == "open",
-                           decision_form=DelayDecisionForm(), update_task=delays.open_update_task(delay),
-                           **labels())
+                           can_decide=delays.can_decide(current_user, delay), decision_form=DelayDecisionForm(),
+                           update_task=delays.open_update_task(delay), **labels())
 
 
 @bp.get("/<int:delay_id>/notices/<int:number>.pdf")
@@ -132,7 +163,8 @@ def decide(delay_id: int):
     form = DelayDecisionForm()
     if not form.validate_on_submit():
         flash(_("Nothing was saved. Correct the highlighted fields."), "danger")
-        return render_template("delays/show.html", delay=delay, notices=delays.notices_of(delay), can_decide=True,
+        return render_template("delays/show.html", delay=delay, notices=delays.notices_of(delay),
+                               can_decide=delays.can_decide(current_user, delay),
                                decision_form=form, update_task=delays.open_update_task(delay), **labels()), 422
     try:
         delays.decide(current_user, delay, form.decision.data, (form.note.data or "").strip() or None)
@@ -167,7 +199,8 @@ def register():
         abort(403)
     filters = _register_filter()
     return render_template("delays/register.html", notices=delays.register(current_user, filters), filters=filters,
-                           agencies=delays.register_agencies(), **labels())
+                           agencies=delays.register_agencies(),
+                           escalations=delays.escalations(current_user, filters), step_labels=STEP_LABELS, **labels())
 
 
 @bp.get("/register.csv")

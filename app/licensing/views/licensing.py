@@ -77,6 +77,7 @@ def _sheet_context(report_period, agency, rows=None, ask_form=None):
     is_open = licensing.is_open_for(report_period, agency.id, now)
     unlock = licensing.open_unlock(report_period, agency.id, now)
     window_end = licensing.window_end(unlock) if unlock else None
+    refused = unlocks.refusal(report_period, agency)
     return {
         "period": report_period, "agency": agency, "rows": rows or licensing.sheet(report_period, agency),
         "fields": FIGURE_FIELDS, "labels": FIGURE_LABELS, "is_open": is_open,
@@ -84,6 +85,8 @@ def _sheet_context(report_period, agency, rows=None, ask_form=None):
         "unlock": unlock, "window_end": window_end, "remaining": (window_end - now) if window_end else None,
         "history": unlocks.history(report_period.id, agency.id), "status_labels": UNLOCK_STATUS,
         "ask_form": ask_form or UnlockAskForm(), "period_label": unlocks.period_label_th(report_period),
+        # The form only when a request could be made now; otherwise why not (the window ended, one is waiting).
+        "can_ask": refused is None, "ask_refused": UNLOCK_REFUSED[refused.code] if refused else None,
     }
 
 
