@@ -219,6 +219,7 @@ def issue_notice(ctx: OperationContext, delay_id: int, kind: str, reason: str = 
                          issued_at=utcnow(), emailed_to=delay.applicant_email)
     db.session.add(notice)
     db.session.flush()
+    delay_letters.registered(notice)  # its number in the service point's outgoing-letter register
     subject, body = delay_letters.email_text(delay, notice)
     copy_body = delay_letters.email_text(delay, notice, with_applicant=False)[1]
     if delay.applicant_email:
