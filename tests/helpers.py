@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import subprocess
 import tempfile
 import unicodedata
@@ -166,6 +168,37 @@ def read_pdf(body: bytes, *, png_name: str | None = None, scan_qr: bool = False)
         # name type… encoding emb sub uni object-id generation: the last five columns are fixed.
         fonts.append({"name": parts[0], "emb": parts[-5], "sub": parts[-4], "uni": parts[-3]})
     return ReadPdf(text=unicodedata.normalize("NFKC", text), pages=pages, fonts=fonts, qr_codes=qr_codes)
+
+
+@dataclass(frozen=True)
+class PlacedText:
+    """One span of text on page 1 as poppler places it, in points from the top-left corner of the page."""
+
+    text: str  # NFKC-normalised
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def centre(self) -> float:
+        return (self.left + self.right) / 2
+
+
+def pdf_layout(body: bytes) -> tuple[float, float, list[PlacedText]]:
+    """(page width, page height, the spans of page 1 from top to bottom) read with poppler's ``pdftotext -bbox``:
+    each line of a letter is one span (the letters mark each with its real text)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "document.pdf"
+        path.write_bytes(body)
+        markup = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"], capture_output=True,
+                                text=True, check=True).stdout
+    page = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', markup)
+    spans = [PlacedText(unicodedata.normalize("NFKC", html.unescape(text)), float(left), float(top), float(right),
+                        float(bottom))
+             for left, top, right, bottom, text in re.findall(
+                 r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', markup)]
+    return float(page.group(1)), float(page.group(2)), sorted(spans, key=lambda span: (round(span.top), span.left))
 
 
 def nfkc(text: str) -> str:

@@ -14,7 +14,6 @@ its kinds here with ``declare_kind``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -131,25 +130,29 @@ def reference(entry: OutgoingLetter) -> str:
 # --- the sender block and the contact block ------------------------------------------------------------------
 
 
-def _contains(lines: Iterable[str], word: str) -> bool:
-    return any(word in line for line in lines)
+def _written(street: list[str], *forms: str) -> bool:
+    return any(form in line for line in street for form in forms)
 
 
 def sender_address(agency: Agency) -> list[str]:
     """The sender's address at the top right of a letter: its name, the street address, then the district,
-    province and postcode from the profile (those already written in the address are not repeated)."""
+    province and postcode from the profile (unless the street address already names them as such: a subdistrict
+    of the same name, ตำบลปากเกร็ด, is not the district)."""
     street = [line.strip() for line in (agency.address or "").splitlines() if line.strip()]
-    bangkok = (agency.province or "").strip() in BANGKOK_NAMES
+    province = (agency.province or "").strip()
+    bangkok = province in BANGKOK_NAMES
     place = []
     district = (agency.district or "").strip()
-    if district and not _contains(street, district):
-        place.append(district if district.startswith(("อำเภอ", "เขต", "อ.")) else
-                     f"{'เขต' if bangkok else 'อำเภอ'}{district}")
-    province = (agency.province or "").strip()
-    if province and not _contains(street, province):
-        place.append(province if bangkok or province.startswith(("จังหวัด", "จ.")) else f"จังหวัด{province}")
+    if district.startswith(("อำเภอ", "เขต", "อ.")):
+        district = district.removeprefix("อำเภอ").removeprefix("เขต").removeprefix("อ.").strip()
+    if district and not _written(street, f"อำเภอ{district}", f"เขต{district}", f"อ.{district}"):
+        place.append(f"{'เขต' if bangkok else 'อำเภอ'}{district}")
+    province = province.removeprefix("จังหวัด").removeprefix("จ.").strip()
+    if province and not (_written(street, *BANGKOK_NAMES) if bangkok else _written(street, f"จังหวัด{province}",
+                                                                                  f"จ.{province}")):
+        place.append(province if bangkok else f"จังหวัด{province}")
     postcode = (agency.postcode or "").strip()
-    if postcode and not _contains(street, postcode):
+    if postcode and not _written(street, postcode):
         place.append(postcode)
     return [agency.name_th, *street, *([" ".join(place)] if place else [])]
 
