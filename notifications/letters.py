@@ -37,6 +37,7 @@ from notifications.thai_text import (  # noqa: F401 - thai_date and thai_month a
 SIZE = 16 / 1.5  # 16 pt TH Sarabun
 LEADING = SIZE * 1.45
 INDENT = 2.5 * cm
+FRAME_PADDING = 6  # reportlab's frame keeps this much inside the page margins
 QR_SIZE = 2.2 * cm
 # A fixed mask: choosing the best of eight costs ~7 ms per code, and every mask reads back the same.
 QR_MASK = 2
@@ -96,7 +97,7 @@ class ThaiText(Flowable):
 
     def draw(self):
         canvas = self.canv
-        y = self.height - self.space_after - LEADING + (LEADING - self.size) / 2
+        y = self.height - LEADING + (LEADING - self.size) / 2  # from the top: the space after stays below
         if self.label:
             draw_text(canvas, self.left, y, self.label, FONT_BOLD, self.size)
         for number, line in enumerate(self.lines):
@@ -116,7 +117,7 @@ class HeaderBlock(Flowable):
     """The reference number on the left and the sender's address on the right, on the same lines; an address line
     too long for the right part of the page goes on over the next line."""
 
-    ADDRESS_FROM = 0.62  # of the text block's width
+    ADDRESS_FROM = 0.58  # of the text block's width
 
     def __init__(self, reference: str, address: list[str]):
         super().__init__()
@@ -222,7 +223,9 @@ def build(letter: Letter) -> bytes:
                 draw_text(canvas, right - QR_SIZE - 0.2 * cm, y, line, FONT, SIZE * 0.8, anchor="right")
                 y -= LEADING * 0.8
 
-    document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=3 * cm, rightMargin=2 * cm, topMargin=3.5 * cm,
+    # The text runs from 3 cm of the left edge to 2 cm of the right one (the frame adds its padding inside).
+    document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=3 * cm - FRAME_PADDING,
+                                 rightMargin=2 * cm - FRAME_PADDING, topMargin=3.5 * cm - FRAME_PADDING,
                                  bottomMargin=max(2 * cm + LEADING * len(footer), 1.6 * cm + QR_SIZE if letter.qr_url else 0), title=letter.subject,
                                  author=letter.sender_address[0] if letter.sender_address else "",
                                  lang="th", initialFontName=FONT, initialFontSize=SIZE)
