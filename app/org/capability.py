@@ -10,8 +10,8 @@ from app.accounts.models import Role
 from app.core.capabilities import Capability, Labels, NavEntry
 from app.org.services import catalogue, letter_register, org
 from app.org.views import calendar
-from app.org.views import letters as letter_views
 from app.org.views import catalogue as catalogue_views
+from app.org.views import letters as letter_views
 from app.org.views import org as org_views
 
 PERMISSION = _l("You do not have permission to do this.")
