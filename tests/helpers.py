@@ -123,6 +123,31 @@ def run_twice_at_once(worker) -> None:
         thread.join(60)
 
 
+def approved_unlock(app, client, login, point):
+    """February 2027 closes for the service point, its officer asks to unlock it on 11 March 2027 and OPDC approves
+    through the task page: the unlock request, approved."""
+    from datetime import datetime
+
+    import time_machine
+
+    from app.licensing.models import UnlockRequest
+    from tasks import jobs
+    from workflows.calendar import BANGKOK
+
+    with time_machine.travel(datetime(2027, 3, 11, 0, 30, tzinfo=BANGKOK)):
+        jobs.run(app, "lock_periods")
+    with time_machine.travel(datetime(2027, 3, 11, 10, 0, tzinfo=BANGKOK)):
+        login("spoint")
+        asked = client.post(f"/licensing/2027/2/points/{point.id}/unlock", data={"reason": "ระบบเครือข่ายขัดข้องช่วงปิดงวด"})
+        assert asked.status_code == 302
+        unlock = db.session.scalar(select(UnlockRequest).order_by(UnlockRequest.id.desc()).limit(1))
+        task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == unlock.instance_id,
+                                                         HumanTask.status == TaskStatus.open))
+        login("opdc")
+        assert client.post(f"/tasks/{task.id}", data={"decision": "approve", "comment": ""}).status_code == 302
+    return unlock
+
+
 # --- printed letters ---------------------------------------------------------------------------------------
 
 ARTEFACTS = Path(os.environ.get("TEST_ARTEFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artefacts"))

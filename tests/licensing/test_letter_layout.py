@@ -6,16 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-import time_machine
 from reportlab.lib.units import cm
-from sqlalchemy import select
 
-from app.core.extensions import db
-from app.core.workflow import HumanTask, TaskStatus
-from app.licensing.models import UnlockRequest
 from notifications import letters
-from tasks import jobs
-from tests.helpers import PlacedText, nfkc, pdf_layout
+from tests.helpers import PlacedText, approved_unlock, nfkc, pdf_layout
 from workflows.calendar import BANGKOK
 
 TOLERANCE = 1.5  # points
@@ -86,18 +80,11 @@ def check_layout(body: bytes, *, reference: str, address: list[str], date_text: 
 
 
 def test_an_unlock_approval_letter_follows_the_regulations_layout(app, client, login, demo):
-    point = demo.agency("sp_muang")
-    with time_machine.travel(bkk(2027, 3, 11, 0, 30)):
-        jobs.run(app, "lock_periods")
-    with time_machine.travel(bkk(2027, 3, 11, 10, 0)):
-        login("spoint")
-        client.post(f"/licensing/2027/2/points/{point.id}/unlock", data={"reason": "ระบบเครือข่ายขัดข้องช่วงปิดงวด"})
-        unlock = db.session.scalar(select(UnlockRequest))
-        task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == unlock.instance_id,
-                                                         HumanTask.status == TaskStatus.open))
-        login("opdc")
-        assert client.post(f"/tasks/{task.id}", data={"decision": "approve", "comment": ""}).status_code == 302
-        body = client.get(f"/licensing/unlocks/{unlock.id}/letter.pdf").data
+    unlock = approved_unlock(app, client, login, demo.agency("sp_muang"))
+    login("spoint")
+    response = client.get(f"/licensing/unlocks/{unlock.id}/letter.pdf")
+    assert response.status_code == 200
+    body = response.data
     check_layout(body, reference="นร ๑๒๐๐/๑",
                  address=["สำนักงานคณะกรรมการพัฒนาระบบราชการ", "(สำนักงาน ก.พ.ร.)", "๕๙/๑ ถนนพิษณุโลก แขวงดุสิต",
                           "เขตดุสิต กรุงเทพมหานคร ๑๐๓๐๐"],

@@ -14,12 +14,11 @@ from sqlalchemy import func, select
 from app.accounts.models import Membership
 from app.core.extensions import db
 from app.core.types import utcnow
-from app.licensing.models import DelayNotice, DelayRecord, UnlockRequest
+from app.licensing.models import DelayNotice, DelayRecord
 from app.licensing.services import delay_letters, licensing
 from app.org.models import Agency, LetterCounter, OutgoingLetter
 from app.org.services import letter_register
-from tasks import jobs
-from tests.helpers import nfkc, read_pdf
+from tests.helpers import approved_unlock, nfkc, read_pdf
 from workflows.calendar import BANGKOK
 
 
@@ -169,20 +168,7 @@ def test_a_delay_notice_carries_its_register_number_and_the_service_points_full_
 
 
 def test_an_unlock_approval_is_numbered_in_opdcs_register_when_approved(app, client, login, demo):
-    point = demo.agency("sp_muang")
-    with time_machine.travel(bkk(2027, 3, 11, 0, 30)):
-        jobs.run(app, "lock_periods")
-    with time_machine.travel(bkk(2027, 3, 11, 10, 0)):
-        login("spoint")
-        assert client.post(f"/licensing/2027/2/points/{point.id}/unlock",
-                           data={"reason": "ระบบเครือข่ายขัดข้องช่วงปิดงวด"}).status_code == 302
-        unlock = db.session.scalar(select(UnlockRequest))
-        login("opdc")
-        from app.core.workflow import HumanTask, TaskStatus
-
-        task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == unlock.instance_id,
-                                                         HumanTask.status == TaskStatus.open))
-        assert client.post(f"/tasks/{task.id}", data={"decision": "approve", "comment": ""}).status_code == 302
+    unlock = approved_unlock(app, client, login, demo.agency("sp_muang"))
     # Numbered at the approval, before anyone prints it.
     (entry,) = _entries(demo.agency("opdc").id)
     assert (entry.kind, entry.object_id, entry.number, entry.be_year) == ("unlock_approval", unlock.id, 1, 2570)
