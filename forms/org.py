@@ -13,6 +13,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from forms.base import BaseForm
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Thai letters and digits (no marks on their own), Latin letters and digits, spaces, dots, hyphens; no "/", which
+# separates the prefix from the number.
+LETTER_PREFIX = re.compile(r"^[\u0E01-\u0E5BA-Za-z0-9][\u0E01-\u0E5BA-Za-z0-9 .\-]*$")
 WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$", re.IGNORECASE)
 
 
@@ -49,6 +52,10 @@ class ProfileForm(BaseForm):
         "Enter the full address, starting with https://"))])
     opening_hours = TextAreaField(_l("Opening hours"), validators=[Optional(), Length(max=2000)],
                                   description=_l("For example: Monday–Friday 08:30–16:30, closed on public holidays."))
+    letter_prefix = StringField(_l("Letter prefix"), validators=[Optional(), Length(max=40), Regexp(
+        LETTER_PREFIX, message=_l("Use Thai or Latin letters, digits, spaces and dots only, such as นบ 0017.1."))],
+        description=_l("The prefix of the numbers of this agency's official letters (เลขที่หนังสือ). Leave it empty "
+                       "to number them in the register of the agency above."))
     latitude = CoordinateField(_l("Latitude"), validators=[Optional(), NumberRange(min=-90, max=90, message=_l(
         "Latitude is between -90 and 90 (Thailand is about 5.6 to 20.5)."))])
     longitude = CoordinateField(_l("Longitude"), validators=[Optional(), NumberRange(min=-180, max=180, message=_l(
@@ -63,9 +70,12 @@ class ProfileForm(BaseForm):
         return valid
 
     def profile(self) -> dict:
-        return {name: getattr(self, name).data for name in (
-            "address", "province", "district", "postcode", "phone", "email", "website", "opening_hours",
-            "latitude", "longitude")}
+        """The values for the service; the letter prefix only when the form shows it (to those who may set it)."""
+        names = ["address", "province", "district", "postcode", "phone", "email", "website", "opening_hours",
+                 "latitude", "longitude"]
+        if "letter_prefix" in self:
+            names.append("letter_prefix")
+        return {name: getattr(self, name).data for name in names}
 
 
 class ServicePointForm(BaseForm):

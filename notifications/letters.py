@@ -19,6 +19,7 @@ import segno
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer
 
 from notifications.thai_text import (  # noqa: F401 - thai_date and thai_month are part of this module's use
@@ -36,6 +37,7 @@ from notifications.thai_text import (  # noqa: F401 - thai_date and thai_month a
 SIZE = 16 / 1.5  # 16 pt TH Sarabun
 LEADING = SIZE * 1.45
 INDENT = 2.5 * cm
+FRAME_PADDING = 6  # reportlab's frame keeps this much inside the page margins
 QR_SIZE = 2.2 * cm
 # A fixed mask: choosing the best of eight costs ~7 ms per code, and every mask reads back the same.
 QR_MASK = 2
@@ -57,6 +59,8 @@ def draw_text(canvas, x: float, y: float, text: str, font: str = FONT, size: flo
     canvas.addLiteral(f"/Span <</ActualText <FEFF{text.encode('utf-16-be').hex().upper()}>>> BDC")
     if anchor == "right":
         canvas.drawRightString(x, y, shaped(text, font, size))
+    elif anchor == "centre":
+        canvas.drawCentredString(x, y, shaped(text, font, size))
     else:
         canvas.drawString(x, y, shaped(text, font, size))
     canvas.addLiteral("EMC")
@@ -66,28 +70,34 @@ def draw_text(canvas, x: float, y: float, text: str, font: str = FONT, size: flo
 
 
 class ThaiText(Flowable):
-    """A paragraph of Thai text broken at word boundaries, with an optional first-line indent and hanging label."""
+    """A paragraph of Thai text broken at word boundaries, with an optional first-line indent and hanging label.
+
+    ``align``: "left", "right", "centre-right" (starting at the middle of the text block: the date and the
+    closing) or "centre" (each line centred ``offset`` right of the middle of the text block: the signature block
+    under the closing)."""
 
     def __init__(self, text: str, *, font: str = FONT, size: float = SIZE, first_indent: float = 0,
                  left: float = 0, label: str | None = None, label_width: float = 0, align: str = "left",
-                 space_after: float = 0):
+                 space_after: float = 0, offset: float = 0):
         super().__init__()
         self.text, self.font, self.size = text, font, size
         self.first_indent, self.left, self.label, self.label_width = first_indent, left, label, label_width
-        self.align, self.space_after = align, space_after
+        self.align, self.space_after, self.offset = align, space_after, offset
         self.lines: list[str] = []
 
     def wrap(self, available_width, available_height):
         self.width = available_width
         start = self.left + self.label_width
-        self.lines = wrap_lines(self.text, self.font, self.size, available_width - start - self.first_indent,
-                                available_width - start)
+        room = available_width - start
+        if self.align == "centre":  # as wide as fits on both sides of the centre
+            room = available_width - 2 * abs(self.offset)
+        self.lines = wrap_lines(self.text, self.font, self.size, room - self.first_indent, room)
         self.height = len(self.lines) * LEADING + self.space_after
         return self.width, self.height
 
     def draw(self):
         canvas = self.canv
-        y = self.height - self.space_after - LEADING + (LEADING - self.size) / 2
+        y = self.height - LEADING + (LEADING - self.size) / 2  # from the top: the space after stays below
         if self.label:
             draw_text(canvas, self.left, y, self.label, FONT_BOLD, self.size)
         for number, line in enumerate(self.lines):
@@ -96,21 +106,29 @@ class ThaiText(Flowable):
                 draw_text(canvas, self.width, y, line, self.font, self.size, anchor="right")
             elif self.align == "centre-right":
                 draw_text(canvas, self.width / 2, y, line, self.font, self.size)
+            elif self.align == "centre":
+                draw_text(canvas, self.width / 2 + self.offset, y, line, self.font, self.size, anchor="centre")
             else:
                 draw_text(canvas, x, y, line, self.font, self.size)
             y -= LEADING
 
 
 class HeaderBlock(Flowable):
-    """The reference number on the left and the sender's address on the right, on the same lines."""
+    """The reference number on the left and the sender's address on the right, on the same lines; an address line
+    too long for the right part of the page goes on over the next line."""
+
+    ADDRESS_FROM = 0.58  # of the text block's width
 
     def __init__(self, reference: str, address: list[str]):
         super().__init__()
         self.reference, self.address = reference, address
+        self.lines: list[str] = []
 
     def wrap(self, available_width, available_height):
         self.width = available_width
-        self.height = max(1, len(self.address)) * LEADING
+        room = available_width * (1 - self.ADDRESS_FROM)
+        self.lines = [part for line in self.address for part in wrap_lines(line, FONT, SIZE, room, room)]
+        self.height = max(1, len(self.lines)) * LEADING
         return self.width, self.height
 
     def draw(self):
@@ -118,8 +136,8 @@ class HeaderBlock(Flowable):
         y = self.height - LEADING + (LEADING - SIZE) / 2
         draw_text(canvas, 0, y, "ที่", FONT_BOLD)
         draw_text(canvas, 0.8 * cm, y, self.reference)
-        x = self.width * 0.62
-        for line in self.address:
+        x = self.width * self.ADDRESS_FROM
+        for line in self.lines:
             draw_text(canvas, x, y, line)
             y -= LEADING
 
@@ -176,6 +194,10 @@ def _qr_path(url: str, size: float) -> str:
     return "0 g " + " ".join(rects) + " f"
 
 
+def shaped_width(text: str, font: str = FONT, size: float = SIZE) -> float:
+    return pdfmetrics.stringWidth(shaped(text, font, size), font, size)
+
+
 def build(letter: Letter) -> bytes:
     """The letter as PDF bytes, the Thai font embedded."""
     register_fonts()
@@ -201,7 +223,9 @@ def build(letter: Letter) -> bytes:
                 draw_text(canvas, right - QR_SIZE - 0.2 * cm, y, line, FONT, SIZE * 0.8, anchor="right")
                 y -= LEADING * 0.8
 
-    document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=3 * cm, rightMargin=2 * cm, topMargin=3.5 * cm,
+    # The text runs from 3 cm of the left edge to 2 cm of the right one (the frame adds its padding inside).
+    document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=3 * cm - FRAME_PADDING,
+                                 rightMargin=2 * cm - FRAME_PADDING, topMargin=3.5 * cm - FRAME_PADDING,
                                  bottomMargin=max(2 * cm + LEADING * len(footer), 1.6 * cm + QR_SIZE if letter.qr_url else 0), title=letter.subject,
                                  author=letter.sender_address[0] if letter.sender_address else "",
                                  lang="th", initialFontName=FONT, initialFontSize=SIZE)
@@ -222,11 +246,13 @@ def build(letter: Letter) -> bytes:
     story.append(Spacer(1, LEADING * 0.3))
     for paragraph in letter.paragraphs:
         story.append(ThaiText(thai_digits(paragraph), first_indent=INDENT, space_after=LEADING * 0.3))
+    # The signer's name in brackets and the position, each centred under the closing.
+    under_closing = shaped_width(letter.closing) / 2
     story += [
         Spacer(1, LEADING * 0.6),
         ThaiText(letter.closing, align="centre-right", space_after=LEADING * 2.5),
-        ThaiText(f"({letter.signer_name})", align="centre-right"),
-        ThaiText(thai_digits(letter.signer_position), align="centre-right"),
+        ThaiText(f"({letter.signer_name})", align="centre", offset=under_closing),
+        ThaiText(thai_digits(letter.signer_position), align="centre", offset=under_closing),
     ]
     document.build(story, onFirstPage=draw_first_page, onLaterPages=draw_footer)
     return buffer.getvalue()

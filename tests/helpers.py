@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import subprocess
 import tempfile
 import unicodedata
@@ -121,6 +123,31 @@ def run_twice_at_once(worker) -> None:
         thread.join(60)
 
 
+def approved_unlock(app, client, login, point):
+    """February 2027 closes for the service point, its officer asks to unlock it on 11 March 2027 and OPDC approves
+    through the task page: the unlock request, approved."""
+    from datetime import datetime
+
+    import time_machine
+
+    from app.licensing.models import UnlockRequest
+    from tasks import jobs
+    from workflows.calendar import BANGKOK
+
+    with time_machine.travel(datetime(2027, 3, 11, 0, 30, tzinfo=BANGKOK)):
+        jobs.run(app, "lock_periods")
+    with time_machine.travel(datetime(2027, 3, 11, 10, 0, tzinfo=BANGKOK)):
+        login("spoint")
+        asked = client.post(f"/licensing/2027/2/points/{point.id}/unlock", data={"reason": "ระบบเครือข่ายขัดข้องช่วงปิดงวด"})
+        assert asked.status_code == 302
+        unlock = db.session.scalar(select(UnlockRequest).order_by(UnlockRequest.id.desc()).limit(1))
+        task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == unlock.instance_id,
+                                                         HumanTask.status == TaskStatus.open))
+        login("opdc")
+        assert client.post(f"/tasks/{task.id}", data={"decision": "approve", "comment": ""}).status_code == 302
+    return unlock
+
+
 # --- printed letters ---------------------------------------------------------------------------------------
 
 ARTEFACTS = Path(os.environ.get("TEST_ARTEFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artefacts"))
@@ -166,6 +193,37 @@ def read_pdf(body: bytes, *, png_name: str | None = None, scan_qr: bool = False)
         # name type… encoding emb sub uni object-id generation: the last five columns are fixed.
         fonts.append({"name": parts[0], "emb": parts[-5], "sub": parts[-4], "uni": parts[-3]})
     return ReadPdf(text=unicodedata.normalize("NFKC", text), pages=pages, fonts=fonts, qr_codes=qr_codes)
+
+
+@dataclass(frozen=True)
+class PlacedText:
+    """One span of text on page 1 as poppler places it, in points from the top-left corner of the page."""
+
+    text: str  # NFKC-normalised
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def centre(self) -> float:
+        return (self.left + self.right) / 2
+
+
+def pdf_layout(body: bytes) -> tuple[float, float, list[PlacedText]]:
+    """(page width, page height, the spans of page 1 from top to bottom) read with poppler's ``pdftotext -bbox``:
+    each line of a letter is one span (the letters mark each with its real text)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "document.pdf"
+        path.write_bytes(body)
+        markup = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(path), "-"], capture_output=True,
+                                text=True, check=True).stdout
+    page = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', markup)
+    spans = [PlacedText(unicodedata.normalize("NFKC", html.unescape(text)), float(left), float(top), float(right),
+                        float(bottom))
+             for left, top, right, bottom, text in re.findall(
+                 r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', markup)]
+    return float(page.group(1)), float(page.group(2)), sorted(spans, key=lambda span: (round(span.top), span.left))
 
 
 def nfkc(text: str) -> str:

@@ -1,5 +1,5 @@
 """What agencies and structure plug in: their pages, the organisational roles, the service catalogue, the holidays
-page."""
+page, and the outgoing-letter register."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role
 from app.core.capabilities import Capability, Labels, NavEntry
-from app.org.services import catalogue, org
+from app.org.services import catalogue, letter_register, org
 from app.org.views import calendar
 from app.org.views import catalogue as catalogue_views
+from app.org.views import letters as letter_views
 from app.org.views import org as org_views
 
 PERMISSION = _l("You do not have permission to do this.")
@@ -42,7 +43,7 @@ def _entry_refused(exc: Exception) -> str:
 
 CAPABILITY = Capability(
     name="org",
-    blueprints=(org_views.bp, calendar.bp, catalogue_views.bp),
+    blueprints=(org_views.bp, calendar.bp, catalogue_views.bp, letter_views.bp),
     labels=Labels(roles={
         Role.central_officer.value: _l("Central officer"),
         Role.service_point_officer.value: _l("Service-point officer"),
@@ -56,9 +57,12 @@ CAPABILITY = Capability(
         catalogue.InvalidEntry: _entry_refused,
         catalogue.TagNameTaken: _entry_refused,
         catalogue.NotAllowed: PERMISSION,
+        letter_register.NotAllowed: PERMISSION,
     },
     nav=(
         NavEntry("org.index", _l("Agencies and structure"), 60, group="organisation"),
+        NavEntry("letters.register", _l("Outgoing-letter register"), 62,
+                 roles=frozenset(letter_register.REGISTER_ROLES), element_id="nav-letters", group="organisation"),
         NavEntry("catalogue.index", _l("Service catalogue"), 100, roles=frozenset({Role.admin.value}),
                  group="organisation"),
         NavEntry("calendar.index", _l("Holidays"), 110, roles=frozenset({Role.admin.value}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.extensions import db
@@ -59,6 +59,9 @@ class Agency(db.Model):
     email: Mapped[str | None] = mapped_column(String(255))
     website: Mapped[str | None] = mapped_column(String(500))
     opening_hours: Mapped[str | None] = mapped_column(Text)
+    # The letter prefix (เลขที่หนังสือ, "นบ 0017.1") its official letters are numbered under: see
+    # app/org/services/letter_register.py.
+    letter_prefix: Mapped[str | None] = mapped_column(String(40))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     # Shown on the public site; a central officer hides a service point that no longer serves.
@@ -121,3 +124,49 @@ class Tag(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LetterCounter(db.Model):
+    """The last number given in one agency's outgoing-letter register in one Buddhist-era year.
+
+    Taken with an atomic ``UPDATE ... RETURNING`` (a row lock on PostgreSQL, the write lock on SQLite): two
+    letters issued at once get consecutive numbers, and a rolled-back issue gives its number back.
+    """
+
+    __tablename__ = "letter_counter"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), primary_key=True)
+    be_year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class OutgoingLetter(db.Model):
+    """One entry of the outgoing-letter register (ทะเบียนหนังสือส่ง): the number an official letter carries.
+
+    ``agency_id`` keeps the register (the sender, or the unit above it whose prefix it writes under);
+    ``kind`` and ``object_id`` name what the letter is about (one letter per object), so that printing it
+    again shows the number it was sent with.
+    """
+
+    __tablename__ = "outgoing_letter"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "be_year", "number", name="uq_outgoing_letter_number"),
+        UniqueConstraint("kind", "object_id", name="uq_outgoing_letter_object"),
+        Index("ix_outgoing_letter_year_kind", "be_year", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    be_year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    prefix: Mapped[str | None] = mapped_column(String(40))  # as printed on the day, whatever it becomes later
+    sender_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[str] = mapped_column(Text)
+    addressee: Mapped[str] = mapped_column(String(255))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    agency: Mapped[Agency] = relationship(foreign_keys=[agency_id], lazy="joined")
+    sender: Mapped[Agency] = relationship(foreign_keys=[sender_id], lazy="joined")

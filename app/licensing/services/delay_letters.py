@@ -1,8 +1,9 @@
 """What a delay notice says: the e-mail and the official letter (หนังสือแจ้งเรื่องล่าช้า), printable for post.
 
 Each notice of ``app/services/delays.py`` is e-mailed with its letter attached and prints as a Thai external
-letter from the service point to the applicant. The letter is made from the stored notice, so a reprint
-reads as the letter that was sent. The lookup code and the status link are printed beside the QR code in
+letter from the service point to the applicant, numbered in the service point's outgoing-letter register
+(``app/org/services/letter_register.py``) when the notice is issued. The letter is made from the stored notice and
+its register entry, so a reprint reads as the letter that was sent. The lookup code and the status link are printed beside the QR code in
 Latin letters and digits, as they are typed; everything else uses Thai numerals.
 """
 
@@ -10,8 +11,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
+
 from app.core import settings, thai_dates
 from app.licensing.models import DelayDecision, DelayNotice, DelayRecord, NoticeKind
+from app.org.models import OutgoingLetter
+from app.org.services import letter_register
 from notifications import letters
 
 LAW = "มาตรา ๑๐ แห่งพระราชบัญญัติการอำนวยความสะดวกในการพิจารณาอนุญาตของทางราชการ พ.ศ.\u00a0๒๕๕๘"
@@ -25,6 +30,8 @@ KIND_SUBJECT = {
     NoticeKind.update: "แจ้งความคืบหน้าและเหตุแห่งความล่าช้าในการพิจารณาคำขอ",
     NoticeKind.final: "แจ้งผลการพิจารณาคำขอ",
 }
+LETTER_KIND = "delay_notice"
+letter_register.declare_kind(LETTER_KIND, _l("Delay notice"))
 APPLICANT_WITHHELD = "ผู้ยื่นคำขอ (สำเนาไม่แสดงชื่อและที่อยู่ของผู้ยื่นคำขอ)"
 DECISION_TH = {DelayDecision.approved: "อนุญาต", DelayDecision.refused: "ไม่อนุญาต",
                DelayDecision.withdrawn: "ผู้ยื่นคำขอถอนคำขอ"}
@@ -82,21 +89,25 @@ def _paragraphs(delay: DelayRecord, notice: DelayNotice) -> list[str]:
             "จึงเรียนมาเพื่อโปรดทราบ"]
 
 
+def registered(notice: DelayNotice) -> OutgoingLetter:
+    """The notice's entry in the service point's outgoing-letter register (its number), made when it is issued.
+
+    The register names the application, not the applicant: OPDC reads it too."""
+    delay = notice.delay
+    return letter_register.issue(sender=delay.agency, kind=LETTER_KIND, object_id=notice.id,
+                                 subject=f"{KIND_SUBJECT[notice.kind]} (ฉบับที่ {notice.number})",
+                                 addressee=f"ผู้ยื่นคำขอเลขที่ {delay.reference}", issued_at=notice.issued_at,
+                                 issued_by_id=delay.recorded_by_id)
+
+
 def letter_of(notice: DelayNotice, *, with_applicant: bool = True) -> letters.Letter:
-    """The notice as a letter; OPDC's copy names no applicant (personal data stays with the service point)."""
-    delay, agency = notice.delay, notice.delay.agency
-    address = [agency.name_th, *[line.strip() for line in (agency.address or "").splitlines() if line.strip()]]
-    if agency.postcode and not any(agency.postcode in line for line in address):
-        address.append(agency.postcode)
-    footer = [agency.name_th]
-    if agency.phone:
-        footer.append(f"โทร. {agency.phone}")
-    if agency.email:
-        footer.append(f"ไปรษณีย์อิเล็กทรอนิกส์ {agency.email}")
-    footer.append("สำเนาส่ง สำนักงาน ก.พ.ร.")
+    """The notice as a letter, numbered from the register; OPDC's copy names no applicant (personal data stays
+    with the service point)."""
+    delay, entry = notice.delay, registered(notice)
+    sender = entry.sender
     return letters.Letter(
-        reference=f"{agency.code or agency.id}/{delay.id}.{notice.number}",
-        sender_address=address,
+        reference=letter_register.reference(entry),
+        sender_address=letter_register.sender_address(sender),
         date=notice.issued_at,
         subject=f"{KIND_SUBJECT[notice.kind]} (ฉบับที่ {notice.number})",
         addressee=delay.applicant_name if with_applicant else APPLICANT_WITHHELD,
@@ -104,8 +115,8 @@ def letter_of(notice: DelayNotice, *, with_applicant: bool = True) -> letters.Le
                   f"ลงวันที่ {letters.thai_date(delay.received_on)}",
         paragraphs=_paragraphs(delay, notice),
         signer_name=delay.recorded_by.display_name,
-        signer_position=f"เจ้าหน้าที่{agency.name_th}",
-        footer=footer,
+        signer_position=f"เจ้าหน้าที่{sender.name_th}",
+        footer=[*letter_register.contact_lines(sender), "สำเนาส่ง สำนักงาน ก.พ.ร."],
         qr_url=status_url(delay),
         qr_caption=["ตรวจสอบสถานะคำขอ", f"เลขที่ {delay.reference}", f"รหัสตรวจสอบ {delay.lookup_code}"],
     )

@@ -334,6 +334,7 @@ def issue_notice(ctx: OperationContext, delay_id: int, kind: str, reason: str = 
                              delay.reason_updated_at and last_issued and delay.reason_updated_at > last_issued))
     db.session.add(notice)
     db.session.flush()
+    delay_letters.registered(notice)  # its number in the service point's outgoing-letter register
     subject, body = delay_letters.email_text(delay, notice)
     copy_body = delay_letters.email_text(delay, notice, with_applicant=False)[1]
     if delay.applicant_email:

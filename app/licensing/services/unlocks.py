@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import User
+from app.accounts.models import Role, User
 from app.accounts.services import accounts
 from app.core import settings, thai_dates
 from app.core.conflicts import savepoint
@@ -31,7 +31,7 @@ from app.inbox.services import inbox
 from app.licensing.models import ReportPeriod, UnlockRequest, UnlockStatus
 from app.licensing.services import licensing
 from app.org.models import Agency
-from app.org.services import calendar_admin
+from app.org.services import calendar_admin, letter_register
 from notifications import letters, notify
 from workflows import engine
 from workflows.calendar import BANGKOK, add_working_days, end_of_working_day
@@ -47,7 +47,7 @@ DECIDE_TASK = "decide"
 
 class UnlockRefused(licensing.LicensingError):
     """``code``: no_reason, not_closed (the period is open anyway), pending, open (the window runs), used,
-    not_approved (no letter for a request that was not approved)."""
+    not_approved (no letter for a request that was not approved), no_sender (no OPDC agency sends it)."""
 
     def __init__(self, code: str, unlock: UnlockRequest | None = None):
         super().__init__(code)
@@ -253,6 +253,7 @@ def record_decision(ctx: OperationContext, unlock_id: int, decision: str, commen
                                                  "opens_until": unlock.opens_until.isoformat()
                                                  if unlock.opens_until else None})
     if decision == "approve":
+        register_letter(unlock)  # the approval letter's number, from OPDC's outgoing-letter register
         notify(_requester(unlock), subject=_l("Unlock approved: you may report until %(until)s",
                                               until=_thai_datetime(unlock.opens_until)),
                body=comment, link=_sheet_link(unlock), dedup_key=f"unlock:{unlock.id}:approved")
@@ -320,20 +321,51 @@ def relock(ctx: OperationContext, unlock_id: int) -> dict:
 # --- the approval letter ------------------------------------------------------------------------------------
 
 
+LETTER_KIND = "unlock_approval"
+letter_register.declare_kind(LETTER_KIND, _l("Unlock approval"))
+
+
+def _letter_sender(unlock: UnlockRequest) -> Agency:
+    """OPDC's unit of the officer who decided (numbered in OPDC's register), else the configured OPDC agency."""
+    decider = db.session.get(User, unlock.decided_by_id) if unlock.decided_by_id else None
+    for membership in (decider.memberships if decider else []):
+        if membership.active and membership.role == Role.opdc_officer.value:
+            return membership.agency
+    code = settings.value("OPDC_AGENCY_CODE", "opdc")
+    opdc = db.session.scalar(select(Agency).where(Agency.code == code))
+    if opdc is None:
+        raise UnlockRefused("no_sender", unlock)
+    return opdc
+
+
+def _month_th(unlock: UnlockRequest) -> str:
+    return letters.thai_month(unlock.period.year, unlock.period.month)
+
+
+def register_letter(unlock: UnlockRequest):
+    """The approval letter's entry in the sender's outgoing-letter register (its number), made once."""
+    return letter_register.issue(
+        sender=_letter_sender(unlock), kind=LETTER_KIND, object_id=unlock.id,
+        subject=f"อนุมัติการปลดล็อกรายงานผลการออกใบอนุญาต ประจำเดือน{_month_th(unlock)}",
+        addressee=f"หัวหน้า{unlock.agency.name_th}", issued_at=unlock.decided_at, issued_by_id=unlock.decided_by_id)
+
+
 def approval_letter(unlock: UnlockRequest) -> bytes:
-    """The official letter that tells the service point its period is unlocked and until when."""
+    """The official letter that tells the service point its period is unlocked and until when, numbered in the
+    register of OPDC (the number taken at the approval is the one every print shows)."""
     if unlock.status not in (UnlockStatus.approved, UnlockStatus.expired) or unlock.decided_at is None:
         raise UnlockRefused("not_approved", unlock)
     until = licensing.window_end(unlock)
     decided_by = db.session.get(User, unlock.decided_by_id) if unlock.decided_by_id else None
-    month = letters.thai_month(unlock.period.year, unlock.period.month)
+    month = _month_th(unlock)
     reason = " ".join(unlock.reason.split())
+    entry = register_letter(unlock)
     letter = letters.Letter(
-        reference=f"{settings.value('LETTER_REFERENCE_PREFIX', 'นร 1200')}/{unlock.id}",
-        sender_address=list(settings.value("LETTER_SENDER_ADDRESS", OPDC_ADDRESS)),
-        date=unlock.decided_at,
-        subject=f"อนุมัติการปลดล็อกรายงานผลการออกใบอนุญาต ประจำเดือน{month}",
-        addressee=f"หัวหน้า{unlock.agency.name_th}",
+        reference=letter_register.reference(entry),
+        sender_address=letter_register.sender_address(entry.sender),
+        date=entry.issued_at,
+        subject=entry.subject,
+        addressee=entry.addressee,
         refers_to=f"คำขอปลดล็อกรายงานของ{unlock.agency.name_th} ลงวันที่ {letters.thai_date(unlock.requested_at)}",
         paragraphs=[
             f"ตามที่ {unlock.agency.name_th} ได้ขอปลดล็อกรายงานผลการออกใบอนุญาต ประจำเดือน{month} "
@@ -345,11 +377,7 @@ def approval_letter(unlock: UnlockRequest) -> bytes:
             "จึงเรียนมาเพื่อโปรดทราบและดำเนินการ",
         ],
         signer_name=decided_by.display_name if decided_by else "",
-        signer_position="เจ้าหน้าที่สำนักงานคณะกรรมการพัฒนาระบบราชการ",
-        footer=list(settings.value("LETTER_FOOTER", OPDC_FOOTER)),
+        signer_position=f"เจ้าหน้าที่{entry.sender.name_th}",
+        footer=letter_register.contact_lines(entry.sender),
     )
     return letters.build(letter)
-
-
-OPDC_ADDRESS = ("สำนักงาน ก.พ.ร.", "๕๙ ถนนพิษณุโลก เขตดุสิต", "กรุงเทพฯ ๑๐๓๐๐")
-OPDC_FOOTER = ("สำนักงานคณะกรรมการพัฒนาระบบราชการ", "โทร. ๐ ๒๓๕๖ ๙๙๙๙")

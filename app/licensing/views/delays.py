@@ -152,6 +152,7 @@ def notice_letter(delay_id: int, number: int):
     letter = delays.notice_letter(current_user, delay_id, number)
     if letter is None:
         abort(404)
+    db.session.commit()  # a notice issued before the register existed keeps the number its first print took
     name, body = letter
     return Response(body, mimetype="application/pdf", headers={"Content-Disposition": f"inline; filename={name}"})
 

@@ -187,5 +187,6 @@ def letter(unlock_id: int):
         pdf = unlocks.approval_letter(unlock)
     except unlocks.UnlockRefused:
         abort(404)  # only an approved unlock has a letter
+    db.session.commit()  # an approval from before the register keeps the number its first print took
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="unlock-{unlock.id}.pdf"', "Cache-Control": "private, no-store"})

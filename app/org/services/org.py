@@ -28,6 +28,9 @@ from app.public.services import public_index
 
 PROFILE_FIELDS = ("address", "province", "district", "postcode", "phone", "email", "website", "opening_hours",
                   "latitude", "longitude")
+# The letter prefix its official letters are numbered under (app/org/services/letter_register.py): kept by those who
+# manage the structure, not by a service point's own officer.
+LETTER_PREFIX = "letter_prefix"
 # What may be moved under another parent: the units below a department, never a department itself.
 MOVABLE_KINDS = {AgencyKind.division.value, AgencyKind.provincial_office.value, AgencyKind.service_point.value}
 # Service points serve the public; nothing is placed under them.
@@ -100,17 +103,27 @@ def _check_version(agency: Agency, expected_version: int | None) -> None:
 
 
 def _profile(agency: Agency) -> dict:
-    return {name: getattr(agency, name) for name in PROFILE_FIELDS}
+    return {name: getattr(agency, name) for name in (*PROFILE_FIELDS, LETTER_PREFIX)}
+
+
+def can_set_letter_prefix(user: User, agency: Agency) -> bool:
+    return policy.can_manage_structure(user, agency.path)
 
 
 def update_profile(user: User, agency_id: int, values: dict, *, expected_version: int | None) -> Agency:
-    """Replace the public profile; ``values`` are already checked by the form (see ``forms/org.py``)."""
+    """Replace the public profile, and the letter prefix when ``values`` names it; ``values`` are already checked by
+    the form (see ``forms/org.py``)."""
     agency = get_agency(user, agency_id)
     _check_version(agency, expected_version)
+    prefix = " ".join((values.get(LETTER_PREFIX) or "").split()) or None
+    if LETTER_PREFIX in values and prefix != agency.letter_prefix and not can_set_letter_prefix(user, agency):
+        raise NotAllowed(agency_id)
     before = _profile(agency)
     for name in PROFILE_FIELDS:
         value = values.get(name)
         setattr(agency, name, value.strip() or None if isinstance(value, str) else value)
+    if LETTER_PREFIX in values:
+        agency.letter_prefix = prefix
     after = _profile(agency)
     if after == before:
         return agency
@@ -230,13 +243,19 @@ def move(user: User, agency_id: int, new_parent_id: int, *, expected_version: in
     return db.session.get(Agency, agency_id)
 
 
+# Letter prefixes: the point in Pak Kret has none of its own and writes under its department's register.
 DEMO_PROFILES = {
+    "opdc": {"address": "59/1 ถนนพิษณุโลก แขวงดุสิต", "province": "กรุงเทพมหานคร", "district": "ดุสิต",
+             "postcode": "10300", "phone": "0 2356 9999", "email": "saraban@opdc.example.go.th",
+             "letter_prefix": "นร 1200"},
     "dopa": {"address": "116 ถนนนครราชสีมา แขวงดุสิต", "province": "กรุงเทพมหานคร", "district": "ดุสิต",
              "postcode": "10300", "phone": "02-791-7000", "website": "https://www.dopa.go.th",
-             "opening_hours": "จันทร์–ศุกร์ 08:30–16:30 น."},
+             "opening_hours": "จันทร์–ศุกร์ 08:30–16:30 น.", "email": "saraban@dopa.example.go.th",
+             "letter_prefix": "มท 0309"},
     "sp_muang": {"address": "ถนนรัตนาธิเบศร์ ตำบลบางกระสอ", "province": "นนทบุรี", "district": "เมืองนนทบุรี",
                  "postcode": "11000", "phone": "02-589-0481", "opening_hours": "จันทร์–ศุกร์ 08:30–16:30 น.",
-                 "latitude": 13.8621, "longitude": 100.5144},
+                 "latitude": 13.8621, "longitude": 100.5144, "email": "muang@nonthaburi.example.go.th",
+                 "letter_prefix": "นบ 0017.1"},
     "sp_pakkret": {"address": "ถนนแจ้งวัฒนะ ตำบลปากเกร็ด", "province": "นนทบุรี", "district": "ปากเกร็ด",
                    "postcode": "11120", "phone": "02-583-7447", "opening_hours": "จันทร์–ศุกร์ 08:30–16:30 น.",
                    "latitude": 13.9125, "longitude": 100.4981},

@@ -75,6 +75,8 @@ def show(agency_id: int):
 def edit_profile(agency_id: int):
     agency = _load(agency_id)
     form = ProfileForm(obj=agency) if request.method == "GET" else ProfileForm()
+    if not org.can_set_letter_prefix(current_user, agency):
+        del form.letter_prefix  # a service point's own officer sees it on the agency's page only
     if request.method == "GET":
         form.row_version.data = agency.row_version
     elif form.validate():
