@@ -254,3 +254,19 @@ def test_a_save_racing_another_commit_is_refused_not_overwritten(app, demo):
         org.update_profile(demo.user("central"), point.id, {"phone": "02-000-0000"}, expected_version=seen_version)
     db.session.rollback()
     assert db.session.get(Agency, point.id).phone == "02-999-9999"
+
+
+def test_choices_that_create_something_start_empty(client, login, demo):
+    """A link or a delay record is never made by a stray click on a list that had its first entry chosen."""
+    login("central")
+    page = client.get(f"/agencies/{demo.agency('sp_muang').id}").get_data(as_text=True)
+    forms = page.split('name="target_id"')[1:]
+    assert forms, "the service point offers something to link"
+    for form in forms:
+        select = form.split("</select>")[0]
+        assert '<option value="" selected disabled>เลือก…</option>' in select
+        assert select.count(" selected") == 1
+    login("spoint")
+    page = client.get(f"/delays/points/{demo.agency('sp_muang').id}/new").get_data(as_text=True)
+    select = page.split('name="process_id"')[1].split("</select>")[0]
+    assert select.count("<option") == 1 or '<option value="" selected disabled>เลือก…</option>' in select
