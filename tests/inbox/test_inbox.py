@@ -108,9 +108,10 @@ def test_a_long_list_is_counted_only_a_little_past_its_page(app, client, login, 
 def test_the_process_filter_offers_the_processes_that_have_tasks(app, demo):
     specs.current_spec_key("token_issuance")  # a stored process whose diagram has no user task
     db.session.commit()
-    choices = inbox.process_choices()
-    assert "manual_revision" in choices and "token_issuance" not in choices
-    assert choices == sorted(set(db.session.scalars(select(HumanTask.process_id))))
+    choices = dict(inbox.process_choices())
+    assert choices["manual_revision"] == "อนุมัติฉบับปรับปรุงคู่มือสำหรับประชาชน"  # the diagram's own name
+    assert "token_issuance" not in choices
+    assert list(choices) == sorted(set(db.session.scalars(select(HumanTask.process_id))))
 
 
 def test_a_long_queue_shows_a_capped_badge(client, login, demo, monkeypatch):

@@ -36,6 +36,7 @@ from workflows.engine.specs import (
     current_spec_key,
     deserialize,
     parse,
+    process_name,
     serialize,
     upgrade,
 )
@@ -44,5 +45,5 @@ from workflows.engine.work import Work, working_on
 __all__ = [
     "ConcurrentUpdate", "NotWaiting", "SERIALIZER_VERSION", "StateVersionMismatch", "TaskNotOpen", "Work",
     "WorkflowError", "bpmn_path", "complete_task", "current_spec_key", "deliver_message", "deserialize",
-    "element_states", "fire_due_timers", "load", "parse", "running", "serialize", "start", "upgrade", "working_on",
+    "element_states", "fire_due_timers", "load", "parse", "process_name", "running", "serialize", "start", "upgrade", "working_on",
 ]

@@ -150,13 +150,28 @@ def _file_version(process_id: str) -> tuple[str, bytes]:
     return known
 
 
-def current_spec_key(process_id: str) -> str:
-    """The version of the diagram on disk now, stored if it is new."""
+def _parsed(process_id: str) -> tuple[str, bytes, tuple]:
+    """The diagram on disk now: its version key, its source and its parsed specs (parsed once per version)."""
     key, xml = _file_version(process_id)
     if key not in _spec_cache:
         with _spec_lock:
             if key not in _spec_cache:
                 _spec_cache[key] = parse(process_id, xml)
+    return key, xml, _spec_cache[key]
+
+
+def process_name(process_id: str) -> str:
+    """What the diagram calls the process (its ``bpmn:process`` name, Thai in ours); the id when it has none."""
+    try:
+        _key, _xml, (spec, _subprocesses) = _parsed(process_id)
+    except WorkflowError:  # a process whose diagram is no longer on disk
+        return process_id
+    return spec.description or process_id
+
+
+def current_spec_key(process_id: str) -> str:
+    """The version of the diagram on disk now, stored if it is new."""
+    key, xml, _specs = _parsed(process_id)
     if db.session.scalar(select(WorkflowSpec.spec_key).where(WorkflowSpec.spec_key == key)) is None:
         spec, subprocess_specs = _spec_cache[key]
         serialized = json.dumps(

@@ -165,14 +165,16 @@ def counts(user: User) -> dict[str, int]:
     return {"available": row[0], "claimed": row[1]}
 
 
-def process_choices() -> list[str]:
-    """The processes that have tasks, in order: one step down ix_human_task_process per process (the next
-    process_id after the last one found), where a DISTINCT would read every task ever created."""
+def process_choices() -> list[tuple[str, str]]:
+    """The processes that have tasks, as (id, the diagram's name), in id order: one step down
+    ix_human_task_process per process (the next process_id after the last one found), where a DISTINCT would read
+    every task ever created."""
     found = select(func.min(HumanTask.process_id).label("process_id")).cte("found", recursive=True)
     following = (select(func.min(HumanTask.process_id)).where(HumanTask.process_id > found.c.process_id)
                  .scalar_subquery())
     found = found.union_all(select(following).where(found.c.process_id.is_not(None)))
-    return list(db.session.scalars(select(found.c.process_id).where(found.c.process_id.is_not(None))))
+    ids = db.session.scalars(select(found.c.process_id).where(found.c.process_id.is_not(None)))
+    return [(process_id, engine.process_name(process_id)) for process_id in ids]
 
 
 # --- one task --------------------------------------------------------------------------------------------
