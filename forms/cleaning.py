@@ -19,6 +19,7 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 
 from app.core.thai_dates import BUDDHIST_ERA_OFFSET
+from notifications.thai_text import ARABIC_DIGITS
 from workflows.calendar import FIRST_YEAR, LAST_YEAR
 
 # What an INTEGER column holds on every database (PostgreSQL's is 32 bits, SQLite's 64): every id and number
@@ -94,6 +95,11 @@ def whole_number(value, minimum: int = 0) -> int | None:
         return None
     number = int(text)
     return number if minimum <= number <= MAX_INT else None
+
+
+def arabic_digits(value):
+    """Thai digits as typed on a Thai keyboard (๐–๙) made 0–9, so that a number reads the same either way."""
+    return value.translate(ARABIC_DIGITS) if isinstance(value, str) else value
 
 
 # --- dates ------------------------------------------------------------------------------------------------------------

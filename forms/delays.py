@@ -9,7 +9,7 @@ from wtforms import DateField, IntegerField, RadioField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from forms import register
+from forms import cleaning, register
 from forms.base import BaseForm
 from forms.tasks import TaskForm
 
@@ -33,7 +33,8 @@ class DelayRecordForm(BaseForm):
     applicant_address = TextAreaField(_l("Applicant's postal address"), validators=[
         Optional(), Length(max=1000, message=_l("At most %(max)d characters.", max=1000))])
     applicant_email = StringField(_l("Applicant's e-mail"), validators=[Optional(), Length(max=255)])
-    applicant_phone = StringField(_l("Applicant's phone"), validators=[Optional(), Length(max=32)])
+    applicant_phone = StringField(_l("Applicant's phone"), filters=[cleaning.arabic_digits],
+                                  validators=[Optional(), Length(max=32)])
     process_id = SelectField(_l("Process"), coerce=int, validate_choice=True,
                              validators=[InputRequired(message=_l("Choose the process."))])
     promised_days = IntegerField(_l("Time promised in the citizen manual (days)"), validators=[

@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 
+from forms import cleaning
 from forms.base import BaseForm
 from forms.delays import EMAIL
 
@@ -155,7 +156,8 @@ class ReportForm(SpamGuard, BaseForm):
     attachments = MultipleFileField(_l("Screenshots or documents (optional)"))
     contact_name = StringField(_l("Your name (optional)"), validators=[Optional(), _max(255)])
     contact_email = StringField(_l("E-mail (optional)"), validators=[Optional(), _max(255)])
-    contact_phone = StringField(_l("Phone (optional)"), validators=[Optional(), _max(32)])
+    contact_phone = StringField(_l("Phone (optional)"), filters=[cleaning.arabic_digits],
+                                validators=[Optional(), _max(32)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -223,7 +225,8 @@ class ProfileForm(BaseForm):
         "Also your user name. A new address is used once you open the link we send to it."))
     reporter_type = _reporter_type_field()
     organisation = StringField(_l("Agency or company (optional)"), validators=[Optional(), _max(255)])
-    phone = StringField(_l("Phone (optional)"), filters=[_strip], validators=[Optional(), _max(32)])
+    phone = StringField(_l("Phone (optional)"), filters=[_strip, cleaning.arabic_digits],
+                        validators=[Optional(), _max(32)])
 
     def validate_phone(self, field):
         if field.data and not PHONE.match(field.data):

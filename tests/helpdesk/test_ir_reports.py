@@ -402,3 +402,8 @@ def test_my_reports_asks_to_sign_in_and_is_for_reporters_only(app, client, login
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     login("author")
     assert client.get("/ir/mine").status_code == 404
+
+
+def test_a_phone_number_typed_in_thai_digits_is_kept_in_arabic_digits(app, client):
+    ticket, _path = filed(client, contact_phone="๐๘๑-๒๓๔-๕๖๗๘")
+    assert ticket.contact_phone == "081-234-5678"

@@ -178,3 +178,14 @@ def test_scheduler_tick_runs_every_job_once_and_records_each_run(app, demo, monk
     assert result.exit_code == 1 and "fire_timers" in result.output and "database went away" in result.output
     outcomes = db.session.execute(select(JobRun.job, JobRun.outcome).order_by(JobRun.id)).all()[len(jobs.names(app)):]
     assert outcomes[:3] == [("fire_timers", "failed"), ("send_outbox", "ok"), ("lock_periods", "ok")]
+
+
+def test_figures_typed_in_thai_digits_are_read(client, login, demo, no_figures):
+    point = demo.agency("sp_muang")
+    process = licensing.processes_for(point)[0]
+    with time_machine.travel(bkk(2027, 2, 5, 10, 0)):
+        login("spoint")
+        typed = _row(process, received="๑๐", approved="๖", refused="๒", pending="๒", within="๗", over="๑")
+        assert client.post(f"/licensing/2027/1/points/{point.id}", data=typed).status_code == 302
+    report = db.session.scalar(select(LicenceReport).where(IN_2027))
+    assert (report.received, report.approved, report.within_limit) == (10, 6, 7)

@@ -52,6 +52,7 @@ from app.helpdesk.services import helpdesk_sla
 from app.org.models import Agency, AgencyKind
 from app.org.services import agencies
 from notifications import queue_mail
+from notifications.thai_text import ARABIC_DIGITS
 from workflows import engine
 from workflows.calendar import BANGKOK
 
@@ -321,6 +322,7 @@ def _validate(data: ReportInput) -> dict:
     if len(description) > MAX_TEXT:
         raise InvalidReport(_l("At most %(max)d characters.", max=MAX_TEXT), field="description")
     email, phone = clean(data.contact_email), clean(data.contact_phone)
+    phone = phone.translate(ARABIC_DIGITS) if phone else phone
     if email and (len(email) > 255 or not EMAIL.match(email)):
         raise InvalidReport(_l("Enter a valid e-mail address."), field="contact_email")
     if phone and not PHONE.match(phone):

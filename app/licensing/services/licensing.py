@@ -27,6 +27,7 @@ from app.licensing.models import FIGURE_FIELDS, LicenceReport, ReportPeriod, Unl
 from app.manuals.models import Process, ServiceLink
 from app.org.models import Agency, AgencyKind
 from app.org.services.agencies import owning_department
+from notifications.thai_text import ARABIC_DIGITS
 from workflows.calendar import BANGKOK
 
 MAX_FIGURE = 10_000_000
@@ -238,7 +239,7 @@ def _validate(values: dict[str, str]) -> tuple[dict[str, int] | None, list]:
     errors: list = []
     numbers: dict[str, int] = {}
     for name in FIGURE_FIELDS:
-        text = (values.get(name) or "").strip().replace(",", "")
+        text = (values.get(name) or "").strip().replace(",", "").translate(ARABIC_DIGITS)  # ๑๒ is 12
         if text == "":
             text = "0"
         if not text.isdigit() or not text.isascii():
