@@ -136,6 +136,19 @@ def test_results_rank_exact_title_then_title_then_common_name_then_tag_then_othe
     assert titles(page) == ["ใบขับขี่", "ต่ออายุใบขับขี่", "ขอใบอนุญาตขับรถ", "ทดสอบสมรรถภาพผู้ขับรถ", "ตรวจสภาพรถ"]
 
 
+def test_words_typed_apart_rank_the_service_that_has_them_all_first(client, gov):
+    # The birth certificate lists the ID card among its documents: other text only.
+    publish(gov.dopa, "การแจ้งเกิด", {"common_names": ["แจ้งเกิดลูก"],
+                                      "documents": [{"name": "บัตรประจำตัวประชาชนของบิดามารดา"}]})
+    publish(gov.dopa, "การขอมีบัตรประจำตัวประชาชน", {"common_names": ["ทำบัตรประชาชน"]})
+    publish(gov.dopa, "การขอเลขประจำบ้าน", {"common_names": ["บ้านเลขที่สำหรับประชาชน"]})
+
+    found = titles(client.get("/search", query_string={"q": "บัตร ประชาชน"}).get_data(as_text=True))
+
+    assert found[0] == "การขอมีบัตรประจำตัวประชาชน"
+    assert found.index("การขอมีบัตรประจำตัวประชาชน") < found.index("การแจ้งเกิด") if "การแจ้งเกิด" in found else True
+
+
 def test_facets_count_the_matches_and_narrow_them(client, gov):
     id_card = publish(gov.dopa, "การขอมีบัตรประจำตัวประชาชน",
                       {"common_names": ["ทำบัตรประชาชน"], "category_ids": [gov.id_cards.id],

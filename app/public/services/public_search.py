@@ -15,7 +15,7 @@ import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import ARRAY, Integer, String, any_, case, cast, func, literal, or_, select, text, union_all
+from sqlalchemy import ARRAY, Integer, String, and_, any_, case, cast, func, literal, or_, select, text, union_all
 
 from app.core.extensions import db
 from app.manuals.models import Manual, ManualAttachment, ManualRevision, OtherService, ServiceLink
@@ -87,6 +87,10 @@ def terms_of(query: str | None) -> list[str]:
 def _like_pattern(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def _every(column, terms: list[str]):
+    return and_(*(column.like(_like_pattern(term), escape="\\") for term in terms))
 
 
 def _fts_phrase(term: str) -> str:
@@ -196,10 +200,17 @@ def _search(q: str | None, filters: SearchFilters | None, page: int) -> SearchRe
     whole = _like_pattern(" ".join(terms)) if terms else None
     if terms:
         phrase = " ".join(terms)
+        # Thai is written without spaces: "บัตร ประชาชน" is typed for "บัตรประชาชน", so the words run together count
+        # as the phrase too; then every word in the title, every word in the common names.
+        joined = _like_pattern("".join(terms))
         rank = case((PublicEntry.title_key == phrase, 0),
-                    (PublicEntry.title_key.like(whole, escape="\\"), 1),
-                    (PublicEntry.names_key.like(whole, escape="\\"), 2),
-                    (PublicEntry.tags_key.like(whole, escape="\\"), 3), else_=4)
+                    (or_(PublicEntry.title_key.like(whole, escape="\\"),
+                         PublicEntry.title_key.like(joined, escape="\\")), 1),
+                    (or_(PublicEntry.names_key.like(whole, escape="\\"),
+                         PublicEntry.names_key.like(joined, escape="\\")), 2),
+                    (_every(PublicEntry.title_key, terms), 3),
+                    (_every(PublicEntry.names_key, terms), 4),
+                    (PublicEntry.tags_key.like(whole, escape="\\"), 5), else_=6)
     else:  # browsing a category, an agency or a province: the newest first
         rank = literal(0)
     page = min(max(1, page), MAX_PAGE)
