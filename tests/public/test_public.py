@@ -424,3 +424,12 @@ def test_a_filtered_search_finds_the_same_whether_the_filter_or_the_word_leads(g
     broad = [e.title for e in public_search.search("การขอ", filters).entries]
 
     assert narrow == broad == ["การขอมีบัตรประจำตัวประชาชน"]
+
+
+def test_a_manual_page_states_the_law_and_its_time_limit(client, demo):
+    manual = db.session.scalar(select(Manual).where(Manual.title == "การขอมีบัตรประจำตัวประชาชน",
+                                                    Manual.published_revision_id.is_not(None)))
+    page = client.get(f"/services/m/{manual.id}").get_data(as_text=True)
+    assert "กฎหมายที่เกี่ยวข้อง" in page
+    assert "พระราชบัญญัติบัตรประจำตัวประชาชน พ.ศ. 2526" in page.split('id="legal-basis"')[1].split("</dd>")[0]
+    assert "1 วัน" in page.split('id="legal-time-limit"')[1].split("</dd>")[0]

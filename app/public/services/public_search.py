@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ARRAY, Integer, String, and_, any_, case, cast, func, literal, or_, select, text, union_all
 
 from app.core.extensions import db
-from app.manuals.models import Manual, ManualAttachment, ManualRevision, OtherService, ServiceLink
+from app.manuals.models import Manual, ManualAttachment, ManualRevision, OtherService, Process, ServiceLink
 from app.manuals.services import links, manual_content
 from app.org.models import Agency, CatalogueEntry, CatalogueKind
 from app.public.models import SQLITE_FTS_TABLE, PublicEntry, PublicEntryFacet, PublicFacet
@@ -302,6 +302,7 @@ class ServicePage:
     attachments: list[ManualAttachment]
     places: list[Agency]
     total_time: str
+    process: Process | None = None  # the law behind a licence (s.7): its legal basis and legal time limit
 
 
 def manual_page(manual_id: int) -> ServicePage:
@@ -320,8 +321,10 @@ def manual_page(manual_id: int) -> ServicePage:
     link_clause = ServiceLink.manual_id == manual.id
     if manual.process_id:
         link_clause = or_(link_clause, ServiceLink.process_id == manual.process_id)
-    return _page(entry, revision.title, None, revision.content, manual.agency, revision.published_at,
+    page = _page(entry, revision.title, None, revision.content, manual.agency, revision.published_at,
                  attachments, link_clause)
+    page.process = db.session.get(Process, manual.process_id) if manual.process_id else None
+    return page
 
 
 def other_service_page(other_service_id: int) -> ServicePage:
