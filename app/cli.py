@@ -18,7 +18,7 @@ def demo_load(password):
     """Create demo agencies, one user per role, and manuals in different states (idempotent)."""
     from app import demo
 
-    created = demo.load(password, helpdesk_tickets=True, ratings=True)
+    created = demo.load(password, helpdesk_tickets=True, ratings=True, public_front=True)
     db.session.commit()
     if not created:
         click.echo("Demo data is already loaded. Sign-ins:")

@@ -13,8 +13,8 @@ from app.helpdesk.models import ReporterProfile
 from app.inbox.services import inbox
 from app.licensing.services import licensing
 from app.manuals.models import Manual
-from app.manuals.services import manual_revisions, manuals, processes
-from app.org.models import Agency, AgencyKind
+from app.manuals.services import links, manual_revisions, manuals, processes
+from app.org.models import Agency, AgencyKind, CatalogueEntry, CatalogueKind
 from app.org.services import agencies, org
 
 AGENCIES = [
@@ -105,6 +105,34 @@ MANUALS = [
     ("การขออนุญาตก่อสร้างอาคาร", "nakhon_nont", "building", "draft", ["ขออนุญาตสร้างบ้าน"]),
 ]
 
+# More published manuals for the public front (``flask demo load`` only): title, agency key, category codes, user
+# group codes, common names, criteria, and the service points that offer it.
+PUBLIC_MANUALS = [
+    ("การแจ้งเกิด", "dopa", ["civil_registration"], ["children_families"], ["แจ้งเกิดลูก", "สูติบัตร"],
+     "บิดา มารดา หรือผู้ได้รับมอบหมายแจ้งการเกิดภายใน 15 วันนับแต่วันเกิด ณ สำนักทะเบียนที่เด็กเกิด",
+     ["sp_muang", "sp_pakkret"]),
+    ("การขอเลขที่บ้าน", "dopa", ["civil_registration", "house_registration"], ["citizens"], ["ขอบ้านเลขที่"],
+     "เจ้าบ้านยื่นคำขอภายใน 15 วันนับแต่วันที่สร้างบ้านเสร็จ พร้อมหลักฐานการได้รับอนุญาตก่อสร้าง", ["sp_muang"]),
+    ("การขอเปลี่ยนแปลงรายการในทะเบียนบ้าน", "dopa", ["civil_registration", "house_registration"], ["citizens"],
+     ["แก้ไขทะเบียนบ้าน"], "เจ้าบ้านหรือผู้มีส่วนได้เสียยื่นคำขอพร้อมเอกสารที่แสดงรายการที่ถูกต้อง",
+     ["sp_muang", "sp_pakkret"]),
+    ("การขอรับเบี้ยยังชีพผู้สูงอายุ", "nakhon_nont", ["welfare"], ["elderly"], ["เบี้ยผู้สูงอายุ", "เงินผู้สูงอายุ"],
+     "ผู้มีอายุ 60 ปีบริบูรณ์ขึ้นไป มีชื่ออยู่ในทะเบียนบ้านในเขตเทศบาล ลงทะเบียนภายในเดือนพฤศจิกายนของทุกปี",
+     ["nakhon_nont"]),
+    ("การขอรับเบี้ยความพิการ", "nakhon_nont", ["welfare"], ["disabled"], ["เบี้ยคนพิการ"],
+     "คนพิการที่มีบัตรประจำตัวคนพิการและมีชื่ออยู่ในทะเบียนบ้านในเขตเทศบาล", ["nakhon_nont"]),
+    ("การจดทะเบียนพาณิชย์ (ตั้งใหม่)", "nakhon_nont", ["business", "commercial_registration"], ["entrepreneurs", "sme"],
+     ["จดทะเบียนร้านค้า", "ทะเบียนพาณิชย์"], "ผู้ประกอบพาณิชยกิจยื่นคำขอภายใน 30 วันนับแต่วันเริ่มประกอบกิจการ",
+     ["nakhon_nont"]),
+    ("การขออนุญาตจัดตั้งตลาด", "nakhon_nont", ["business"], ["entrepreneurs"], ["เปิดตลาด"],
+     "ผู้ประสงค์จะจัดตั้งตลาดต้องได้รับใบอนุญาตจากเจ้าพนักงานท้องถิ่นก่อนเปิดดำเนินการ", ["nakhon_nont"]),
+    ("การชำระภาษีที่ดินและสิ่งปลูกสร้าง", "nakhon_nont", ["tax"], ["citizens", "entrepreneurs"], ["ภาษีที่ดิน"],
+     "เจ้าของที่ดินหรือสิ่งปลูกสร้างชำระภาษีภายในเดือนเมษายนของทุกปีตามใบแจ้งประเมิน", ["nakhon_nont"]),
+    ("การขออนุญาตประกอบกิจการที่เป็นอันตรายต่อสุขภาพ", "nakhon_nont", ["health", "public_health"], ["entrepreneurs"],
+     ["ใบอนุญาตกิจการอันตราย"], "ผู้ประกอบกิจการตามประกาศกระทรวงสาธารณสุขต้องได้รับใบอนุญาตก่อนประกอบกิจการ",
+     ["nakhon_nont"]),
+]
+
 
 def demo_content(common_names: list[str]) -> dict:
     """A complete manual as info.go.th shows one (the same service steps serve every demo manual)."""
@@ -139,12 +167,14 @@ def password_for(username: str, password: str | None) -> str:
     return password or f"{username}@2569"
 
 
-def load(password: str | None = None, helpdesk_tickets: bool = False, ratings: bool = False) -> bool:
+def load(password: str | None = None, helpdesk_tickets: bool = False, ratings: bool = False,
+         public_front: bool = False) -> bool:
     """Create everything once; returns False when it was already there.
 
     ``helpdesk_tickets`` adds two finished IR Online reports (the command line asks for them; the tests' demo
     leaves them out, as they would add a diagram version and outbox rows that other tests count); ``ratings``
-    five months of satisfaction ratings at the demo's service points (the command line asks for them too)."""
+    five months of satisfaction ratings at the demo's service points (the command line asks for them too);
+    ``public_front`` more published manuals in several categories and places, so the public front looks like one."""
     if db.session.scalar(select(User).where(User.username == "author")) is not None:
         return False
     by_key: dict[str, Agency] = {}
@@ -185,6 +215,8 @@ def load(password: str | None = None, helpdesk_tickets: bool = False, ratings: b
         if target == "opdc_review":
             continue
         _complete(manual, people["opdc"], decision="approve", comment="")
+    if public_front:
+        _public_front(people, by_key)
     _licence_reports(people["spoint"], by_key["sp_muang"])
     _helpdesk(people, helpdesk_tickets, password)
     _faq(people, helpdesk_tickets)
@@ -253,6 +285,25 @@ def _licence_reports(officer: User, service_point: Agency) -> None:
     figures = {row.process.id: {"received": "12", "approved": "9", "refused": "1", "pending": "2",
                                 "within_limit": "9", "over_limit": "1"} for row in rows[:2]}
     licensing.save_figures(officer, this_month, service_point, figures)
+
+
+def _public_front(people: dict[str, User], by_key: dict[str, Agency]) -> None:
+    """Publish PUBLIC_MANUALS through the approval workflow and link them to the points that offer them."""
+    ids = {(entry.kind, entry.code): entry.id for entry in db.session.scalars(select(CatalogueEntry))}
+    for title, agency_key, categories, groups, common_names, criteria, places in PUBLIC_MANUALS:
+        local = agency_key == "nakhon_nont"
+        author, reviewer = (people["lg_author"], people["lg_reviewer"]) if local else (people["author"],
+                                                                                       people["reviewer"])
+        manual = manuals.create_manual(author, title=title, agency_id=by_key[agency_key].id, process_id=None)
+        content = demo_content(common_names) | {
+            "criteria": criteria, "tags": [],
+            "category_ids": [ids[(CatalogueKind.category, code)] for code in categories],
+            "user_group_ids": [ids[(CatalogueKind.user_group, code)] for code in groups]}
+        manual_revisions.submit(author, manual, title=title, content=content, change_note="ฉบับแรก")
+        _complete(manual, reviewer, decision="approve", comment="")
+        _complete(manual, people["opdc"], decision="approve", comment="")
+        for place in places:
+            links.link(people["admin"], by_key[place].id, "manual", manual.id)
 
 
 def _complete(manual: Manual, user: User, *, decision: str, comment: str) -> None:

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
@@ -16,10 +17,11 @@ from app.core.extensions import db
 from app.core.types import utcnow
 from app.manuals.models import Manual, ManualAttachment, ManualRevision, OtherService, RevisionStatus
 from app.manuals.services import links
-from app.org.models import CatalogueEntry
+from app.org.models import Agency, CatalogueEntry
 from app.org.services import agencies, org
 from app.public.models import PublicEntry
 from app.public.services import public_index, public_search
+from tests.clock import SUITE_START
 
 STEPS = [
     {"title": "ยื่นคำขอและตรวจสอบเอกสาร", "description": "", "duration": 10, "duration_unit": "minutes",
@@ -433,3 +435,21 @@ def test_a_manual_page_states_the_law_and_its_time_limit(client, demo):
     assert "กฎหมายที่เกี่ยวข้อง" in page
     assert "พระราชบัญญัติบัตรประจำตัวประชาชน พ.ศ. 2526" in page.split('id="legal-basis"')[1].split("</dd>")[0]
     assert "1 วัน" in page.split('id="legal-time-limit"')[1].split("</dd>")[0]
+
+
+def test_the_demo_front_looks_like_a_real_one(app, client):
+    """``flask demo load`` publishes manuals in several categories and places, so a newcomer's front is not empty."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the demo's content is the same on both databases")
+    from app import demo as demo_data
+
+    with time_machine.travel(SUITE_START, tick=False):
+        demo_data.load("secret-pass", public_front=True)
+        db.session.commit()
+    home = client.get("/").get_data(as_text=True)
+    counts = [int(n) for n in re.findall(r'class="badge[^"]*"[^>]*>(\d+)<', home)]
+    assert sum(1 for n in counts if n) >= 4, counts
+    found = titles(client.get("/search", query_string={"q": "เบี้ย"}).get_data(as_text=True))
+    assert {"การขอรับเบี้ยยังชีพผู้สูงอายุ", "การขอรับเบี้ยความพิการ"} <= set(found)
+    place = db.session.scalar(select(Agency).where(Agency.code == "sp_pakkret"))
+    assert "การแจ้งเกิด" in client.get(f"/places/{place.id}").get_data(as_text=True)
