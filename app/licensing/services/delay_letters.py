@@ -103,8 +103,12 @@ def registered(notice: DelayNotice) -> OutgoingLetter:
 def letter_of(notice: DelayNotice, *, with_applicant: bool = True) -> letters.Letter:
     """The notice as a letter, numbered from the register; OPDC's copy names no applicant (personal data stays
     with the service point)."""
-    delay, entry = notice.delay, registered(notice)
-    sender = entry.sender
+    return letter_with_number(notice, registered(notice), with_applicant=with_applicant)
+
+
+def letter_with_number(notice: DelayNotice, entry: OutgoingLetter, *, with_applicant: bool = True) -> letters.Letter:
+    """The notice as a letter carrying the register entry ``entry``'s number and sender."""
+    delay, sender = notice.delay, entry.sender
     return letters.Letter(
         reference=letter_register.reference(entry),
         sender_address=letter_register.sender_address(sender),
