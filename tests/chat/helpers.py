@@ -41,7 +41,8 @@ def start_chat(client, question: str = QUESTION, **fields):
     data = {"visitor_type": "vendor", "topic_id": topic_id(), "question": question, "name": "สมชาย",
             "email": "somchai@example.com"} | fields
     response = client.post("/chat/", data=data)
-    assert response.status_code == 303, (response.status_code, re.findall(r"(?:invalid-feedback[^>]*|alert[^>]*)>([^<]+)<", response.get_data(as_text=True)))
+    shown = re.findall(r"(?:invalid-feedback[^>]*|alert[^>]*)>([^<]+)<", response.get_data(as_text=True))
+    assert response.status_code == 303, (response.status_code, shown)
     token = re.search(r"/chat/s/([^/?#]+)$", response.headers["Location"]).group(1)
     return token, latest_chat()
 

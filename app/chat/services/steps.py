@@ -20,8 +20,8 @@ from app.accounts.models import User
 from app.chat.models import ChatSession, ChatStatus
 from app.chat.services import chats, desk_admin, events
 from app.chat.services.errors import ChatNotFound, InvalidInput
-from app.core.types import utcnow
 from app.core.extensions import db
+from app.core.types import utcnow
 from app.core.workflow import HumanTask, record_audit
 from app.inbox.services import inbox
 from app.org.services import calendar_admin
