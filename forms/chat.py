@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from forms import cleaning, register
 from forms.base import BaseForm
@@ -89,6 +89,10 @@ class TopicForm(BaseForm):
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=255)])
     position = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(min=0, max=1000)])
     active = SelectField(_l("In use"), choices=[("1", _l("Yes")), ("0", _l("No"))], default="1")
+
+    def validate_topic_id(self, field) -> None:
+        if (field.data or "").strip() and self.topic() is None:
+            raise ValidationError(_l("There is no such topic."))
 
     def topic(self) -> int | None:
         return cleaning.whole_number(self.topic_id.data, minimum=1)

@@ -288,6 +288,18 @@ def _store(chat: ChatSession, kind: str, body: str, *, author: User | None, auth
     return message, True
 
 
+def attachment_of(chat: ChatSession, attachment_id, *, staff: bool) -> ChatAttachment | None:
+    """A file sent in this very chat (the visitor's side: of a message they see), or None."""
+    if not isinstance(attachment_id, int) or not 0 < attachment_id < 2**62:
+        return None
+    found = db.session.get(ChatAttachment, attachment_id)
+    if found is None or found.session_id != chat.id:
+        return None
+    if not staff and db.session.get(ChatMessage, found.message_id).kind not in MessageKind.PUBLIC:
+        return None
+    return found
+
+
 def system_message(chat: ChatSession, text) -> ChatMessage:
     return _store(chat, MessageKind.system, str(text), author=None, author_name=None, client_ref=None)[0]
 
@@ -615,7 +627,7 @@ def to_ir_report(user: User, chat: ChatSession, category_id) -> str:
     conversation = "\n".join(f"[{m['at']}] {m['author'] or m['kind']}: {m['body']}"
                              for m in messages_for(chat, staff=False) if m["kind"] != MessageKind.system)
     data = helpdesk.ReportInput(reporter_type=chat.visitor_type, category_id=category_id,
-                                subject=f"จากแชต {chat.number}: {chat.question}"[:helpdesk.MAX_SUBJECT],
+                                subject=f"จากแชต {chat.number}: {' '.join(chat.question.split())}"[:helpdesk.MAX_SUBJECT],
                                 description=conversation[:helpdesk.MAX_TEXT], contact_name=chat.visitor_name,
                                 contact_email=chat.visitor_email)
     reporter = db.session.get(User, chat.visitor_user_id) if chat.visitor_user_id else None

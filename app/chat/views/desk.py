@@ -7,14 +7,14 @@ part of the conversation's flow.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.chat.models import ChatAttachment
 from app.chat.services import chats, desk_admin
 from app.chat.services.errors import ChatError
-from app.core import file_store, uploads
+from app.chat.views.common import json_refusal, receive_files, send_attachment, show_invalid, show_refusal
+from app.core import uploads
 from app.core.extensions import db
 from app.helpdesk.models import StandardAnswer
 from app.helpdesk.services import helpdesk, helpdesk_staff
@@ -33,8 +33,7 @@ def _chat_team_only():
 
 
 def _json_refusal(exc: ChatError):
-    db.session.rollback()
-    return jsonify({"ok": False, "error": str(exc.message), "field": exc.field}), exc.status
+    return json_refusal(exc.message, exc.status, exc.field)
 
 
 def _chat_or_404(chat_id: int):
@@ -106,30 +105,12 @@ def to_ir(chat_id: int):
 @bp.post("/<int:chat_id>/files")
 def upload(chat_id: int):
     chat = _chat_or_404(chat_id)
-    try:
-        files = helpdesk.read_files(request.files.getlist("files"))
-        if not files:
-            return jsonify({"ok": False, "error": _("Choose a file to send.")}), 422
-        message, _new = chats.agent_says(current_user, chat, request.form.get("body") or "",
-                                         request.form.get("client_ref") or None, files=files)
-        db.session.commit()
-    except helpdesk.HelpdeskError as exc:
-        db.session.rollback()
-        return jsonify({"ok": False, "error": str(exc.message)}), 422
-    except ChatError as exc:
-        return _json_refusal(exc)
-    return jsonify({"ok": True, "message_id": message.id})
+    return receive_files(chat, lambda body, ref, files: chats.agent_says(current_user, chat, body, ref, files=files))
 
 
 @bp.get("/<int:chat_id>/files/<int:attachment_id>")
 def attachment(chat_id: int, attachment_id: int):
-    chat = _chat_or_404(chat_id)
-    found = db.session.get(ChatAttachment, attachment_id)
-    if found is None or found.session_id != chat.id:
-        abort(404)
-    return send_file(file_store.path_for(found.sha256).open("rb"), mimetype=found.content_type,
-                     download_name=file_store.safe_name(found.filename, found.content_type),
-                     as_attachment=found.content_type == "application/pdf")
+    return send_attachment(_chat_or_404(chat_id), attachment_id, staff=True)
 
 
 @bp.post("/<int:chat_id>/block")
@@ -169,18 +150,13 @@ def settings():
         return _settings_page()
     form = SettingsForm()
     if not form.validate_on_submit():
-        flash(_("Please correct the highlighted fields."), "danger")
+        show_invalid(form)
         return _settings_page(settings_form=form, status=422)
     try:
         desk_admin.save_settings(current_user, form.values(), form.version())
         db.session.commit()
     except ChatError as exc:
-        db.session.rollback()
-        field = getattr(form, exc.field, None) if exc.field else None
-        if field is not None:
-            field.errors = [str(exc.message)]
-        else:
-            flash(str(exc.message), "danger")
+        show_refusal(form, exc)
         return _settings_page(settings_form=form, status=exc.status)
     flash(_("The Live Chat settings are saved."), "success")
     return redirect(url_for("chat.settings"), 303)
@@ -191,19 +167,14 @@ def save_topic():
     _supervisor_only()
     form = TopicForm()
     if not form.validate_on_submit():
-        flash(_("Please correct the highlighted fields."), "danger")
+        show_invalid(form)
         return _settings_page(topic_form=form, status=422)
     try:
         desk_admin.save_topic(current_user, form.name_th.data, form.name_en.data, form.position.data or 0,
                               form.active.data == "1", form.topic())
         db.session.commit()
     except ChatError as exc:
-        db.session.rollback()
-        field = getattr(form, exc.field, None) if exc.field else None
-        if field is not None:
-            field.errors = [str(exc.message)]
-        else:
-            flash(str(exc.message), "danger")
+        show_refusal(form, exc)
         return _settings_page(topic_form=form, status=exc.status)
     flash(_("The topic is saved."), "success")
     return redirect(url_for("chat.settings"), 303)
@@ -216,8 +187,7 @@ def lift(block_id: int):
         desk_admin.lift_block(current_user, block_id)
         db.session.commit()
     except ChatError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "danger")
+        show_refusal(None, exc)
         return _settings_page(status=exc.status)
     flash(_("The block is lifted."), "success")
     return redirect(url_for("chat.settings"), 303)

@@ -7,15 +7,16 @@ actions that are plain requests: leaving a question, ending, rating, files, the 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 
-from app.chat.models import ChatAttachment, ChatStatus, VisitorType
+from app.chat.models import ChatStatus, VisitorType
 from app.chat.services import chats, desk_admin, transcript
 from app.chat.services.errors import ChatError
-from app.core import file_store, uploads
+from app.chat.views.common import receive_files, send_attachment, show_invalid, show_refusal
+from app.core import uploads
 from app.core.extensions import db, limiter
 from app.core.types import utcnow
 from app.helpdesk.services import helpdesk
@@ -58,7 +59,7 @@ def start():
     if request.method == "GET":
         return _start_page(form, user)
     if not form.validate_on_submit():
-        flash(_("Please correct the highlighted fields."), "danger")
+        show_invalid(form)
         return _start_page(form, user, 422)
     try:
         chat = chats.start(chats.StartInput(
@@ -67,12 +68,7 @@ def start():
             address=request.remote_addr))
         db.session.commit()
     except ChatError as exc:
-        db.session.rollback()
-        field = getattr(form, exc.field, None) if exc.field else None
-        if field is not None:
-            field.errors = [*field.errors, str(exc.message)]
-        else:
-            flash(str(exc.message), "danger")
+        show_refusal(form, exc)
         return _start_page(form, user, exc.status)
     return redirect(url_for("chat_public.follow", token=chats.follow_token(chat)), 303)
 
@@ -101,16 +97,17 @@ def _chat_page(token, chat, status: int = 200, **forms):
 
 
 def _acted(token: str, action, done: str, form=None, form_name: str = ""):
+    """Run a visitor's action, or show the page again with the refusal (``form`` under ``form_name``)."""
+    forms = {form_name: form} if form is not None else {}
+    if form is not None and not form.validate_on_submit():
+        show_invalid(form)
+        return _chat_page(token, _chat_or_404(token), 422, **forms)
     try:
         action()
         db.session.commit()
     except ChatError as exc:
-        db.session.rollback()
-        if form is not None and exc.field and getattr(form, exc.field, None) is not None:
-            getattr(form, exc.field).errors = [str(exc.message)]
-        else:
-            flash(str(exc.message), "danger")
-        return _chat_page(token, _chat_or_404(token), exc.status, **({form_name: form} if form else {}))
+        show_refusal(form, exc)
+        return _chat_page(token, _chat_or_404(token), exc.status, **forms)
     flash(done, "success")
     return redirect(url_for("chat_public.follow", token=token), 303)
 
@@ -121,9 +118,6 @@ def _acted(token: str, action, done: str, form=None, form_name: str = ""):
 def leave_question(token: str):
     chat = _chat_or_404(token)
     form = OfflineForm()
-    if not form.validate_on_submit():
-        flash(_("Please correct the highlighted fields."), "danger")
-        return _chat_page(token, chat, 422, offline_form=form)
     return _acted(token, lambda: chats.leave_question(chat, form.question.data, form.email.data),
                   _("Your question was left for the desk."), form, "offline_form")
 
@@ -142,9 +136,6 @@ def end(token: str):
 def rate(token: str):
     chat = _chat_or_404(token)
     form = RateForm()
-    if not form.validate_on_submit():
-        flash(_("Please correct the highlighted fields."), "danger")
-        return _chat_page(token, chat, 422, rate_form=form)
     return _acted(token, lambda: chats.rate(chat, form.rating.data, form.comment.data),
                   _("Thank you for rating the answer."), form, "rate_form")
 
@@ -155,32 +146,13 @@ def rate(token: str):
 def upload(token: str):
     """Images or PDFs sent in the chat, with IR Online's checks (type by content, size, count): JSON."""
     chat = _chat_or_404(token)
-    try:
-        files = helpdesk.read_files(request.files.getlist("files"))
-        if not files:
-            return jsonify({"ok": False, "error": _("Choose a file to send.")}), 422
-        message, _new = chats.visitor_says(chat, request.form.get("body") or "", request.form.get("client_ref") or None,
-                                           files=files)
-        db.session.commit()
-    except helpdesk.HelpdeskError as exc:
-        db.session.rollback()
-        return jsonify({"ok": False, "error": str(exc.message)}), 422
-    except ChatError as exc:
-        db.session.rollback()
-        return jsonify({"ok": False, "error": str(exc.message)}), exc.status
-    return jsonify({"ok": True, "message": chats.messages_for(chat, staff=False, since=message.id - 1, limit=1)[0]})
+    return receive_files(chat, lambda body, ref, files: chats.visitor_says(chat, body, ref, files=files))
 
 
 @bp.get("/s/<token>/files/<int:attachment_id>")
 @_token_limit
 def attachment(token: str, attachment_id: int):
-    chat = _chat_or_404(token)
-    found = db.session.get(ChatAttachment, attachment_id)
-    if found is None or found.session_id != chat.id:
-        abort(404)
-    return send_file(file_store.path_for(found.sha256).open("rb"), mimetype=found.content_type,
-                     download_name=file_store.safe_name(found.filename, found.content_type),
-                     as_attachment=found.content_type == "application/pdf")
+    return send_attachment(_chat_or_404(token), attachment_id, staff=False)
 
 
 @bp.get("/s/<token>/transcript.pdf")
@@ -198,9 +170,6 @@ def transcript_pdf(token: str):
 def transcript_mail(token: str):
     chat = _chat_or_404(token)
     form = TranscriptMailForm()
-    if not form.validate_on_submit():
-        flash(_("Please correct the highlighted fields."), "danger")
-        return _chat_page(token, chat, 422, mail_form=form)
     return _acted(token, lambda: transcript.mail(chat, form.email.data),
                   _("The transcript will reach your e-mail shortly."), form, "mail_form")
 
