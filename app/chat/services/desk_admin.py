@@ -111,7 +111,7 @@ def save_settings(user: User, values: dict, lock_version: int | None) -> ChatSet
     return row
 
 
-def _clock(value: str) -> time:
+def clock(value: str) -> time:
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
 
@@ -119,8 +119,8 @@ def _clock(value: str) -> time:
 def in_service_hours(moment: datetime, row: ChatSettings | None = None) -> bool:
     row = row or current()
     local = moment.astimezone(BANGKOK)
-    return (is_working_day(local.date()) and _clock(row.opens_at) <= local.time().replace(tzinfo=None)
-            < _clock(row.closes_at))
+    return (is_working_day(local.date()) and clock(row.opens_at) <= local.time().replace(tzinfo=None)
+            < clock(row.closes_at))
 
 
 # --- topics ------------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from app.core.workflow import HumanTask, record_audit
 from app.inbox.services import inbox
 from app.org.services import calendar_admin
 from notifications import notify, queue_mail
-from workflows.calendar import BANGKOK, add_working_days
+from workflows.calendar import BANGKOK, end_of_working_day
 from workflows.operations import OperationContext, operation
 
 OFFER_HOURS = 24
@@ -126,10 +126,14 @@ def rating_window(ctx: OperationContext, chat_id: int) -> str:
 
 @operation("chat.offline_due")
 def offline_due(ctx: OperationContext, chat_id: int) -> str:
+    """Due when the desk closes on the ``offline_answer_days``-th working day after the question's day: a due
+    date in working time whenever the question was left (in the evening, on a holiday)."""
     chat = _chat(chat_id)
     now = utcnow().replace(microsecond=0)
-    days = desk_admin.current().offline_answer_days
-    due = add_working_days(now, days)
+    row = desk_admin.current()
+    days = row.offline_answer_days
+    closes = desk_admin.clock(row.closes_at)
+    due = end_of_working_day(now, days).replace(hour=closes.hour, minute=closes.minute, second=0)
     calendar_admin.track_deadline(purpose=ANSWER_PURPOSE, starts_at=now, working_days=days, due_at=due,
                                   object_type=chats.BUSINESS_TYPE, object_id=chat.id, instance_id=ctx.instance_id,
                                   timer_variable="offline_due_at")
