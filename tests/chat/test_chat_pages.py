@@ -256,6 +256,18 @@ def test_who_reaches_the_desk_and_the_supervisors_pages(app, client, login, demo
         assert 'id="desk-settings"' in client.get("/chat-desk/").get_data(as_text=True)
 
 
+def test_the_topics_a_fresh_desk_shows_are_kept(app, client, login, demo):
+    """The default topics are made by the first page that shows them: the ids it shows name stored topics."""
+    login("chat_agent")
+    page = client.get("/chat-desk/").get_data(as_text=True)
+    shown_ids = {int(i) for i in re.findall(r'<option value="(\d+)">', page.split('desk-chat-topic')[1].split("</select>")[0])}
+    assert len(shown_ids) == len(desk_admin.DEFAULT_TOPICS)
+    db.session.rollback()
+    assert set(db.session.scalars(select(ChatTopic.id))) == shown_ids
+    chosen = re.findall(r'<option value="(\d+)">', client.get("/chat/").get_data(as_text=True))
+    assert {int(i) for i in chosen} - {0} == shown_ids and count(ChatSettings) == 1
+
+
 def test_the_desk_forms_refuse_bad_input_with_a_message(app, client, login, demo, monkeypatch):
     with in_office_hours():
         visitor, token, chat = active_chat(app, client, login)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from flask import abort, flash, jsonify, request, send_file
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from app.chat.models import ChatMessage, ChatSession
 from app.chat.services import chats
@@ -17,6 +18,16 @@ from app.core.extensions import db
 from app.helpdesk.services import helpdesk
 
 HIDDEN = {"HiddenField", "CSRFTokenField"}
+
+
+def keep_first_use_rows(page):
+    """The desk's default topics and settings are made on first use by the page that shows them: kept, so that
+    the ids on the page name rows that exist (made at the same moment by another request, theirs stand)."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+    return page
 
 
 def show_refusal(form, exc: ChatError) -> None:

@@ -13,7 +13,14 @@ from flask_login import current_user, login_required
 
 from app.chat.services import chats, desk_admin
 from app.chat.services.errors import ChatError
-from app.chat.views.common import json_refusal, receive_files, send_attachment, show_invalid, show_refusal
+from app.chat.views.common import (
+    json_refusal,
+    keep_first_use_rows,
+    receive_files,
+    send_attachment,
+    show_invalid,
+    show_refusal,
+)
 from app.core import uploads
 from app.core.extensions import db
 from app.helpdesk.models import StandardAnswer
@@ -45,10 +52,11 @@ def _chat_or_404(chat_id: int):
 
 @bp.get("/")
 def console():
-    return render_template("chat/console.html", desk=chats.desk(current_user), topics=desk_admin.topics(),
-                           answers=helpdesk_staff.answers(), agents=desk_admin.agents(),
-                           teams=helpdesk_staff.teams(), categories=helpdesk.categories(),
-                           supervisor=desk_admin.is_supervisor(current_user), max_length=chats.message_max())
+    return keep_first_use_rows(render_template(
+        "chat/console.html", desk=chats.desk(current_user), topics=desk_admin.topics(),
+        answers=helpdesk_staff.answers(), agents=desk_admin.agents(), teams=helpdesk_staff.teams(),
+        categories=helpdesk.categories(), supervisor=desk_admin.is_supervisor(current_user),
+        max_length=chats.message_max()))
 
 
 @bp.get("/answers/<int:answer_id>")
@@ -139,8 +147,9 @@ def _supervisor_only():
 def _settings_page(settings_form=None, topic_form=None, status: int = 200):
     row = desk_admin.current()
     settings_form = settings_form or SettingsForm(obj=row, lock_version=row.lock_version)
-    return render_template("chat/settings.html", form=settings_form, topic_form=topic_form or TopicForm(),
-                           topics=desk_admin.topics(active_only=False), blocks=desk_admin.blocks()), status
+    return keep_first_use_rows(render_template(
+        "chat/settings.html", form=settings_form, topic_form=topic_form or TopicForm(),
+        topics=desk_admin.topics(active_only=False), blocks=desk_admin.blocks())), status
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -15,7 +15,7 @@ from flask_login import current_user
 from app.chat.models import ChatStatus, VisitorType
 from app.chat.services import chats, desk_admin, transcript
 from app.chat.services.errors import ChatError
-from app.chat.views.common import receive_files, send_attachment, show_invalid, show_refusal
+from app.chat.views.common import keep_first_use_rows, receive_files, send_attachment, show_invalid, show_refusal
 from app.core import uploads
 from app.core.extensions import db, limiter
 from app.core.types import utcnow
@@ -76,8 +76,9 @@ def start():
 def _start_page(form, user, status: int = 200):
     past = chats.of_visitor(user) if user is not None else []
     open_now = desk_admin.in_service_hours(utcnow())
-    return render_template("chat/start.html", form=form, past=past, follow_token=chats.follow_token,
-                           open_now=open_now, hours=desk_admin.current(), visitor_types=VisitorType), status
+    return keep_first_use_rows(render_template(
+        "chat/start.html", form=form, past=past, follow_token=chats.follow_token, open_now=open_now,
+        hours=desk_admin.current(), visitor_types=VisitorType)), status
 
 
 @bp.get("/s/<token>")

@@ -29,6 +29,8 @@
 
   ChatClient.prototype.receive = function (m) {
     var chatId = m.chat_id;
+    // A message of a chat not shown (yet) is not remembered: opening the chat asks for everything it holds.
+    if (this.options.wants && !this.options.wants(chatId)) { return; }
     this.seen[chatId] = this.seen[chatId] || {};
     if (this.seen[chatId][m.id]) { return; }
     this.seen[chatId][m.id] = true;

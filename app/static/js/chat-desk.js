@@ -169,6 +169,7 @@
 
   client = new window.ChatClient({
     chats: function () { return Object.keys(boxes).map(function (id) { return parseInt(id, 10); }); },
+    wants: function (id) { return Boolean(boxes[id]); },
     message: line,
     desk_changed: refresh,
     assigned: refresh,
