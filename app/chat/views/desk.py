@@ -152,51 +152,44 @@ def _settings_page(settings_form=None, topic_form=None, status: int = 200):
         topics=desk_admin.topics(active_only=False), blocks=desk_admin.blocks())), status
 
 
+def _from_settings_page(save, done: str, form=None, form_name: str = ""):
+    """Save what the settings page posted (``form`` under ``form_name``), or show the page again with the
+    refusal: by its field, or at the top."""
+    forms = {form_name: form} if form is not None else {}
+    if form is not None and not form.validate_on_submit():
+        show_invalid(form)
+        return _settings_page(status=422, **forms)
+    try:
+        save()
+        db.session.commit()
+    except ChatError as exc:
+        show_refusal(form, exc)
+        return _settings_page(status=exc.status, **forms)
+    flash(done, "success")
+    return redirect(url_for("chat.settings"), 303)
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 def settings():
     _supervisor_only()
     if request.method == "GET":
         return _settings_page()
     form = SettingsForm()
-    if not form.validate_on_submit():
-        show_invalid(form)
-        return _settings_page(settings_form=form, status=422)
-    try:
-        desk_admin.save_settings(current_user, form.values(), form.version())
-        db.session.commit()
-    except ChatError as exc:
-        show_refusal(form, exc)
-        return _settings_page(settings_form=form, status=exc.status)
-    flash(_("The Live Chat settings are saved."), "success")
-    return redirect(url_for("chat.settings"), 303)
+    return _from_settings_page(lambda: desk_admin.save_settings(current_user, form.values(), form.version()),
+                               _("The Live Chat settings are saved."), form, "settings_form")
 
 
 @bp.post("/topics")
 def save_topic():
     _supervisor_only()
     form = TopicForm()
-    if not form.validate_on_submit():
-        show_invalid(form)
-        return _settings_page(topic_form=form, status=422)
-    try:
-        desk_admin.save_topic(current_user, form.name_th.data, form.name_en.data, form.position.data or 0,
-                              form.active.data == "1", form.topic())
-        db.session.commit()
-    except ChatError as exc:
-        show_refusal(form, exc)
-        return _settings_page(topic_form=form, status=exc.status)
-    flash(_("The topic is saved."), "success")
-    return redirect(url_for("chat.settings"), 303)
+    return _from_settings_page(
+        lambda: desk_admin.save_topic(current_user, form.name_th.data, form.name_en.data, form.position.data or 0,
+                                      form.active.data == "1", form.topic()),
+        _("The topic is saved."), form, "topic_form")
 
 
 @bp.post("/blocks/<int:block_id>/lift")
 def lift(block_id: int):
     _supervisor_only()
-    try:
-        desk_admin.lift_block(current_user, block_id)
-        db.session.commit()
-    except ChatError as exc:
-        show_refusal(None, exc)
-        return _settings_page(status=exc.status)
-    flash(_("The block is lifted."), "success")
-    return redirect(url_for("chat.settings"), 303)
+    return _from_settings_page(lambda: desk_admin.lift_block(current_user, block_id), _("The block is lifted."))
