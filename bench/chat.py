@@ -259,7 +259,7 @@ def servers_for(backend) -> list[Server]:
            "RATELIMIT_CHAT_VISITOR": UNLIMITED, "RATELIMIT_CHAT_ADDRESS": UNLIMITED,
            "RATELIMIT_CHAT_STAFF": UNLIMITED}
     if ARGS.processes > 1:
-        env["CHAT_MESSAGE_QUEUE"] = ARGS.redis
+        env |= {"CHAT_MESSAGE_QUEUE": ARGS.redis, "CHAT_CHANNEL": f"ratchaflow-chat-bench-{os.getpid()}"}
     return [Server(backend.uri, backend.workdir, env=env, worker=threads, name=f"gunicorn-{n}")
             for n in range(ARGS.processes)]
 

@@ -223,10 +223,11 @@ def free_port() -> int:
 class Server:
     """gunicorn serving the app on a database, as deployed: one sync worker unless ``worker`` says otherwise
     (Live Chat: ``("-k", "gthread", "--threads", "300")``). ``env`` adds to or overrides the settings; sign-ins
-    are never rate-limited; no Redis unless ``env`` names it."""
+    are never rate-limited; no Redis unless ``env`` names it. ``launcher``: how Python starts gunicorn (the tests
+    start it at the suite's moment)."""
 
     def __init__(self, uri: str, workdir: Path, env: dict | None = None, worker: tuple[str, ...] = (),
-                 name: str = "gunicorn"):
+                 name: str = "gunicorn", launcher: tuple[str, ...] = ("-m", "gunicorn")):
         self.port = free_port()
         self.log_path = workdir / f"{name}.log"
         settings = os.environ | {
@@ -235,7 +236,7 @@ class Server:
         settings.pop("REDIS_URL", None)
         settings.update(env or {})
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "1", *worker, "-b", f"127.0.0.1:{self.port}", "--timeout",
+            [sys.executable, *launcher, "-w", "1", *worker, "-b", f"127.0.0.1:{self.port}", "--timeout",
              "600", "wsgi:app"], cwd=ROOT, env=settings, stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
