@@ -32,8 +32,9 @@ def _init_app(app: Flask) -> None:
         if name not in app.config:
             value = os.environ.get(name)
             app.config[name] = default if value is None else type(default)(value)
-    if "CHAT_MESSAGE_QUEUE" not in app.config and os.environ.get("CHAT_MESSAGE_QUEUE"):
-        app.config["CHAT_MESSAGE_QUEUE"] = os.environ["CHAT_MESSAGE_QUEUE"]
+    for name in ("CHAT_MESSAGE_QUEUE", "CHAT_CHANNEL"):  # the Redis queue, and the channel on it (one per site)
+        if name not in app.config and os.environ.get(name):
+            app.config[name] = os.environ[name]
     realtime.init_app(app)
 
 

@@ -175,6 +175,7 @@ def start(data: StartInput) -> ChatSession:
     if user is not None:
         values["visitor_name"] = values["visitor_name"] or user.display_name
         values["visitor_email"] = values["visitor_email"] or user.email
+    desk_admin.serialise_starts()
     now = utcnow().replace(microsecond=0)
     for _attempt in range(5):
         chat = ChatSession(number=_new_number(now), follow_nonce=secrets.token_hex(16), status=ChatStatus.queued,
@@ -259,17 +260,13 @@ def _store(chat: ChatSession, kind: str, body: str, *, author: User | None, auth
     if client_ref is not None:
         if not isinstance(client_ref, str) or not 0 < len(client_ref) <= CLIENT_REF_MAX or _CONTROLS.search(client_ref):
             raise InvalidInput(_l("Check what you entered."), field="client_ref")
-        existing = db.session.scalar(select(ChatMessage).where(ChatMessage.session_id == chat.id,
-                                                               ChatMessage.client_ref == client_ref))
-        if existing is not None:
-            return existing, False
     now = utcnow()
     message = ChatMessage(session_id=chat.id, kind=kind, author_user_id=author.id if author else None,
                           author_name=author_name, body=body, client_ref=client_ref, created_at=now)
-    try:
+    try:  # the insert first: a message sent again is rare, so it is looked up only when the index refuses it
         with db.session.begin_nested():
             db.session.add(message)
-    except IntegrityError:  # the same client_ref at the same moment: the first one stands
+    except IntegrityError:  # sent before (or at the same moment) under this client_ref: the first one stands
         existing = db.session.scalar(select(ChatMessage).where(ChatMessage.session_id == chat.id,
                                                                ChatMessage.client_ref == client_ref))
         if existing is None:

@@ -83,6 +83,15 @@ def current() -> ChatSettings:
     return row
 
 
+def serialise_starts() -> None:
+    """Chats started at the same moment take their numbers, and their agents, one after the other: a row lock on
+    the desk's settings until the transaction ends (PostgreSQL; SQLite lets one writer in at a time anyway). Without
+    it a burst of visitors would race for the same number and retry, and two could be routed past an agent's
+    maximum."""
+    current()
+    db.session.execute(select(ChatSettings.id).where(ChatSettings.id == 1).with_for_update())
+
+
 def save_settings(user: User, values: dict, lock_version: int | None) -> ChatSettings:
     require_supervisor(user)
     row = current()
