@@ -18,7 +18,7 @@ def demo_load(password):
     """Create demo agencies, one user per role, and manuals in different states (idempotent)."""
     from app import demo
 
-    created = demo.load(password, helpdesk_tickets=True, ratings=True, public_front=True)
+    created = demo.load(password, helpdesk_tickets=True, ratings=True, public_front=True, chats=True)
     db.session.commit()
     if not created:
         click.echo("Demo data is already loaded. Sign-ins:")
@@ -26,6 +26,13 @@ def demo_load(password):
         click.echo("Demo data loaded. Sign-ins:")
     for username, role, agency, secret in demo.sign_ins(password):
         click.echo(f"  {username:<12} {secret:<14} {role:<22} {agency}")
+    from app.chat.services import demo as chat_demo
+
+    links = chat_demo.links()
+    if links:
+        click.echo("Live Chat (/chat/; the desk: chat_agent, chat_super), the demo questions' links:")
+        for label, url in links:
+            click.echo(f"  {label:<12} {url}")
 
 
 @scheduler_cli.command("run")

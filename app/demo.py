@@ -168,13 +168,15 @@ def password_for(username: str, password: str | None) -> str:
 
 
 def load(password: str | None = None, helpdesk_tickets: bool = False, ratings: bool = False,
-         public_front: bool = False) -> bool:
+         public_front: bool = False, chats: bool = False) -> bool:
     """Create everything once; returns False when it was already there.
 
     ``helpdesk_tickets`` adds two finished IR Online reports (the command line asks for them; the tests' demo
     leaves them out, as they would add a diagram version and outbox rows that other tests count); ``ratings``
     five months of satisfaction ratings at the demo's service points (the command line asks for them too);
-    ``public_front`` more published manuals in several categories and places, so the public front looks like one."""
+    ``public_front`` more published manuals in several categories and places, so the public front looks like one;
+    ``chats`` Live Chat's topics and service hours with two offline questions, one answered and rated, one waiting
+    for the agent (the command line again: the waiting one's due-date timer would run into the tests' moved clock)."""
     if db.session.scalar(select(User).where(User.username == "author")) is not None:
         return False
     by_key: dict[str, Agency] = {}
@@ -224,6 +226,10 @@ def load(password: str | None = None, helpdesk_tickets: bool = False, ratings: b
         from app.ratings.services import demo as rating_demo
 
         rating_demo.load(by_key, people["opdc"], people["central"])
+    if chats:
+        from app.chat.services import demo as chat_demo
+
+        chat_demo.load(people["chat_super"], people["chat_agent"])
     return True
 
 

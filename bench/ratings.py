@@ -24,13 +24,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import re
 import secrets
-import signal
-import socket
-import subprocess
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -46,7 +42,19 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import text
 
 from app.core.extensions import db
-from bench.support import PASSWORD, Stat, database_kinds, environment, log, make_app, new_backend
+from bench.support import (
+    PASSWORD,
+    Server,
+    Stat,
+    csrf_of,
+    database_kinds,
+    environment,
+    log,
+    make_app,
+    new_backend,
+    session_of,
+    sign_in,
+)
 
 SUBMIT_P95_TARGET_MS = 10.0
 REPORT_P95_TARGET_MS = 100.0
@@ -195,76 +203,9 @@ def load(ratings: int, points: int, departments: int, days: int, today: date) ->
 # --- the server and a client -------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """gunicorn with one sync worker, as deployed, on the bench database."""
-
-    def __init__(self, uri: str, workdir: Path):
-        self.port = free_port()
-        env = os.environ | {
-            "DATABASE_URL": uri, "SECRET_KEY": "bench-secret", "BASE_URL": f"http://127.0.0.1:{self.port}",
-            "RATELIMIT_RATING_DEVICE": "1000000 per minute", "RATELIMIT_RATING_ADDRESS": "1000000 per minute",
-            "RATELIMIT_RATING_KIOSK": "1000000 per minute", "RATELIMIT_LOGIN": "1000000 per minute",
-            "SCHEDULER_IN_PROCESS": "0"}
-        env.pop("REDIS_URL", None)
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{self.port}", "--timeout", "600",
-             "wsgi:app"], cwd=ROOT, env=env, stdout=open(workdir / "gunicorn.log", "w"), stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if self.request("GET", "/login")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not start: see {workdir / 'gunicorn.log'}")
-
-    def request(self, method: str, path: str, body: str | None = None, cookies: dict | None = None):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())} if cookies else {}
-        if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        data = response.read()
-        connection.close()
-        return response.status, data, response.getheader("Set-Cookie") or ""
-
-    def worker_pid(self) -> int:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return int(children[0])
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(30)
-
-
-def session_of(set_cookie: str) -> str:
-    return re.search(r"session=([^;]+)", set_cookie).group(1)
-
-
-def csrf_of(page: bytes) -> str:
-    field = re.search(rb'<input[^>]*name="csrf_token"[^>]*>', page).group(0)
-    return re.search(rb'value="([^"]+)"', field).group(1).decode()
-
-
-def sign_in(server: Server, username: str) -> dict:
-    status, page, cookie = server.request("GET", "/login")
-    cookies = {"session": session_of(cookie)}
-    status, _body, cookie = server.request("POST", "/login", urlencode(
-        {"username": username, "password": PASSWORD, "csrf_token": csrf_of(page)}), cookies)
-    assert status == 302, status
-    return {"session": session_of(cookie)}
-
-
 def timed(server: Server, method: str, path: str, body=None, cookies=None, expect=200) -> float:
     started = time.perf_counter()
-    status, data, _cookie = server.request(method, path, body, cookies)
+    status, data, _cookie, _location = server.request(method, path, body, cookies)
     elapsed = time.perf_counter() - started
     assert status == expect, (status, path, data[:300])
     return elapsed
@@ -275,7 +216,7 @@ def timed(server: Server, method: str, path: str, body=None, cookies=None, expec
 
 def bench_submissions(server: Server, codes: list[str], iterations: int) -> Stat:
     rng = random.Random(7)
-    status, page, cookie = server.request("GET", f"/rate/{codes[0]}")
+    status, page, cookie, _location = server.request("GET", f"/rate/{codes[0]}")
     session, token = session_of(cookie), csrf_of(page)
     set_id = re.search(rb'name="set_id" value="(\d+)"', page).group(1).decode()
     samples = []
@@ -357,7 +298,9 @@ def run(kind: str) -> dict:
                        "points": len(data["points"]), "tally_rows": data["tally_rows"]}
             db.session.remove()
             db.engine.dispose()
-        server = Server(backend.uri, backend.workdir)
+        server = Server(backend.uri, backend.workdir, env={
+            "RATELIMIT_RATING_DEVICE": "1000000 per minute", "RATELIMIT_RATING_ADDRESS": "1000000 per minute",
+            "RATELIMIT_RATING_KIOSK": "1000000 per minute"})
         baseline = Stat([timed(server, "GET", "/static/css/rate.css") for _ in range(ARGS.iterations)][5:])
         log("  (a) rating submissions over HTTP")
         submit = bench_submissions(server, data["codes"], ARGS.iterations)

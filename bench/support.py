@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import gc
+import http.client
 import logging
 import math
 import os
 import re
 import shutil
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -17,6 +21,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -204,6 +209,93 @@ def throwaway_app(kind: str, drop_indexes: tuple[str, ...] = ()):
                 db.engine.dispose()
         backend.drop()
         log(f"  dropped the {kind} bench database")
+
+
+# --- the app served for real ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """gunicorn serving the app on a database, as deployed: one sync worker unless ``worker`` says otherwise
+    (Live Chat: ``("-k", "gthread", "--threads", "300")``). ``env`` adds to or overrides the settings; sign-ins
+    are never rate-limited; no Redis unless ``env`` names it. ``launcher``: how Python starts gunicorn (the tests
+    start it at the suite's moment)."""
+
+    def __init__(self, uri: str, workdir: Path, env: dict | None = None, worker: tuple[str, ...] = (),
+                 name: str = "gunicorn", launcher: tuple[str, ...] = ("-m", "gunicorn")):
+        self.port = free_port()
+        self.log_path = workdir / f"{name}.log"
+        settings = os.environ | {
+            "DATABASE_URL": uri, "SECRET_KEY": "bench-secret", "BASE_URL": f"http://127.0.0.1:{self.port}",
+            "RATELIMIT_LOGIN": "1000000 per minute", "SCHEDULER_IN_PROCESS": "0"}
+        settings.pop("REDIS_URL", None)
+        settings.update(env or {})
+        self.process = subprocess.Popen(
+            [sys.executable, *launcher, "-w", "1", *worker, "-b", f"127.0.0.1:{self.port}", "--timeout",
+             "600", "wsgi:app"], cwd=ROOT, env=settings, stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                if self.request("GET", "/login")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not start: see {self.log_path}")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def request(self, method: str, path: str, body: str | None = None, cookies: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in (cookies or {}).items())} if cookies else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        connection.close()
+        return response.status, data, response.getheader("Set-Cookie") or "", response.getheader("Location") or ""
+
+    def worker_pid(self) -> int:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+        return int(children[0])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+def session_of(set_cookie: str) -> str:
+    return re.search(r"session=([^;]+)", set_cookie).group(1)
+
+
+def csrf_of(page: bytes) -> str:
+    field = re.search(rb'<input[^>]*name="csrf_token"[^>]*>', page).group(0)
+    return re.search(rb'value="([^"]+)"', field).group(1).decode()
+
+
+def sign_in(server: Server, username: str, password: str = PASSWORD) -> dict:
+    """The session cookie of a user signed in through the login form."""
+    _status, page, cookie, _location = server.request("GET", "/login")
+    cookies = {"session": session_of(cookie)}
+    status, _body, cookie, _location = server.request("POST", "/login", urlencode(
+        {"username": username, "password": password, "csrf_token": csrf_of(page)}), cookies)
+    assert status == 302, status
+    return {"session": session_of(cookie)}
 
 
 def signed_in_client(app, username: str, password: str = PASSWORD):

@@ -6,7 +6,7 @@
 //
 // - Checks every source file exists before touching anything; exits 1 on a
 //   missing file (e.g. npm ci not run, or a package changed its layout).
-// - Idempotent: the vendor subfolders it owns (bootstrap/, htmx/, chart.js/, bpmn-js/)
+// - Idempotent: the vendor subfolders it owns (bootstrap/, htmx/, chart.js/, bpmn-js/, socket.io/)
 //   are emptied and re-filled on every run, so stale files never linger.
 // - After copying, checks that every relative url(...) in the copied CSS
 //   points at a copied file (the bpmn-font icon font in particular).
@@ -62,6 +62,15 @@ const MANIFEST = [
       ['dist/assets/bpmn-js.css', 'assets/bpmn-js.css'],
       ['dist/assets/bpmn-font/css/bpmn.css', 'assets/bpmn-font/css/bpmn.css'],
       ...BPMN_FONT_FILES.map((f) => [`dist/assets/bpmn-font/font/${f}`, `assets/bpmn-font/font/${f}`]),
+      ['LICENSE', 'LICENSE'],
+    ],
+  },
+  {
+    pkg: 'socket.io-client',
+    dest: 'socket.io',
+    files: [
+      ['dist/socket.io.min.js', 'socket.io.min.js'],
+      ['dist/socket.io.min.js.map', 'socket.io.min.js.map'],
       ['LICENSE', 'LICENSE'],
     ],
   },

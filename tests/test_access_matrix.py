@@ -31,7 +31,7 @@ HELPDESK = {"hd_super", "hd_agent"}
 REPORTER = demo_data.REPORTER[0]
 IDENTITIES = ["anonymous", REPORTER, *STAFF]
 # Blueprints anyone may open; every other one is the back office.
-OPEN_BLUEPRINTS = {"public", "ir", "auth", "api", "static"}
+OPEN_BLUEPRINTS = {"public", "ir", "chat_public", "auth", "api", "static"}  # chat_public: Live Chat's visitor pages
 SKIPPED = {"static", "auth.logout"}  # a file path; signing out would end the identity's own pass
 
 MARKERS = {

@@ -1,8 +1,9 @@
 """What the procurement FAQ plugs in: its public pages and the chat team's pages, the review diagram's
-operations, forms and task-page partial, the chat roles, the entry statuses and history, and its refusals.
+operations, forms and task-page partial, the entry statuses and history, and its refusals.
 
 The knowledge base grows from Live Chat's answers: the chat proposes through ``app.knowledge.services.propose``
-and suggests through ``suggest`` (see that module's docstring for the public API).
+and suggests through ``suggest`` (see that module's docstring for the public API). The chat team's roles are
+named by Live Chat (``app.chat.capability``).
 """
 
 from __future__ import annotations
@@ -34,10 +35,6 @@ CAPABILITY = Capability(
     processes=(services.PROCESS_ID,),
     task_partial="knowledge/_task_subject.html",
     labels=Labels(
-        roles={
-            Role.chat_agent.value: _l("Live Chat agent"),
-            Role.chat_supervisor.value: _l("Live Chat supervisor"),
-        },
         history={
             "faq.proposed": _l("FAQ entry proposed"),
             "faq.edit_proposed": _l("Change of an FAQ entry proposed"),

@@ -197,6 +197,11 @@ def save_reply_as_answer(user: User, message_id: int, title: str) -> StandardAns
 
 def render_answer(answer: StandardAnswer, ticket: Ticket, agent: User) -> str:
     """The answer's body with the placeholders filled in; unknown braces are left as they are."""
-    values = {"ticket_number": ticket.number, "reporter_name": ticket.contact_name or "",
-              "project_number": ticket.project_number or "", "agent_name": agent.display_name}
-    return re.sub(r"\{(" + "|".join(PLACEHOLDERS) + r")\}", lambda m: values[m.group(1)], answer.body)
+    return fill_placeholders(answer, {"ticket_number": ticket.number, "reporter_name": ticket.contact_name or "",
+                                      "project_number": ticket.project_number or "", "agent_name": agent.display_name})
+
+
+def fill_placeholders(answer: StandardAnswer, values: dict[str, str]) -> str:
+    """The answer's body with the named placeholders filled in (Live Chat fills them for a chat: its number, the
+    visitor's name); unknown braces are left as they are."""
+    return re.sub(r"\{(" + "|".join(PLACEHOLDERS) + r")\}", lambda m: values.get(m.group(1), ""), answer.body)

@@ -1,4 +1,4 @@
-// While someone types a question into an input marked data-faq-suggest="<url>", list the published FAQ entries
+// While someone types a question into an input (or a textarea) marked data-faq-suggest="<url>", list the published FAQ entries
 // close to it under the input (the url answers {"suggestions": [{"question", "excerpt", "url"}]} for ?q=<text>).
 // What comes back is set as text, never as HTML.
 (function () {
@@ -52,5 +52,5 @@
     input.addEventListener("keydown", function (event) { if (event.key === "Escape") { clear(); } });
   }
 
-  document.querySelectorAll("input[data-faq-suggest]").forEach(attach);
+  document.querySelectorAll("input[data-faq-suggest], textarea[data-faq-suggest]").forEach(attach);
 })();
