@@ -37,7 +37,13 @@ def _answer_return(client, manual, criteria: str):
     assert revise.spec_name == "revise"
     page = client.get(f"/tasks/{revise.id}").get_data(as_text=True)
     assert 'id="return-comment"' in page
-    client.post(f"/manuals/{manual.id}/revisions")  # "add revision": a draft copied from the returned one
+    # No draft yet: the task offers to start the correction (a draft copied from the returned revision) ...
+    assert 'id="start-correction"' in page and 'id="open-correction"' not in page
+    assert "เริ่มแก้ไขตามที่ส่งกลับ" in client.get(f"/manuals/{manual.id}").get_data(as_text=True)
+    started = client.post(f"/manuals/{manual.id}/revisions")
+    assert started.headers["Location"].endswith(f"/manuals/{manual.id}/draft")  # ... straight into the editor
+    # ... after which the task opens the editor on that draft.
+    assert 'id="open-correction"' in client.get(f"/tasks/{revise.id}").get_data(as_text=True)
     return editor_post(client, manual, action="submit", criteria=criteria)
 
 
