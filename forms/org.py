@@ -108,7 +108,7 @@ TOP = "top"  # the parent choice "at the top of the tree"
 
 KIND_ALIASES = {  # what an upload may write in its kind column, besides the kind's own code
     "กระทรวง": "ministry", "กรม": "department", "กอง": "division", "สำนักงานจังหวัด": "provincial_office",
-    "จุดบริการ": "service_point", "อบจ.": "provincial_admin", "อบจ": "provincial_admin", "เทศบาล": "municipality",
+    "จุดบริการ": "service_point", "จุดให้บริการ": "service_point", "สำนัก/กอง": "division", "สำนัก": "division", "อบจ.": "provincial_admin", "อบจ": "provincial_admin", "เทศบาล": "municipality",
     "อบต.": "subdistrict_admin", "อบต": "subdistrict_admin", "สำนักงาน": "office",
 }
 
@@ -177,6 +177,7 @@ UPLOAD_COLUMNS = {  # column -> (its limit in characters, required)
 COLUMN_ALIASES = {"รหัส": "code", "ประเภท": "kind", "รหัสหน่วยงานแม่": "parent_code", "ชื่อภาษาไทย": "name_th",
                   "ชื่อภาษาอังกฤษ": "name_en", "จังหวัด": "province", "อำเภอ": "district",
                   "รหัสไปรษณีย์": "postcode", "เลขที่หนังสือ": "letter_prefix"}
+COLUMN_TITLES = {name: f"{thai} ({name})" for thai, name in COLUMN_ALIASES.items()}
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
@@ -272,21 +273,22 @@ def _read_row(number: int, header: list[str], cells: list[str]) -> UploadedRow:
             refused.add(name)
         if cleaning.has_control_characters(value, multi_line=False):
             row.problems.append(_l("%(column)s: remove the line breaks and control characters (such as NUL).",
-                                   column=name))
+                                   column=COLUMN_TITLES[name]))
         elif value.startswith(FORMULA_STARTS):
             row.problems.append(_l("%(column)s: a cell may not start with = + - or @ (a spreadsheet formula).",
-                                   column=name))
+                                   column=COLUMN_TITLES[name]))
         elif len(value) > limit:
-            row.problems.append(_l("%(column)s: at most %(max)d characters.", column=name, max=limit))
+            row.problems.append(_l("%(column)s: at most %(max)d characters.", column=COLUMN_TITLES[name], max=limit))
         else:
             row.values[name] = value or None
     for name, (_limit, required) in UPLOAD_COLUMNS.items():
         if required and not row.values[name] and name not in refused:
-            row.problems.append(_l("%(column)s: fill this in.", column=name))
+            row.problems.append(_l("%(column)s: fill this in.", column=COLUMN_TITLES[name]))
     if row.values["kind"]:
         row.values["kind"] = KIND_ALIASES.get(row.values["kind"], row.values["kind"].lower())
     if row.values["postcode"] and not re.fullmatch(r"\d{5}", row.values["postcode"]):
-        row.problems.append(_l("postcode: five digits, such as 11000."))
+        row.problems.append(_l("%(column)s: five digits, such as 11000.", column=COLUMN_TITLES["postcode"]))
     if row.values["letter_prefix"] and not LETTER_PREFIX.match(row.values["letter_prefix"]):
-        row.problems.append(_l("letter_prefix: Thai or Latin letters, digits, spaces and dots only."))
+        row.problems.append(_l("%(column)s: Thai or Latin letters, digits, spaces and dots only.",
+                               column=COLUMN_TITLES["letter_prefix"]))
     return row

@@ -31,8 +31,8 @@ def _move_refused(exc: org.InvalidMove) -> str:
     return texts.get(exc.reason, _("This could not be done. Nothing was saved."))
 
 
-def _kind(kind: str | None) -> str:
-    return str(org_views.KIND_LABELS.get(kind, kind)) if kind else _("the top of the tree")
+def _kind(kind: str) -> str:
+    return str(org_views.KIND_LABELS.get(kind, kind))
 
 
 def _agency_refused(exc: agency_admin.AgencyRefused) -> str:
@@ -41,12 +41,14 @@ def _agency_refused(exc: agency_admin.AgencyRefused) -> str:
         held = ", ".join(f"{label} {number}" for label, number in exc.held)
         return _("%(name)s cannot be closed while it still has: %(held)s. Move them, or merge it into another "
                  "agency instead.", name=values.get("name", ""), held=held)
+    if exc.reason == "wrong_parent_kind" and values.get("parent_kind") is None:
+        return _("A %(kind)s cannot sit at the top of the tree: choose the agency it belongs to.",
+                 kind=_kind(values.get("kind", "")))
     if exc.reason == "wrong_parent_kind":
-        return _("A %(kind)s cannot sit under %(parent)s.", kind=_kind(values.get("kind")),
-                 parent=_kind(values.get("parent_kind")))
-    if exc.reason == "children_cannot_move":
-        return _("Its units (%(kinds)s) cannot sit under a %(parent)s. Move them first, or choose another agency.",
-                 kinds=", ".join(_kind(k) for k in values.get("kinds", ())), parent=_kind(values.get("parent_kind")))
+        return _("A %(kind)s cannot sit under a %(parent)s.", kind=_kind(values.get("kind", "")),
+                 parent=_kind(values["parent_kind"]))
+    if exc.reason == "different_kind":
+        return _("Choose an agency of the same kind (%(kind)s).", kind=_kind(values.get("kind", "")))
     texts = {
         "unknown_kind": _("There is no agency kind “%(kind)s”.", kind=values.get("kind", "")),
         "code_taken": _("The code %(code)s already belongs to another agency.", code=values.get("code", "")),

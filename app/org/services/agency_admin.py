@@ -41,7 +41,7 @@ UPLOAD_MAX_ROWS = 1000
 
 class AgencyRefused(org.OrgError):
     """``reason``: unknown_kind | code_taken | code_twice | no_parent | unknown_parent | wrong_parent_kind |
-    closed_parent | closed | same_agency | into_own_subtree | children_cannot_move | still_holds (``held``: what keeps
+    closed_parent | closed | same_agency | into_own_subtree | different_kind | still_holds (``held``: what keeps
     it open, as (label, number)); ``values`` name what the message shows."""
 
     code = "refused"
@@ -304,11 +304,10 @@ def merge(user: User, agency_id: int, survivor_id: int, *, expected_version: int
         raise AgencyRefused("closed", name=survivor.name_th)
     if survivor.path.startswith(merged.path):
         raise AgencyRefused("into_own_subtree")
+    if survivor.kind != merged.kind:  # so that its units may sit under the survivor as they sat under it
+        raise AgencyRefused("different_kind", kind=merged.kind)
     units = list(db.session.scalars(select(Agency).where(Agency.parent_id == merged.id, Agency.closed_at.is_(None))
                                     .order_by(Agency.path)))
-    misfits = sorted({unit.kind for unit in units if not agencies.parent_allowed(unit.kind, survivor.kind)})
-    if misfits:
-        raise AgencyRefused("children_cannot_move", kinds=misfits, parent_kind=survivor.kind)
     merged_path, survivor_path = merged.path, survivor.path
     org.touch(merged)  # neither may change under the merge: the second of two crossing merges is refused
     db.session.refresh(merged)
