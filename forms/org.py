@@ -25,6 +25,23 @@ LETTER_PREFIX = re.compile(r"^[\u0E01-\u0E5BA-Za-z0-9][\u0E01-\u0E5BA-Za-z0-9 .\
 WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$", re.IGNORECASE)
 
 
+def _postcode_field() -> StringField:
+    return StringField(_l("Postcode"), validators=[Optional(), Regexp(r"^\d{5}$", message=_l(
+        "A postcode has five digits, such as 11000."))])
+
+
+def _letter_prefix_field(**options) -> StringField:
+    return StringField(_l("Letter prefix"), validators=[Optional(), Length(max=40), Regexp(
+        LETTER_PREFIX, message=_l("Use Thai or Latin letters, digits, spaces and dots only, such as นบ 0017.1."))],
+        **options)
+
+
+def _name_fields() -> tuple[StringField, StringField]:
+    return (StringField(_l("Name (Thai)"), validators=[DataRequired(message=_l("Enter the Thai name.")),
+                                                       Length(max=255)]),
+            StringField(_l("Name (English)"), validators=[Optional(), Length(max=255)]))
+
+
 class CoordinateField(FloatField):
     """A decimal degree; refuses text, NaN and infinity with a message people understand."""
 
@@ -48,8 +65,7 @@ class ProfileForm(BaseForm):
     address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=2000)])
     province = StringField(_l("Province"), validators=[Optional(), Length(max=100)])
     district = StringField(_l("District"), validators=[Optional(), Length(max=100)])
-    postcode = StringField(_l("Postcode"), validators=[Optional(), Regexp(r"^\d{5}$", message=_l(
-        "A postcode has five digits, such as 11000."))])
+    postcode = _postcode_field()
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=100), Regexp(
         r"^[0-9+()\-,#\s]+(ต่อ|ext\.?)?[0-9\s]*$", message=_l("Use digits, spaces and - + ( ) only, such as 02-123-4567."))])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=255), Regexp(
@@ -58,8 +74,7 @@ class ProfileForm(BaseForm):
         "Enter the full address, starting with https://"))])
     opening_hours = TextAreaField(_l("Opening hours"), validators=[Optional(), Length(max=2000)],
                                   description=_l("For example: Monday–Friday 08:30–16:30, closed on public holidays."))
-    letter_prefix = StringField(_l("Letter prefix"), validators=[Optional(), Length(max=40), Regexp(
-        LETTER_PREFIX, message=_l("Use Thai or Latin letters, digits, spaces and dots only, such as นบ 0017.1."))],
+    letter_prefix = _letter_prefix_field(
         description=_l("The prefix of the numbers of this agency's official letters (เลขที่หนังสือ). Leave it empty "
                        "to number them in the register of the agency above."))
     latitude = CoordinateField(_l("Latitude"), validators=[Optional(), NumberRange(min=-90, max=90, message=_l(
@@ -85,9 +100,7 @@ class ProfileForm(BaseForm):
 
 
 class ServicePointForm(BaseForm):
-    name_th = StringField(_l("Name (Thai)"), validators=[DataRequired(message=_l("Enter the Thai name.")),
-                                                         Length(max=255)])
-    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=255)])
+    name_th, name_en = _name_fields()
 
 
 class MoveForm(BaseForm):
@@ -108,7 +121,8 @@ TOP = "top"  # the parent choice "at the top of the tree"
 
 KIND_ALIASES = {  # what an upload may write in its kind column, besides the kind's own code
     "กระทรวง": "ministry", "กรม": "department", "กอง": "division", "สำนักงานจังหวัด": "provincial_office",
-    "จุดบริการ": "service_point", "จุดให้บริการ": "service_point", "สำนัก/กอง": "division", "สำนัก": "division", "อบจ.": "provincial_admin", "อบจ": "provincial_admin", "เทศบาล": "municipality",
+    "จุดบริการ": "service_point", "จุดให้บริการ": "service_point", "สำนัก/กอง": "division",
+    "สำนัก": "division", "อบจ.": "provincial_admin", "อบจ": "provincial_admin", "เทศบาล": "municipality",
     "อบต.": "subdistrict_admin", "อบต": "subdistrict_admin", "สำนักงาน": "office",
 }
 
@@ -122,15 +136,11 @@ class AgencyForm(BaseForm):
     code = StringField(_l("Code"), validators=[Optional(), Length(max=32), Regexp(
         r"^[A-Za-z0-9_.\-]+$", message=_l("Use Latin letters, digits, dots, hyphens and underscores only."))],
         description=_l("A short code that names it in uploads and in the legacy data, such as dopa."))
-    name_th = StringField(_l("Name (Thai)"), validators=[DataRequired(message=_l("Enter the Thai name.")),
-                                                         Length(max=255)])
-    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=255)])
+    name_th, name_en = _name_fields()
     province = StringField(_l("Province"), validators=[Optional(), Length(max=100)])
     district = StringField(_l("District"), validators=[Optional(), Length(max=100)])
-    postcode = StringField(_l("Postcode"), validators=[Optional(), Regexp(r"^\d{5}$", message=_l(
-        "A postcode has five digits, such as 11000."))])
-    letter_prefix = StringField(_l("Letter prefix"), validators=[Optional(), Length(max=40), Regexp(
-        LETTER_PREFIX, message=_l("Use Thai or Latin letters, digits, spaces and dots only, such as นบ 0017.1."))])
+    postcode = _postcode_field()
+    letter_prefix = _letter_prefix_field()
 
     def parent(self) -> int | None:
         """The chosen parent's id, None for the top of the tree; a value that is neither raises ValueError."""
@@ -265,7 +275,7 @@ def _read_row(number: int, header: list[str], cells: list[str]) -> UploadedRow:
     refused = set()
     if len(cells) > len(header):
         row.problems.append(_l("This line has more cells than the first line has columns."))
-    for name, cell in zip(header, cells):
+    for name, cell in zip(header, cells, strict=False):  # a short line leaves the last columns empty
         limit = UPLOAD_COLUMNS[name][0]
         value = cell.strip()
         if value and (cleaning.has_control_characters(value, multi_line=False) or value.startswith(FORMULA_STARTS)

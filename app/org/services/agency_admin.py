@@ -132,9 +132,8 @@ def _codes_taken(codes: list[str]) -> set[str]:
 
 
 def create(user: User, *, kind: str, name_th: str, name_en: str | None = None, code: str | None = None,
-           parent_id: int | None = None, parent_version: int | None = None, profile: dict | None = None) -> Agency:
-    """A new agency under ``parent_id`` (None: at the top), where its kind may sit. ``parent_version``: the parent's
-    version when the page was read (None: as read now)."""
+           parent_id: int | None = None, profile: dict | None = None) -> Agency:
+    """A new agency under ``parent_id`` (None: at the top), where its kind may sit."""
     _require_admin(user)
     code = _clean(code)
     parent = None
@@ -145,8 +144,6 @@ def create(user: User, *, kind: str, name_th: str, name_en: str | None = None, c
     problems = _refusals(kind, code, parent, _codes_taken([code] if code else []))
     if problems:
         raise problems[0]
-    if parent is not None and parent_version is not None and parent.row_version != parent_version:
-        raise org.AgencyChangedMeanwhile(parent.id)
     return _create(user, kind, code, _clean(name_th), _clean(name_en), parent, profile or {})
 
 

@@ -15,7 +15,17 @@ from app.core.extensions import db, limiter
 from app.org.services import agency_admin, org
 from app.org.views.org import KIND_LABELS
 from forms import cleaning
-from forms.org import TOP, UPLOAD_MAX_BYTES, UPLOAD_MAX_ROWS, AgencyForm, AgencyUploadForm, CloseForm, MergeForm, read_agency_upload, read_confirmed_upload
+from forms.org import (
+    TOP,
+    UPLOAD_MAX_BYTES,
+    UPLOAD_MAX_ROWS,
+    AgencyForm,
+    AgencyUploadForm,
+    CloseForm,
+    MergeForm,
+    read_agency_upload,
+    read_confirmed_upload,
+)
 
 bp = Blueprint("agency_admin", __name__, url_prefix="/agencies/admin")
 
