@@ -86,6 +86,18 @@ class NavEntry:
 
 
 @dataclass(frozen=True)
+class AgencyHoldings:
+    """What a capability keeps at agencies, read when an administrator closes or merges one.
+
+    ``held(agency_id)``: what still keeps the agency open, as (label, number) pairs (numbers of 0 may be left out);
+    ``merge(merged_id, survivor_id)``: hand what follows a merged agency to its survivor (flush, never commit) and
+    return {what: number moved} for the audit. What is history (reports, ratings, letters) stays where it was."""
+
+    held: Callable[[int], Sequence[tuple[Any, int]]]
+    merge: Callable[[int, int], Mapping[str, int]]
+
+
+@dataclass(frozen=True)
 class Capability:
     name: str
     blueprints: Sequence[Any] = ()
@@ -108,6 +120,7 @@ class Capability:
     reporter_profile: str | None = None
     private_pages: Sequence[str] = ()  # blueprints, or "blueprint.view" endpoints, that show one person's case
     init_app: Callable[[Flask], None] | None = None  # anything else done once per app (hooks, loaders)
+    agency_holdings: AgencyHoldings | None = None  # what it keeps at agencies (closing and merging agencies)
 
 
 class DuplicateDeclaration(ValueError):
@@ -135,6 +148,7 @@ class Registry:
         self.reporter_home: str | None = None
         self.reporter_profile: str | None = None
         self.private_endpoints: set[str] = set()
+        self.agency_holdings: list[AgencyHoldings] = [c.agency_holdings for c in capabilities if c.agency_holdings]
         nav: list[NavEntry] = []
         element_ids: dict[str, NavEntry] = {}
         for capability in capabilities:

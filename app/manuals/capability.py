@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role
-from app.core.capabilities import Capability, Labels, NavEntry
-from app.manuals.services import attachments, links, manual_revisions, manuals, other_services, processes
+from app.core.capabilities import AgencyHoldings, Capability, Labels, NavEntry
+from app.manuals.services import agency_holdings, attachments, links, manual_revisions, manuals, other_services, processes
 from app.manuals.views import manuals as manual_views
 from app.manuals.views import other_services as other_service_views
 from app.manuals.views import processes as process_views
@@ -73,4 +73,5 @@ CAPABILITY = Capability(
         NavEntry("other_services.index", _l("Other services"), 50, element_id="nav-other-services",
                  group="content"),
     ),
+    agency_holdings=AgencyHoldings(held=agency_holdings.held, merge=agency_holdings.merge),
 )

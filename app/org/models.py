@@ -69,10 +69,14 @@ class Agency(db.Model):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The record's identifier in a legacy export, so that importing twice changes nothing.
     legacy_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Closed by an administrator (nothing open under it, or merged into ``merged_into_id``): kept for history,
+    # hidden from the public site and from every choice of a parent, a survivor or a token's agency.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     # Two officers editing one profile, or moving one subtree, at once: the second gets a conflict.
     row_version: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
 
-    parent: Mapped[Agency | None] = relationship(remote_side=[id])
+    parent: Mapped[Agency | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
 
     __mapper_args__ = {"version_id_col": row_version}
 

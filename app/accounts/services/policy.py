@@ -161,8 +161,12 @@ PROFILE_ROLES = STRUCTURE_ROLES | {Role.service_point_officer.value}
 OTHER_SERVICE_AUTHOR_ROLES = {Role.manual_author.value, Role.central_officer.value, Role.admin.value}
 
 
-def can_manage_catalogue(user: User) -> bool:
+def is_admin(user: User) -> bool:
     return bool(scopes(user, {Role.admin.value}))
+
+
+def can_manage_catalogue(user: User) -> bool:
+    return is_admin(user)
 
 
 def _paths(user: User, roles: set[str]) -> list[str]:

@@ -41,6 +41,10 @@ GROUPS, GROUP_LENGTH = 4, 4
 # The roles a central officer hands out within its own scope.
 CENTRAL_ISSUES = (Role.central_officer.value, Role.service_point_officer.value, Role.manual_author.value,
                   Role.manual_reviewer.value)
+# The nationwide roles an administrator hands out, to people of a stand-alone office (OPDC, DGA): their agency is
+# where they work, their role acts everywhere.
+NATIONWIDE_ISSUES = (Role.opdc_officer.value, Role.admin.value)
+NATIONWIDE_HOME_KINDS = frozenset({AgencyKind.office.value})
 
 
 class NotAllowed(Exception):
@@ -59,7 +63,7 @@ class TokenRefused(Exception):
 
 
 def _is_admin(user: User) -> bool:
-    return bool(policy.scopes(user, {Role.admin.value}))
+    return policy.is_admin(user)
 
 
 def _central_paths(user: User) -> list[str]:
@@ -70,7 +74,7 @@ def issuable_roles(user: User) -> list[str]:
     """Roles the person may issue tokens for, in the order a form offers them."""
     roles: list[str] = []
     if _is_admin(user):
-        roles.append(Role.central_officer.value)
+        roles.extend((Role.central_officer.value, *NATIONWIDE_ISSUES))
     if _central_paths(user):
         roles.extend(role for role in CENTRAL_ISSUES if role not in roles)
     for role, home in _role_homes().items():
@@ -90,7 +94,12 @@ def can_manage_tokens(user: User) -> bool:
 
 
 def can_issue(user: User, role: str, agency: Agency) -> bool:
-    """An administrator: central officers of any owning agency. A central officer: its scope's roles below it."""
+    """An administrator: central officers of any owning agency, OPDC officers and administrators of an office. A
+    central officer: its scope's roles below it. Never for a closed agency."""
+    if agency.closed_at is not None:
+        return False
+    if role in NATIONWIDE_ISSUES:
+        return agency.kind in NATIONWIDE_HOME_KINDS and _is_admin(user)
     if role == Role.central_officer.value and agency.kind in OWNING_KINDS_VALUES and _is_admin(user):
         return True
     if role in (homes := _role_homes()):
@@ -118,7 +127,8 @@ def issuable_agencies(user: User) -> tuple[list[Agency], list[Agency]]:
         clauses.append(policy.within(Agency.path, paths))
     if not clauses:
         return [], []
-    rows = db.session.scalars(select(Agency).where(db.or_(*clauses)).order_by(Agency.path)).all()
+    rows = db.session.scalars(select(Agency).where(db.or_(*clauses), Agency.closed_at.is_(None))
+                              .order_by(Agency.path)).all()
     service_points = [a for a in rows if a.kind == AgencyKind.service_point.value]
     # A service point is never the agency of an author, reviewer or central officer.
     agencies = [a for a in rows if a.kind != AgencyKind.service_point.value]

@@ -83,7 +83,12 @@ def index():
             row, plain = role_tokens.issue(current_user, form.role.data, form.target_agency_id())
         except role_tokens.NotAllowed:
             db.session.rollback()
-            abort(403)
+            if form.role.data not in role_tokens.NATIONWIDE_ISSUES or \
+                    form.role.data not in role_tokens.issuable_roles(current_user):
+                abort(403)
+            form.agency_id.errors = [_("OPDC officers and administrators are given to an office, such as OPDC or "
+                                       "DGA.")]
+            return _render(form, status=422)
         db.session.commit()
         return _show_once(row, plain)
     new_token = session.pop(NEW_TOKEN_KEY, None)

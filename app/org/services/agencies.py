@@ -12,6 +12,30 @@ class AgencyError(ValueError):
     pass
 
 
+ROOT = None
+_OWNING_PARENTS = frozenset({AgencyKind.department.value, AgencyKind.office.value, AgencyKind.provincial_admin.value,
+                             AgencyKind.municipality.value, AgencyKind.subdistrict_admin.value})
+# Where each kind sits in the tree (ROOT: at the top): a ministry at the top, its departments and offices under it,
+# divisions under an owning agency or another unit of one, provincial offices under a department, service points
+# under anything but a ministry or another service point, local governments at the top.
+PARENT_KINDS: dict[str, frozenset] = {
+    AgencyKind.ministry.value: frozenset({ROOT}),
+    AgencyKind.office.value: frozenset({ROOT, AgencyKind.ministry.value}),
+    AgencyKind.department.value: frozenset({AgencyKind.ministry.value}),
+    AgencyKind.division.value: _OWNING_PARENTS | {AgencyKind.division.value, AgencyKind.provincial_office.value},
+    AgencyKind.provincial_office.value: frozenset({AgencyKind.department.value}),
+    AgencyKind.service_point.value: _OWNING_PARENTS | {AgencyKind.division.value, AgencyKind.provincial_office.value},
+    AgencyKind.provincial_admin.value: frozenset({ROOT}),
+    AgencyKind.municipality.value: frozenset({ROOT}),
+    AgencyKind.subdistrict_admin.value: frozenset({ROOT}),
+}
+
+
+def parent_allowed(kind: str, parent_kind: str | None) -> bool:
+    """Whether an agency of ``kind`` may sit under one of ``parent_kind`` (None: at the top of the tree)."""
+    return parent_kind in PARENT_KINDS.get(kind, frozenset())
+
+
 def create(*, kind: str, name_th: str, name_en: str | None = None, code: str | None = None,
            parent: Agency | None = None) -> Agency:
     if kind not in {k.value for k in AgencyKind}:

@@ -54,7 +54,8 @@ class AgencyChangedMeanwhile(OrgError):
 
 
 class InvalidMove(OrgError):
-    """``reason``: not_movable | outside_scope | into_own_subtree | leaf_parent | same_parent."""
+    """``reason``: not_movable | outside_scope | into_own_subtree | leaf_parent | same_parent | closed_parent |
+    wrong_parent_kind."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -97,7 +98,7 @@ def children(agency: Agency) -> list[Agency]:
     return list(db.session.scalars(select(Agency).where(Agency.parent_id == agency.id).order_by(Agency.name_th)))
 
 
-def _check_version(agency: Agency, expected_version: int | None) -> None:
+def check_version(agency: Agency, expected_version: int | None) -> None:
     if expected_version is not None and agency.row_version != expected_version:
         raise AgencyChangedMeanwhile(agency.id)
 
@@ -114,7 +115,7 @@ def update_profile(user: User, agency_id: int, values: dict, *, expected_version
     """Replace the public profile, and the letter prefix when ``values`` names it; ``values`` are already checked by
     the form (see ``forms/org.py``)."""
     agency = get_agency(user, agency_id)
-    _check_version(agency, expected_version)
+    check_version(agency, expected_version)
     prefix = " ".join((values.get(LETTER_PREFIX) or "").split()) or None
     if LETTER_PREFIX in values and prefix != agency.letter_prefix and not can_set_letter_prefix(user, agency):
         raise NotAllowed(agency_id)
@@ -149,6 +150,8 @@ def add_service_point(user: User, parent_id: int, *, name_th: str, name_en: str 
     parent = _structure_target(user, parent_id)
     if parent.kind in LEAF_KINDS:
         raise InvalidMove("leaf_parent")
+    if parent.closed_at is not None:
+        raise InvalidMove("closed_parent")
     point = agencies.create(kind=AgencyKind.service_point.value, name_th=name_th, name_en=(name_en or "").strip() or None,
                             parent=parent)
     point.updated_at = utcnow()
@@ -164,7 +167,7 @@ def set_visibility(user: User, agency_id: int, visible: bool, *, expected_versio
     agency = _structure_target(user, agency_id)
     if agency.kind != AgencyKind.service_point.value:
         raise NotAllowed(agency_id)
-    _check_version(agency, expected_version)
+    check_version(agency, expected_version)
     if agency.publicly_visible == bool(visible):
         return agency
     agency.publicly_visible, agency.updated_at = bool(visible), utcnow()
@@ -175,43 +178,80 @@ def set_visibility(user: User, agency_id: int, visible: bool, *, expected_versio
     return agency
 
 
+def can_move(user: User, agency: Agency) -> bool:
+    """Central officers move the units below a department; administrators also departments and offices (into
+    another ministry), and local governments' units. A ministry or a local government stays at the top."""
+    if agency.closed_at is not None or not policy.can_manage_structure(user, agency.path):
+        return False
+    if agency.kind in MOVABLE_KINDS:
+        return True
+    return policy.is_admin(user) and any(kind is not agencies.ROOT for kind in agencies.PARENT_KINDS[agency.kind])
+
+
 def move_targets(user: User, agency: Agency) -> list[Agency]:
-    """Parents the agency may move under: in the user's structure scope, outside its own subtree, not a leaf."""
+    """Parents the agency may move under: in the user's structure scope, outside its own subtree, open, of a kind
+    the agency's kind may sit under."""
     paths = policy.structure_paths(user)
     if not paths:
         return []
     low, high = agency.path, agency.path[:-1] + "0"
+    kinds = [kind for kind in agencies.PARENT_KINDS[agency.kind] if kind is not agencies.ROOT]
     return list(db.session.scalars(
         select(Agency).where(policy.within(Agency.path, paths), ~((Agency.path >= low) & (Agency.path < high)),
-                             Agency.kind.not_in(LEAF_KINDS), Agency.id != agency.parent_id)
+                             Agency.kind.in_(kinds), Agency.id != agency.parent_id, Agency.closed_at.is_(None))
         .order_by(Agency.path)))
 
 
 def move(user: User, agency_id: int, new_parent_id: int, *, expected_version: int | None) -> Agency:
     agency = _structure_target(user, agency_id)
-    if agency.kind not in MOVABLE_KINDS:
+    if not can_move(user, agency):
         raise InvalidMove("not_movable")
     parent = db.session.get(Agency, new_parent_id)
     if parent is None or not policy.can_manage_structure(user, parent.path):
         raise InvalidMove("outside_scope")
-    _check_version(agency, expected_version)
+    check_version(agency, expected_version)
     if parent.id == agency.parent_id:
         raise InvalidMove("same_parent")
     if parent.path.startswith(agency.path):
         raise InvalidMove("into_own_subtree")
     if parent.kind in LEAF_KINDS:
         raise InvalidMove("leaf_parent")
+    if parent.closed_at is not None:
+        raise InvalidMove("closed_parent")
+    if not agencies.parent_allowed(agency.kind, parent.kind):
+        raise InvalidMove("wrong_parent_kind")
     old_path, old_parent_id = agency.path, agency.parent_id
+    new_path = rehang(agency, parent)
+    moved_ids = list(db.session.scalars(select(Agency.id).where(policy.within(Agency.path, [new_path]))))
+    record_audit("agency.moved", actor_id=user.id, object_type="agency", object_id=agency_id,
+                 before={"parent_id": old_parent_id, "path": old_path},
+                 after={"parent_id": parent.id, "path": new_path, "subtree_size": len(moved_ids)})
+    for moved_id in moved_ids:
+        public_index.index_agency(moved_id)
+    return db.session.get(Agency, agency_id)
+
+
+def touch(agency: Agency) -> None:
+    """The agency must still be as it was read (its version): a conflict otherwise. Taken on a parent before a child
+    is placed under it, so that a crossing move, close or merge of that parent is refused rather than corrupting
+    the tree."""
+    touched = db.session.execute(update(Agency).where(Agency.id == agency.id, Agency.row_version == agency.row_version)
+                                 .values(row_version=Agency.row_version + 1)
+                                 .execution_options(synchronize_session=False))
+    if touched.rowcount != 1:
+        raise AgencyChangedMeanwhile(agency.id)
+
+
+def rehang(agency: Agency, parent: Agency) -> str:
+    """Place the agency and its subtree under ``parent``: their paths and depths, and the open work in them,
+    follow. Returns the agency's new path; every agency row is expired (read again when used)."""
+    old_path = agency.path
     new_path = f"{parent.path}{agency.id}/"
     depth_change = parent.depth + 1 - agency.depth
     agency.parent_id, agency.path, agency.depth, agency.updated_at = parent.id, new_path, parent.depth + 1, utcnow()
     flush_or_conflict(AgencyChangedMeanwhile(agency.id))
     # The new parent must still be where we saw it: two crossing moves would otherwise make a cycle.
-    touched = db.session.execute(update(Agency).where(Agency.id == parent.id, Agency.row_version == parent.row_version)
-                                 .values(row_version=Agency.row_version + 1)
-                                 .execution_options(synchronize_session=False))
-    if touched.rowcount != 1:
-        raise AgencyChangedMeanwhile(parent.id)
+    touch(parent)
     low, high = old_path, old_path[:-1] + "0"
     cut = len(old_path) + 1  # SQL substrings count from 1
 
@@ -234,13 +274,7 @@ def move(user: User, agency_id: int, new_parent_id: int, *, expected_version: in
                        .values(agency_path=rewritten(HumanTask.agency_path), row_version=HumanTask.row_version + 1)
                        .execution_options(synchronize_session=False))
     db.session.expire_all()  # rows changed in SQL: reload them when read again
-    moved_ids = list(db.session.scalars(select(Agency.id).where(policy.within(Agency.path, [new_path]))))
-    record_audit("agency.moved", actor_id=user.id, object_type="agency", object_id=agency_id,
-                 before={"parent_id": old_parent_id, "path": old_path},
-                 after={"parent_id": parent.id, "path": new_path, "subtree_size": len(moved_ids)})
-    for moved_id in moved_ids:
-        public_index.index_agency(moved_id)
-    return db.session.get(Agency, agency_id)
+    return new_path
 
 
 # Letter prefixes: the point in Pak Kret has none of its own and writes under its department's register.

@@ -67,7 +67,7 @@ def show(agency_id: int):
     return render_template("org/show.html", agency=agency, kind_labels=KIND_LABELS, can_manage=can_manage,
                            children=org.children(agency), linked=links.for_agency(agency.id),
                            candidates=links.candidates(agency) if can_manage else {}, link_form=LinkForm(),
-                           movable=can_manage and agency.kind in org.MOVABLE_KINDS)
+                           movable=org.can_move(current_user, agency), is_admin=policy.is_admin(current_user))
 
 
 @bp.route("/<int:agency_id>/profile", methods=["GET", "POST"])
@@ -118,7 +118,7 @@ def new_service_point(agency_id: int):
 def move(agency_id: int):
     agency = _load(agency_id)
     _require_structure(agency)
-    if agency.kind not in org.MOVABLE_KINDS:
+    if not org.can_move(current_user, agency):
         abort(404)
     form = MoveForm()
     form.parent_id.choices = [SelectChoice(a.id, f"{'— ' * a.depth}{a.name(_locale())}")
