@@ -44,7 +44,7 @@ class OfflineForm(BaseForm):
 
 class RateForm(BaseForm):
     rating = RadioField(_l("How good was the answer?"), coerce=int,
-                        choices=[(n, str(n)) for n in range(5, 0, -1)],
+                        choices=[SelectChoice(n, str(n)) for n in range(5, 0, -1)],
                         validators=[InputRequired(message=_l("Choose from 1 to 5 stars."))])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=1000)])
 
@@ -88,7 +88,8 @@ class TopicForm(BaseForm):
                                                          Length(max=255)])
     name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=255)])
     position = IntegerField(_l("Order"), default=0, validators=[Optional(), NumberRange(min=0, max=1000)])
-    active = SelectField(_l("In use"), choices=[("1", _l("Yes")), ("0", _l("No"))], default="1")
+    active = SelectField(_l("In use"), choices=[SelectChoice("1", _l("Yes")), SelectChoice("0", _l("No"))],
+                         default="1")
 
     def validate_topic_id(self, field) -> None:
         if (field.data or "").strip() and self.topic() is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from app.chat.services import chats, desk_admin
 from app.chat.services.errors import ChatError
@@ -98,7 +99,7 @@ def propose(message_id: int):
 def to_ir(chat_id: int):
     chat = _chat_or_404(chat_id)
     form = IrForm()
-    form.category_id.choices = [(c.id, c.name_th) for c in helpdesk.categories()]
+    form.category_id.choices = [SelectChoice(c.id, c.name_th) for c in helpdesk.categories()]
     if not form.validate_on_submit():
         return jsonify({"ok": False, "error": _("Choose the area of e-GP the problem is in."),
                         "field": "category_id"}), 422

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app.chat.models import ChatStatus, VisitorType
 from app.chat.services import chats, desk_admin, transcript
@@ -47,7 +48,7 @@ def _wants_json() -> bool:
 
 
 def _topic_choices():
-    return [(0, _("Choose a topic"))] + [(t.id, t.name_th) for t in desk_admin.topics()]
+    return [SelectChoice(0, _("Choose a topic"))] + [SelectChoice(t.id, t.name_th) for t in desk_admin.topics()]
 
 
 @bp.route("/", methods=["GET", "POST"])
