@@ -377,6 +377,7 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.smoke:
         args.chats, args.per_agent, args.messages, args.interval = 4, 2, 3, 0.2
+        args.db = "sqlite" if args.db == "both" else args.db  # does it run: one database is enough
         args.json = args.json.with_name("chat-smoke.json")
     args.agents = math.ceil(args.chats / args.per_agent)
     return args

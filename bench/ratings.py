@@ -359,6 +359,7 @@ def parse_args() -> argparse.Namespace:
     if args.smoke:
         args.ratings, args.points, args.departments, args.days = 3_000, 60, 6, 60
         args.iterations, args.report_iterations = 20, 5
+        args.db = "sqlite" if args.db == "both" else args.db  # does it run: one database is enough
         args.json = args.json.with_name("ratings-smoke.json")
     return args
 
