@@ -18,6 +18,7 @@ from app.licensing.models import DelayNotice, DelayRecord
 from app.licensing.services import delay_letters, licensing
 from app.org.models import Agency, LetterCounter, OutgoingLetter
 from app.org.services import letter_register
+from tests.clock import TODAY
 from tests.helpers import approved_unlock, nfkc, read_pdf
 from workflows.calendar import BANGKOK
 
@@ -103,7 +104,8 @@ def test_letters_issued_at_once_from_many_connections_take_every_number_once(app
     assert sorted(kept) == list(range(1, committed + 1))  # no gap, no duplicate
     entries = _entries()
     assert [entry.number for entry in entries] == list(range(1, committed + 1))
-    assert {entry.be_year for entry in entries} == {2569} and {entry.prefix for entry in entries} == {"นบ 0017.1"}
+    assert {entry.be_year for entry in entries} == {TODAY.year + 543}  # issued today, in this Buddhist-era year
+    assert {entry.prefix for entry in entries} == {"นบ 0017.1"}
     assert db.session.scalar(select(LetterCounter.last_number)) == committed
 
 
@@ -202,7 +204,7 @@ def test_the_register_page_shows_each_central_officer_their_subtree_and_exports_
 
     login("central")
     with count_queries() as statements:
-        page = client.get("/letters/")
+        page = client.get("/letters/?year=2569")  # the page opens on this year; these letters are of 2569
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and text.count("data-number=") == 6  # 2569, dopa's subtree; not OPDC's
     assert nfkc("นบ 0017.1/5") in text and "มท 0309/1" in text and "นร 1200" not in text
@@ -225,8 +227,9 @@ def test_the_register_page_shows_each_central_officer_their_subtree_and_exports_
     assert rows[2][3] == "1 พฤศจิกายน 2569" and rows[2][7] == "หนังสือแจ้งเรื่องล่าช้า"
 
     login("opdc")
-    assert client.get("/letters/").get_data(as_text=True).count("data-number=") == 7
-    assert len(list(csv.reader(io.StringIO(client.get("/letters/register.csv").get_data(as_text=True))))) == 8
+    assert client.get("/letters/?year=2569").get_data(as_text=True).count("data-number=") == 7
+    exported = client.get("/letters/register.csv?year=2569").get_data(as_text=True)
+    assert len(list(csv.reader(io.StringIO(exported)))) == 8
     for refused in ("spoint", "author", "lg_author"):
         login(refused)
         assert client.get("/letters/").status_code == 403, refused
