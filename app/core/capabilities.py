@@ -39,12 +39,14 @@ class Labels:
 class Job:
     """A scheduled job. ``run(app)`` does one run (in its own app context, committing what it does) and returns
     a short result; ``schedule(config)`` gives the APScheduler trigger and its arguments, e.g.
-    ``{"trigger": "interval", "seconds": 30}``."""
+    ``{"trigger": "interval", "seconds": 30}``. ``result_labels`` name what the result counts for the jobs page:
+    one label per key of a dict result, or under ``""`` for a single number."""
 
     name: str
     run: Callable[[Flask], Any]
     schedule: Callable[[Mapping[str, Any]], Mapping[str, Any]]
     description: Any = ""
+    result_labels: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

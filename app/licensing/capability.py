@@ -48,7 +48,7 @@ CAPABILITY = Capability(
     jobs=(
         # Hourly: a period locks within the hour after its close day ends (writes are refused from then anyway).
         Job("lock_periods", lock_periods, lambda config: {"trigger": "cron", "minute": 1},
-            _l("Locks licence-report periods after their close day.")),
+            _l("Locks licence-report periods after their close day."), result_labels={"": _l("Periods locked")}),
     ),
     nav=(
         NavEntry("licensing.index", _l("Licence reports"), 70, roles=REPORTS_LICENCES, element_id="nav-licensing",

@@ -120,7 +120,8 @@ CAPABILITY = Capability(
     jobs=(
         # Nightly: the tallies follow units that moved and points whose province changed.
         Job("ratings_recount", recount_job, lambda config: {"trigger": "cron", "hour": 2, "minute": 30},
-            _l("Recounts the satisfaction tallies after units moved or provinces changed.")),
+            _l("Recounts the satisfaction tallies after units moved or provinces changed."),
+            result_labels={"": _l("Ratings recounted")}),
     ),
     commands=(rating_cli,),
     init_app=_init_app,
