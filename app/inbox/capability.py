@@ -7,10 +7,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role
 from app.core.capabilities import Badge, Capability, Job, Labels, NavEntry
-from app.inbox.services import inbox, notification_center
-from app.inbox.services import assignment, delegations, saved_filters
-from app.inbox.views import api, delegations as delegation_views
-from app.inbox.views import instances, jobs, notifications, task_tools
+from app.inbox.services import assignment, delegations, inbox, notification_center, saved_filters
+from app.inbox.views import api, instances, jobs, notifications, task_tools
+from app.inbox.views import delegations as delegation_views
 from app.inbox.views import inbox as inbox_views
 from tasks import jobs as job_runs
 

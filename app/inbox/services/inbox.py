@@ -21,8 +21,12 @@ from app.core.paging import Page
 from app.core.types import utcnow
 from app.core.workflow import HumanTask, ProcessInstance, TaskStatus, record_audit
 from app.inbox.services import delegations
-from app.inbox.services.task_query import VIEWS  # noqa: F401 - the API checks a view against it
-from app.inbox.services.task_query import TaskQuery, order_by, search_clause
+from app.inbox.services.task_query import (
+    VIEWS,  # noqa: F401 - the API checks a view against it
+    TaskQuery,
+    order_by,
+    search_clause,
+)
 from app.org.models import Agency
 from workflows import engine
 
