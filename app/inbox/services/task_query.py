@@ -37,12 +37,11 @@ class TaskQuery:
         view = args.get("view") if args.get("view") in VIEWS else "available"
         sort = args.get("sort") if args.get("sort") in SORTS else "due"
         order = args.get("order") if args.get("order") in ORDERS else SORTS[sort]
-        try:
-            agency_id = int(args.get("agency") or 0) or None
-        except (TypeError, ValueError):
-            agency_id = None
-        process_id = str(args.get("process") or "")[:64] or None
-        search = " ".join(str(args.get("q") or "").split())[:SEARCH_MAX]
+        agency = str(args.get("agency") or "")
+        # an id a column can hold, or none (a huge number would overflow the query)
+        agency_id = int(agency) if agency.isascii() and agency.isdigit() and 0 < int(agency[:11]) < 2**31 else None
+        process_id = _text(args.get("process"))[:64] or None
+        search = " ".join(_text(args.get("q")).split())[:SEARCH_MAX]
         return cls(view, process_id, agency_id, sort, order, search)
 
     def params(self, **changes) -> dict[str, str | int]:
@@ -61,6 +60,11 @@ class TaskQuery:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def _text(value) -> str:
+    """Printable text only: a NUL or another control character is dropped (PostgreSQL refuses a NUL in a string)."""
+    return "".join(char for char in str(value or "") if char.isprintable() or char == " ")
 
 
 def order_by(query: TaskQuery) -> tuple:
