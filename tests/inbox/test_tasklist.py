@@ -139,3 +139,14 @@ def test_a_diagram_gives_a_task_its_priority():
     assert saving.task_priority("90 if ticket['urgent'] else 40", {"ticket": {"urgent": False}}) == 40
     assert saving.task_priority("500", {}) == 100 and saving.task_priority("-3", {}) == 0
     assert saving.task_priority("'soon'", {}) == 50  # not a number: the default
+
+
+def test_a_search_reads_a_bounded_part_of_the_list(client, login, three_tasks, monkeypatch):
+    from app.inbox.services import inbox
+
+    monkeypatch.setattr(inbox, "SEARCH_WINDOW", 1)
+    login("reviewer")
+    page = client.get("/tasks/?q=เรียงลำดับ&sort=received&order=asc").get_data(as_text=True)
+    assert _ids(page) == [three_tasks[0]]  # the oldest is first in this order; the two others are past the window
+    assert th("The search looks at the first %(num)s tasks of this list in its order: choose a process or an "
+              "agency, or another order, to search further.", num="1") in page

@@ -99,8 +99,8 @@ def _reversed(key):
 def search_clause(text: str):
     """Tasks whose title (Thai or English) or subject contains every word of ``text``, whatever the letter case.
 
-    A substring test, checked on the rows the tab and filters already select through their index (an officer's
-    open tasks, their own history): it narrows a bounded list, it never scans the whole table on its own.
+    A substring test, checked on the rows the tab and filters already select through their index, at most
+    ``inbox.SEARCH_WINDOW`` of them: it narrows a bounded list, it never scans the whole table on its own.
     """
     clauses = []
     for word in text.lower().split():

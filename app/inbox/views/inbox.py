@@ -32,7 +32,8 @@ def index():
     return render_template("inbox/index.html", view=query.view, query=query, result=result,
                            process_id=query.process_id, agency_id=query.agency_id,
                            processes=inbox.process_choices(), agencies=inbox.filter_agencies(current_user),
-                           saved=saved_filters.of(current_user), sortable=query.view in SORTABLE_VIEWS)
+                           saved=saved_filters.of(current_user), sortable=query.view in SORTABLE_VIEWS,
+                           search_window=f"{inbox.SEARCH_WINDOW:,}")
 
 
 def _load(task_id: int):
