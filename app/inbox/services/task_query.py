@@ -67,20 +67,20 @@ def _text(value) -> str:
     return "".join(char for char in str(value or "") if char.isprintable() or char == " ")
 
 
-def order_by(query: TaskQuery) -> tuple:
+def order_by(query: TaskQuery, tasks=HumanTask) -> tuple:
     """The ORDER BY of a list, ending in the id so that paging is stable.
 
     Each sort runs along one index in one direction (ix_human_task_queue, _received, _priority), so "desc" reverses
     every key: sorted latest-due first, tasks without a due date (never due) come first, as they come last in
-    soonest-due order.
+    soonest-due order. ``tasks`` is the table, or the rows a search reads (an alias of it).
     """
     if query.view == "completed":
-        return (HumanTask.completed_at.desc(), HumanTask.id)
-    queue = (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+        return (tasks.completed_at.desc(), tasks.id)
+    queue = (tasks.due_at.is_(None), tasks.due_at, tasks.created_at, tasks.id)
     keys = {
         "due": queue,
-        "received": (HumanTask.created_at, HumanTask.id),
-        "priority": (HumanTask.priority.desc(), *queue),
+        "received": (tasks.created_at, tasks.id),
+        "priority": (tasks.priority.desc(), *queue),
     }[query.sort]
     # "priority" starts highest first, which is its index's forward direction
     forward = query.order == ("desc" if query.sort == "priority" else "asc")
