@@ -14,8 +14,7 @@ from app.core.types import utcnow
 from app.core.workflow import AuditEvent, HumanTask
 from app.inbox.models import TaskDelegation
 from app.inbox.services import delegations, inbox
-from app.manuals.services import manual_revisions, manuals
-from tests.helpers import complete_content, manual_titled, open_task, th
+from tests.helpers import submitted_tasks, th
 
 
 def _colleague(demo, username="reviewer2", role="manual_reviewer", agency="dopa"):
@@ -23,15 +22,6 @@ def _colleague(demo, username="reviewer2", role="manual_reviewer", agency="dopa"
     accounts.grant(user, demo.agency(agency).id, role)
     db.session.commit()
     return user
-
-
-def _submit(demo, *titles: str) -> list[HumanTask]:
-    author = demo.user("author")
-    for title in titles:
-        manual = manuals.create_manual(author, title=title, agency_id=demo.agency("dopa").id)
-        manual_revisions.submit(author, manual, title=manual.title, content=complete_content())
-    db.session.commit()
-    return [open_task(manual_titled(title)) for title in titles]
 
 
 def _flashes(page: str) -> str:
@@ -43,7 +33,7 @@ def _flashes(page: str) -> str:
 
 def test_a_task_is_assigned_only_to_a_colleague_of_its_role_and_agency(client, login, demo):
     colleague = _colleague(demo)
-    task = _submit(demo, "คู่มือมอบงาน")[0]
+    task = submitted_tasks(demo, "คู่มือมอบงาน")[0]
     login("reviewer")
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     offered = re.search(r'<select[^>]*id="assignee".*?</select>', page, re.S).group(0)
@@ -79,7 +69,7 @@ def test_a_task_is_assigned_only_to_a_colleague_of_its_role_and_agency(client, l
 
 def test_bulk_claim_claims_each_free_task_and_says_which_one_someone_else_took(client, login, demo):
     colleague = _colleague(demo)
-    first, taken, third = _submit(demo, "คู่มือรับหลายงาน 1", "คู่มือรับหลายงาน 2", "คู่มือรับหลายงาน 3")
+    first, taken, third = submitted_tasks(demo, "คู่มือรับหลายงาน 1", "คู่มือรับหลายงาน 2", "คู่มือรับหลายงาน 3")
     login("reviewer")
     page = client.get("/tasks/?q=รับหลายงาน").get_data(as_text=True)
     assert page.count('name="task"') == 3 and 'form="bulk-claim"' in page
@@ -106,7 +96,7 @@ def test_bulk_claim_leaves_a_task_changed_at_the_same_moment_untouched(app, demo
     from app.inbox.services import assignment
 
     colleague = _colleague(demo)
-    first, raced = _submit(demo, "คู่มือชนกัน 1", "คู่มือชนกัน 2")  # read: their rows are in this session now
+    first, raced = submitted_tasks(demo, "คู่มือชนกัน 1", "คู่มือชนกัน 2")  # read: their rows are in this session now
     reviewer = demo.user("reviewer")
     with db.engine.begin() as other_connection:  # the colleague's own transaction, committed meanwhile
         other_connection.execute(HumanTask.__table__.update().where(HumanTask.id == raced.id)
@@ -127,7 +117,7 @@ def test_bulk_claim_leaves_a_task_changed_at_the_same_moment_untouched(app, demo
 
 def test_an_acting_officer_does_the_absent_officers_tasks_only_during_the_period(client, login, demo):
     colleague = _colleague(demo)
-    task = _submit(demo, "คู่มือระหว่างลา")[0]
+    task = submitted_tasks(demo, "คู่มือระหว่างลา")[0]
     reviewer = demo.user("reviewer")
     login("reviewer")
     client.post(f"/tasks/{task.id}/claim")
@@ -173,7 +163,7 @@ def test_an_acting_officer_does_the_absent_officers_tasks_only_during_the_period
     assert (acting.actor_id, acting.after["acting_for_id"], acting.after["did"]) == (
         colleague.id, reviewer.id, "task.completed")
 
-    other = _submit(demo, "คู่มือหลังลา")[0]
+    other = submitted_tasks(demo, "คู่มือหลังลา")[0]
     with time_machine.travel(utcnow() + timedelta(days=4), tick=False):  # the period has ended by itself
         login("reviewer")
         client.post(f"/tasks/{other.id}/claim")

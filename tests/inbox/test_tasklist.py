@@ -12,18 +12,8 @@ from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import HumanTask
 from app.inbox.models import SavedFilter
-from app.manuals.services import manual_revisions, manuals
-from tests.helpers import complete_content, manual_titled, open_task, th
+from tests.helpers import manual_titled, open_task, submitted_tasks, th
 from workflows.engine import saving
-
-
-def _submit(demo, *titles: str) -> list[HumanTask]:
-    author = demo.user("author")
-    for title in titles:
-        manual = manuals.create_manual(author, title=title, agency_id=demo.agency("dopa").id)
-        manual_revisions.submit(author, manual, title=manual.title, content=complete_content())
-    db.session.commit()
-    return [open_task(manual_titled(title)) for title in titles]
 
 
 def _ids(page: str) -> list[int]:
@@ -33,7 +23,7 @@ def _ids(page: str) -> list[int]:
 @pytest.fixture
 def three_tasks(demo):
     """Three of the reviewer's tasks, each first by one sort: received, due date and priority disagree."""
-    early, middle, late = _submit(demo, "คู่มือเรียงลำดับ ก", "คู่มือเรียงลำดับ ข", "คู่มือเรียงลำดับ ค")
+    early, middle, late = submitted_tasks(demo, "คู่มือเรียงลำดับ ก", "คู่มือเรียงลำดับ ข", "คู่มือเรียงลำดับ ค")
     now = utcnow()
     for task, received_days_ago, due_in_days, priority in ((early, 3, 9, 50), (middle, 2, None, 90),
                                                             (late, 1, 4, 10)):
@@ -71,7 +61,7 @@ def test_the_sort_is_in_the_address_and_the_headings_turn_it_around(client, logi
 
 
 def test_search_finds_tasks_by_title_or_subject_within_the_users_own_tasks(client, login, demo):
-    _submit(demo, "คู่มือการขอหนังสือรับรองการเกิด", "คู่มือการจดทะเบียนพาณิชย์")
+    submitted_tasks(demo, "คู่มือการขอหนังสือรับรองการเกิด", "คู่มือการจดทะเบียนพาณิชย์")
     login("reviewer")
     by_subject = client.get("/tasks/?q=รับรองการเกิด").get_data(as_text=True)
     assert "คู่มือการขอหนังสือรับรองการเกิด" in by_subject and "จดทะเบียนพาณิชย์" not in by_subject
@@ -118,14 +108,14 @@ def test_saved_filters_are_listed_applied_made_default_and_deleted(client, login
 def test_the_inbox_page_query_count_is_the_same_for_5_and_50_tasks(client, login, demo, count_queries):
     already = db.session.scalar(select(db.func.count()).select_from(HumanTask).where(
         HumanTask.status == "open", HumanTask.role == "manual_reviewer", HumanTask.agency_id == demo.agency("dopa").id))
-    _submit(demo, *(f"คู่มือนับ {number}" for number in range(5 - already)))
+    submitted_tasks(demo, *(f"คู่มือนับ {number}" for number in range(5 - already)))
     login("reviewer")
     address = "/tasks/?sort=priority&q=คู่มือ"
     db.session.expire_all()  # both pages load what they need themselves
     with count_queries() as few:
         page = client.get(address).get_data(as_text=True)
     assert page.count("data-task-id=") == 5
-    _submit(demo, *(f"คู่มือนับเพิ่ม {number}" for number in range(45)))
+    submitted_tasks(demo, *(f"คู่มือนับเพิ่ม {number}" for number in range(45)))
     db.session.expire_all()
     with count_queries() as many:
         page = client.get(address + "&page=2").get_data(as_text=True)
