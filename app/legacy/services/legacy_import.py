@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, false, select
 from sqlalchemy.exc import DBAPIError
 
 from app.core.conflicts import reported_as
 from app.core.extensions import db
 from app.core.workflow import record_audit
+from app.legacy.models import LegacyImportRun
 from app.legacy.services.legacy_fields import RecordRejected, clean_text
 from app.legacy.services.legacy_records import KNOWN_REFS, KnownRefs, catalogue_codes, import_agency, import_link, import_manual, import_process
 from app.legacy.services.legacy_users import import_user
@@ -133,6 +134,7 @@ def run(folder: str | Path, *, progress: Callable[[int, float], None] | None = N
     folder = Path(folder)
     if not folder.is_dir():
         raise ImportFolderMissing(str(folder))
+    _open_the_transaction()
     report = ImportReport()
     started = time.perf_counter()
 
@@ -174,6 +176,14 @@ def run(folder: str | Path, *, progress: Callable[[int, float], None] | None = N
                         "seconds": round(report.seconds, 3)})
     db.session.flush()
     return report
+
+
+def _open_the_transaction() -> None:
+    """SQLite's driver opens a transaction only at the first write, and a SAVEPOINT before it is a transaction of its
+    own, committed when released. Open it with a write of nothing, so every record's savepoint sits inside the run's
+    one transaction: the caller's commit keeps the run, a dry run's rollback undoes all of it."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(delete(LegacyImportRun).where(false()).execution_options(synchronize_session=False))
 
 
 class RecordChangedMeanwhile(RecordRejected):
