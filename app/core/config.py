@@ -48,6 +48,8 @@ class Config:
     # A legacy export uploaded by an administrator (a zip, or the files themselves), and what a zip may unpack to.
     LEGACY_IMPORT_MAX_BYTES = int(os.environ.get("LEGACY_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
     LEGACY_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("LEGACY_IMPORT_MAX_UNPACKED_BYTES", 500 * 1024 * 1024))
+    # How often the background job looks for imports started on the screen (at once in the web process's scheduler).
+    LEGACY_IMPORT_POLL_SECONDS = int(os.environ.get("LEGACY_IMPORT_POLL_SECONDS", 30))
 
     # Where rate-limit counts live. Every web worker must see the same counts, so production sets REDIS_URL
     # (redis://host:6379/0); RATELIMIT_STORAGE_URI, when set, names another store. With neither, each process

@@ -25,7 +25,7 @@ CAPABILITY = Capability(
     blueprints=(imports.bp,),
     commands=(import_cli,),
     jobs=(Job(import_runs.JOB_NAME, legacy_imports_job,
-              lambda config: {"trigger": "interval", "seconds": config.get("LEGACY_IMPORT_POLL_SECONDS", 30)},
+              lambda config: {"trigger": "interval", "seconds": config["LEGACY_IMPORT_POLL_SECONDS"]},
               _l("Runs the legacy imports started on the import screen (at once when the scheduler runs in the web "
                  "process), and removes uploaded exports left unimported for a day.")),),
     nav=(NavEntry("legacy.index", _l("Legacy import"), 125, roles=ADMIN, element_id="nav-legacy-import",

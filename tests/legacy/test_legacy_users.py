@@ -140,7 +140,7 @@ def test_a_dry_run_reports_everything_and_keeps_nothing(app):
 def test_an_unreadable_file_stops_the_command_with_a_reason(app, tmp_path):
     folder = tmp_path / "export"
     folder.mkdir()
-    (folder / "users.csv").write_bytes("ref,name\nU-1,".encode() + "สมชาย".encode("cp874") + b"\n")
+    (folder / "users.csv").write_bytes(b"ref,name\nU-1," + "สมชาย".encode("cp874") + b"\n")
     result = app.test_cli_runner().invoke(args=["import", "legacy", str(folder), "--lang", "en"])
     assert result.exit_code == 1 and "users.csv: The file is not UTF-8 text." in result.output
 
