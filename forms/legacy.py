@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import MultipleFileField
+from wtforms import MultipleFileField, StringField
+from wtforms.validators import DataRequired, Length
 
 from forms.base import BaseForm
 
@@ -16,3 +17,10 @@ class ExportUploadForm(BaseForm):
 
 class StartRunForm(BaseForm):
     """A dry run or a run of an uploaded export: the button pressed says which (CSRF only here)."""
+
+
+class LinkAccountForm(BaseForm):
+    """The user name of the person's Digital ID account, as the users' page shows it."""
+
+    username = StringField(_l("User name of the officer's Digital ID account"),
+                           validators=[DataRequired(message=_l("Give the user name of the account.")), Length(max=80)])

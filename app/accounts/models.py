@@ -184,8 +184,10 @@ class LegacyAccount(db.Model):
     state: Mapped[str] = mapped_column(String(16), default=LegacyAccountState.pending, index=True)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    matched_by: Mapped[str | None] = mapped_column(String(16))  # "citizen_id" or "email"
+    matched_by: Mapped[str | None] = mapped_column(String(16))  # "citizen_id", "email" or "administrator"
+    # An administrator gave the roles to a person's existing account instead: that account (``user`` stays unused).
+    linked_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # The last sign-in that matched this account and others alike: left for an administrator to settle.
     ambiguous_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(lazy="joined", foreign_keys=[user_id])

@@ -137,7 +137,7 @@ def test_the_export_may_be_uploaded_as_its_files(app, demo, login, tmp_path):
 
 
 @pytest.mark.parametrize("files, message", [
-    ([(b"\x89PNG\r\n\x1a\n" + b"0" * 100, "users.csv")], "users.csv ไม่ใช่ไฟล์ CSV หรือ JSON Lines"),
+    ([(b"\x89PNG\r\n\x1a\n" + b"0" * 100, "users.csv")], "users.csv ไม่ใช่ไฟล์ CSV หรือ JSONL"),
     ([(b"ref,name\n", "notes.txt")], "notes.txt ไม่ใช่ไฟล์ของข้อมูลส่งออก"),
     ([(b"ref,name\nU-1," + "สมชาย".encode("cp874"), "users.csv")], "ไม่ได้บันทึกเป็นข้อความ UTF-8"),
     ([(b"name,email\nx,y\n", "users.csv")], "บรรทัดแรกต้องเป็นชื่อคอลัมน์"),

@@ -111,6 +111,23 @@ def test_an_ambiguous_match_links_nothing_and_is_reported(app, client, digital_i
     page = admin.get("/admin/legacy-import/unmatched").get_data(as_text=True)
     assert 'data-ref="U-A" class="table-warning"' in page and "ไม่ได้จับคู่บัญชีใด" in page
 
+    # the administrator settles it: U-A's roles go to the account the person signed in with
+    link = f"/admin/legacy-import/unmatched/{legacy('U-A').id}/link"
+    refused = admin.post(link, data={"username": "central"})  # a password account, never signed in with Digital ID
+    assert refused.status_code == 422 and "ยังไม่เคยเข้าสู่ระบบด้วย Digital ID" in refused.get_data(as_text=True)
+    assert admin.post(link, data={"username": "nobody-here"}).status_code == 422
+    assert admin.post(link, data={"username": new.username}).status_code == 303
+    db.session.expire_all()
+    assert roles_of(new) == {("DLT", "manual_author")}
+    account = legacy("U-A")
+    assert account.state == "linked" and account.matched_by == "administrator" and account.linked_user_id == new.id
+    assert not account.user.memberships  # the waiting account keeps no role
+    [event] = audit("legacy_account.linked_by_administrator")
+    assert event.actor_id == demo.user("admin").id and event.object_id == new.id
+    assert admin.post(link, data={"username": new.username}).status_code == 409
+    page = admin.get("/admin/legacy-import/unmatched").get_data(as_text=True)
+    assert 'data-ref="U-A"' not in page and 'data-ref="U-B"' in page
+
 
 def test_a_pending_account_cannot_sign_in_with_a_password(app, client, tmp_path):
     load(app, tmp_path, ["U-1,นายหนึ่ง,one@dlt.go.th,,DLT:manual_author"])

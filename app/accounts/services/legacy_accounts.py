@@ -157,6 +157,49 @@ def _candidates(claims: dict) -> tuple[list[LegacyAccount], str]:
     return [], ""
 
 
+# --- an administrator settles an account no sign-in could claim -----------------------------------------------
+
+
+class LinkRefused(Exception):
+    """``reason``: "not_waiting" (matched or linked already), "no_such_user", "not_digital_id" (the account has
+    never signed in with Digital ID, or is itself a waiting one), "inactive"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def link_by_administrator(account_id: int, username: str, admin_id: int) -> User:
+    """Give a waiting account's roles to a person's existing Digital ID account (after an ambiguous match, say):
+    the roles are added to that account, the waiting one keeps none and is marked linked. Flushes."""
+    legacy = db.session.get(LegacyAccount, account_id)
+    if legacy is None or legacy.state != LegacyAccountState.pending:
+        raise LinkRefused("not_waiting")
+    target = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if target is None:
+        raise LinkRefused("no_such_user")
+    if not target.oidc_subject or target.id == legacy.user_id or target.is_reporter:
+        raise LinkRefused("not_digital_id")
+    if not target.active:
+        raise LinkRefused("inactive")
+    held = {(m.agency_id, m.role) for m in db.session.scalars(select(Membership).where(Membership.user_id == target.id))}
+    moved = []
+    for membership in db.session.scalars(select(Membership).where(Membership.user_id == legacy.user_id,
+                                                                   Membership.active)):
+        membership.active = False
+        if (membership.agency_id, membership.role) not in held:
+            db.session.add(Membership(user_id=target.id, agency_id=membership.agency_id, role=membership.role,
+                                      source=LEGACY_SOURCE, granted_by_id=admin_id))
+            moved.append({"agency_id": membership.agency_id, "role": membership.role})
+    legacy.state, legacy.linked_at, legacy.matched_by = LegacyAccountState.linked, utcnow(), "administrator"
+    legacy.linked_user_id = target.id
+    db.session.flush()
+    db.session.expire(target, ["memberships"])
+    record_audit("legacy_account.linked_by_administrator", actor_id=admin_id, object_type="user",
+                 object_id=target.id, after={"legacy_ref": legacy.legacy_ref, "roles": moved})
+    return target
+
+
 # --- the report of accounts nobody has claimed ---------------------------------------------------------------
 
 

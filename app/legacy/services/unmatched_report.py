@@ -24,6 +24,7 @@ CSV_HEADER = ("รหัสอ้างอิงในระบบเดิม",
 
 @dataclass
 class UnmatchedRow:
+    id: int
     legacy_ref: str
     name: str
     email: str | None
@@ -35,7 +36,7 @@ class UnmatchedRow:
 
 def _row(legacy: LegacyAccount) -> UnmatchedRow:
     roles = sorted((membership.agency.name_th, role_label(membership.role)) for membership in legacy.user.memberships)
-    return UnmatchedRow(legacy.legacy_ref, legacy.user.display_name, legacy.email, bool(legacy.citizen_id_hash),
+    return UnmatchedRow(legacy.id, legacy.legacy_ref, legacy.user.display_name, legacy.email, bool(legacy.citizen_id_hash),
                         roles, legacy.imported_at, legacy.ambiguous_at)
 
 

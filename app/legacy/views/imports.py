@@ -17,7 +17,7 @@ from app.core.extensions import db
 from app.legacy.models import ImportMode, LegacyImportRun
 from app.legacy.services import import_runs, import_uploads, unmatched_report
 from app.legacy.services.legacy_import import FILES
-from forms.legacy import ExportUploadForm, StartRunForm
+from forms.legacy import ExportUploadForm, LinkAccountForm, StartRunForm
 
 bp = Blueprint("legacy", __name__, url_prefix="/admin/legacy-import")
 # The export's upload alone may exceed the app-wide request cap, up to the import's own cap.
@@ -111,9 +111,36 @@ def progress(run_id: int):
 
 
 @bp.get("/unmatched")
-def unmatched():
+def unmatched(form: LinkAccountForm | None = None, failed_id: int | None = None, status: int = 200):
     page = unmatched_report.page(paging.page_number(request.args.get("page")))
-    return render_template("legacy/unmatched.html", page=page, counts=legacy_accounts.counts())
+    return render_template("legacy/unmatched.html", page=page, counts=legacy_accounts.counts(),
+                           form=form or LinkAccountForm(), failed_id=failed_id), status
+
+
+_LINK_REFUSALS = {
+    "not_waiting": lambda: _("This officer's account has been matched already."),
+    "no_such_user": lambda: _("There is no account with this user name."),
+    "not_digital_id": lambda: _("This account has never signed in with Digital ID: the officer signs in first, "
+                                "then give its user name."),
+    "inactive": lambda: _("This account is disabled."),
+}
+
+
+@bp.post("/unmatched/<int:account_id>/link")
+def link(account_id: int):
+    """Give a waiting officer's roles to their Digital ID account, when no sign-in could tell them apart."""
+    form = LinkAccountForm()
+    if not form.validate():
+        return unmatched(form, account_id, 422)
+    try:
+        user = legacy_accounts.link_by_administrator(account_id, form.username.data, current_user.id)
+        db.session.commit()
+    except legacy_accounts.LinkRefused as exc:
+        db.session.rollback()
+        form.username.errors = [_LINK_REFUSALS[exc.reason]()]
+        return unmatched(form, account_id, 409 if exc.reason == "not_waiting" else 422)
+    flash(_("The roles now belong to %(name)s.", name=user.display_name), "success")
+    return redirect(url_for("legacy.unmatched"), 303)
 
 
 @bp.get("/unmatched.csv")
