@@ -141,9 +141,9 @@ def test_the_export_may_be_uploaded_as_its_files(app, demo, login, tmp_path):
     ([(b"ref,name\n", "notes.txt")], "notes.txt ไม่ใช่ไฟล์ของข้อมูลส่งออก"),
     ([(b"ref,name\nU-1," + "สมชาย".encode("cp874"), "users.csv")], "ไม่ได้บันทึกเป็นข้อความ UTF-8"),
     ([(b"name,email\nx,y\n", "users.csv")], "บรรทัดแรกต้องเป็นชื่อคอลัมน์"),
-    ([(b"PK\x03\x04 not really a zip", "export.zip")], "เปิดไฟล์ zip ไม่ได้"),
+    ([(b"PK\x03\x04 not really a zip", "export.zip")], "เปิดไฟล์ ZIP ไม่ได้"),
     ([(b"ref\n", "users.csv"), (b"ref\n", "users.csv")], "ส่งไฟล์ users.csv มาซ้ำสองครั้ง"),
-    ([], "เลือกไฟล์ zip ของข้อมูลส่งออก"),
+    ([], "เลือกไฟล์ ZIP ของข้อมูลส่งออก"),
 ])
 def test_an_upload_that_is_not_an_export_is_refused_with_a_reason(app, demo, login, files, message):
     admin = login("admin")
