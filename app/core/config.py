@@ -15,6 +15,9 @@ class Config:
     CITIZEN_ID_HASH_KEY = os.environ.get("CITIZEN_ID_HASH_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default: SQLite in instance/
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite (in WAL mode) waits for the disk at each commit (FULL): a committed form survives a power cut. NORMAL
+    # survives the app's crash but may lose the last commits to a power cut; OFF is for throwaway databases only.
+    SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
 
     # Capabilities plugged in besides the factory's own (module names, each with a capability.py): a deployment's
     # own, or a test's. instance/config.py may set it.
