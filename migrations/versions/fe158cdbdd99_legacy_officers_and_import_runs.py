@@ -1,7 +1,7 @@
 """officers moved in from the legacy system (waiting for their first Digital ID sign-in), and imports started from the administrators' screen
 
 Revision ID: fe158cdbdd99
-Revises: 5b1e0c7d2a94
+Revises: 9c2f4e1a7b3d
 Create Date: 2026-12-03 13:51:50.182595
 
 """
@@ -13,7 +13,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = 'fe158cdbdd99'
-down_revision = '5b1e0c7d2a94'
+down_revision = '9c2f4e1a7b3d'
 branch_labels = None
 depends_on = None
 
