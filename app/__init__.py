@@ -90,6 +90,7 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event
 
+        synchronous = {"FULL": "FULL", "NORMAL": "NORMAL", "OFF": "OFF"}[app.config["SQLITE_SYNCHRONOUS"].upper()]
         with app.app_context():
 
             @event.listens_for(db.engine, "connect")
@@ -98,6 +99,7 @@ def register_extensions(app: Flask) -> None:
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA busy_timeout=10000")
+                cursor.execute(f"PRAGMA synchronous={synchronous}")
                 cursor.close()
 
 

@@ -10,6 +10,7 @@ header line (``app.core.headers``) before it is stored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_babel import force_locale
@@ -23,16 +24,33 @@ if TYPE_CHECKING:
     from app.accounts.models import User
 
 
+@dataclass(frozen=True)
+class MadeLater:
+    """A file the outbox makes when it sends the message (a capability's ``attachments`` maker of ``kind``, from
+    ``record_id``), so that the request that queued it does not wait for it; kept with the message once made."""
+
+    kind: str
+    record_id: int
+
+    @property
+    def source(self) -> str:
+        return f"{self.kind}:{self.record_id}"
+
+
 def queue_mail(*, dedup_key: str, to_address: str | None, subject, body: str, user_id: int | None = None,
-               attachment: tuple[str, str, bytes] | None = None) -> OutboxMessage:
-    """One e-mail in the outbox, in the caller's transaction. ``attachment`` is (file name, content type, bytes)."""
+               attachment: tuple[str, str, bytes | MadeLater] | None = None) -> OutboxMessage:
+    """One e-mail in the outbox, in the caller's transaction. ``attachment`` is (file name, content type, the
+    bytes or what makes them later)."""
     row = OutboxMessage(dedup_key=dedup_key, channel="email", user_id=user_id, to_address=headers.address(to_address),
                         subject=headers.one_line(subject), body=body)
     if attachment is not None:
         name, content_type, data = attachment
         row.attachment_name = headers.file_name(name, default="attachment")
         row.attachment_type = headers.one_line(content_type, 100)
-        row.attachment_data = data
+        if isinstance(data, MadeLater):
+            row.attachment_source = data.source
+        else:
+            row.attachment_data = data
     db.session.add(row)
     return row
 

@@ -18,7 +18,7 @@ from email.utils import make_msgid
 
 from sqlalchemy import select
 
-from app.core import headers
+from app.core import capabilities, headers
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import record_audit
@@ -89,7 +89,10 @@ def deliver(row: OutboxMessage, connection: Connection) -> str:
     config = connection.config
     if not config.get("MAIL_SERVER") or not row.to_address:
         return _finish(row, OutboxStatus.skipped)
-    attachment = row.attachment_data  # read before sending: a database error is the job's, not the message's
+    try:
+        attachment = _attachment_of(row)
+    except Exception as exc:  # a file that cannot be made is the message's own fault: kept for the administrator
+        return _finish(row, OutboxStatus.failed, exc)
     try:
         message = build(row, config, attachment)
         connection.send(message)
@@ -99,6 +102,17 @@ def deliver(row: OutboxMessage, connection: Connection) -> str:
         return _finish(row, OutboxStatus.failed, exc)
     row.sent_at = utcnow()
     return _finish(row, OutboxStatus.sent)
+
+
+def _attachment_of(row: OutboxMessage) -> bytes | None:
+    """The file sent with the message: as stored, or made now (once: kept on the row for any later attempt)."""
+    data = row.attachment_data  # read before sending: a database error is the job's, not the message's
+    if data is None and row.attachment_source:
+        kind, _sep, record_id = row.attachment_source.partition(":")
+        data = capabilities.current().attachment_makers[kind](int(record_id))
+        row.attachment_data = data
+        db.session.flush()
+    return data
 
 
 def _passing(exc: BaseException) -> bool:

@@ -55,6 +55,8 @@ class OutboxMessage(db.Model):
     attachment_name: Mapped[str | None] = mapped_column(String(255))
     attachment_type: Mapped[str | None] = mapped_column(String(100))
     attachment_data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # "<kind>:<record id>" while the file is still to be made by the outbox (notifications.MadeLater).
+    attachment_source: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def failed_at(self) -> datetime | None:

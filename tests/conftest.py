@@ -77,7 +77,7 @@ RATE_LIMIT_STORAGE = ({"REDIS_URL": REDIS_URL,
 
 
 # What an app built in the tests takes from the suite's app besides its database (see ``another_app``).
-SUITE_SETTINGS = ("TESTING", "WTF_CSRF_ENABLED", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "RATELIMIT_LOGIN",
+SUITE_SETTINGS = ("TESTING", "WTF_CSRF_ENABLED", "SQLALCHEMY_DATABASE_URI", "SQLITE_SYNCHRONOUS", "SECRET_KEY", "RATELIMIT_LOGIN",
                   "SERVER_NAME", "BASE_URL", "MAIL_SERVER", "REDIS_URL", "RATELIMIT_STORAGE_OPTIONS")
 
 
@@ -99,6 +99,8 @@ def _apps(tmp_path_factory):
             name = f"ratchaflow_test_{uuid.uuid4().hex[:10]}"
             with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')
+                # A throwaway database: its commits need not wait for the disk.
+                conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit TO off')
             created_pg.append(name)
             uri = re.sub(r"/[^/]*$", f"/{name}", PG_ADMIN_URL).replace("postgresql://", "postgresql+psycopg://")
         app = create_app({
@@ -110,6 +112,7 @@ def _apps(tmp_path_factory):
             "SERVER_NAME": None,
             "BASE_URL": "http://localhost",
             "MAIL_SERVER": None,
+            "SQLITE_SYNCHRONOUS": "OFF",  # a throwaway database
         } | RATE_LIMIT_STORAGE)
         app.instance_path = str(instance)
 

@@ -43,6 +43,7 @@ class Person:
     name: str | None = None
     email: str | None = None
     citizen_id: str | None = None
+    email_verified: bool | None = None  # sent as the email_verified claim when set
 
     def get_user_id(self) -> str:
         return self.sub
@@ -187,8 +188,8 @@ class OidcProvider:
 
     def add_person(self, username: str, password: str, *, sub: str, given_name: str | None = None,
                    family_name: str | None = None, name: str | None = None, email: str | None = None,
-                   citizen_id: str | None = None) -> Person:
-        person = Person(username, password, sub, given_name, family_name, name, email, citizen_id)
+                   citizen_id: str | None = None, email_verified: bool | None = None) -> Person:
+        person = Person(username, password, sub, given_name, family_name, name, email, citizen_id, email_verified)
         with self._lock:
             self.people[username] = person
         return person
@@ -283,7 +284,7 @@ class OidcProvider:
                 "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
                 "code_challenge_methods_supported": ["S256"],
                 "grant_types_supported": ["authorization_code"],
-                "claims_supported": ["sub", "given_name", "family_name", "name", "email", "citizen_id"],
+                "claims_supported": ["sub", "given_name", "family_name", "name", "email", "email_verified", "citizen_id"],
             })
 
         @app.get("/jwks")
@@ -341,6 +342,8 @@ class OidcProvider:
                     info[key] = getattr(person, key)
         if "email" in scopes and person.email:
             info["email"] = person.email
+            if person.email_verified is not None:
+                info["email_verified"] = person.email_verified
         return info
 
 

@@ -368,3 +368,32 @@ def test_a_report_with_a_line_break_in_its_subject_mails_everyone_on_one_line(ap
     [yours] = [message for message in smtp.handler.messages() if message["To"] == "hd_agent@demo.ratchaflow.local"]
     assert f"{number} ระบบค้าง Bcc: someone@example.test" in str(yours["Subject"])
     assert send_outbox(app) == {"sent": 0, "skipped": 0, "retry": 0, "failed": 0}
+
+
+def test_a_file_made_by_the_outbox_is_made_once_and_one_that_cannot_be_made_fails_alone(app, smtp, quiet_demo):
+    from app.core import capabilities
+    from notifications import MadeLater, queue_mail
+
+    made = []
+
+    def receipt(record_id: int) -> bytes:
+        made.append(record_id)
+        return b"%PDF-1.4 receipt " + str(record_id).encode()
+
+    registry = capabilities.current()
+    registry.attachment_makers["test_receipt"] = receipt
+    try:
+        queue_mail(dedup_key="test:made-later", to_address="citizen@example.test", subject="ใบรับ", body="แนบ",
+                   attachment=("receipt.pdf", "application/pdf", MadeLater("test_receipt", 42)))
+        unknown = queue_mail(dedup_key="test:unknown-maker", to_address="citizen@example.test", subject="ไม่มี",
+                             body="แนบ", attachment=("x.pdf", "application/pdf", MadeLater("no_such_file", 1)))
+        db.session.commit()
+        assert send_outbox(app) == {"sent": 1, "skipped": 0, "retry": 0, "failed": 1}
+    finally:
+        del registry.attachment_makers["test_receipt"]
+    assert made == [42]
+    [message] = smtp.handler.messages()
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "receipt.pdf" and attachment.get_content() == b"%PDF-1.4 receipt 42"
+    failed = _row(unknown.id)
+    assert failed.status == OutboxStatus.failed and "no_such_file" in failed.last_error

@@ -159,3 +159,35 @@ class RoleToken(db.Model):
     agency: Mapped[Agency] = relationship(lazy="joined")
     issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id])
     used_by: Mapped[User | None] = relationship(foreign_keys=[used_by_id])
+
+
+class LegacyAccountState:
+    pending = "pending"  # imported; nobody has signed in as this officer yet
+    linked = "linked"  # matched to a Digital ID sign-in
+
+
+class LegacyAccount(db.Model):
+    """An officer account moved in from the legacy system, waiting to be matched on a first Digital ID sign-in.
+
+    Its ``user`` is created inactive, without a password or a Digital ID link, holding the imported memberships:
+    nobody can sign in as it until a sign-in matches it (then it becomes that person's account). The citizen id
+    is kept only as a keyed hash (HMAC-SHA256), never in clear.
+    """
+
+    __tablename__ = "legacy_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), unique=True)
+    legacy_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    citizen_id_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    email: Mapped[str | None] = mapped_column(String(255), index=True)  # lower case, for matching
+    state: Mapped[str] = mapped_column(String(16), default=LegacyAccountState.pending, index=True)
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    matched_by: Mapped[str | None] = mapped_column(String(16))  # "citizen_id", "email" or "administrator"
+    # An administrator gave the roles to a person's existing account instead: that account (``user`` stays unused).
+    linked_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The last sign-in that matched this account and others alike: left for an administrator to settle.
+    ambiguous_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined", foreign_keys=[user_id])

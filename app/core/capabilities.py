@@ -123,6 +123,8 @@ class Capability:
     private_pages: Sequence[str] = ()  # blueprints, or "blueprint.view" endpoints, that show one person's case
     init_app: Callable[[Flask], None] | None = None  # anything else done once per app (hooks, loaders)
     agency_holdings: AgencyHoldings | None = None  # what it keeps at agencies (closing and merging agencies)
+    # Files an e-mail carries that are made after the commit, by the outbox: kind → maker(record id) → bytes.
+    attachments: Mapping[str, Callable[[int], bytes]] = field(default_factory=dict)
 
 
 class DuplicateDeclaration(ValueError):
@@ -150,6 +152,7 @@ class Registry:
         self.reporter_home: str | None = None
         self.reporter_profile: str | None = None
         self.private_endpoints: set[str] = set()
+        self.attachment_makers: dict[str, Callable[[int], bytes]] = {}
         self.agency_holdings: list[AgencyHoldings] = [c.agency_holdings for c in capabilities if c.agency_holdings]
         nav: list[NavEntry] = []
         element_ids: dict[str, NavEntry] = {}
@@ -161,6 +164,7 @@ class Registry:
             self._add(self.messages, capability.messages, "message for", capability.name)
             self._add(self.jobs, {job.name: job for job in capability.jobs}, "job", capability.name)
             self._add(self.role_homes, capability.role_homes, "role home", capability.name)
+            self._add(self.attachment_makers, capability.attachments, "attachment", capability.name)
             owned = {process_id: capability.name for process_id in capability.processes}
             self._add(self.process_owners, owned, "process", capability.name)
             self.task_partials.update({process_id: capability.task_partial for process_id in capability.processes})

@@ -10,8 +10,14 @@ def _bool(name: str, default: bool | None) -> bool | None:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")  # filled from instance/secret_key when unset
+    # The key of the citizen ids' HMAC (officers moved in from the legacy system); SECRET_KEY when unset. Changing
+    # it (or SECRET_KEY without it) means officers not yet matched are matched by e-mail only, until re-imported.
+    CITIZEN_ID_HASH_KEY = os.environ.get("CITIZEN_ID_HASH_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default: SQLite in instance/
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite (in WAL mode) waits for the disk at each commit (FULL): a committed form survives a power cut. NORMAL
+    # survives the app's crash but may lose the last commits to a power cut; OFF is for throwaway databases only.
+    SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
 
     # Capabilities plugged in besides the factory's own (module names, each with a capability.py): a deployment's
     # own, or a test's. instance/config.py may set it.
@@ -42,6 +48,11 @@ class Config:
     JSON_MAX_BYTES = int(os.environ.get("JSON_MAX_BYTES", 256 * 1024))
     # A sample form (PDF/PNG/JPEG) may be this large; only its upload request is allowed past MAX_CONTENT_LENGTH.
     MANUAL_ATTACHMENT_MAX_BYTES = int(os.environ.get("MANUAL_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
+    # A legacy export uploaded by an administrator (a zip, or the files themselves), and what a zip may unpack to.
+    LEGACY_IMPORT_MAX_BYTES = int(os.environ.get("LEGACY_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+    LEGACY_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("LEGACY_IMPORT_MAX_UNPACKED_BYTES", 500 * 1024 * 1024))
+    # How often the background job looks for imports started on the screen (at once in the web process's scheduler).
+    LEGACY_IMPORT_POLL_SECONDS = int(os.environ.get("LEGACY_IMPORT_POLL_SECONDS", 30))
 
     # Where rate-limit counts live. Every web worker must see the same counts, so production sets REDIS_URL
     # (redis://host:6379/0); RATELIMIT_STORAGE_URI, when set, names another store. With neither, each process

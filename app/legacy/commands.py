@@ -16,26 +16,46 @@ import_cli = AppGroup("import", help="Data from the legacy systems.")
 @click.option("--lang", type=click.Choice(["th", "en"]), default=None,
               help="Language of the report (default: the application's).")
 @click.option("--progress-every", default=1000, show_default=True, help="Print a progress line every N records.")
-def import_legacy(path, lang, progress_every):
-    """Import agencies, processes, manuals and links from a legacy export folder (see docs/legacy-import.md)."""
+@click.option("--dry-run", is_flag=True, help="Check everything and print the report, then undo it all.")
+def import_legacy(path, lang, progress_every, dry_run):
+    """Import agencies, processes, manuals, links and officers from a legacy export folder (docs/legacy-import.md)."""
     from flask_babel import force_locale
-    from flask_babel import gettext as _
 
-    from app.legacy.services import legacy_import
+    from app.legacy.services import legacy_import, legacy_report
 
     with force_locale(lang or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        def progress(done, rate):
-            click.echo(_("… %(done)s records, %(rate)s records/s", done=f"{done:,}", rate=f"{rate:,.0f}"))
+        try:
+            legacy_import.check_files(path)
+        except legacy_import.ImportFileUnreadable as exc:
+            raise click.ClickException(f"{exc.name}: {exc.reason}") from None
+        report = legacy_import.run(path, progress=lambda done, rate: click.echo(legacy_report.progress_line(done, rate)),
+                                   progress_every=progress_every)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        for line in legacy_report.rejection_lines(report):
+            click.echo(line, err=True)
+        for line in legacy_report.count_lines(report):
+            click.echo(line)
+        click.echo(legacy_report.timing_line(report))
 
-        report = legacy_import.run(path, progress=progress, progress_every=progress_every)
-        db.session.commit()
-        for rejection in sorted(report.rejections, key=lambda r: (legacy_import.FILES.index(r.file), r.line)):
-            click.echo(_("Rejected %(file)s line %(line)s (%(ref)s): %(reason)s", file=rejection.file,
-                         line=rejection.line, ref=rejection.ref or "–", reason=str(rejection.reason)), err=True)
-        labels = {"agencies": _("Agencies"), "processes": _("Processes"), "manuals": _("Manuals"),
-                  "links": _("Links")}
-        for kind, counts in report.counts.items():
-            click.echo(_("%(kind)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged, "
-                         "%(rejected)s rejected", kind=labels[kind], **counts.as_dict()))
-        click.echo(_("%(records)s records in %(seconds)s s (%(rate)s records/s).", records=f"{report.records:,}",
-                     seconds=f"{report.seconds:.1f}", rate=f"{report.rate:,.0f}"))
+
+@import_cli.command("legacy-unmatched")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Also write the list to this CSV file.")
+@click.option("--lang", type=click.Choice(["th", "en"]), default=None,
+              help="Language of the report (default: the application's).")
+def legacy_unmatched(csv_path, lang):
+    """Officers moved in from the legacy system whom no Digital ID sign-in has matched yet."""
+    from flask_babel import force_locale
+
+    from app.legacy.services import unmatched_report
+
+    with force_locale(lang or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        rows = unmatched_report.rows()
+        for line in unmatched_report.text_lines(rows):
+            click.echo(line)
+        if csv_path:
+            with open(csv_path, "w", encoding="utf-8", newline="") as handle:
+                handle.write(unmatched_report.csv_text(rows))

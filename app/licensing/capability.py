@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role
 from app.core.capabilities import Capability, Job, NavEntry
-from app.licensing.services import delays, licensing
+from app.licensing.services import delay_letters, delays, licensing
 from app.licensing.views import delays as delay_views
 from app.licensing.views import licensing as licensing_views
 from tasks import jobs
@@ -45,6 +45,7 @@ CAPABILITY = Capability(
     form_modules=("forms.licensing", "forms.delays"),
     processes=("unlock_request", "delay_notice"),
     messages={delays.DelayError: _delay_refused},
+    attachments={delay_letters.LETTER_KIND: delay_letters.applicant_pdf},
     jobs=(
         # Hourly: a period locks within the hour after its close day ends (writes are refused from then anyway).
         Job("lock_periods", lock_periods, lambda config: {"trigger": "cron", "minute": 1},

@@ -152,7 +152,7 @@ class Rating(db.Model):
     comment: Mapped[str | None] = mapped_column(Text)
     # A keyed hash of the device (or address) and the day: finds a second rating from one phone within minutes,
     # and says nothing about who or where (no address or device id is kept, and tomorrow's hash differs).
-    fingerprint: Mapped[str | None] = mapped_column(String(32), index=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(32))
     duplicate_of_id: Mapped[int | None] = mapped_column(RatingId)
     excluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -168,6 +168,8 @@ class Rating(db.Model):
 
 
 Index("ix_rating_agency_day", Rating.agency_id, Rating.day)
+# The duplicate check: every column it compares, so that no database walks a busy point's ratings instead.
+Index("ix_rating_fingerprint_agency", Rating.fingerprint, Rating.agency_id, Rating.created_at)
 Index("ix_rating_day", Rating.day)
 # The comments of a period, newest first, without reading the ratings that have none.
 Index("ix_rating_comment_day", Rating.day, Rating.id, sqlite_where=text("comment IS NOT NULL"),

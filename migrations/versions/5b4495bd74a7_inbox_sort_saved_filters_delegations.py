@@ -1,7 +1,7 @@
 """inbox like a task list: a priority to sort by, its indexes, saved filters, delegations while away
 
 Revision ID: 5b4495bd74a7
-Revises: 5b1e0c7d2a94
+Revises: fe158cdbdd99
 Create Date: 2026-12-03 13:48:12.472821
 
 Sorting the queue by "received" or by priority reads the first page off an index of its own, in either direction,
@@ -16,7 +16,7 @@ import app.core.types
 
 # revision identifiers, used by Alembic.
 revision = '5b4495bd74a7'
-down_revision = '5b1e0c7d2a94'
+down_revision = 'fe158cdbdd99'
 branch_labels = None
 depends_on = None
 

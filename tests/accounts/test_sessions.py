@@ -200,3 +200,21 @@ def test_every_next_goes_through_one_check(client, login, demo):
                                 data={"email": "reporter@vendor.example", "password": "a-long-password"}), "/ir/mine",
                    beneath=True)
         client.post("/logout")
+
+
+def test_a_password_hashed_with_older_parameters_still_signs_in_and_is_hashed_again(client, login, demo):
+    """Werkzeug's default scrypt (N=2^15) made the hashes of earlier versions: they keep working, and the first
+    sign-in stores the hash with today's parameters, the wrong password changing nothing."""
+    from werkzeug.security import generate_password_hash
+
+
+    author = demo.user("author")
+    author.password_hash = generate_password_hash(demo.password, method="scrypt:32768:8:1")
+    db.session.commit()
+    assert client.post("/login", data={"username": "author", "password": "wrong"}).status_code == 422
+    db.session.expire_all()
+    assert demo.user("author").password_hash.startswith("scrypt:32768:8:1$")
+    login("author")
+    db.session.expire_all()
+    assert demo.user("author").password_hash.startswith(accounts.PASSWORD_METHOD + "$")
+    login("author")  # and the new hash signs in

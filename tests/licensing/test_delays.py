@@ -77,7 +77,7 @@ def _record(client, login, demo, **changes):
 
 
 def test_sixty_days_of_delay_produce_first_notice_one_every_seven_days_and_final(app, client, login, demo,
-                                                                                 count_queries):
+                                                                                 count_queries, smtp):
     opdc = demo.user("opdc")
     start = bkk(2027, 2, 1, 10, 0)  # Monday
     with time_machine.travel(start, tick=False):  # the notice dates are compared to the second
@@ -138,11 +138,19 @@ def test_sixty_days_of_delay_produce_first_notice_one_every_seven_days_and_final
     assert _opdc_copies(opdc) == 10
     mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "sompong@example.org")).all()
     assert len(mails) == 10 and all(delay.reference in m.subject for m in mails)
-    # Each e-mail carries its official letter, as it read on the day it was sent.
+    # Each e-mail carries its official letter, made by the outbox (no request waited for it) from the notice.
+    assert all(m.attachment_source and m.attachment_data is None for m in mails)
+    with time_machine.travel(start + timedelta(days=70)):
+        while sum(send_outbox(app).values()):
+            pass
+    sent = {m["Subject"]: m for m in smtp.handler.messages() if m["To"] == "sompong@example.org"}
+    assert len(sent) == 10
     for mail in sorted(mails, key=lambda m: m.id)[::3]:
         number = int(mail.subject.rsplit(" ", 1)[-1].rstrip(")"))
-        assert mail.attachment_type == "application/pdf" and mail.attachment_name.endswith(f"-{number}.pdf")
-        attached = read_pdf(mail.attachment_data)
+        [attachment] = list(sent[mail.subject].iter_attachments())
+        assert attachment.get_content_type() == "application/pdf"
+        assert attachment.get_filename().endswith(f"-{number}.pdf")
+        attached = read_pdf(attachment.get_content())
         assert nfkc(f"ฉบับที่ {letters.thai_digits(number)}") in attached.text and "สมปอง" in attached.text
     instance = db.session.get(ProcessInstance, delay.instance_id)
     assert instance.status == "complete"

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
+from app.accounts.services import legacy_accounts
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import record_audit
@@ -201,13 +202,17 @@ def user_for_claims(claims: dict) -> tuple[User, bool]:
     """The local user for verified claims, created on first sign-in; returns (user, created).
 
     Name and e-mail follow the provider on every sign-in. ``citizen_id`` and any other claim are
-    deliberately not stored: the back office has no use for them. Flushes, never commits.
+    deliberately not stored: the back office has no use for them (the citizen id only serves, hashed, to find an
+    officer's account moved in from the legacy system). Flushes, never commits.
     """
     issuer, subject = claims["iss"], str(claims["sub"])
     name = _display_name(claims)
     email = (claims.get("email") or "").strip()[:255] or None
     user = _find(issuer, subject)
     created = False
+    if user is None:
+        # An officer moved in from the legacy system signs in for the first time: their account, with its roles.
+        user = legacy_accounts.claim_for_sign_in(claims)
     if user is None:
         try:
             # Two first sign-ins of one person at once: the unique (issuer, subject) lets one insert win.

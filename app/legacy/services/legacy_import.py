@@ -1,7 +1,7 @@
-"""Moving agencies, processes, manuals and links in from the legacy systems (``flask import legacy PATH``).
+"""Moving agencies, processes, manuals, links and officers in from the legacy systems (``flask import legacy PATH``).
 
 The format is documented in ``docs/legacy-import.md``: a folder holding ``agencies.csv``,
-``processes.csv``, ``manuals.jsonl`` and ``links.csv`` (each optional). Every record
+``processes.csv``, ``manuals.jsonl``, ``links.csv`` and ``users.csv`` (each optional). Every record
 carries the legacy system's identifier (``ref``), stored as ``legacy_ref``; importing the
 same folder twice changes nothing, and a changed record updates its row. A manual's
 published content is imported as a published revision directly (no approval run);
@@ -22,14 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, false, select
 from sqlalchemy.exc import DBAPIError
 
 from app.core.conflicts import reported_as
 from app.core.extensions import db
 from app.core.workflow import record_audit
+from app.legacy.models import LegacyImportRun
 from app.legacy.services.legacy_fields import RecordRejected, clean_text
 from app.legacy.services.legacy_records import KNOWN_REFS, KnownRefs, catalogue_codes, import_agency, import_link, import_manual, import_process
+from app.legacy.services.legacy_users import import_user
 from app.org.models import Agency
 from app.org.services import catalogue
 from app.public.services import public_index
@@ -38,7 +40,8 @@ AGENCIES_FILE = "agencies.csv"
 PROCESSES_FILE = "processes.csv"
 MANUALS_FILE = "manuals.jsonl"
 LINKS_FILE = "links.csv"
-FILES = (AGENCIES_FILE, PROCESSES_FILE, MANUALS_FILE, LINKS_FILE)  # the order they are read in
+USERS_FILE = "users.csv"
+FILES = (AGENCIES_FILE, PROCESSES_FILE, MANUALS_FILE, LINKS_FILE, USERS_FILE)  # the order they are read in
 
 
 @dataclass
@@ -73,7 +76,7 @@ class ImportReport:
         return self.records / self.seconds if self.seconds else 0.0
 
 
-RECORD_KINDS = ("agencies", "processes", "manuals", "links")
+RECORD_KINDS = ("agencies", "processes", "manuals", "links", "users")
 
 
 @dataclass
@@ -91,6 +94,37 @@ class ImportFolderMissing(Exception):
     pass
 
 
+class ImportFileUnreadable(Exception):
+    """A file of the export that cannot be read at all (not UTF-8, no header row): nothing is imported."""
+
+    def __init__(self, name: str, reason):
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+def check_files(folder: str | Path) -> int:
+    """Read every file of the export once before anything is written; gives the number of lines to import (for
+    a progress display). Raises ImportFileUnreadable."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ImportFolderMissing(str(folder))
+    lines = 0
+    for name in FILES:
+        path = folder / name
+        if not path.exists():
+            continue
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                first = handle.readline()
+                lines += sum(1 for _line in handle) + (1 if name.endswith(".jsonl") else 0)
+        except UnicodeDecodeError:
+            raise ImportFileUnreadable(name, _l("The file is not UTF-8 text.")) from None
+        if name.endswith(".csv") and "ref" not in first:
+            raise ImportFileUnreadable(name, _l("The first line must name the columns."))
+    return lines
+
+
 # --- the run -----------------------------------------------------------------------------------------------
 
 
@@ -100,6 +134,7 @@ def run(folder: str | Path, *, progress: Callable[[int, float], None] | None = N
     folder = Path(folder)
     if not folder.is_dir():
         raise ImportFolderMissing(str(folder))
+    _open_the_transaction()
     report = ImportReport()
     started = time.perf_counter()
 
@@ -127,6 +162,9 @@ def run(folder: str | Path, *, progress: Callable[[int, float], None] | None = N
         for record in _read(folder, LINKS_FILE):
             _apply(report, "links", record, lambda r: import_link(r.data))
             done_one()
+        for record in _read(folder, USERS_FILE):
+            _apply(report, "users", record, lambda r: import_user(r.data))
+            done_one()
         public_index.index_manuals(list(known.to_index))
     finally:
         KNOWN_REFS.reset(token)
@@ -138,6 +176,14 @@ def run(folder: str | Path, *, progress: Callable[[int, float], None] | None = N
                         "seconds": round(report.seconds, 3)})
     db.session.flush()
     return report
+
+
+def _open_the_transaction() -> None:
+    """SQLite's driver opens a transaction only at the first write, and a SAVEPOINT before it is a transaction of its
+    own, committed when released. Open it with a write of nothing, so every record's savepoint sits inside the run's
+    one transaction: the caller's commit keeps the run, a dry run's rollback undoes all of it."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(delete(LegacyImportRun).where(false()).execution_options(synchronize_session=False))
 
 
 class RecordChangedMeanwhile(RecordRejected):

@@ -14,6 +14,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 
 from app.core import settings, thai_dates
+from app.core.extensions import db
 from app.licensing.models import DelayDecision, DelayNotice, DelayRecord, NoticeKind
 from app.org.models import OutgoingLetter
 from app.org.services import letter_register
@@ -104,6 +105,11 @@ def letter_of(notice: DelayNotice, *, with_applicant: bool = True) -> letters.Le
     """The notice as a letter, numbered from the register; OPDC's copy names no applicant (personal data stays
     with the service point)."""
     return letter_with_number(notice, registered(notice), with_applicant=with_applicant)
+
+
+def applicant_pdf(notice_id: int) -> bytes:
+    """The letter of a notice as its applicant's e-mail carries it (made by the outbox after the notice's commit)."""
+    return letters.build(letter_of(db.session.get(DelayNotice, notice_id)))
 
 
 def letter_with_number(notice: DelayNotice, entry: OutgoingLetter, *, with_applicant: bool = True) -> letters.Letter:

@@ -39,7 +39,7 @@ from app.licensing.services import delay_letters, licensing
 from app.manuals.models import Process
 from app.org.models import Agency, AgencyKind
 from app.org.services import calendar_admin
-from notifications import letters, notify, queue_mail
+from notifications import MadeLater, letters, notify, queue_mail
 from notifications.models import OutboxMessage, OutboxStatus
 from notifications.thai_text import arabic_digits, thai_digits
 from workflows import engine
@@ -338,11 +338,11 @@ def issue_notice(ctx: OperationContext, delay_id: int, kind: str, reason: str = 
     subject, body = delay_letters.email_text(delay, notice)
     copy_body = delay_letters.email_text(delay, notice, with_applicant=False)[1]
     if delay.applicant_email:
-        # The official letter goes with the e-mail, as it reads on the day it was issued.
+        # The official letter goes with the e-mail, made by the outbox from the notice (nobody waits for it).
         mail = queue_mail(dedup_key=f"delay:{delay.id}:notice:{number}:applicant", to_address=delay.applicant_email,
                           subject=subject, body=body,
                           attachment=(delay_letters.file_name(notice), "application/pdf",
-                                      letters.build(delay_letters.letter_of(notice))))
+                                      MadeLater(delay_letters.LETTER_KIND, notice.id)))
         db.session.flush()
         notice.mail_id = mail.id
     notice.opdc_copied = notify(

@@ -24,7 +24,6 @@ from app.ratings.models import (
     Question,
     QuestionKind,
     Rating,
-    RatingTally,
 )
 
 COUNTS = ("n", "total", *HISTOGRAM)
@@ -87,31 +86,19 @@ def _add(target: dict[Key, dict[str, int]], scopes: list[str], services: list[st
                     row[name] = row.get(name, 0) + sign * value
 
 
-_statements: dict[str, object] = {}
-
-
-def _upsert_statement():
-    """INSERT … ON CONFLICT DO UPDATE adding to the counts: built once per dialect, run with many rows at once."""
-    dialect = db.engine.dialect.name
-    if dialect not in _statements:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        table = RatingTally.__table__
-        statement = insert(table)
-        _statements[dialect] = statement.on_conflict_do_update(
-            index_elements=["scope", "service", "day", "question_id"],
-            set_={name: table.c[name] + statement.excluded[name] for name in COUNTS})
-    return _statements[dialect]
-
-
 # PostgreSQL takes the rows as one array per column: one statement, one round trip, whatever their number.
 _PG_UPSERT = text(
     "INSERT INTO rating_tally (scope, service, day, question_id, " + ", ".join(COUNTS) + ") "
     "SELECT * FROM unnest(CAST(:scope AS varchar[]), CAST(:service AS varchar[]), CAST(:day AS date[]), "
     "CAST(:question_id AS integer[]), " + ", ".join(f"CAST(:{name} AS integer[])" for name in COUNTS) + ") "
     "ON CONFLICT (scope, service, day, question_id) DO UPDATE SET "
+    + ", ".join(f"{name} = rating_tally.{name} + excluded.{name}" for name in COUNTS))
+
+
+# SQLite takes them as the driver's executemany of plain tuples: nothing compiled or converted per row.
+_SQLITE_UPSERT = (
+    "INSERT INTO rating_tally (scope, service, day, question_id, " + ", ".join(COUNTS) + ") VALUES ("
+    + ", ".join("?" * (4 + len(COUNTS))) + ") ON CONFLICT (scope, service, day, question_id) DO UPDATE SET "
     + ", ".join(f"{name} = rating_tally.{name} + excluded.{name}" for name in COUNTS))
 
 
@@ -127,11 +114,9 @@ def _upsert(rows: dict[Key, dict[str, int]]) -> None:
             columns.update({name: [counts.get(name, 0) for _key, counts in chunk] for name in COUNTS})
             db.session.execute(_PG_UPSERT, columns)
         return
-    values = [{"scope": key[0], "service": key[1], "day": key[2], "question_id": key[3],
-               **{name: counts.get(name, 0) for name in COUNTS}} for key, counts in ordered]
-    statement = _upsert_statement()
-    for start in range(0, len(values), 5000):
-        db.session.execute(statement, values[start:start + 5000])
+    values = [(key[0], key[1], key[2].isoformat(), key[3], *(counts.get(name, 0) for name in COUNTS))
+              for key, counts in ordered]
+    db.session.connection().exec_driver_sql(_SQLITE_UPSERT, values)
 
 
 def record(rating: Rating, agency: Agency, questions: list[Question], state: str, sign: int = 1) -> None:
