@@ -20,9 +20,10 @@ def _counts(user) -> dict[str, int]:
 
 
 CAPABILITY = Capability(
-    public_pages=("api",),  # the API takes its own tokens (and none of a reporter account's)
     name="inbox",
-    blueprints=(inbox_views.bp, instances.bp, notifications.bp, api.bp, jobs.bp),
+    blueprints=(inbox_views.bp, instances.bp, notifications.bp, jobs.bp),
+    api_blueprints=(api.bp,),
+    api_label=_l("Tasks and processes"),
     labels=Labels(
         statuses={
             # process instances
