@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -105,5 +105,53 @@ Amount = Annotated[str, BeforeValidator(_amount), WithJsonSchema({"type": "strin
 # A day: ISO (2026-12-04) or วว/ดด/ปปปป; a Buddhist-era year is taken as such (2569-12-04 is 4 December 2026).
 Day = Annotated[date, BeforeValidator(_day), WithJsonSchema({"type": "string", "format": "date",
                                                              "examples": ["2026-12-04"]})]
-PageNumber = Annotated[int, Field(ge=1, le=100_000)]
-PerPage = Annotated[int, Field(ge=1, le=100)]
+
+
+# --- a list's query string: as lenient as the pages' (a list always answers, never a refusal) ------------------------
+
+
+def _page(value) -> int:
+    from app.core import paging
+
+    return paging.page_number(value)
+
+
+def _per_page(value):
+    number = _query_int(value)
+    return None if number is None else min(max(number, 1), 100)
+
+
+def _query_int(value):
+    """A number from a query string, or None when it is none or no column holds it (as ``request.args``)."""
+    try:
+        number = int(str(value).strip()) if value is not None and len(str(value)) <= 11 else None
+    except ValueError:
+        return None
+    return number if number is not None and 1 <= number <= cleaning.MAX_INT else None
+
+
+# The page asked for: 1 when missing or not a number, at most 100,000 (past the last page: an empty page).
+PageNumber = Annotated[int, BeforeValidator(_page), Field(ge=1, le=100_000)]
+# Rows a page: 1 to 100; anything else, the default.
+PerPage = Annotated[Annotated[int, Field(ge=1, le=100)] | None, BeforeValidator(_per_page)]
+# A filter by id: one that no column holds filters nothing.
+QueryId = Annotated[Id | None, BeforeValidator(_query_int)]
+
+
+# --- a task form's field, as JSON -------------------------------------------------------------------------------------
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _field_value(value):
+    if isinstance(value, _SCALARS) or (isinstance(value, list) and all(isinstance(v, _SCALARS) for v in value)):
+        return value
+    from flask_babel import lazy_gettext as _l
+
+    raise _refuse(_l("Send text, a number, true or false, or a list of them."))
+
+
+_SCALAR_SCHEMA = {"type": ["string", "number", "boolean", "null"]}
+# Text, a number, true or false, null, or a list of them: the form behind the task cleans it as a page's field.
+FieldValue = Annotated[Any, BeforeValidator(_field_value),
+                       WithJsonSchema({"anyOf": [_SCALAR_SCHEMA, {"type": "array", "items": _SCALAR_SCHEMA}]})]

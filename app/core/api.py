@@ -10,6 +10,8 @@
 - Each token has its own rate limits (reads and writes), counted in the shared limiter's store, so every server
   process counts together; operations open to anyone are counted per address.
 - An error is ``{"error": {"code", "message" (Thai), "message_en", "reason"?, "fields"?}}``, whatever refused it.
+- A path with an id has one method: where two methods share one, Werkzeug answers an id no column holds with 405
+  instead of 404.
 """
 
 from __future__ import annotations

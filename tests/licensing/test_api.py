@@ -30,14 +30,14 @@ def test_figures_are_entered_then_a_closed_month_is_unlocked_on_request(app, cli
         # Thai digits and thousands separators, as on the sheet.
         row = _figures(process.id, received="๑,๒๐๐", approved=1000, refused=100, pending=100, within_limit=1050,
                        over_limit=50)
-        response = client.put(sheet_url, headers=writer, json={"rows": [row]})
+        response = client.put(f"{sheet_url}/figures", headers=writer, json={"rows": [row]})
         assert response.status_code == 200, response.get_data(as_text=True)
         saved = next(r for r in response.get_json()["rows"] if r["process_id"] == process.id)
         assert saved["figures"]["received"] == 1200
         # Sums that do not add up: nothing saved, the row named.
-        response = client.put(sheet_url, headers=writer, json={"rows": [_figures(process.id, received=5)]})
+        response = client.put(f"{sheet_url}/figures", headers=writer, json={"rows": [_figures(process.id, received=5)]})
         assert response.status_code == 422 and list(response.get_json()["error"]["fields"]) == [f"rows.{process.id}"]
-        assert client.put(sheet_url, headers=reader, json={"rows": []}).status_code == 403
+        assert client.put(f"{sheet_url}/figures", headers=reader, json={"rows": []}).status_code == 403
         # The month is still open: no unlock to ask for.
         response = client.post(f"{sheet_url}/unlock", headers=writer, json={"reason": "ระบบขัดข้อง"})
         assert response.status_code == 409 and response.get_json()["error"]["reason"] == "not_closed"
@@ -47,7 +47,7 @@ def test_figures_are_entered_then_a_closed_month_is_unlocked_on_request(app, cli
     with time_machine.travel(datetime(2027, 3, 11, 0, 30, tzinfo=BANGKOK)):
         jobs.run(app, "lock_periods")
     with time_machine.travel(datetime(2027, 3, 11, 10, 0, tzinfo=BANGKOK)):
-        response = client.put(sheet_url, headers=writer, json={"rows": [_figures(process.id)]})
+        response = client.put(f"{sheet_url}/figures", headers=writer, json={"rows": [_figures(process.id)]})
         assert response.status_code == 409
         for reason in ("", "ขัดข้อง\x00"):
             assert client.post(f"{sheet_url}/unlock", headers=writer, json={"reason": reason}).status_code == 422

@@ -15,20 +15,17 @@ from app.core.extensions import db
 from app.core.i18n import localized_title
 from app.inbox.services import inbox, instances
 from forms import form_for
-from forms.api import Id, Line, PageNumber, PerPage, Request
+from forms.api import FieldValue, Line, PageNumber, PerPage, QueryId, Request
 from forms.fields import describe
 
 bp = api.blueprint("inbox", __name__)
 
-FieldValue = str | int | float | bool | None
-
-
 class TaskQuery(Request):
     view: Literal["available", "claimed", "completed", "started"] = "available"
     page: PageNumber = 1  # past the last page: an empty page
-    per_page: PerPage | None = None
+    per_page: PerPage = None
     process: Line | None = None
-    agency: Id | None = None
+    agency: QueryId = None
 
 
 class Task(BaseModel):
@@ -76,7 +73,7 @@ class TaskWithForm(Task):
     fields: list[FormField]
 
 
-class TaskAnswer(RootModel[dict[str, FieldValue | list[FieldValue]]]):
+class TaskAnswer(RootModel[dict[str, FieldValue]]):
     """The task form's fields, each as its form takes it: text, a number, true or false, null, or a list of them.
     Text is cleaned as on the task page (control characters refused, length limits)."""
 

@@ -105,7 +105,7 @@ def get_sheet(year: int, month: int, agency_id: int):
     return sheet
 
 
-@bp.put("/licensing/<int:year>/<int:month>/points/<int:agency_id>")
+@bp.put("/licensing/<int:year>/<int:month>/points/<int:agency_id>/figures")
 @api.operation("licensing:write", resp={"HTTP_200": Sheet, "HTTP_409": ErrorBody})
 def save_figures(year: int, month: int, agency_id: int, json: Figures):
     """Enter a service point's licence figures for a month"""

@@ -16,7 +16,7 @@ from app.core.api import ApiError, ErrorBody
 from app.core.extensions import db
 from app.inbox.services import inbox
 from app.manuals.services import manual_content, manual_revisions, manuals
-from forms.api import Id, Line, PageNumber, PerPage, Request, RequiredLine, Text
+from forms.api import Id, Line, PageNumber, PerPage, QueryId, Request, RequiredLine, Text
 
 bp = api.blueprint("manuals", __name__)
 
@@ -66,10 +66,10 @@ class Submission(Request):
 
 class ManualQuery(Request):
     status: Literal["draft", "step1", "step2", "returned", "published"] | None = None
-    agency_id: Id | None = None
+    agency_id: QueryId = None
     q: Line | None = None
     page: PageNumber = 1
-    per_page: PerPage = 20
+    per_page: PerPage = None
 
 
 class Draft(BaseModel):
@@ -183,11 +183,12 @@ _REFUSALS = {"HTTP_409": ErrorBody}
 @api.operation("manuals:read", resp={"HTTP_200": ManualPage})
 def list_manuals(query: ManualQuery):
     """Manuals I may see"""
-    rows, total = manuals.list_manuals(api.current_user_of_token(), page=query.page, per_page=query.per_page,
+    per_page = query.per_page or 20
+    rows, total = manuals.list_manuals(api.current_user_of_token(), page=query.page, per_page=per_page,
                                        status=query.status, agency_id=query.agency_id, q=query.q or None)
     return ManualPage(items=[ManualItem(**_manual_fields(row.manual), list_status=row.status,
                                         has_draft=row.has_draft) for row in rows],
-                      total=total, page=query.page, per_page=query.per_page)
+                      total=total, page=query.page, per_page=per_page)
 
 
 @bp.post("/manuals")
@@ -217,7 +218,7 @@ def get_manual(manual_id: int):
     return _status(_load(manual_id))
 
 
-@bp.post("/manuals/<int:manual_id>/draft")
+@bp.post("/manuals/<int:manual_id>/revisions")
 @api.operation("manuals:write", resp={"HTTP_201": ManualStatus, **_REFUSALS})
 def new_draft(manual_id: int):
     """Start the next revision
