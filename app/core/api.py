@@ -192,10 +192,11 @@ _STANDARD_ERRORS = {"HTTP_400": ErrorBody, "HTTP_401": ErrorBody, "HTTP_403": Er
 
 
 def operation(scope: str | None, *, resp: Mapping[str, Any], tag: str | None = None,
-              writes: bool | None = None) -> Callable:
+              writes: bool | None = None, limit: str | None = None) -> Callable:
     """An endpoint: ``scope`` the token needs (None: open to anyone, counted per address); ``resp`` its answers by
     status (``{"HTTP_200": TaskPage, "HTTP_409": ErrorBody}``); the request models come from the view's
-    annotations (``query``, ``json``). ``writes``: counted against the write limit (default: not a GET)."""
+    annotations (``query``, ``json``). ``writes``: counted against the write limit (default: not a GET).
+    ``limit``: the setting of a further limit per address that the same action has on its page (e.g. new reports)."""
 
     def decorate(view: Callable) -> Callable:
         capability_name = tag or (scope.split(":")[0] if scope else view.__module__.split(".")[1])
@@ -211,6 +212,8 @@ def operation(scope: str | None, *, resp: Mapping[str, Any], tag: str | None = N
         @wraps(validated)
         def guarded(*args, **kwargs):
             counts_as_write = writes if writes is not None else request.method != "GET"
+            if limit is not None:
+                _within_limit(limit, request.remote_addr or "?", counts_as_write, setting=limit)
             if scope is None:
                 _within_limit("public", request.remote_addr or "?", counts_as_write)
             else:
@@ -249,12 +252,13 @@ def _authenticate() -> Caller:
     return found
 
 
-def _within_limit(kind: str, key: str, counts_as_write: bool) -> None:
+def _within_limit(kind: str, key: str, counts_as_write: bool, setting: str | None = None) -> None:
     if not limiter.enabled:
         return
-    setting = "API_WRITE_RATE_LIMIT" if counts_as_write else "API_RATE_LIMIT"
-    if kind == "public":
-        setting = "API_PUBLIC_RATE_LIMIT"
+    if setting is None:
+        setting = "API_WRITE_RATE_LIMIT" if counts_as_write else "API_RATE_LIMIT"
+        if kind == "public":
+            setting = "API_PUBLIC_RATE_LIMIT"
     item = parse(current_app.config[setting])
     bucket = "write" if counts_as_write else "read"
     if limiter.limiter.hit(item, "api", kind, bucket, key):

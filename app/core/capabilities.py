@@ -122,7 +122,7 @@ class Capability:
     init_app: Callable[[Flask], None] | None = None  # anything else done once per app (hooks, loaders)
     agency_holdings: AgencyHoldings | None = None  # what it keeps at agencies (closing and merging agencies)
     # Its JSON API (``app.core.api.blueprint``): tokens are given its scopes "<name>:read" and "<name>:write",
-    # shown with ``api_label`` where a person issues a token.
+    # shown with ``api_label`` where a person issues a token (no label: its API is open to anyone, no scopes).
     api_blueprints: Sequence[Any] = ()
     api_label: Any = None
 
@@ -153,8 +153,8 @@ class Registry:
         self.reporter_profile: str | None = None
         self.private_endpoints: set[str] = set()
         self.agency_holdings: list[AgencyHoldings] = [c.agency_holdings for c in capabilities if c.agency_holdings]
-        self.api_capabilities: dict[str, Any] = {c.name: c.api_label or c.name for c in capabilities
-                                                 if c.api_blueprints}
+        self.api_capabilities: dict[str, Any] = {c.name: c.api_label for c in capabilities
+                                                 if c.api_blueprints and c.api_label}
         nav: list[NavEntry] = []
         element_ids: dict[str, NavEntry] = {}
         for capability in capabilities:
