@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -259,12 +260,17 @@ def _within_limit(kind: str, key: str, counts_as_write: bool, setting: str | Non
         setting = "API_WRITE_RATE_LIMIT" if counts_as_write else "API_RATE_LIMIT"
         if kind == "public":
             setting = "API_PUBLIC_RATE_LIMIT"
-    item = parse(current_app.config[setting])
+    item = _parsed(current_app.config[setting])
     bucket = "write" if counts_as_write else "read"
     if limiter.limiter.hit(item, "api", kind, bucket, key):
         return
     reset, _remaining = limiter.limiter.get_window_stats(item, "api", kind, bucket, key)
     raise ApiError(429, reason="rate_limited", headers={"Retry-After": str(max(1, int(reset - time.time())))})
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(limit: str):
+    return parse(limit)  # a setting read on every call: parsed once
 
 
 # --- the document --------------------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def _page(code: str, with_services: bool):
         raise ApiError(409, reason="no_questions") from None
 
 
-@bp.get("/ratings/<code>")
+@bp.get("/ratings/<code>/questions")
 @api.operation(None, resp={"HTTP_200": RatingQuestions, "HTTP_409": ErrorBody, "HTTP_410": ErrorBody})
 def questions(code: str):
     """The questions of a rating point (anyone)"""

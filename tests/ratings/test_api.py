@@ -16,7 +16,7 @@ def _answers(questions: list[dict]) -> dict[str, str]:
 
 def test_anyone_reads_the_questions_and_rates_a_service_point(client, rated):
     code = rated.code(rated.muang)
-    page = client.get(f"{API}/ratings/{code}").get_json()
+    page = client.get(f"{API}/ratings/{code}/questions").get_json()
     assert page["point"] == code and page["questions"]
     answers = _answers(page["questions"])
     response = client.post(f"{API}/ratings/{code}", json={"set_id": page["set_id"], "answers": answers,
@@ -34,5 +34,5 @@ def test_anyone_reads_the_questions_and_rates_a_service_point(client, rated):
         assert response.status_code in (409, 422), (body, response.get_data(as_text=True))
         assert response.get_json()["error"]["message_en"]
     assert db.session.scalar(select(func.count()).select_from(Rating)) == 1
-    assert client.get(f"{API}/ratings/NOPE0000").status_code == 404
-    assert client.get(f"{API}/ratings/x%00y").status_code == 404
+    assert client.get(f"{API}/ratings/NOPE0000/questions").status_code == 404
+    assert client.get(f"{API}/ratings/x%00y/questions").status_code == 404
