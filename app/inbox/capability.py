@@ -21,9 +21,10 @@ def _counts(user) -> dict[str, int]:
 
 
 CAPABILITY = Capability(
-    public_pages=("api",),  # the API takes its own tokens (and none of a reporter account's)
     name="inbox",
-    blueprints=(inbox_views.bp, instances.bp, notifications.bp, api.bp, jobs.bp, task_tools.bp, delegation_views.bp),
+    blueprints=(inbox_views.bp, instances.bp, notifications.bp, jobs.bp, task_tools.bp, delegation_views.bp),
+    api_blueprints=(api.bp,),
+    api_label=_l("Tasks and processes"),
     labels=Labels(
         statuses={
             # process instances

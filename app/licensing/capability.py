@@ -10,7 +10,9 @@ from flask_babel import lazy_gettext as _l
 from app.accounts.models import Role
 from app.core.capabilities import Capability, Job, NavEntry
 from app.licensing.services import delay_letters, delays, licensing
+from app.licensing.views import api as licensing_api
 from app.licensing.views import delays as delay_views
+from app.licensing.views import delays_api
 from app.licensing.views import licensing as licensing_views
 from tasks import jobs
 
@@ -41,6 +43,8 @@ def lock_periods(app: Flask) -> int:
 CAPABILITY = Capability(
     name="licensing",
     blueprints=(licensing_views.bp, delay_views.bp),
+    api_blueprints=(licensing_api.bp, delays_api.bp),
+    api_label=_l("Licence figures and delays"),
     operation_modules=("app.licensing.services.unlocks", "app.licensing.services.delays"),
     form_modules=("forms.licensing", "forms.delays"),
     processes=("unlock_request", "delay_notice"),
