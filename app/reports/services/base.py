@@ -1,0 +1,225 @@
+"""What every report is made of: its filters (a Buddhist-era fiscal year or one of its months, an agency subtree,
+a province and the report's own dimensions), the scope the policy gives the viewer, and the tables it shows.
+
+A report is a list of ``Table``: a title, its columns and rows. The first numeric columns of a table may be drawn
+as a chart; a row may drill down (``drill``: the filters to change, e.g. the next agency level) or lead to the
+list behind it (``link``: an endpoint and its arguments). The page, the CSV and the XLSX show the same tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, false, func, select
+from sqlalchemy.orm import aliased
+
+from app.accounts.models import User
+from app.accounts.services import policy
+from app.core.extensions import db
+from app.core.thai_dates import buddhist_year, month_names
+from app.org.models import Agency
+
+EVERYWHERE = policy.EVERYWHERE
+MAX_ROWS = 500  # a table on screen never lists more; the export of a list has no such limit
+
+
+class ReportRefused(Exception):
+    """Bad filters: the reason is shown as a 400."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class OutOfScope(Exception):
+    """The agency asked for is not in the viewer's scope (a 404: nobody learns it exists)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    fiscal_year: int  # Buddhist era: fiscal year 2570 runs from 1 October 2026 to 30 September 2027
+    month: int | None = None  # 1–12: one month of that fiscal year
+    agency_id: int | None = None
+    province: str | None = None
+    dims: dict[str, str] = field(default_factory=dict)  # the report's own dimensions (process, category, …)
+
+    @property
+    def first(self) -> date:
+        if self.month:
+            return date(self._year_of(self.month), self.month, 1)
+        return date(self.fiscal_year - 543 - 1, 10, 1)
+
+    @property
+    def last(self) -> date:
+        if self.month:
+            following = self.first.replace(day=28) + timedelta(days=4)
+            return following - timedelta(days=following.day)
+        return date(self.fiscal_year - 543, 9, 30)
+
+    def _year_of(self, month: int) -> int:
+        return self.fiscal_year - 543 - (1 if month >= 10 else 0)
+
+    def months(self) -> list[tuple[int, int]]:
+        """(year, month) of the period, in order (Gregorian years, as stored)."""
+        if self.month:
+            return [(self._year_of(self.month), self.month)]
+        return [(self._year_of(m), m) for m in (10, 11, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9)]
+
+    def dim(self, name: str) -> str | None:
+        return self.dims.get(name) or None
+
+    def dim_int(self, name: str) -> int | None:
+        value = self.dim(name)
+        return int(value) if value and value.isdigit() else None
+
+
+def fiscal_year_of(day: date) -> int:
+    """The Buddhist-era fiscal year a day falls in (it starts on 1 October)."""
+    return buddhist_year(day.year + 1 if day.month >= 10 else day.year)
+
+
+def month_label(year: int, month: int, locale: str = "th") -> str:
+    return f"{month_names('abbreviated', locale)[month - 1]} {str(buddhist_year(year))[-2:]}"
+
+
+@dataclass
+class Column:
+    label: Any
+    numeric: bool = True
+
+
+@dataclass
+class Row:
+    label: str
+    values: list
+    drill: dict[str, Any] | None = None  # filters to change to drill down (None removes one)
+    link: tuple[str, dict[str, Any]] | None = None  # the list behind the row: (endpoint, arguments)
+
+
+@dataclass
+class Table:
+    key: str
+    title: Any
+    columns: list[Column]  # the first column names the rows (their labels)
+    rows: list[Row]
+    chart: Sequence[int] = ()  # indexes (in ``values``) of the series drawn; none: no chart
+    note: Any = None
+
+    def header(self) -> list:
+        return [str(column.label) for column in self.columns]
+
+    def body(self) -> list[list]:
+        return [[row.label, *row.values] for row in self.rows]
+
+
+@dataclass
+class Report:
+    key: str
+    filters: Filters
+    scope: Scope
+    tables: list[Table]
+    summary: list[tuple[Any, Any]] = field(default_factory=list)
+
+
+# --- scope ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Scope:
+    """Where the viewer looks: ``paths`` they may see, ``agency`` chosen (None: all of it), its ``ancestors``
+    within the scope (the breadcrumb) and the ``children`` the figures are broken down into."""
+
+    paths: list[str]
+    agency: Agency | None
+    ancestors: list[Agency]
+    children: list[Agency]
+
+    @property
+    def nationwide(self) -> bool:
+        return self.agency is None and EVERYWHERE in self.paths
+
+    @property
+    def leaf(self) -> bool:
+        return self.agency is not None and not self.children
+
+    def clause(self, path_column):
+        """The rows under the chosen agency (or anywhere in the viewer's scope)."""
+        return policy.within(path_column, [self.agency.path] if self.agency else self.paths)
+
+
+def viewer_paths(user: User, roles: set[str]) -> list[str]:
+    """The agency paths the user sees with these roles ("/" for everywhere), none inside another."""
+    paths = sorted({path for role_paths in policy.scopes(user, roles).values() for path in role_paths})
+    if EVERYWHERE in paths:
+        return [EVERYWHERE]
+    return [path for path in paths if not any(path != other and path.startswith(other) for other in paths)]
+
+
+def covers(paths: list[str], agency_path: str) -> bool:
+    return any(path == EVERYWHERE or agency_path.startswith(path) for path in paths)
+
+
+def resolve_scope(paths: list[str], agency_id: int | None) -> Scope:
+    """The scope for a viewer's ``paths`` and the chosen agency: two queries."""
+    if agency_id is None:
+        if EVERYWHERE in paths:
+            children = select(Agency).where(Agency.parent_id.is_(None))
+        else:
+            children = select(Agency).where(Agency.path.in_(paths))
+        return Scope(paths, None, [], list(db.session.scalars(children.order_by(Agency.name_th))))
+    agency = db.session.get(Agency, agency_id)
+    if agency is None or not covers(paths, agency.path):
+        raise OutOfScope(agency_id)
+    ids = [int(part) for part in agency.path.strip("/").split("/") if part]
+    found = db.session.execute(select(Agency, Agency.parent_id == agency.id).where(
+        (Agency.id.in_(ids)) | (Agency.parent_id == agency.id)).order_by(Agency.name_th)).all()
+    by_id = {row[0].id: row[0] for row in found if not row[1]}
+    ancestors = [by_id[i] for i in ids if i in by_id and covers(paths, by_id[i].path)]
+    return Scope(paths, agency, ancestors, [row[0] for row in found if row[1]])
+
+
+def by_child(scope: Scope, path_column, measures: Sequence, query=None, where: Sequence = ()) -> dict[int, tuple]:
+    """The measures summed per child of the scope (its subtree, found by the materialized path), in one query:
+    {child id: (measure, …)}. ``query``: a select the path column comes from (its joins), ``where``: filters."""
+    ids = [child.id for child in (scope.children or ([scope.agency] if scope.agency else []))]
+    if not ids:
+        return {}
+    child = aliased(Agency)
+    high = func.substr(child.path, 1, func.length(child.path) - 1) + "0"  # the end of the subtree's range
+    base = query if query is not None else select()
+    statement = (base.add_columns(child.id, *measures)
+                 .join(child, and_(path_column >= child.path, path_column < high))
+                 .where(child.id.in_(ids), *where).group_by(child.id))
+    return {row[0]: tuple(row[1:]) for row in db.session.execute(statement)}
+
+
+def child_rows(scope: Scope, figures: dict[int, tuple], locale: str, leaf_link=None) -> list[Row]:
+    """One row per child (the chosen agency itself when it has none), drilling to the next level, or to the list
+    behind it (``leaf_link(agency)``) at the last one."""
+    agencies = scope.children or ([scope.agency] if scope.agency else [])
+    rows = []
+    for agency in agencies:
+        values = list(figures.get(agency.id, ()))
+        if not any(values):
+            continue
+        leaf = scope.leaf
+        rows.append(Row(agency.name(locale), [v or 0 for v in values],
+                        drill=None if leaf else {"agency": agency.id},
+                        link=leaf_link(agency) if leaf and leaf_link else None))
+    return rows[:MAX_ROWS]
+
+
+def nothing():
+    return false()
+
+
+def percentile(values: Sequence[float], fraction: float) -> float | None:
+    """The value below which ``fraction`` of ``values`` fall (nearest rank); None for none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, int(round(fraction * len(ordered) + 0.5)) - 1))
+    return ordered[index]

@@ -1,0 +1,113 @@
+"""Licence issuance: received, approved, refused and pending per period, rolled up the agency tree (ministry →
+department → service point) and by province; locked and open periods; unlock requests.
+
+It reads the service points' monthly figures (``licence_report``: one row per point, process and month, already
+a monthly aggregate), summed per subtree with the materialized path.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.core.extensions import db
+from app.core.types import utcnow
+from app.licensing.models import LicenceReport, ReportPeriod, UnlockRequest, UnlockStatus
+from app.manuals.models import Process
+from app.org.models import Agency
+from app.reports.services.base import Column, Filters, Report, Row, Scope, Table, by_child, child_rows, month_label
+
+FIGURES = (_l("Received"), _l("Approved"), _l("Refused"), _l("Pending"))
+UNLOCK_LABELS = {UnlockStatus.pending: _l("Waiting for a decision"), UnlockStatus.approved: _l("Approved"),
+                 UnlockStatus.refused: _l("Refused"), UnlockStatus.expired: _l("Used")}
+
+
+def _in_period(filters: Filters) -> list:
+    return [ReportPeriod.starts_on >= filters.first, ReportPeriod.starts_on <= filters.last]
+
+
+def _sums():
+    return [func.coalesce(func.sum(getattr(LicenceReport, name)), 0)
+            for name in ("received", "approved", "refused", "pending")]
+
+
+def _where(filters: Filters) -> list:
+    clauses = _in_period(filters)
+    if filters.province:
+        clauses.append(Agency.province == filters.province)
+    if filters.dim_int("process"):
+        clauses.append(LicenceReport.process_id == filters.dim_int("process"))
+    return clauses
+
+
+def _facts():
+    return (select().select_from(LicenceReport).join(ReportPeriod, ReportPeriod.id == LicenceReport.period_id)
+            .join(Agency, Agency.id == LicenceReport.agency_id))
+
+
+def report(filters: Filters, scope: Scope, locale: str = "th") -> Report:
+    where = _where(filters)
+    columns = [Column(_l("Agency"), False), *(Column(label) for label in FIGURES)]
+
+    def sheet_of(agency):
+        year, month = filters.months()[-1]
+        return ("licensing.sheet", {"year": year, "month": month, "agency_id": agency.id})
+
+    per_child = by_child(scope, Agency.path, _sums(), _facts(), where)
+    by_agency = Table("agencies", _l("By agency"), columns, child_rows(scope, per_child, locale, sheet_of),
+                      chart=(0, 1, 2, 3))
+
+    in_scope = [*where, scope.clause(Agency.path)]
+    periods = {(p.year, p.month): p for p in db.session.scalars(select(ReportPeriod).where(
+        *_in_period(filters)))}
+    monthly = {(row[0], row[1]): row[2:] for row in db.session.execute(
+        _facts().add_columns(ReportPeriod.year, ReportPeriod.month, *_sums()).where(*in_scope)
+        .group_by(ReportPeriod.year, ReportPeriod.month))}
+    now = utcnow()
+    month_rows = []
+    for year, month in filters.months():
+        period = periods.get((year, month))
+        state = (_l("Locked") if period and period.locked_at else _l("Open") if period and period.closes_at > now
+                 else _l("Not open yet") if period is None else _l("Closed"))
+        month_rows.append(Row(month_label(year, month, locale), [*monthly.get((year, month), (0, 0, 0, 0)),
+                                                                 str(state)],
+                              drill={"month": month} if not filters.month else None))
+    by_month = Table("months", _l("By month (locked and open periods)"),
+                     [Column(_l("Month"), False), *(Column(label) for label in FIGURES), Column(_l("Period"), False)],
+                     month_rows, chart=(0, 1, 2, 3))
+
+    provinces = db.session.execute(_facts().add_columns(Agency.province, *_sums()).where(*in_scope)
+                                   .group_by(Agency.province).order_by(Agency.province)).all()
+    by_province = Table("provinces", _l("By province"), columns[:1] + columns[1:],
+                        [Row(row[0] or str(_l("No province")), list(row[1:]),
+                             drill={"province": row[0]} if row[0] and not filters.province else None)
+                         for row in provinces])
+    by_province.columns = [Column(_l("Province"), False), *(Column(label) for label in FIGURES)]
+
+    processes = db.session.execute(_facts().add_columns(Process.name_th, *_sums())
+                                   .join(Process, Process.id == LicenceReport.process_id).where(*in_scope)
+                                   .group_by(Process.id, Process.name_th).order_by(Process.name_th).limit(200)).all()
+    by_process = Table("processes", _l("By process"), [Column(_l("Process"), False),
+                                                        *(Column(label) for label in FIGURES)],
+                       [Row(row[0], list(row[1:])) for row in processes])
+
+    unlocks = dict(db.session.execute(
+        select(UnlockRequest.status, func.count()).join(ReportPeriod, ReportPeriod.id == UnlockRequest.period_id)
+        .join(Agency, Agency.id == UnlockRequest.agency_id)
+        .where(*_in_period(filters), scope.clause(Agency.path),
+               *([Agency.province == filters.province] if filters.province else []))
+        .group_by(UnlockRequest.status)).all())
+    unlock_table = Table("unlocks", _l("Unlock requests"), [Column(_l("Status"), False), Column(_l("Requests"))],
+                         [Row(str(label), [unlocks.get(status, 0)]) for status, label in UNLOCK_LABELS.items()],
+                         chart=(0,))
+
+    totals = [sum(row.values[i] for row in month_rows) for i in range(4)]
+    summary = list(zip(FIGURES, totals, strict=True))
+    return Report("licences", filters, scope, [by_agency, by_month, by_province, by_process, unlock_table], summary)
+
+
+def process_choices() -> list[tuple[int, str]]:
+    """The licence processes, for the filter."""
+    query = (select(Process.id, Process.name_th).where(Process.service_type == "licence")
+             .order_by(Process.name_th).limit(300))
+    return [(row[0], row[1]) for row in db.session.execute(query)]
