@@ -152,6 +152,6 @@ def export_xlsx(key: str):
     entry, report, error = _built(key)
     if error:
         return error
-    body = exports.xlsx(report, _("Summary"))
+    body = exports.xlsx(report, _("Summary figures"))
     return Response(body, mimetype=XLSX,
                     headers={"Content-Disposition": f"attachment; filename={_file_name(report, 'xlsx')}"})

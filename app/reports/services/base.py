@@ -164,6 +164,9 @@ def covers(paths: list[str], agency_path: str) -> bool:
 
 def resolve_scope(paths: list[str], agency_id: int | None) -> Scope:
     """The scope for a viewer's ``paths`` and the chosen agency: two queries."""
+    if agency_id is None and len(paths) == 1 and paths[0] != EVERYWHERE:
+        # One agency in scope (a central officer's department, a service point): start from it.
+        agency_id = db.session.scalar(select(Agency.id).where(Agency.path == paths[0]))
     if agency_id is None:
         if EVERYWHERE in paths:
             children = select(Agency).where(Agency.parent_id.is_(None))

@@ -17,7 +17,8 @@ from app.manuals.models import Process
 from app.org.models import Agency
 from app.reports.services.base import Column, Filters, Report, Row, Scope, Table, by_child, child_rows, month_label
 
-FIGURES = (_l("Received"), _l("Approved"), _l("Refused"), _l("Pending"))
+FIGURES = (_l("Applications received"), _l("Applications approved"), _l("Applications refused"),
+           _l("Applications pending"))
 UNLOCK_LABELS = {UnlockStatus.pending: _l("Waiting for a decision"), UnlockStatus.approved: _l("Approved"),
                  UnlockStatus.refused: _l("Refused"), UnlockStatus.expired: _l("Used")}
 
@@ -49,8 +50,11 @@ def report(filters: Filters, scope: Scope, locale: str = "th") -> Report:
     where = _where(filters)
     columns = [Column(_l("Agency"), False), *(Column(label) for label in FIGURES)]
 
-    def sheet_of(agency):
-        year, month = filters.months()[-1]
+    now = utcnow()
+    shown = [m for m in filters.months() if m <= (now.year, now.month)] or filters.months()[:1]
+
+    def sheet_of(agency):  # the point's own sheet, of the period's latest month so far
+        year, month = shown[-1]
         return ("licensing.sheet", {"year": year, "month": month, "agency_id": agency.id})
 
     per_child = by_child(scope, Agency.path, _sums(), _facts(), where)
@@ -63,12 +67,14 @@ def report(filters: Filters, scope: Scope, locale: str = "th") -> Report:
     monthly = {(row[0], row[1]): row[2:] for row in db.session.execute(
         _facts().add_columns(ReportPeriod.year, ReportPeriod.month, *_sums()).where(*in_scope)
         .group_by(ReportPeriod.year, ReportPeriod.month))}
-    now = utcnow()
     month_rows = []
     for year, month in filters.months():
         period = periods.get((year, month))
-        state = (_l("Locked") if period and period.locked_at else _l("Open") if period and period.closes_at > now
-                 else _l("Not open yet") if period is None else _l("Closed"))
+        if period is None:
+            state = _l("Not open yet") if (year, month) > (now.year, now.month) else _l("No figures")
+        else:
+            state = (_l("Period locked") if period.locked_at else _l("Open for entry") if period.closes_at > now
+                     else _l("Closed, to be locked"))
         month_rows.append(Row(month_label(year, month, locale), [*monthly.get((year, month), (0, 0, 0, 0)),
                                                                  str(state)],
                               drill={"month": month} if not filters.month else None))

@@ -5,20 +5,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from app.core.extensions import db
-from app.core.workflow import HumanTask, InstanceStatus, ProcessInstance, TaskStatus
+from app.core.workflow import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, WorkflowSpec
 from app.org.models import Agency
 from app.reports.services.base import MAX_ROWS, Column, Filters, Report, Row, Scope, Table
 from notifications.models import OutboxMessage, OutboxStatus
+from workflows import engine
 
 STATUSES = {InstanceStatus.running: _l("Running"), InstanceStatus.waiting: _l("Waiting"),
             InstanceStatus.complete: _l("Complete"), InstanceStatus.error: _l("Error"),
             InstanceStatus.terminated: _l("Terminated")}
 OUTBOX = {OutboxStatus.pending: _l("Waiting to be sent"), OutboxStatus.failed: _l("Failed"),
           OutboxStatus.sent: _l("Sent"), OutboxStatus.skipped: _l("Not sent (no address or no mail server)")}
+
+
+def _version_numbers() -> dict[str, int]:
+    """Each stored diagram's version number within its process (1 for the first stored)."""
+    numbers: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for process_id, spec_key in db.session.execute(select(WorkflowSpec.process_id, WorkflowSpec.spec_key)
+                                                   .order_by(WorkflowSpec.created_at, WorkflowSpec.spec_key)):
+        counts[process_id] = counts.get(process_id, 0) + 1
+        numbers[spec_key] = counts[process_id]
+    return numbers
 
 
 def report(filters: Filters, scope: Scope, now: datetime, role_label, locale: str = "th") -> Report:
@@ -29,9 +42,11 @@ def report(filters: Filters, scope: Scope, now: datetime, role_label, locale: st
         select(ProcessInstance.process_id, ProcessInstance.spec_key, *status_sums).where(in_scope)
         .group_by(ProcessInstance.process_id, ProcessInstance.spec_key)
         .order_by(ProcessInstance.process_id, ProcessInstance.spec_key)).all()
+    numbers = _version_numbers()
     instances = Table("versions", _l("Instances per process and version"),
                       [Column(_l("Process and version"), False), *(Column(label) for label in STATUSES.values())],
-                      [Row(f"{row[0]} · {row[1]}", list(row[2:])) for row in versions], chart=(0, 1, 2, 3))
+                      [Row(f"{engine.process_name(row[0])} · {_('version %(number)s', number=numbers.get(row[1], '?'))}",
+                           list(row[2:])) for row in versions], chart=(0, 1, 2, 3))
 
     open_tasks = db.session.execute(
         select(HumanTask.role, Agency.id, Agency.name_th, func.count(HumanTask.id),
@@ -53,7 +68,7 @@ def report(filters: Filters, scope: Scope, now: datetime, role_label, locale: st
         .order_by(ProcessInstance.updated_at.desc()).limit(MAX_ROWS)).all()
     error_table = Table("errors", _l("Instances in error"), [Column(_l("Instance"), False),
                                                             Column(_l("Process"), False), Column(_l("Since"), False)],
-                        [Row(row.title, [row.process_id, row.updated_at],
+                        [Row(row.title, [engine.process_name(row.process_id), row.updated_at],
                              link=("instances.show", {"instance_id": row.id})) for row in errors])
 
     outbox = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
