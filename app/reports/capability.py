@@ -1,13 +1,19 @@
 """What the reports plug in: the reports page and each report in the "Reports" menu (the satisfaction report is
-the ratings' own, listed here too), for the roles that may see them."""
+the ratings' own, listed here too), for the roles that may see them; the job that keeps the licence sums and
+writes large exports; the command that rebuilds the sums."""
 
 from __future__ import annotations
 
+import click
+from flask import Flask
+from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 
-from app.core.capabilities import Capability, NavEntry
+from app.core.capabilities import Capability, Job, NavEntry
+from app.core.extensions import db
 from app.reports import views
-from app.reports.services import catalogue
+from app.reports.services import background, catalogue, tallies
+from tasks import jobs
 
 # The menu: the list of reports first, then each report the person may see (satisfaction: the ratings' entry).
 NAV = (
@@ -18,8 +24,42 @@ NAV = (
       for index, entry in enumerate(catalogue.REPORTS) if not entry.endpoint),
 )
 
+
+def refresh_tallies(app: Flask) -> int:
+    """Recompute the licence sums of the periods whose figures changed since."""
+    return jobs.run_in_transaction(app, tallies.refresh, "licence sums")
+
+
+def write_exports(app: Flask) -> int:
+    """Write the queued exports (progress committed as it goes) and delete the files of expired ones."""
+    def work() -> int:
+        written = background.run_queued(db.session.commit)
+        background.remove_expired()
+        return written
+
+    return jobs.run_in_transaction(app, work, "report exports")
+
+
+report_cli = AppGroup("reports", help="Summary reports.")
+
+
+@report_cli.command("rebuild-sums")
+def rebuild_sums():
+    """Recompute the licence sums of every period (after agencies moved)."""
+    done = tallies.rebuild()
+    db.session.commit()
+    click.echo(f"{done} periods summed.")
+
+
 CAPABILITY = Capability(
     name="reports",
     blueprints=(views.bp,),
     nav=NAV,
+    jobs=(
+        Job("report_sums", refresh_tallies, lambda config: {"trigger": "interval", "minutes": 5},
+            _l("Sums the licence figures per agency for the reports.")),
+        Job("report_exports", write_exports, lambda config: {"trigger": "interval", "seconds": 30},
+            _l("Writes large report exports and deletes expired ones.")),
+    ),
+    commands=(report_cli,),
 )

@@ -4,16 +4,29 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context, url_for
+import hmac
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.core import thai_dates
+from app.core import csv_export, thai_dates, xlsx_export
+from app.core.extensions import db
 from app.core.types import utcnow
 from app.ratings.services import report as ratings_report
-from app.reports.services import catalogue, exports
-from app.reports.services.base import Filters, OutOfScope, ReportRefused, fiscal_year_of, month_label, resolve_scope
+from app.reports.models import ExportStatus
+from app.reports.services import background, catalogue, exports
+from app.reports.services import rows as rows_exports
+from app.reports.services.base import (
+    Filters,
+    OutOfScope,
+    ReportRefused,
+    fiscal_year_of,
+    month_label,
+    parse_filters,
+    resolve_scope,
+)
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -29,29 +42,8 @@ def current_fiscal_year() -> int:
     return fiscal_year_of(thai_dates.bangkok_day(utcnow()))
 
 
-def _whole(name: str, low: int, high: int) -> int | None:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ReportRefused(name)
-    return int(raw)
-
-
 def parsed_filters(entry: catalogue.Entry) -> Filters:
-    """The filters in the address, checked; ``ReportRefused`` names the one that is wrong."""
-    fiscal_year = _whole("fy", 2500, 2700) or current_fiscal_year()
-    month = _whole("month", 1, 12)
-    agency_id = _whole("agency", 1, 2**31 - 1) if entry.by_agency else None
-    province = (request.args.get("province") or "").strip()[:100] or None
-    dims = {}
-    for name in entry.dims:
-        value = (request.args.get(name) or "").strip()
-        if value and (len(value) > 32 or not value.replace("_", "").isalnum()):
-            raise ReportRefused(name)
-        if value:
-            dims[name] = value
-    return Filters(fiscal_year, month, agency_id, province, dims)
+    return parse_filters(request.args, entry.dims, entry.by_agency, thai_dates.bangkok_day(utcnow()))
 
 
 def bad_request(reason: str):
@@ -116,7 +108,8 @@ def show(key: str):
     months = [(m, month_label(fiscal_year - 543 - (1 if m >= 10 else 0), m, locale())) for m in MONTHS_OF_FISCAL_YEAR]
     return render_template("reports/report.html", entry=entry, report=report, query_args=query_args, years=years,
                            months=months, choices=catalogue.choices(entry), locale=locale(),
-                           provinces=ratings_report.provinces() if entry.by_agency else [], link_for=link_for)
+                           provinces=ratings_report.provinces() if entry.by_agency else [], link_for=link_for,
+                           row_reports=rows_exports.ROW_REPORTS)
 
 
 def link_for(row, entry) -> str | None:
@@ -155,3 +148,59 @@ def export_xlsx(key: str):
     body = exports.xlsx(report, _("Summary figures"))
     return Response(body, mimetype=XLSX,
                     headers={"Content-Disposition": f"attachment; filename={_file_name(report, 'xlsx')}"})
+
+
+# --- every row behind a report: streamed when small, written in the background when large ---------------------
+
+
+@bp.get("/<key>/rows.<kind>")
+@login_required
+def export_rows(key: str, kind: str):
+    if kind not in ("csv", "xlsx") or key not in rows_exports.ROW_REPORTS:
+        abort(404)
+    entry = _entry_or_404(key)
+    paths = entry.paths(current_user)
+    if not paths:
+        abort(403)
+    try:
+        filters = parsed_filters(entry)
+        scope = resolve_scope(paths, filters.agency_id)
+    except ReportRefused as exc:
+        return bad_request(exc.reason)
+    except OutOfScope:
+        abort(404)
+    total = rows_exports.licence_count(filters, scope)
+    if total > background.STREAM_LIMIT:
+        export = background.queue(current_user, key, request.query_string.decode()[:2000], kind, total)
+        db.session.commit()
+        return redirect(url_for("reports.export_status", export_id=export.id), 303)
+    name = f"report-{key}-rows.{kind}"
+    lines = rows_exports.licence_rows(filters, scope, locale())
+    if kind == "csv":
+        return Response(stream_with_context(csv_export.lines(rows_exports.header(), lines)),
+                        content_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename={name}"})
+    body = xlsx_export.workbook([(_("Rows"), rows_exports.header(), lines)])
+    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.get("/exports/<int:export_id>")
+@login_required
+def export_status(export_id: int):
+    export = background.find(current_user, export_id)
+    if export is None:
+        abort(404)
+    return render_template("reports/export.html", export=export, expired=background.is_expired(export))
+
+
+@bp.get("/exports/<int:export_id>/<token>")
+@login_required
+def export_file(export_id: int, token: str):
+    export = background.find(current_user, export_id)
+    if export is None or not hmac.compare_digest(export.token, token[:64]) or export.status != ExportStatus.done:
+        abort(404)
+    if background.is_expired(export) or not background.file_path(export).exists():
+        return render_template("errors/error.html", code=410,
+                               message=_("This download link has expired. Export the report again.")), 410
+    return send_file(background.file_path(export), as_attachment=True, download_name=export.file_name,
+                     mimetype="text/csv" if export.kind == "csv" else XLSX)

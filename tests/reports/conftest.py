@@ -11,6 +11,7 @@ from app.core.types import utcnow
 from app.licensing.models import LicenceReport
 from app.licensing.services import licensing
 from app.manuals.models import Process
+from app.reports.services import tallies
 
 FORMULA = '=HYPERLINK("http://evil.example/","คลิก")'
 
@@ -30,5 +31,6 @@ def figures(demo):
         LicenceReport(period_id=this_month.id, agency_id=demo.agency("nakhon_nont").id, process_id=risky.id,
                       received=7, approved=7, refused=0, pending=0),
     ])
+    tallies.refresh()
     db.session.commit()
     return this_month

@@ -9,6 +9,7 @@ import re
 
 import openpyxl
 
+from app.reports.services import tallies
 from tests.reports.conftest import FORMULA
 
 
@@ -112,6 +113,7 @@ def test_the_report_page_reads_the_same_number_of_statements_however_many_agenci
         db.session.add(LicenceReport(period_id=figures.id, agency_id=point.id,
                                      process_id=db.session.scalar(db.select(LicenceReport.process_id).limit(1)),
                                      received=1, approved=1, refused=0, pending=0))
+    tallies.refresh()
     db.session.commit()
     with count_queries() as after:
         assert client.get("/reports/licences").status_code == 200

@@ -8,7 +8,7 @@ list behind it (``link``: an endpoint and its arguments). The page, the CSV and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -74,6 +74,31 @@ class Filters:
     def dim_int(self, name: str) -> int | None:
         value = self.dim(name)
         return int(value) if value and value.isdigit() else None
+
+
+def _whole(args: Mapping[str, str], name: str, low: int, high: int) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 10 or not low <= int(raw) <= high:
+        raise ReportRefused(name)
+    return int(raw)
+
+
+def parse_filters(args: Mapping[str, str], dims: Sequence[str], by_agency: bool, today: date) -> Filters:
+    """The filters of an address's query string, checked; ``ReportRefused`` names the one that is wrong."""
+    fiscal_year = _whole(args, "fy", 2500, 2700) or fiscal_year_of(today)
+    month = _whole(args, "month", 1, 12)
+    agency_id = _whole(args, "agency", 1, 2**31 - 1) if by_agency else None
+    province = (args.get("province") or "").strip()[:100] or None
+    chosen = {}
+    for name in dims:
+        value = (args.get(name) or "").strip()
+        if value and (len(value) > 32 or not value.replace("_", "").isalnum()):
+            raise ReportRefused(name)
+        if value:
+            chosen[name] = value
+    return Filters(fiscal_year, month, agency_id, province, chosen)
 
 
 def fiscal_year_of(day: date) -> int:

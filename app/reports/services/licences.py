@@ -1,8 +1,9 @@
 """Licence issuance: received, approved, refused and pending per period, rolled up the agency tree (ministry →
 department → service point) and by province; locked and open periods; unlock requests.
 
-It reads the service points' monthly figures (``licence_report``: one row per point, process and month, already
-a monthly aggregate), summed per subtree with the materialized path.
+It reads the figures summed per agency of the tree (``report_licence_tally``, kept by the reports' job from the
+service points' monthly figures): a view of any subtree reads the rows of the agencies it shows, never every
+point's.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from sqlalchemy import func, select
 
 from app.core.extensions import db
 from app.core.types import utcnow
-from app.licensing.models import LicenceReport, ReportPeriod, UnlockRequest, UnlockStatus
+from app.licensing.models import ReportPeriod, UnlockRequest, UnlockStatus
 from app.manuals.models import Process
 from app.org.models import Agency
-from app.reports.services.base import Column, Filters, Report, Row, Scope, Table, by_child, child_rows, month_label
+from app.reports.models import LicenceTally
+from app.reports.services.base import Column, Filters, Report, Row, Scope, Table, child_rows, month_label
 
 FIGURES = (_l("Applications received"), _l("Applications approved"), _l("Applications refused"),
            _l("Applications pending"))
@@ -28,22 +30,25 @@ def _in_period(filters: Filters) -> list:
 
 
 def _sums():
-    return [func.coalesce(func.sum(getattr(LicenceReport, name)), 0)
+    return [func.coalesce(func.sum(getattr(LicenceTally, name)), 0)
             for name in ("received", "approved", "refused", "pending")]
 
 
 def _where(filters: Filters) -> list:
     clauses = _in_period(filters)
     if filters.province:
-        clauses.append(Agency.province == filters.province)
+        clauses.append(LicenceTally.province == filters.province)
     if filters.dim_int("process"):
-        clauses.append(LicenceReport.process_id == filters.dim_int("process"))
+        clauses.append(LicenceTally.process_id == filters.dim_int("process"))
     return clauses
 
 
 def _facts():
-    return (select().select_from(LicenceReport).join(ReportPeriod, ReportPeriod.id == LicenceReport.period_id)
-            .join(Agency, Agency.id == LicenceReport.agency_id))
+    return select().select_from(LicenceTally).join(ReportPeriod, ReportPeriod.id == LicenceTally.period_id)
+
+
+def _of(agency_ids: list[int]):
+    return LicenceTally.agency_id.in_(agency_ids or [-1])
 
 
 def report(filters: Filters, scope: Scope, locale: str = "th") -> Report:
@@ -51,17 +56,21 @@ def report(filters: Filters, scope: Scope, locale: str = "th") -> Report:
     columns = [Column(_l("Agency"), False), *(Column(label) for label in FIGURES)]
 
     now = utcnow()
-    shown = [m for m in filters.months() if m <= (now.year, now.month)] or filters.months()[:1]
+    so_far = [m for m in filters.months() if m <= (now.year, now.month)] or filters.months()[:1]
 
     def sheet_of(agency):  # the point's own sheet, of the period's latest month so far
-        year, month = shown[-1]
+        year, month = so_far[-1]
         return ("licensing.sheet", {"year": year, "month": month, "agency_id": agency.id})
 
-    per_child = by_child(scope, Agency.path, _sums(), _facts(), where)
+    shown = [child.id for child in (scope.children or ([scope.agency] if scope.agency else []))]
+    per_child = {row[0]: tuple(row[1:]) for row in db.session.execute(
+        _facts().add_columns(LicenceTally.agency_id, *_sums()).where(*where, _of(shown))
+        .group_by(LicenceTally.agency_id))}
     by_agency = Table("agencies", _l("By agency"), columns, child_rows(scope, per_child, locale, sheet_of),
                       chart=(0, 1, 2, 3))
 
-    in_scope = [*where, scope.clause(Agency.path)]
+    # The whole scope: the chosen agency, else the agencies the viewer's scope starts from.
+    in_scope = [*where, _of([scope.agency.id] if scope.agency else [child.id for child in scope.children])]
     periods = {(p.year, p.month): p for p in db.session.scalars(select(ReportPeriod).where(
         *_in_period(filters)))}
     monthly = {(row[0], row[1]): row[2:] for row in db.session.execute(
@@ -82,8 +91,8 @@ def report(filters: Filters, scope: Scope, locale: str = "th") -> Report:
                      [Column(_l("Month"), False), *(Column(label) for label in FIGURES), Column(_l("Period"), False)],
                      month_rows, chart=(0, 1, 2, 3))
 
-    provinces = db.session.execute(_facts().add_columns(Agency.province, *_sums()).where(*in_scope)
-                                   .group_by(Agency.province).order_by(Agency.province)).all()
+    provinces = db.session.execute(_facts().add_columns(LicenceTally.province, *_sums()).where(*in_scope)
+                                   .group_by(LicenceTally.province).order_by(LicenceTally.province)).all()
     by_province = Table("provinces", _l("By province"), columns[:1] + columns[1:],
                         [Row(row[0] or str(_l("No province")), list(row[1:]),
                              drill={"province": row[0]} if row[0] and not filters.province else None)
@@ -91,7 +100,7 @@ def report(filters: Filters, scope: Scope, locale: str = "th") -> Report:
     by_province.columns = [Column(_l("Province"), False), *(Column(label) for label in FIGURES)]
 
     processes = db.session.execute(_facts().add_columns(Process.name_th, *_sums())
-                                   .join(Process, Process.id == LicenceReport.process_id).where(*in_scope)
+                                   .join(Process, Process.id == LicenceTally.process_id).where(*in_scope)
                                    .group_by(Process.id, Process.name_th).order_by(Process.name_th).limit(200)).all()
     by_process = Table("processes", _l("By process"), [Column(_l("Process"), False),
                                                         *(Column(label) for label in FIGURES)],
