@@ -4,6 +4,8 @@ writes large exports; the command that rebuilds the sums."""
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -40,6 +42,13 @@ def write_exports(app: Flask) -> int:
     return jobs.run_in_transaction(app, work, "report exports")
 
 
+def _init_app(app: Flask) -> None:
+    # Rows an export streams at once; more are written in the background (from the environment or instance/config.py).
+    if "REPORT_EXPORT_STREAM_LIMIT" not in app.config:
+        value = os.environ.get("REPORT_EXPORT_STREAM_LIMIT")
+        app.config["REPORT_EXPORT_STREAM_LIMIT"] = int(value) if value else background.STREAM_LIMIT
+
+
 report_cli = AppGroup("reports", help="Summary reports.")
 
 
@@ -62,4 +71,5 @@ CAPABILITY = Capability(
             _l("Writes large report exports and deletes expired ones.")),
     ),
     commands=(report_cli,),
+    init_app=_init_app,
 )

@@ -6,7 +6,18 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -170,7 +181,7 @@ def export_rows(key: str, kind: str):
     except OutOfScope:
         abort(404)
     total = rows_exports.licence_count(filters, scope)
-    if total > background.STREAM_LIMIT:
+    if total > current_app.config.get("REPORT_EXPORT_STREAM_LIMIT", background.STREAM_LIMIT):
         export = background.queue(current_user, key, request.query_string.decode()[:2000], kind, total)
         db.session.commit()
         return redirect(url_for("reports.export_status", export_id=export.id), 303)

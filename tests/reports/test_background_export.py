@@ -19,8 +19,8 @@ from notifications.models import Notification
 from tests.reports.conftest import FORMULA
 
 
-def test_a_large_export_shows_its_progress_and_its_link_expires(client, login, demo, figures, monkeypatch):
-    monkeypatch.setattr(background, "STREAM_LIMIT", 2)
+def test_a_large_export_shows_its_progress_and_its_link_expires(app, client, login, demo, figures, monkeypatch):
+    monkeypatch.setitem(app.config, "REPORT_EXPORT_STREAM_LIMIT", 2)
     monkeypatch.setattr(background, "PROGRESS_EVERY", 1)
     login("opdc")
     response = client.get("/reports/licences/rows.csv")
