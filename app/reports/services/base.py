@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, false, func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
@@ -24,6 +25,7 @@ from app.org.models import Agency
 
 EVERYWHERE = policy.EVERYWHERE
 MAX_ROWS = 500  # a table on screen never lists more; the export of a list has no such limit
+OWN_LEVEL = _l("its own")  # the chosen agency's figures at its own level, beside its children's
 
 
 class ReportRefused(Exception):
@@ -209,34 +211,46 @@ def resolve_scope(paths: list[str], agency_id: int | None) -> Scope:
     return Scope(paths, agency, ancestors, [row[0] for row in found if row[1]])
 
 
+def shown_agencies(scope: Scope) -> list[Agency]:
+    """The agencies a report's rows stand for: the chosen agency's children, and the agency itself (for what it
+    holds at its own level), or the agency alone when it has no children."""
+    if scope.agency is None:
+        return scope.children
+    return [scope.agency, *scope.children]
+
+
 def by_child(scope: Scope, path_column, measures: Sequence, query=None, where: Sequence = ()) -> dict[int, tuple]:
-    """The measures summed per child of the scope (its subtree, found by the materialized path), in one query:
-    {child id: (measure, …)}. ``query``: a select the path column comes from (its joins), ``where``: filters."""
-    ids = [child.id for child in (scope.children or ([scope.agency] if scope.agency else []))]
-    if not ids:
+    """The measures summed per agency shown (a child: its whole subtree, found by the materialized path; the chosen
+    agency: its own rows only), in one query: {agency id: (measure, …)}. ``query``: a select the path column comes
+    from (its joins), ``where``: filters."""
+    agencies = shown_agencies(scope)
+    if not agencies:
         return {}
     child = aliased(Agency)
     high = func.substr(child.path, 1, func.length(child.path) - 1) + "0"  # the end of the subtree's range
+    own = scope.agency.id if scope.agency is not None else -1
+    matches = or_(and_(child.id != own, path_column >= child.path, path_column < high),
+                  and_(child.id == own, path_column == child.path))
     base = query if query is not None else select()
-    statement = (base.add_columns(child.id, *measures)
-                 .join(child, and_(path_column >= child.path, path_column < high))
-                 .where(child.id.in_(ids), *where).group_by(child.id))
+    statement = (base.add_columns(child.id, *measures).join(child, matches)
+                 .where(child.id.in_([agency.id for agency in agencies]), *where).group_by(child.id))
     return {row[0]: tuple(row[1:]) for row in db.session.execute(statement)}
 
 
 def child_rows(scope: Scope, figures: dict[int, tuple], locale: str, leaf_link=None) -> list[Row]:
-    """One row per child (the chosen agency itself when it has none), drilling to the next level, or to the list
-    behind it (``leaf_link(agency)``) at the last one."""
-    agencies = scope.children or ([scope.agency] if scope.agency else [])
+    """One row per agency shown: a child drills down to its own level; the chosen agency's own figures (and a
+    service point's, at the last level) lead to the list behind them (``leaf_link(agency)``)."""
     rows = []
-    for agency in agencies:
+    for agency in shown_agencies(scope):
         values = list(figures.get(agency.id, ()))
         if not any(values):
             continue
-        leaf = scope.leaf
-        rows.append(Row(agency.name(locale), [v or 0 for v in values],
-                        drill=None if leaf else {"agency": agency.id},
-                        link=leaf_link(agency) if leaf and leaf_link else None))
+        itself = scope.agency is not None and agency.id == scope.agency.id
+        label = agency.name(locale)
+        if itself and scope.children:
+            label = f"{label} ({OWN_LEVEL})"
+        rows.append(Row(label, [v or 0 for v in values], drill=None if itself else {"agency": agency.id},
+                        link=leaf_link(agency) if itself and leaf_link else None))
     return rows[:MAX_ROWS]
 
 

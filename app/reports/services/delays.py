@@ -15,7 +15,18 @@ from sqlalchemy import case, func, select
 from app.core.extensions import db
 from app.licensing.models import DelayNotice, DelayRecord, DelayStatus, NoticeKind
 from app.org.models import Agency
-from app.reports.services.base import MAX_ROWS, Column, Filters, Report, Row, Scope, Table, by_child, child_rows
+from app.reports.services.base import (
+    MAX_ROWS,
+    Column,
+    Filters,
+    Report,
+    Row,
+    Scope,
+    Table,
+    by_child,
+    child_rows,
+    shown_agencies,
+)
 from workflows.calendar import BANGKOK
 
 NOTICE_EVERY_DAYS = 7
@@ -56,7 +67,8 @@ def report(filters: Filters, scope: Scope, today: date, locale: str = "th") -> R
     # Notices of the period, on time or late, per child: read as rows (a notice's due day is counted from its
     # record's recording), summed here.
     start, end = _bounds(filters)
-    children = scope.children or ([scope.agency] if scope.agency else [])
+    children = shown_agencies(scope)
+    own = scope.agency.path if scope.agency is not None else None
     notice_rows = db.session.execute(
         select(DelayRecord.agency_path, DelayNotice.number, DelayNotice.kind, DelayNotice.issued_at,
                DelayRecord.recorded_at).join(DelayRecord, DelayRecord.id == DelayNotice.delay_id)
@@ -67,7 +79,8 @@ def report(filters: Filters, scope: Scope, today: date, locale: str = "th") -> R
     notices: dict[int, list[int]] = {}
     total_on_time = total_late = 0
     for path, number, kind, issued_at, recorded_at in notice_rows:
-        owner = next((c.id for c in children if path.startswith(c.path)), None)
+        owner = (scope.agency.id if path == own else
+                 next((c.id for c in children if c.path != own and path.startswith(c.path)), None))
         late = _notice_late(number, kind, issued_at, recorded_at)
         total_late += late
         total_on_time += not late

@@ -17,7 +17,17 @@ from app.licensing.models import ReportPeriod, UnlockRequest, UnlockStatus
 from app.manuals.models import Process
 from app.org.models import Agency
 from app.reports.models import LicenceTally
-from app.reports.services.base import Column, Filters, Report, Row, Scope, Table, child_rows, month_label
+from app.reports.services.base import (
+    Column,
+    Filters,
+    Report,
+    Row,
+    Scope,
+    Table,
+    child_rows,
+    month_label,
+    shown_agencies,
+)
 
 FIGURES = (_l("Applications received"), _l("Applications approved"), _l("Applications refused"),
            _l("Applications pending"))
@@ -62,10 +72,15 @@ def report(filters: Filters, scope: Scope, locale: str = "th") -> Report:
         year, month = so_far[-1]
         return ("licensing.sheet", {"year": year, "month": month, "agency_id": agency.id})
 
-    shown = [child.id for child in (scope.children or ([scope.agency] if scope.agency else []))]
+    shown = [agency.id for agency in shown_agencies(scope)]
     per_child = {row[0]: tuple(row[1:]) for row in db.session.execute(
         _facts().add_columns(LicenceTally.agency_id, *_sums()).where(*where, _of(shown))
         .group_by(LicenceTally.agency_id))}
+    if scope.agency is not None and scope.children and scope.agency.id in per_child:
+        # The agency's sums hold its whole subtree: what it reports itself is what its children do not.
+        children = [per_child.get(child.id, (0, 0, 0, 0)) for child in scope.children]
+        per_child[scope.agency.id] = tuple(total - sum(values[i] for values in children)
+                                           for i, total in enumerate(per_child[scope.agency.id]))
     by_agency = Table("agencies", _l("By agency"), columns, child_rows(scope, per_child, locale, sheet_of),
                       chart=(0, 1, 2, 3))
 

@@ -115,7 +115,8 @@ def _steps(filters: Filters, scope: Scope) -> Table:
             .where(AuditEvent.action == "task.completed", AuditEvent.task_name.in_(["review_agency", "review_opdc"]),
                    AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end,
                    ProcessInstance.process_id == PROCESS_ID, scope.clause(ProcessInstance.agency_path))):
-        if isinstance(after, dict) and after.get("decision") == "return":
+        decided = (after or {}).get(task_name) if isinstance(after, dict) else None  # the task's data, by step
+        if isinstance(decided, dict) and decided.get("decision") == "return":
             returns[task_name] += 1
     rows = []
     for step, label in STEPS.items():
