@@ -13,8 +13,9 @@ from app.core.types import UTCDateTime, utcnow
 
 
 class LicenceTally(db.Model):
-    """One period's licence figures of every service point under ``agency_id`` (the point itself included), by the
-    points' province and the process. Rebuilt per period from ``licence_report`` by the reports' job."""
+    """One period's licence figures of every service point under ``agency_id`` (the point itself included; NULL: the
+    whole country), by the points' province ("*": all) and the process (0: all). Rebuilt per period from
+    ``licence_report`` by the reports' job (``app.reports.services.tallies``)."""
 
     __tablename__ = "report_licence_tally"
     __table_args__ = (UniqueConstraint("period_id", "agency_id", "province", "process_id",
@@ -22,7 +23,7 @@ class LicenceTally(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("report_period.id"))
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     province: Mapped[str] = mapped_column(String(100), default="")
     process_id: Mapped[int] = mapped_column(Integer)
     received: Mapped[int] = mapped_column(Integer, default=0)

@@ -45,7 +45,7 @@ def upgrade():
     op.create_table('report_licence_tally',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('period_id', sa.Integer(), nullable=False),
-    sa.Column('agency_id', sa.Integer(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=True),
     sa.Column('province', sa.String(length=100), nullable=False),
     sa.Column('process_id', sa.Integer(), nullable=False),
     sa.Column('received', sa.Integer(), nullable=False),

@@ -17,6 +17,7 @@ from app.licensing.models import ReportPeriod, UnlockRequest, UnlockStatus
 from app.manuals.models import Process
 from app.org.models import Agency
 from app.reports.models import LicenceTally
+from app.reports.services import tallies
 from app.reports.services.base import (
     Column,
     Filters,
@@ -44,12 +45,22 @@ def _sums():
             for name in ("received", "approved", "refused", "pending")]
 
 
-def _where(filters: Filters) -> list:
+def _where(filters: Filters, by_province: bool = False, by_process: bool = False) -> list:
+    """The tally rows of the filters' grain: a province's (or each one's, ``by_province``) or all provinces', a
+    process's (or each one's) or all processes'."""
     clauses = _in_period(filters)
     if filters.province:
         clauses.append(LicenceTally.province == filters.province)
+    elif by_province:
+        clauses.append(LicenceTally.province != tallies.ALL_PROVINCES)
+    else:
+        clauses.append(LicenceTally.province == tallies.ALL_PROVINCES)
     if filters.dim_int("process"):
         clauses.append(LicenceTally.process_id == filters.dim_int("process"))
+    elif by_process:
+        clauses.append(LicenceTally.process_id != tallies.ALL_PROCESSES)
+    else:
+        clauses.append(LicenceTally.process_id == tallies.ALL_PROCESSES)
     return clauses
 
 
@@ -59,6 +70,15 @@ def _facts():
 
 def _of(agency_ids: list[int]):
     return LicenceTally.agency_id.in_(agency_ids or [-1])
+
+
+def _whole(scope: Scope):
+    """The rows of the whole scope: the chosen agency's, the nation's, or those of the agencies it starts from."""
+    if scope.agency is not None:
+        return _of([scope.agency.id])
+    if scope.nationwide:
+        return LicenceTally.agency_id.is_(None)
+    return _of([child.id for child in scope.children])
 
 
 def report(filters: Filters, scope: Scope, locale: str = "th") -> Report:
@@ -84,8 +104,7 @@ def report(filters: Filters, scope: Scope, locale: str = "th") -> Report:
     by_agency = Table("agencies", _l("By agency"), columns, child_rows(scope, per_child, locale, sheet_of),
                       chart=(0, 1, 2, 3))
 
-    # The whole scope: the chosen agency, else the agencies the viewer's scope starts from.
-    in_scope = [*where, _of([scope.agency.id] if scope.agency else [child.id for child in scope.children])]
+    in_scope = [*where, _whole(scope)]
     periods = {(p.year, p.month): p for p in db.session.scalars(select(ReportPeriod).where(
         *_in_period(filters)))}
     monthly = {(row[0], row[1]): row[2:] for row in db.session.execute(
@@ -106,7 +125,8 @@ def report(filters: Filters, scope: Scope, locale: str = "th") -> Report:
                      [Column(_l("Month"), False), *(Column(label) for label in FIGURES), Column(_l("Period"), False)],
                      month_rows, chart=(0, 1, 2, 3))
 
-    provinces = db.session.execute(_facts().add_columns(LicenceTally.province, *_sums()).where(*in_scope)
+    provinces = db.session.execute(_facts().add_columns(LicenceTally.province, *_sums())
+                                   .where(*_where(filters, by_province=True), _whole(scope))
                                    .group_by(LicenceTally.province).order_by(LicenceTally.province)).all()
     by_province = Table("provinces", _l("By province"), columns[:1] + columns[1:],
                         [Row(row[0] or str(_l("No province")), list(row[1:]),
@@ -115,7 +135,8 @@ def report(filters: Filters, scope: Scope, locale: str = "th") -> Report:
     by_province.columns = [Column(_l("Province"), False), *(Column(label) for label in FIGURES)]
 
     processes = db.session.execute(_facts().add_columns(Process.name_th, *_sums())
-                                   .join(Process, Process.id == LicenceTally.process_id).where(*in_scope)
+                                   .join(Process, Process.id == LicenceTally.process_id)
+                                   .where(*_where(filters, by_process=True), _whole(scope))
                                    .group_by(Process.id, Process.name_th).order_by(Process.name_th).limit(200)).all()
     by_process = Table("processes", _l("By process"), [Column(_l("Process"), False),
                                                         *(Column(label) for label in FIGURES)],

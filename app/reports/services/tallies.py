@@ -1,7 +1,9 @@
 """The licence figures summed per agency of the tree, per period (``report_licence_tally``).
 
-A service point's row counts at the point and at each of its ancestors (read off its materialized path), so a
-report of any subtree reads the rows of the agencies it shows. The job rebuilds a period's sums when a figure of
+A service point's row counts at the point, at each of its ancestors (read off its materialized path) and in the
+nation's row (``agency_id`` NULL), so a report of any subtree reads the rows of the agencies it shows. Each is kept
+at four grains, so that a view reads only the rows its filters need: by province and process, by province alone
+(``process_id`` 0), by process alone (``province`` "*") and in all (both). The job rebuilds a period's sums when a figure of
 that period changed after they were computed; ``rebuild`` does every period (after agencies moved).
 """
 
@@ -19,6 +21,8 @@ from app.org.models import Agency
 from app.reports.models import LicenceTally
 
 BATCH = 20_000
+ALL_PROVINCES = "*"
+ALL_PROCESSES = 0
 FIGURES = ("received", "approved", "refused", "pending")
 
 
@@ -46,15 +50,18 @@ def rebuild() -> int:
 
 def _recompute(period_id: int) -> None:
     now = utcnow()
-    sums: dict[tuple[int, str, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    sums: dict[tuple[int | None, str, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     query = (select(Agency.path, Agency.province, LicenceReport.process_id,
                     *(getattr(LicenceReport, name) for name in FIGURES))
              .join(Agency, Agency.id == LicenceReport.agency_id).where(LicenceReport.period_id == period_id))
     for path, province, process_id, *figures in db.session.execute(query.execution_options(yield_per=BATCH)):
-        for ancestor in (int(part) for part in path.strip("/").split("/") if part):
-            tally = sums[(ancestor, (province or "").strip()[:100], process_id)]
-            for index, value in enumerate(figures):
-                tally[index] += value or 0
+        province = (province or "").strip()[:100]
+        for ancestor in (None, *(int(part) for part in path.strip("/").split("/") if part)):
+            for grain in ((province, process_id), (province, ALL_PROCESSES), (ALL_PROVINCES, process_id),
+                          (ALL_PROVINCES, ALL_PROCESSES)):
+                tally = sums[(ancestor, *grain)]
+                for index, value in enumerate(figures):
+                    tally[index] += value or 0
     db.session.execute(delete(LicenceTally).where(LicenceTally.period_id == period_id))
     rows = [{"period_id": period_id, "agency_id": agency_id, "province": province, "process_id": process_id,
              "computed_at": now, **dict(zip(FIGURES, figures, strict=True))}
