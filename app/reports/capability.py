@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from app.core.capabilities import Capability, Job, NavEntry
 from app.core.extensions import db
 from app.reports import views
-from app.reports.services import background, catalogue, tallies
+from app.reports.services import background, catalogue, snapshot, steps, tallies
 from tasks import jobs
 
 # The menu: the list of reports first, then each report the person may see (satisfaction: the ratings' entry).
@@ -27,9 +27,13 @@ NAV = (
 )
 
 
-def refresh_tallies(app: Flask) -> int:
-    """Recompute the licence sums of the periods whose figures changed since."""
-    return jobs.run_in_transaction(app, tallies.refresh, "licence sums")
+def refresh_tallies(app: Flask) -> dict:
+    """Recompute the licence sums of the periods whose figures changed since, the approval steps of this month and
+    the last, and count the engine's state again."""
+    def work() -> dict:
+        return {"periods": tallies.refresh(), "months": steps.refresh(), "snapshot": snapshot.count()}
+
+    return jobs.run_in_transaction(app, work, "report sums")
 
 
 def write_exports(app: Flask) -> int:
@@ -54,10 +58,12 @@ report_cli = AppGroup("reports", help="Summary reports.")
 
 @report_cli.command("rebuild-sums")
 def rebuild_sums():
-    """Recompute the licence sums of every period (after agencies moved)."""
+    """Recompute the licence sums of every period and the approval steps of every month (after agencies moved)."""
     done = tallies.rebuild()
+    months = steps.rebuild()
+    snapshot.count()
     db.session.commit()
-    click.echo(f"{done} periods summed.")
+    click.echo(f"{done} periods and {months} months summed.")
 
 
 CAPABILITY = Capability(
@@ -66,7 +72,7 @@ CAPABILITY = Capability(
     nav=NAV,
     jobs=(
         Job("report_sums", refresh_tallies, lambda config: {"trigger": "interval", "minutes": 5},
-            _l("Sums the licence figures per agency for the reports.")),
+            _l("Sums the licence figures and the approval steps per agency, and counts the engine's state, for the reports.")),
         Job("report_exports", write_exports, lambda config: {"trigger": "interval", "seconds": 30},
             _l("Writes large report exports and deletes expired ones.")),
     ),

@@ -3,9 +3,9 @@ view reads a few rows, not every service point's), and the exports prepared in t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.extensions import db
@@ -68,3 +68,39 @@ class ReportExport(db.Model):
         if self.status == ExportStatus.done:
             return 100
         return min(99, int(100 * self.rows_done / self.rows_total)) if self.rows_total else 0
+
+
+class StepTally(db.Model):
+    """How long the approval steps of citizen manuals took, per month the task was completed and per agency of the
+    tree (NULL: the whole country): a histogram of hours (``bucket``: its index in
+    ``app.reports.services.steps.BUCKET_HOURS``), and the returns each step made. Rebuilt per month by the job."""
+
+    __tablename__ = "report_step_tally"
+    __table_args__ = (UniqueConstraint("month", "agency_id", "step", "bucket", name="uq_report_step_tally"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date)  # its first day
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    step: Mapped[str] = mapped_column(String(64))
+    bucket: Mapped[int] = mapped_column(Integer)  # -1: the returns' row
+    tasks: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+Index("ix_report_step_tally_agency", StepTally.agency_id, StepTally.month)
+
+
+class InstanceSnapshot(db.Model):
+    """The engine's state as the job last counted it, for the operations report: instances per process, version and
+    status, and open tasks per role and agency (``kind`` tells which; ``key`` and ``detail`` name the group)."""
+
+    __tablename__ = "report_instance_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # instances | tasks
+    key: Mapped[str] = mapped_column(String(120))  # process id | role
+    detail: Mapped[str] = mapped_column(String(120))  # spec key | agency id
+    status: Mapped[str] = mapped_column(String(16), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    past_due: Mapped[int] = mapped_column(Integer, default=0)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

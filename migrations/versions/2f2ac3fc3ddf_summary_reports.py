@@ -1,4 +1,5 @@
-"""summary reports: licence figures summed per agency of the tree, exports prepared in the background
+"""summary reports: licence figures and approval steps summed per agency of the tree, the engine's state counted,
+exports prepared in the background
 
 Revision ID: 2f2ac3fc3ddf
 Revises: 5b1e0c7d2a94
@@ -62,8 +63,40 @@ def upgrade():
         batch_op.create_index('ix_report_licence_tally_agency', ['agency_id', 'period_id'], unique=False)
 
 
+    op.create_table('report_step_tally',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('agency_id', sa.Integer(), nullable=True),
+    sa.Column('step', sa.String(length=64), nullable=False),
+    sa.Column('bucket', sa.Integer(), nullable=False),
+    sa.Column('tasks', sa.Integer(), nullable=False),
+    sa.Column('computed_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agency_id'], ['agency.id'], name=op.f('fk_report_step_tally_agency_id_agency')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_step_tally')),
+    sa.UniqueConstraint('month', 'agency_id', 'step', 'bucket', name='uq_report_step_tally')
+    )
+    with op.batch_alter_table('report_step_tally', schema=None) as batch_op:
+        batch_op.create_index('ix_report_step_tally_agency', ['agency_id', 'month'], unique=False)
+
+    op.create_table('report_instance_snapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('key', sa.String(length=120), nullable=False),
+    sa.Column('detail', sa.String(length=120), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('past_due', sa.Integer(), nullable=False),
+    sa.Column('counted_at', app.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_instance_snapshot'))
+    )
+
 
 def downgrade():
+    op.drop_table('report_instance_snapshot')
+    with op.batch_alter_table('report_step_tally', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_step_tally_agency')
+
+    op.drop_table('report_step_tally')
     with op.batch_alter_table('report_licence_tally', schema=None) as batch_op:
         batch_op.drop_index('ix_report_licence_tally_agency')
 

@@ -10,6 +10,7 @@ import pytest
 from app.core.extensions import db
 from app.manuals.models import Manual
 from app.org.models import Agency, AgencyKind
+from app.reports.services import snapshot, steps
 
 
 def _text(client, path: str) -> str:
@@ -25,12 +26,14 @@ def _rows(client, path: str) -> list[list[str]]:
 
 
 def test_manuals_by_agency_keep_to_the_scope(client, login, demo):
+    steps.rebuild()  # the job's monthly sums of the approval steps
+    db.session.commit()
     login("opdc")
     national = _text(client, "/reports/manuals/export.csv")
     assert "กระทรวงมหาดไทย" in national and "เทศบาลนครนนทบุรี" in national
     rows = _rows(client, "/reports/manuals/export.csv")
     step_one = next(row for row in rows if row and row[0] == "ขั้นที่ 1: หน่วยงานตรวจสอบ")
-    assert step_one[1] == "3" and step_one[4] == "1"  # the demo's reviews and its one return, from the engine
+    assert step_one[1] == "3" and step_one[2] == "1" and step_one[4] == "1"  # 3 reviews within the hour, 1 return
     assert ["เทศบาลนครนนทบุรี", "1", "0", "0", "0"] in rows
 
     login("central")
@@ -47,6 +50,8 @@ def test_manuals_by_agency_keep_to_the_scope(client, login, demo):
     ("admin", "operations", "รายการแยกตามกระบวนงานและรุ่น", "manual_revision"),
 ])
 def test_each_report_exports_for_its_viewers(client, login, demo, username, key, expected, hidden):
+    snapshot.count()  # the job's count of the engine's state
+    db.session.commit()
     login(username)
     page = client.get(f"/reports/{key}").get_data(as_text=True)
     exported = _text(client, f"/reports/{key}/export.csv")

@@ -256,12 +256,3 @@ def child_rows(scope: Scope, figures: dict[int, tuple], locale: str, leaf_link=N
 
 def nothing():
     return false()
-
-
-def percentile(values: Sequence[float], fraction: float) -> float | None:
-    """The value below which ``fraction`` of ``values`` fall (nearest rank); None for none."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, int(round(fraction * len(ordered) + 0.5)) - 1))
-    return ordered[index]

@@ -4,15 +4,17 @@ past their due time."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select
 
 from app.core.extensions import db
-from app.core.workflow import AuditEvent, HumanTask, ProcessInstance, TaskStatus
+from app.core.workflow import HumanTask, TaskStatus
 from app.manuals.models import Manual, ManualStatus, Process
 from app.org.models import OWNING_KINDS_VALUES, Agency, CatalogueEntry
+from app.reports.models import StepTally
+from app.reports.services import steps
 from app.reports.services.base import (
     MAX_ROWS,
     Column,
@@ -23,9 +25,7 @@ from app.reports.services.base import (
     Table,
     by_child,
     child_rows,
-    percentile,
 )
-from workflows.calendar import BANGKOK
 
 PROCESS_ID = "manual_revision"
 STEPS = {"review_agency": _l("Step 1: the agency's review"), "review_opdc": _l("Step 2: OPDC's review"),
@@ -98,34 +98,29 @@ def report(filters: Filters, scope: Scope, now: datetime, locale: str = "th") ->
 
 
 def _steps(filters: Filters, scope: Scope) -> Table:
-    """Hours each approval step took (tasks completed in the period) and how often it returned the manual."""
-    start = datetime.combine(filters.first, time.min, tzinfo=BANGKOK)
-    end = datetime.combine(filters.last + timedelta(days=1), time.min, tzinfo=BANGKOK)
-    durations: dict[str, list[float]] = {step: [] for step in STEPS}
-    for spec_name, created_at, completed_at in db.session.execute(
-            select(HumanTask.spec_name, HumanTask.created_at, HumanTask.completed_at)
-            .where(HumanTask.process_id == PROCESS_ID, HumanTask.status == TaskStatus.completed,
-                   HumanTask.completed_at >= start, HumanTask.completed_at < end,
-                   HumanTask.spec_name.in_(list(STEPS)), scope.clause(HumanTask.agency_path))):
-        durations[spec_name].append((completed_at - created_at).total_seconds() / 3600)
-    returns = {step: 0 for step in STEPS}
-    for task_name, after in db.session.execute(
-            select(AuditEvent.task_name, AuditEvent.after)
-            .join(ProcessInstance, ProcessInstance.id == AuditEvent.instance_id)
-            .where(AuditEvent.action == "task.completed", AuditEvent.task_name.in_(["review_agency", "review_opdc"]),
-                   AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end,
-                   ProcessInstance.process_id == PROCESS_ID, scope.clause(ProcessInstance.agency_path))):
-        decided = (after or {}).get(task_name) if isinstance(after, dict) else None  # the task's data, by step
-        if isinstance(decided, dict) and decided.get("decision") == "return":
-            returns[task_name] += 1
+    """Hours each approval step took (tasks completed in the period: at most N hours, from the monthly histograms of
+    ``app.reports.services.steps``) and how often each review returned the manual."""
+    if scope.agency is not None:
+        where_agency = StepTally.agency_id == scope.agency.id
+    elif scope.nationwide:
+        where_agency = StepTally.agency_id.is_(None)
+    else:
+        where_agency = StepTally.agency_id.in_([child.id for child in scope.children] or [-1])
+    histograms: dict[str, dict[int, int]] = {step: {} for step in STEPS}
+    for step, bucket, tasks in db.session.execute(
+            select(StepTally.step, StepTally.bucket, func.sum(StepTally.tasks))
+            .where(where_agency, StepTally.month >= filters.first, StepTally.month <= filters.last)
+            .group_by(StepTally.step, StepTally.bucket)):
+        if step in histograms:
+            histograms[step][bucket] = int(tasks or 0)
     rows = []
     for step, label in STEPS.items():
-        hours = durations[step]
-        median, p90 = percentile(hours, 0.5), percentile(hours, 0.9)
-        rows.append(Row(str(label), [len(hours), round(median, 1) if median is not None else None,
-                                     round(p90, 1) if p90 is not None else None,
-                                     returns[step] if step in ("review_agency", "review_opdc") else None]))
-    return Table("steps", _l("Time in each approval step (hours)"),
+        returns = histograms[step].pop(steps.RETURNS, 0)
+        counted = histograms[step]
+        rows.append(Row(str(label), [sum(counted.values()), steps.percentile_hours(counted, 0.5),
+                                     steps.percentile_hours(counted, 0.9),
+                                     returns if step in steps.REVIEWS else None]))
+    return Table("steps", _l("Time in each approval step (hours, at most)"),
                  [Column(_l("Step"), False), Column(_l("Completed")), Column(_l("Median")),
                   Column(_l("90th percentile")), Column(_l("Returned"))], rows, chart=(1, 2))
 
