@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
@@ -221,20 +221,23 @@ def shown_agencies(scope: Scope) -> list[Agency]:
 
 def by_child(scope: Scope, path_column, measures: Sequence, query=None, where: Sequence = ()) -> dict[int, tuple]:
     """The measures summed per agency shown (a child: its whole subtree, found by the materialized path; the chosen
-    agency: its own rows only), in one query: {agency id: (measure, …)}. ``query``: a select the path column comes
-    from (its joins), ``where``: filters."""
-    agencies = shown_agencies(scope)
-    if not agencies:
-        return {}
-    child = aliased(Agency)
-    high = func.substr(child.path, 1, func.length(child.path) - 1) + "0"  # the end of the subtree's range
-    own = scope.agency.id if scope.agency is not None else -1
-    matches = or_(and_(child.id != own, path_column >= child.path, path_column < high),
-                  and_(child.id == own, path_column == child.path))
+    agency: its own rows only), in two queries whatever the number of children: {agency id: (measure, …)}.
+    ``query``: a select the path column comes from (its joins), ``where``: filters."""
     base = query if query is not None else select()
-    statement = (base.add_columns(child.id, *measures).join(child, matches)
-                 .where(child.id.in_([agency.id for agency in agencies]), *where).group_by(child.id))
-    return {row[0]: tuple(row[1:]) for row in db.session.execute(statement)}
+    found: dict[int, tuple] = {}
+    if scope.children:
+        child = aliased(Agency)
+        high = func.substr(child.path, 1, func.length(child.path) - 1) + "0"  # the end of the subtree's range
+        statement = (base.add_columns(child.id, *measures)
+                     .join(child, and_(path_column >= child.path, path_column < high))
+                     .where(child.id.in_([agency.id for agency in scope.children]), scope.clause(path_column), *where)
+                     .group_by(child.id))
+        found.update({row[0]: tuple(row[1:]) for row in db.session.execute(statement)})
+    if scope.agency is not None:
+        own = db.session.execute(base.add_columns(*measures).where(path_column == scope.agency.path, *where)).first()
+        if own is not None:
+            found[scope.agency.id] = tuple(own)
+    return found
 
 
 def child_rows(scope: Scope, figures: dict[int, tuple], locale: str, leaf_link=None) -> list[Row]:
