@@ -14,7 +14,7 @@ from app.core.config import Config, derive_settings
 # The capabilities, each a package with a capability.py that declares what it plugs in (app/core/capabilities.py):
 # blueprints, operations, task forms and pages, labels, messages, jobs, menu entries. The one list to edit.
 CAPABILITIES = ("app.inbox", "app.accounts", "app.org", "app.manuals", "app.public", "app.licensing", "app.helpdesk",
-                "app.legacy", "app.knowledge", "app.ratings", "app.chat")
+                "app.legacy", "app.knowledge", "app.ratings", "app.chat", "app.reports")
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -21,7 +21,7 @@ FIGURE = re.compile(r"\d+\.\d+ ?(ms|µs|s)\b")
 
 
 def test_the_benchmark_scripts_are_found():
-    assert {path.name for path in SCRIPTS} >= {"engine.py", "inbox_scale.py", "letter_pdf.py", "manuals_scale.py",
+    assert {path.name for path in SCRIPTS} >= {"engine.py", "inbox_scale.py", "letter_pdf.py", "manuals_scale.py", "reports.py",
                                                "working_days.py"}
 
 

@@ -19,7 +19,7 @@ from app.licensing.services import delay_letters, licensing
 from notifications import letters
 from notifications.models import Notification, OutboxMessage
 from tasks.jobs import send_outbox
-from tests.helpers import nfkc, read_pdf
+from tests.helpers import nfkc, read_pdf, th
 from workflows import engine
 from workflows.calendar import BANGKOK
 
@@ -164,7 +164,8 @@ def test_sixty_days_of_delay_produce_first_notice_one_every_seven_days_and_final
     exported = client.get("/delays/register.csv?kind=update")
     assert exported.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][0] == "issued_at" and len(rows) == 9 and {row[5] for row in rows[1:]} == {"update"}
+    assert rows[0][:3] == ["ออกเมื่อ", "หน่วยงาน", "เลขที่คำขอ"] and len(rows) == 9
+    assert {row[5] for row in rows[1:]} == {th("Update")}
     dated = client.get("/delays/register.csv?date_from=2027-02-08&date_to=2027-02-08")
     assert len(list(csv.reader(io.StringIO(dated.get_data(as_text=True))))) == 2
     assert client.get("/delays/register").status_code == 200
@@ -320,5 +321,5 @@ def test_the_register_csv_never_hands_a_spreadsheet_a_formula(app, client, login
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     [row] = [row for row in rows[1:] if row[2].endswith("@SUM(1+1)")]
     assert row[2] == "'@SUM(1+1)" and row[7] == "'" + formula
-    assert rows[0][0] == "issued_at" and row[0][:4].isdigit()  # plain values are left as they are
+    assert rows[0][0] == "ออกเมื่อ" and row[0] == "1 ก.พ. 2570 10:00"  # a Thai date, in Bangkok time
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for line in rows for cell in line)

@@ -57,7 +57,8 @@ LOOKUP_LENGTH = 8
 
 SEE_ROLES = {Role.service_point_officer.value, Role.central_officer.value, Role.admin.value}
 DEPARTMENT_ROLES = {Role.central_officer.value, Role.admin.value}
-REGISTER_ROLES = {Role.opdc_officer.value, Role.admin.value}
+# OPDC's register of copies: OPDC and administrators see every copy, a central officer their department's subtree.
+REGISTER_ROLES = {Role.opdc_officer.value, Role.admin.value, Role.central_officer.value}
 
 
 class DelayError(inbox.InboxError):
@@ -420,7 +421,7 @@ def can_see(user: User, delay: DelayRecord) -> bool:
 
 def can_read_notices(user: User, delay: DelayRecord) -> bool:
     """The officers in scope, and OPDC, who gets a copy of every notice by law."""
-    return can_see(user, delay) or can_see_register(user)
+    return can_see(user, delay) or any(policy.covers(user, role, delay.agency_path) for role in REGISTER_ROLES)
 
 
 def notice_letter(user: User, delay_id: int, number: int) -> tuple[str, bytes] | None:
@@ -619,19 +620,27 @@ def escalations(user: User, filters: RegisterFilter, limit: int = 200) -> list[t
     return [tuple(row) for row in db.session.execute(query).unique()]
 
 
-def register_agencies() -> list[Agency]:
-    """Departments and service points, for the register's agency filter."""
-    return list(db.session.scalars(select(Agency).where(Agency.kind.in_(
-        (AgencyKind.department.value, AgencyKind.service_point.value))).order_by(Agency.path)))
+def register_agencies(user: User | None = None) -> list[Agency]:
+    """Departments and service points in the user's register scope, for the register's agency filter."""
+    query = select(Agency).where(Agency.kind.in_((AgencyKind.department.value, AgencyKind.service_point.value)))
+    if user is not None:
+        query = query.where(policy.within(Agency.path, _paths(user, REGISTER_ROLES) or ["//none"]))
+    return list(db.session.scalars(query.order_by(Agency.path)))
 
 
-CSV_HEADER = ("issued_at", "agency", "reference", "process", "number", "kind", "decision", "reason",
-              "expected_decision_on")
+CSV_HEADER = (_l("Issued"), _l("Agency"), _l("Application reference"), _l("Process"), _l("Notice number"),
+              _l("Notice kind"), _l("Decision"), _l("Reason"), _l("Expected decision"))
+NOTICE_KIND_LABELS = {NoticeKind.first: _l("First notice"), NoticeKind.update: _l("Update"),
+                      NoticeKind.final: _l("Final notice")}
+DECISION_LABELS = {DelayDecision.approved: _l("Approved"), DelayDecision.refused: _l("Refused"),
+                   DelayDecision.withdrawn: _l("Withdrawn")}
 
 
 def register_csv(notices: list[DelayNotice]) -> str:
-    return csv_export.write(CSV_HEADER, (
-        [notice.issued_at.astimezone(BANGKOK).isoformat(), notice.delay.agency.name_th, notice.delay.reference,
-         notice.delay.process.name_th, notice.number, notice.kind, notice.decision or "", notice.reason,
-         notice.expected_decision_on.isoformat() if notice.expected_decision_on else ""]
+    """The register as CSV: Thai headers and labels, Thai dates (``app.core.csv_export``)."""
+    return csv_export.write([str(label) for label in CSV_HEADER], (
+        [notice.issued_at, notice.delay.agency.name_th, notice.delay.reference, notice.delay.process.name_th,
+         notice.number, str(NOTICE_KIND_LABELS.get(notice.kind, notice.kind)),
+         str(DECISION_LABELS.get(notice.decision, notice.decision or "")), notice.reason,
+         notice.expected_decision_on or ""]
         for notice in notices))

@@ -200,7 +200,7 @@ def register():
         abort(403)
     filters = _register_filter()
     return render_template("delays/register.html", notices=delays.register(current_user, filters), filters=filters,
-                           agencies=delays.register_agencies(),
+                           agencies=delays.register_agencies(current_user),
                            escalations=delays.escalations(current_user, filters), step_labels=STEP_LABELS, **labels())
 
 
@@ -210,5 +210,5 @@ def register_csv():
     if not delays.can_see_register(current_user):
         abort(403)
     body = delays.register_csv(delays.register(current_user, _register_filter(), limit=None))
-    return Response(body, mimetype="text/csv",
+    return Response(body, mimetype="text/csv", content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=delay-notices.csv"})

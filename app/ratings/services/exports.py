@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterator, Sequence
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 
-from app.core import csv_export
+from app.core import csv_export, xlsx_export
 from app.core.extensions import db
 from app.core.thai_dates import buddhist_year
 from app.org.models import Agency
@@ -26,8 +23,6 @@ from app.ratings.models import Rating, RatingPoint
 from app.ratings.services import access, questions, report
 
 STREAM_BATCH = 5000
-_SHEET_NAME_REFUSED = re.compile(r"[\[\]:*?/\\]")  # characters a sheet's name may not hold
-_XML_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")  # not allowed in XML 1.0
 
 
 def _number(value: float | None, digits: int = 2):
@@ -69,29 +64,9 @@ def report_csv(result: report.Report, locale: str = "th") -> str:
     return csv_export.write(["RatchaFlow satisfaction report"], rows)
 
 
-def _cell(sheet, value) -> WriteOnlyCell:
-    """Numbers stay numbers; everything else is text, never a formula (a cell starting with "=" is kept as
-    text), with the characters XML refuses left out."""
-    if isinstance(value, bool):
-        value = int(value)
-    if value is None or isinstance(value, int | float):
-        return WriteOnlyCell(sheet, value=value)
-    cell = WriteOnlyCell(sheet, value=_XML_REFUSED.sub("", str(value)))
-    cell.data_type = "s"
-    return cell
-
-
 def xlsx(sheets: list[tuple[str, Sequence, list[Sequence]]]) -> bytes:
-    """A workbook with one sheet per (name, header, rows), written by openpyxl's write-only mode (rows go out as
-    they are added: memory stays flat)."""
-    book = Workbook(write_only=True)
-    for name, header, rows in sheets:
-        sheet = book.create_sheet(title=_SHEET_NAME_REFUSED.sub(" ", name)[:31] or "Sheet")
-        for row in [header, *rows]:
-            sheet.append([_cell(sheet, value) for value in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """A workbook with one sheet per (name, header, rows) (``app.core.xlsx_export``: openpyxl, write-only)."""
+    return xlsx_export.workbook(sheets)
 
 
 def report_xlsx(result: report.Report, locale: str = "th") -> bytes:

@@ -1,0 +1,77 @@
+"""Workflow operations, for administrators: instances per process and version, open tasks per role and agency,
+timers due, instances in error, and the outbox's backlog."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.core.extensions import db
+from app.core.workflow import InstanceStatus, ProcessInstance, WorkflowSpec
+from app.org.models import Agency
+from app.reports.models import InstanceSnapshot
+from app.reports.services.base import MAX_ROWS, Column, Filters, Report, Row, Scope, Table
+from notifications.models import OutboxMessage, OutboxStatus
+from workflows import engine
+
+STATUSES = {InstanceStatus.running: _l("Running"), InstanceStatus.waiting: _l("Waiting"),
+            InstanceStatus.complete: _l("Complete"), InstanceStatus.error: _l("Error"),
+            InstanceStatus.terminated: _l("Terminated")}
+OUTBOX = {OutboxStatus.pending: _l("Waiting to be sent"), OutboxStatus.failed: _l("Failed"),
+          OutboxStatus.sent: _l("Sent"), OutboxStatus.skipped: _l("Not sent (no address or no mail server)")}
+
+
+def _version_numbers() -> dict[str, int]:
+    """Each stored diagram's version number within its process (1 for the first stored)."""
+    numbers: dict[str, int] = {}
+    counts: dict[str, int] = {}
+    for process_id, spec_key in db.session.execute(select(WorkflowSpec.process_id, WorkflowSpec.spec_key)
+                                                   .order_by(WorkflowSpec.created_at, WorkflowSpec.spec_key)):
+        counts[process_id] = counts.get(process_id, 0) + 1
+        numbers[spec_key] = counts[process_id]
+    return numbers
+
+
+def report(filters: Filters, scope: Scope, now: datetime, role_label, locale: str = "th") -> Report:
+    """The engine as the job last counted it (``app.reports.services.snapshot``), its timers and outbox as now."""
+    snapshot = db.session.scalars(select(InstanceSnapshot).order_by(InstanceSnapshot.id)).all()
+    numbers = _version_numbers()
+    by_version: dict[tuple[str, str], dict[str, int]] = {}
+    for row in (r for r in snapshot if r.kind == "instances"):
+        by_version.setdefault((row.key, row.detail), {})[row.status] = row.count
+    instances = Table("versions", _l("Instances per process and version"),
+                      [Column(_l("Process and version"), False), *(Column(label) for label in STATUSES.values())],
+                      [Row(f"{engine.process_name(process_id)} · "
+                           f"{_('version %(number)s', number=numbers.get(spec_key, '?'))}",
+                           [counts.get(status, 0) for status in STATUSES])
+                       for (process_id, spec_key), counts in sorted(by_version.items())], chart=(0, 1, 2, 3))
+
+    task_rows = sorted((r for r in snapshot if r.kind == "tasks"), key=lambda r: -r.count)[:MAX_ROWS]
+    names = dict(db.session.execute(select(Agency.id, Agency.name_th).where(
+        Agency.id.in_([int(r.detail) for r in task_rows] or [-1]))).all())
+    tasks = Table("tasks", _l("Open tasks per role and agency"),
+                  [Column(_l("Role · agency"), False), Column(_l("Open tasks")), Column(_l("Past due"))],
+                  [Row(f"{role_label(r.key) if r.key else '–'} · {names.get(int(r.detail), '')}",
+                       [r.count, r.past_due]) for r in task_rows], chart=(0, 1))
+
+    errors = [r for r in snapshot if r.kind == "errors"]
+    error_table = Table("errors", _l("Instances in error"), [Column(_l("Instance"), False),
+                                                            Column(_l("Process"), False)],
+                        [Row(f"#{r.detail}", [engine.process_name(r.key)],
+                             link=("instances.show", {"instance_id": int(r.detail)})) for r in errors])
+
+    timers_due = db.session.scalar(select(func.count()).select_from(ProcessInstance).where(
+        ProcessInstance.next_timer_at <= now)) or 0
+    outbox = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    oldest = db.session.scalar(select(func.min(OutboxMessage.created_at)).where(
+        OutboxMessage.status == OutboxStatus.pending))
+    outbox_table = Table("outbox", _l("Outbox"), [Column(_l("Status"), False), Column(_l("Messages"))],
+                         [Row(str(label), [outbox.get(status, 0)]) for status, label in OUTBOX.items()], chart=(0,))
+    counted = snapshot[0].counted_at if snapshot else None
+    summary = [(_l("Timers due"), timers_due), (_l("Instances in error"), len(errors)),
+               (_l("Messages waiting"), outbox.get(OutboxStatus.pending, 0)),
+               (_l("Oldest waiting message"), oldest or "–"), (_l("Counted at"), counted or "–")]
+    return Report("operations", filters, scope, [instances, tasks, error_table, outbox_table], summary)
