@@ -129,9 +129,9 @@ def open_task_about(page, subject: str) -> None:
     """From the inbox, open the open task whose subject is ``subject``."""
     page.click("#nav-inbox")
     row = page.locator("#task-list tbody tr").filter(
-        has=page.locator("td:nth-child(2)", has_text=re.compile(rf"^\s*{re.escape(subject)}\s*$")))
+        has=page.locator("td.task-subject", has_text=re.compile(rf"^\s*{re.escape(subject)}\s*$")))
     expect(row).to_have_count(1)
-    row.locator("td:first-child a").click()
+    row.locator("td.task-title a").click()
     expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
 
 

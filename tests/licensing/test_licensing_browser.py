@@ -37,7 +37,7 @@ def test_unlock_request_journey_in_the_browser(app, demo, chromium_page):  # noq
     sign_in(page, "opdc")
     row = page.locator("#task-list tbody tr").filter(has_text="ขอปลดล็อกรายงาน")
     expect(row).to_have_count(1)
-    row.locator("td:first-child a").click()
+    row.locator("td.task-title a").click()
     expect(page).to_have_url(re.compile(r"/tasks/\d+$"))
     expect(page.locator("#task-form textarea[name=reason]")).to_have_value("ระบบเครือข่ายขัดข้องช่วงปิดงวด")
     page.check("#task-form input[name=decision][value=approve]")
