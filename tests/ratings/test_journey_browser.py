@@ -67,7 +67,7 @@ def test_poster_scan_rate_on_a_phone_and_see_it_in_the_report(app, chromium_page
     with page.expect_download() as csv_download:
         page.click("#export-csv")
     rows = list(csv.reader(io.StringIO(open(csv_download.value.path(), encoding="utf-8-sig").read())))
-    assert ["ratings", "1"] in rows
+    assert ["จำนวนผู้ประเมิน", "1"] in rows
     with page.expect_download() as xlsx_download:
         page.click("#export-xlsx")
     with zipfile.ZipFile(xlsx_download.value.path()) as book:

@@ -152,16 +152,17 @@ def test_exports_give_what_the_screen_shows(client, login, known):
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     question = next(row for row in rows if len(row) > 2 and row[2].startswith("ท่านพึงพอใจ"))
     assert question[4:6] == ["4", "3.25"]  # four answers, (5 + 3 + 4 + 1) / 4
-    assert ["ratings", "4"] in rows
+    assert ["จำนวนผู้ประเมิน", "4"] in rows  # Thai labels, as on the screen
     workbook = client.get(f"/ratings/export.xlsx?{period}")
     assert workbook.mimetype.endswith("spreadsheetml.sheet")
     book = openpyxl.load_workbook(io.BytesIO(workbook.data), read_only=True)
-    assert "questions" in book.sheetnames
-    cells = [value for row in book["questions"].iter_rows(values_only=True) for value in row]
+    assert "คำถาม" in book.sheetnames
+    cells = [value for row in book["คำถาม"].iter_rows(values_only=True) for value in row]
     assert "ท่านพึงพอใจต่อการรับบริการในครั้งนี้โดยรวมเพียงใด" in cells and 3.25 in cells
     every = client.get(f"/ratings/export/ratings.csv?{period}")
     lines = list(csv.reader(io.StringIO(every.get_data(as_text=True).lstrip("\ufeff"))))
-    assert len(lines) == 5 and lines[0][0] == "rating"
+    assert len(lines) == 5 and lines[0][:2] == ["เลขที่การประเมิน", "วันที่"]
+    assert all(re.fullmatch(r"\d{1,2} \S+ 25\d\d", line[1]) for line in lines[1:])  # Buddhist-era days
     assert {line[3] for line in lines[1:]} == {"ที่ว่าการอำเภอเมืองนนทบุรี", "ที่ว่าการอำเภอปากเกร็ด"}
     assert any(line[9] == "รอนานมาก" for line in lines)
 

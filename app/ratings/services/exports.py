@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator, Sequence
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.core import csv_export, xlsx_export
@@ -42,15 +43,16 @@ def report_tables(result: report.Report, locale: str = "th") -> list[tuple[str, 
     month_rows = [[f"{buddhist_year(m.year)}-{m.month:02d}", m.ratings, _number(m.score)] for m in result.months]
     breakdown_rows = [[row.label_en or row.label_th if en else row.label_th, row.ratings, _number(row.score)]
                       for row in result.breakdown]
-    summary = [["ratings", result.ratings], ["comments", result.comments], ["duplicates", result.duplicates],
-               ["excluded", result.excluded], ["kiosk", result.kiosk], ["score", _number(result.score)],
-               ["period", f"{result.filters.first.isoformat()} – {result.filters.last.isoformat()}"]]
+    summary = [[_("Ratings"), result.ratings], [_("Comments"), result.comments],
+               [_("Duplicates"), result.duplicates], [_("Excluded"), result.excluded],
+               [_("From a counter tablet"), result.kiosk], [_("Average score"), _number(result.score)],
+               [_("Period"), f"{csv_export.readable(result.filters.first)} – {csv_export.readable(result.filters.last)}"]]
     return [
-        ("summary", ["figure", "value"], summary),
-        ("questions", ["version", "position", "question", "type", "answers", "average", "distribution"],
-         question_rows),
-        ("months", ["month (B.E.)", "ratings", "score"], month_rows),
-        ("breakdown", ["name", "ratings", "score"], breakdown_rows),
+        (_("Summary"), [_("Figure"), _("Value")], summary),
+        (_("Questions"), [_("Version"), _("Order"), _("Question"), _("Type"), _("Answers"), _("Average"),
+                          _("Distribution")], question_rows),
+        (_("Months"), [_("Month (B.E.)"), _("Ratings"), _("Average score")], month_rows),
+        (_("Breakdown"), [_("Name"), _("Ratings"), _("Average score")], breakdown_rows),
     ]
 
 
@@ -61,7 +63,7 @@ def report_csv(result: report.Report, locale: str = "th") -> str:
         rows.append(header)
         rows.extend(table)
         rows.append([])
-    return csv_export.write(["RatchaFlow satisfaction report"], rows)
+    return csv_export.write([_("Satisfaction report")], rows)
 
 
 def xlsx(sheets: list[tuple[str, Sequence, list[Sequence]]]) -> bytes:
@@ -96,8 +98,10 @@ def ratings_csv(paths: list[str], first: date, last: date, agency_id: int | None
             return
         scope_paths = [scope.path]
     versions = {s.id: s.version for s in questions.all_sets()}
-    yield "\ufeff" + _line(["rating", "date", "point code", "point", "province", "service", "version", "channel",
-                            "answers", "comment", "duplicate of", "excluded", "exclusion reason"])
+    channels = {"web": _("Phone or web"), "kiosk": _("Counter tablet")}
+    yield "\ufeff" + _line([_("Rating no."), _("Date"), _("Point code"), _("Service point"), _("Province"),
+                            _("Service"), _("Question set version"), _("Channel"), _("Answers"), _("Comment"),
+                            _("Duplicate of"), _("Excluded on"), _("Reason for exclusion")])
     query = (select(Rating.id, Rating.day, RatingPoint.code, Agency.name_th, Agency.province, Rating.service,
                     Rating.set_id, Rating.channel, Rating.answers, Rating.comment, Rating.duplicate_of_id,
                     Rating.excluded_at, Rating.exclusion_reason)
@@ -112,8 +116,9 @@ def ratings_csv(paths: list[str], first: date, last: date, agency_id: int | None
             writer = csv.writer(buffer)
             for row in rows:
                 writer.writerow([csv_export.cell(value) for value in (
-                    row.id, row.day.isoformat(), row.code or "", row.name_th, row.province or "", row.service or "",
-                    versions.get(row.set_id, ""), row.channel, " ".join(row.answers), row.comment or "",
-                    row.duplicate_of_id or "", row.excluded_at.isoformat() if row.excluded_at else "",
+                    row.id, row.day, row.code or "", row.name_th, row.province or "", row.service or "",
+                    versions.get(row.set_id, ""), channels.get(row.channel, row.channel), " ".join(row.answers),
+                    row.comment or "",
+                    row.duplicate_of_id or "", row.excluded_at or "",
                     row.exclusion_reason or "")])
             yield buffer.getvalue()
