@@ -362,6 +362,7 @@ class Figure:
     database: str = ""
     passed: bool | None = None  # None: no target
     note: str = ""
+    better: str = "lower"  # or "higher": which way the target points
 
     @classmethod
     def at_most(cls, name: str, value: float, unit: str, target: float | None, database: str, note: str = ""):
@@ -369,10 +370,10 @@ class Figure:
 
     @classmethod
     def at_least(cls, name: str, value: float, unit: str, target: float, database: str, note: str = ""):
-        return cls(name, value, unit, target, database, value >= target, note)
+        return cls(name, value, unit, target, database, value >= target, note, "higher")
 
     def line(self) -> str:
-        target = "" if self.target is None else f"  target {'≥' if self.unit == '/s' else '≤'} {self.target:g}"
+        target = "" if self.target is None else f"  target {'≥' if self.better == 'higher' else '≤'} {self.target:g}"
         verdict = {True: "  pass", False: "  FAIL", None: ""}[self.passed]
         return f"{self.name:58} {self.database:10} {self.value:10.2f} {self.unit:3}{target}{verdict}"
 

@@ -1,5 +1,7 @@
 """Request budgets over a real server: what a person waits for, p50 and p95, on SQLite and PostgreSQL.
 
+(Named so as not to shadow the standard library's ``http``: a script's folder comes first on the path.)
+
 In a throwaway database migrated with the real migrations, loaded in this process before the server starts (a
 department with ``--tasks`` submitted manual revisions waiting for its reviewer; another department, with its own
 author and reviewer, for the lifecycle; an OPDC officer; API tokens): first the bare SpiffWorkflow cycle of one
@@ -17,34 +19,31 @@ timing, each request on another task, instance or page, never the same input twi
 
 Then each kind of request once more through the Flask test client, to count the SQL statements it sends.
 
-    .venv/bin/python bench/http.py                 # both databases, 200 requests of each kind
-    .venv/bin/python bench/http.py --db sqlite --requests 50
-    .venv/bin/python bench/http.py --smoke
+    .venv/bin/python bench/http_budgets.py                 # both databases, 200 requests of each kind
+    .venv/bin/python bench/http_budgets.py --db sqlite --requests 50
+    .venv/bin/python bench/http_budgets.py --smoke
 """
 
+from __future__ import annotations
+
+import argparse
+import itertools
 import sys
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on the path, where this file would shadow the standard
-# library's ``http`` package: take the folder off before anything imports it.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-ROOT = HERE.parent
+ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import argparse  # noqa: E402
-import itertools  # noqa: E402
+from sqlalchemy import select
 
-from sqlalchemy import select  # noqa: E402
-
-from app.accounts.models import User  # noqa: E402
-from app.accounts.services import accounts  # noqa: E402
-from app.core.extensions import db  # noqa: E402
-from app.org.models import Agency  # noqa: E402
-from app.org.services import agencies  # noqa: E402
-from bench.engine import Org, bench_spiff, make_org, submit_revision  # noqa: E402
-from bench.http_calls import (  # noqa: E402
+from app.accounts.models import User
+from app.accounts.services import accounts
+from app.core.extensions import db
+from app.org.models import Agency
+from app.org.services import agencies
+from bench.engine import Org, bench_spiff, make_org, submit_revision
+from bench.http_calls import (
     APPROVE,
     LIFECYCLE_STEPS,
     Actor,
@@ -54,7 +53,7 @@ from bench.http_calls import (  # noqa: E402
     expect,
     lifecycle,
 )
-from bench.support import (  # noqa: E402
+from bench.support import (
     PASSWORD,
     Figure,
     LoadWatch,
@@ -69,7 +68,7 @@ from bench.support import (  # noqa: E402
     signed_in_client,
     write_figures,
 )
-from tests.helpers import EDITOR_FIELDS  # noqa: E402
+from tests.helpers import EDITOR_FIELDS
 
 READ_P50_MS, READ_P95_MS = 3.0, 6.0
 COMPLETION_TIMES_ENGINE = {"sqlite": 3.0, "postgresql": 4.0}
@@ -240,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             figures += kind_figures
     print_figures(f"Request budgets over gunicorn (one sync worker), {args.requests} requests of each kind; ms",
                   figures, load)
-    path = write_figures("http", figures, load, args.smoke, {"environment": env, "details": details})
+    path = write_figures("http_budgets", figures, load, args.smoke, {"environment": env, "details": details})
     log(f"results written to {path}")
     return 0
 
