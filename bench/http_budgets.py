@@ -50,6 +50,7 @@ from bench.http_calls import (
     Cast,
     CountedCalls,
     ServerCalls,
+    api_token,
     expect,
     lifecycle,
 )
@@ -80,15 +81,6 @@ STATIC = "static file (the floor)"
 WARMUP = 3
 
 
-def _token(app, user: User) -> str:
-    """An API token with every scope the app offers (tokens had no scopes before the reworked API)."""
-    try:
-        from app.core.api import scopes_of
-    except ImportError:
-        return accounts.create_api_token(user, "bench")[1]
-    return accounts.create_api_token(user, "bench", scopes=tuple(scopes_of(app)))[1]
-
-
 def prepare(app, tasks: int) -> tuple[Org, list[tuple[int, int]], dict[str, Actor], int]:
     """The organisation, ``tasks`` submitted revisions (instance id, open task id), the actors, the lifecycle's
     department."""
@@ -105,7 +97,7 @@ def prepare(app, tasks: int) -> tuple[Org, list[tuple[int, int]], dict[str, Acto
         accounts.grant(opdc, ministry_id, "opdc_officer")
         department_id = department.id
         reviewer = db.session.get(User, org.reviewer_id)
-        actors = {user.username: Actor(user.username, _token(app, user)) for user in (reviewer, writer, checker, opdc)}
+        actors = {user.username: Actor(user.username, api_token(app, user)) for user in (reviewer, writer, checker, opdc)}
         db.session.commit()
         pairs = []
         for number in range(tasks):

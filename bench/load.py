@@ -40,7 +40,7 @@ from app.core.extensions import db
 from app.manuals.services import manual_revisions, manuals
 from app.org.models import Agency
 from bench.engine import make_org, submit_revision
-from bench.http_calls import APPROVE, Actor, ServerCalls
+from bench.http_calls import APPROVE, Actor, ServerCalls, api_token
 from bench.support import (
     PASSWORD,
     Figure,
@@ -156,7 +156,7 @@ def run(kind: str, workers: int, args) -> Outcome:
         shares, _reviewer_id = prepare(app, plans)
         with app.app_context():
             reviewer_user = db.session.scalar(db.select(User).where(User.username == "bench_reviewer"))
-            token = accounts.create_api_token(reviewer_user, "load")[1]
+            token = api_token(app, reviewer_user)
             db.session.commit()
             db.session.remove()
             db.engine.dispose()
