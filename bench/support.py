@@ -375,7 +375,8 @@ class Figure:
     def line(self) -> str:
         target = "" if self.target is None else f"  target {'≥' if self.better == 'higher' else '≤'} {self.target:g}"
         verdict = {True: "  pass", False: "  FAIL", None: ""}[self.passed]
-        return f"{self.name:58} {self.database:10} {self.value:10.2f} {self.unit:3}{target}{verdict}"
+        value = f"{self.value:10.0f}" if self.unit == "" else f"{self.value:10.2f}"  # a count
+        return f"{self.name:58} {self.database:10} {value} {self.unit:3}{target}{verdict}"
 
 
 class LoadWatch:

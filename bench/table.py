@@ -37,8 +37,8 @@ def read(results: Path, scripts: tuple[str, ...], since: str | None, smoke: bool
 
 
 def _value(figure: dict) -> str:
-    number = f"{figure['value']:,.0f}" if figure["unit"] in ("", "/s") and figure["value"] >= 100 else (
-        f"{figure['value']:,.2f}")
+    whole = figure["unit"] == "" or (figure["unit"] == "/s" and figure["value"] >= 100)  # counts, big rates
+    number = f"{figure['value']:,.0f}" if whole else f"{figure['value']:,.2f}"
     return f"{number} {figure['unit']}".rstrip()
 
 
