@@ -129,7 +129,10 @@ def without_database_operations():
 # --- (a) bare SpiffWorkflow ---------------------------------------------------------------------------
 
 
-def bench_spiff(app, org: Org, iterations: int, max_seconds: float) -> tuple[dict[str, Stat], int]:
+def spiff_cycle(app, org: Org):
+    """One bare completion cycle, to be called again and again on the same state (run it under
+    ``without_database_operations()``): returns the step, which returns its timings, and the state's size.
+    Checks first that the completion really moves the process on to the OPDC review."""
     with app.app_context():
         instance_id, task_id = submit_revision(org)
         instance = db.session.get(ProcessInstance, instance_id)
@@ -143,33 +146,38 @@ def bench_spiff(app, org: Org, iterations: int, max_seconds: float) -> tuple[dic
         data = {task.spec_name: dict(APPROVE)}
         db.session.remove()
 
-        def step() -> dict[str, float]:
-            t0 = time.perf_counter()
-            workflow = engine.deserialize(state, spec_key)
-            t1 = time.perf_counter()
-            spiff_task = workflow.get_task_from_id(guid)
-            spiff_task.set_data(**data)
-            with engine.running(stand_in, org.reviewer_id):
-                spiff_task.run()
-                workflow.do_engine_steps()
-            t2 = time.perf_counter()
-            engine.serialize(workflow)
-            t3 = time.perf_counter()
-            return {"total": t3 - t0, "deserialize": t1 - t0, "complete": t2 - t1, "serialize": t3 - t2}
+    def step() -> dict[str, float]:
+        t0 = time.perf_counter()
+        workflow = engine.deserialize(state, spec_key)
+        t1 = time.perf_counter()
+        spiff_task = workflow.get_task_from_id(guid)
+        spiff_task.set_data(**data)
+        with engine.running(stand_in, org.reviewer_id):
+            spiff_task.run()
+            workflow.do_engine_steps()
+        t2 = time.perf_counter()
+        engine.serialize(workflow)
+        t3 = time.perf_counter()
+        return {"total": t3 - t0, "deserialize": t1 - t0, "complete": t2 - t1, "serialize": t3 - t2}
 
-        with without_database_operations():
-            # Sanity: the completion really moves the process on to the OPDC review.
-            workflow = engine.deserialize(state, spec_key)
-            spiff_task = workflow.get_task_from_id(guid)
-            assert spiff_task is not None and spiff_task.state == TaskState.READY, "review_agency not ready"
-            spiff_task.set_data(**data)
-            with engine.running(stand_in, org.reviewer_id):
-                spiff_task.run()
-                workflow.do_engine_steps()
-            ready = [t.task_spec.name for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
-            assert ready == ["review_opdc"], ready
-            stats = run_loop("(a) bare SpiffWorkflow", step, iterations=iterations, max_seconds=max_seconds)
-    return stats, len(state)
+    with app.app_context(), without_database_operations():
+        workflow = engine.deserialize(state, spec_key)
+        spiff_task = workflow.get_task_from_id(guid)
+        assert spiff_task is not None and spiff_task.state == TaskState.READY, "review_agency not ready"
+        spiff_task.set_data(**data)
+        with engine.running(stand_in, org.reviewer_id):
+            spiff_task.run()
+            workflow.do_engine_steps()
+        ready = [t.task_spec.name for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
+        assert ready == ["review_opdc"], ready
+    return step, len(state)
+
+
+def bench_spiff(app, org: Org, iterations: int, max_seconds: float) -> tuple[dict[str, Stat], int]:
+    step, state_bytes = spiff_cycle(app, org)
+    with app.app_context(), without_database_operations():
+        stats = run_loop("(a) bare SpiffWorkflow", step, iterations=iterations, max_seconds=max_seconds)
+    return stats, state_bytes
 
 
 # --- (b) service layer + database -----------------------------------------------------------------------
