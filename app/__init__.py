@@ -104,9 +104,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_capabilities(app: Flask) -> None:
-    from app.core import capabilities
+    from app.core import api, capabilities
 
     capabilities.register_all(app, (*CAPABILITIES, *app.config["EXTRA_CAPABILITIES"]))
+    api.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

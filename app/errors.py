@@ -6,6 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from app.core import api
 from app.input_limits import JSONTooDeep
 
 MESSAGES = {
@@ -20,10 +21,12 @@ MESSAGES = {
 }
 
 
-def _respond(code: int, message: str | None = None):
-    message = message or MESSAGES.get(code, MESSAGES[500])()
+def _respond(code: int, message=None):
+    """``message``: a text, or a function giving it in the current language (the API answers in Thai and English)."""
+    message = message or MESSAGES.get(code, MESSAGES[500])
     if request.path.startswith("/api/"):
-        return jsonify({"error": {"code": code, "message": message}}), code
+        return jsonify(api.error_body(code, message)), code
+    message = message() if callable(message) else message
     return render_template("errors/error.html", code=code, message=message), code
 
 
@@ -33,7 +36,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(JSONTooDeep)
     def _too_deep(exc):
-        return _respond(400, exc.message())
+        return _respond(400, exc.message)
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):

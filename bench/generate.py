@@ -228,14 +228,15 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
     assignee = f"(CASE WHEN {claimed} THEN {person(o_agency, o_opdc, 'g')} END)"
     task_created = started
     due = f"(CASE WHEN {o_opdc} THEN {plus_days(started, 3)} END)"
+    priority = "(CASE WHEN g % 10 = 0 THEN 80 WHEN g % 10 = 1 THEN 30 ELSE 50 END)"  # a few high, a few low
     g_of_p = "p.business_id"
     conn.execute(text(sql(
         "INSERT INTO human_task (id, instance_id, task_guid, spec_name, title, title_en, lane, role, form_key, "
-        "process_id, subject, agency_id, agency_path, assignee_id, due_at, status, created_at, claimed_at, "
+        "process_id, subject, agency_id, agency_path, assignee_id, due_at, priority, status, created_at, claimed_at, "
         "completed_at, completed_by_id, comment, row_version) "
         f"SELECT :h0 + g - (:n - :t), p.id, 'bench-' || g, {step_columns(o_agency, o_opdc)}, 'manual_revision', "
         f"p.title, p.agency_id, p.agency_path, {assignee}, "
-        f"{due}, 'open', {task_created}, CASE WHEN {claimed} THEN {task_created} END, NULL, NULL, NULL, 1 "
+        f"{due}, {priority}, 'open', {task_created}, CASE WHEN {claimed} THEN {task_created} END, NULL, NULL, NULL, 1 "
         f"FROM (SELECT {g_of_p} AS g, p.* FROM process_instance p WHERE p.id > :p0 + :n - :t) AS p"
     )), params)
     progress(f"    human_task (open) {tasks:,} rows")

@@ -58,6 +58,10 @@ WARMUP = 5
 # How often each tab is opened; the process filter offers a process with no tasks here as well.
 TABS = {"available": 6, "claimed": 1, "completed": 2, "started": 1}
 PROCESSES = (None, "manual_revision", "unlock_request")
+# The sort and the search text (subjects are "คู่มือสำหรับประชาชน ฉบับที่ <n>"): mostly the default order, some other
+# sorts; a search now and then, from a word every task has to a number no task has (the whole scope is read).
+SORTS = ((None, None), ("received", "desc"), ("received", "asc"), ("priority", "desc"), ("due", "desc"))
+SEARCHES = (None, "ฉบับที่ 12", "คู่มือ", "ตรวจสอบ", "ฉบับที่ 99999999")
 
 
 # --- data ----------------------------------------------------------------------------------------------------
@@ -112,11 +116,13 @@ def page_urls(app, user_id: int, count: int, seed: str) -> list[str]:
         if len(urls) == count:
             break
         key = (rng.choices(list(TABS), weights=list(TABS.values()))[0], min(1 + int(rng.expovariate(0.4)), 50),
-               rng.choices(PROCESSES, weights=(6, 3, 1))[0], rng.choice(agencies) if rng.random() < 0.3 else None)
+               rng.choices(PROCESSES, weights=(6, 3, 1))[0], rng.choice(agencies) if rng.random() < 0.3 else None,
+               rng.choices(SORTS, weights=(5, 2, 1, 1, 1))[0], rng.choices(SEARCHES, weights=(12, 1, 1, 1, 1))[0])
         if key not in seen:
             seen.add(key)
-            view, page, process, agency = key
-            query = {"view": view, "page": page, "process": process, "agency": agency}
+            view, page, process, agency, (sort, order), search = key
+            query = {"view": view, "page": page, "process": process, "agency": agency, "sort": sort, "order": order,
+                     "q": search}
             urls.append("/tasks/?" + urlencode({k: v for k, v in query.items() if v is not None}))
     return urls
 
@@ -156,6 +162,7 @@ def bench_inbox(app, client, label: str, user_id: int, iterations: int, max_seco
         query = parse_qs(urlsplit(url).query)
         timings = {"page": seconds, f"tab {query['view'][0]}": seconds}
         timings.update({f"{name} filter": seconds for name in ("process", "agency") if name in query})
+        timings.update({part: seconds for part, name in (("sorted", "sort"), ("search", "q")) if name in query})
         return timings
 
     stats = run_loop(f"inbox page, {label}", step, iterations=iterations, max_seconds=max_seconds, warmup=WARMUP)
@@ -223,8 +230,8 @@ def print_scale(kind: str, figures: dict) -> None:
     print()
     print(f"Inbox page at scale on {kind}: {figures['instances']:,} process instances, {figures['open_tasks']:,} "
           f"open tasks, {figures['history_tasks']:,} finished tasks, {figures['agencies']:,} agencies; "
-          "GET /tasks/ signed in, each request another tab/page/filter; ms")
-    parts = [f"tab {tab}" for tab in TABS] + ["process filter", "agency filter"]
+          "GET /tasks/ signed in, each request another tab/page/filter/sort/search; ms")
+    parts = [f"tab {tab}" for tab in TABS] + ["process filter", "agency filter", "sorted", "search"]
     header = (f"{'user':26} {'data':13} {'n':>4} {'p50':>7} {'p95':>7} "
               + " ".join(f"{part.removeprefix('tab ') + ' p95':>13}" for part in parts)
               + f" {'available':>9} {'verdict':>7}")

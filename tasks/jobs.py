@@ -6,6 +6,8 @@ outbox here are the inbox's; ``run`` runs any declared job by name and records t
 
 from __future__ import annotations
 
+import ast
+import json
 import logging
 from contextlib import nullcontext
 
@@ -108,7 +110,7 @@ def run(app: Flask, name: str):
     outcome, result, error = "ok", None, None
     try:
         value = capabilities.of(app).jobs[name].run(app)
-        result = str(value)[:500]
+        result = stored_result(value)
         return value
     except Exception:
         outcome, error = "failed", traceback.format_exc()[-4000:]
@@ -125,6 +127,28 @@ def run(app: Flask, name: str):
             except Exception:
                 db.session.rollback()
                 log.exception("could not record the run of %s", name)
+
+
+def stored_result(value) -> str | None:
+    """A run's result as the jobs page reads it back: JSON (a count, or counts by name)."""
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, default=str)[:500]
+
+
+def read_result(stored: str | None):
+    """The result of a recorded run: what ``stored_result`` wrote, or a run recorded before as Python's text of
+    it (``{'sent': 1}``); anything else stays the text it is."""
+    if not stored:
+        return None
+    try:
+        return json.loads(stored)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(stored)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return stored
 
 
 def overview(jobs: list[str], failures: int = 20) -> tuple[list[dict], list]:

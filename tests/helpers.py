@@ -95,6 +95,18 @@ def editor_post(client, manual: Manual, action: str = "save", row_version=None, 
     return client.post(f"/manuals/{manual.id}/draft", data=data, follow_redirects=follow_redirects)
 
 
+def submitted_tasks(demo, *titles: str) -> list[HumanTask]:
+    """A manual of each title submitted by the demo author at the demo department: their reviewer's open tasks."""
+    from app.manuals.services import manual_revisions, manuals
+
+    author = demo.user("author")
+    for title in titles:
+        manual = manuals.create_manual(author, title=title, agency_id=demo.agency("dopa").id)
+        manual_revisions.submit(author, manual, title=manual.title, content=complete_content())
+    db.session.commit()
+    return [open_task(manual_titled(title)) for title in titles]
+
+
 def complete_content(criteria: str = "เนื้อหา") -> dict:
     """The smallest content a revision may be submitted with (criteria, a step, a channel, no fee)."""
     return {"criteria": criteria, "steps": [{"title": "ยื่นคำขอ", "duration": 10, "duration_unit": "minutes"}],

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from app.accounts.commands import users_cli
 from app.accounts.models import Role
 from app.accounts.views import accounts, auth, gate, tokens, users
+from app.core import api
 from app.core.capabilities import Capability, Labels, NavEntry
 
 MANAGES_ACCOUNTS = frozenset({Role.admin.value, Role.central_officer.value})
@@ -21,6 +22,7 @@ def _init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.user_loader(account_service.load_user)
     gate.register(app)  # who reaches the back office: reporter accounts never, staff once they hold a role
+    api.use_token_loader(app, accounts.api_caller)  # the API's personal access tokens
 
 
 CAPABILITY = Capability(

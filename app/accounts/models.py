@@ -116,10 +116,17 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Written at most once a minute (a read through the API writes nothing in between).
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the token may do, chosen when it is issued: "manuals:read manuals:write inbox:read …".
+    scopes: Mapped[str] = mapped_column(String(1000), default="", server_default="")
 
     user: Mapped[User] = relationship()
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
 
 
 Index("ix_membership_role_agency", Membership.role, Membership.agency_id)

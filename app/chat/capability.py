@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role
 from app.chat.services import chats, errors
-from app.chat.views import desk, public, realtime
+from app.chat.views import api, desk, public, realtime
 from app.core.capabilities import Capability, Labels, NavEntry
 
 CHAT_TEAM = frozenset({Role.chat_agent.value, Role.chat_supervisor.value})
@@ -41,6 +41,7 @@ def _init_app(app: Flask) -> None:
 CAPABILITY = Capability(
     name="chat",
     blueprints=(public.bp, desk.bp),
+    api_blueprints=(api.bp,),  # the visitor's side: open to anyone, like the chat page
     operation_modules=("app.chat.services.steps",),
     form_modules=("forms.chat",),
     processes=(chats.PROCESS_ID,),
@@ -70,6 +71,6 @@ CAPABILITY = Capability(
     messages={errors.ChatError: lambda exc: str(exc.message)},
     nav=(NavEntry("chat.console", _l("Live Chat"), 94, roles=CHAT_TEAM, element_id="nav-chat"),),
     public_pages=(public.bp.name,),
-    private_pages=("chat_public", "chat"),
+    private_pages=("chat_public", "chat", api.bp.name),
     init_app=_init_app,
 )

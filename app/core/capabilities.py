@@ -39,12 +39,14 @@ class Labels:
 class Job:
     """A scheduled job. ``run(app)`` does one run (in its own app context, committing what it does) and returns
     a short result; ``schedule(config)`` gives the APScheduler trigger and its arguments, e.g.
-    ``{"trigger": "interval", "seconds": 30}``."""
+    ``{"trigger": "interval", "seconds": 30}``. ``result_labels`` name what the result counts for the jobs page:
+    one label per key of a dict result, or under ``""`` for a single number."""
 
     name: str
     run: Callable[[Flask], Any]
     schedule: Callable[[Mapping[str, Any]], Mapping[str, Any]]
     description: Any = ""
+    result_labels: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,10 @@ class Capability:
     agency_holdings: AgencyHoldings | None = None  # what it keeps at agencies (closing and merging agencies)
     # Files an e-mail carries that are made after the commit, by the outbox: kind → maker(record id) → bytes.
     attachments: Mapping[str, Callable[[int], bytes]] = field(default_factory=dict)
+    # Its JSON API (``app.core.api.blueprint``): tokens are given its scopes "<name>:read" and "<name>:write",
+    # shown with ``api_label`` where a person issues a token (no label: its API is open to anyone, no scopes).
+    api_blueprints: Sequence[Any] = ()
+    api_label: Any = None
 
 
 class DuplicateDeclaration(ValueError):
@@ -152,6 +158,8 @@ class Registry:
         self.private_endpoints: set[str] = set()
         self.attachment_makers: dict[str, Callable[[int], bytes]] = {}
         self.agency_holdings: list[AgencyHoldings] = [c.agency_holdings for c in capabilities if c.agency_holdings]
+        self.api_capabilities: dict[str, Any] = {c.name: c.api_label for c in capabilities
+                                                 if c.api_blueprints and c.api_label}
         nav: list[NavEntry] = []
         element_ids: dict[str, NavEntry] = {}
         for capability in capabilities:
@@ -167,6 +175,8 @@ class Registry:
             self._add(self.process_owners, owned, "process", capability.name)
             self.task_partials.update({process_id: capability.task_partial for process_id in capability.processes})
             self.public_blueprints.update(capability.public_pages)
+            # The API takes its own tokens: the back office's gate has nothing to check there.
+            self.public_blueprints.update(blueprint.name for blueprint in capability.api_blueprints)
             self.reporter_blueprints.update(capability.reporter_pages)
             if capability.reporter_home:
                 reporter = {"home": capability.reporter_home, "profile": capability.reporter_profile}
@@ -240,10 +250,11 @@ def register_all(app: Flask, module_names: Sequence[str]) -> Registry:
             importlib.import_module(f"{package}.models")  # every table known before the first query and to Alembic
     registry = Registry(capabilities)
     app.extensions[EXTENSION_KEY] = registry
+    registry.public_blueprints.add("api")  # the OpenAPI document
     for capability in capabilities:
         for module in (*capability.operation_modules, *capability.form_modules):
             importlib.import_module(module)
-        for blueprint in capability.blueprints:
+        for blueprint in (*capability.blueprints, *capability.api_blueprints):
             app.register_blueprint(blueprint)
         for command in capability.commands:
             app.cli.add_command(command)

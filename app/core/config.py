@@ -68,6 +68,11 @@ class Config:
     # Wrong role tokens, per signed-in person (successful redemptions are not counted).
     RATELIMIT_TOKEN = os.environ.get("RATELIMIT_TOKEN", "5 per minute")
 
+    # The JSON API, per token (reads and writes counted apart), and per address for what anyone may call.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
+    API_WRITE_RATE_LIMIT = os.environ.get("API_WRITE_RATE_LIMIT", "120 per minute")
+    API_PUBLIC_RATE_LIMIT = os.environ.get("API_PUBLIC_RATE_LIMIT", "60 per minute")
+
     # IR Online, per address: new reports, reporter sign-ups, and wrong follow-up links (right ones are not counted).
     RATELIMIT_IR_REPORT = os.environ.get("RATELIMIT_IR_REPORT", "10 per hour")
     RATELIMIT_IR_SIGNUP = os.environ.get("RATELIMIT_IR_SIGNUP", "5 per hour")

@@ -73,6 +73,9 @@ class TaskStatus:
     cancelled = "cancelled"
 
 
+DEFAULT_PRIORITY = 50
+
+
 class HumanTask(db.Model):
     """The inbox: one row per user task that is or was ready, rewritten on every save."""
 
@@ -93,6 +96,10 @@ class HumanTask(db.Model):
     form_key: Mapped[str | None] = mapped_column(String(64))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 0-100, higher first (Camunda's scale and default): the diagram's ``priority`` property, see
+    # workflows/engine/saving.py.
+    priority: Mapped[int] = mapped_column(Integer, nullable=False, default=DEFAULT_PRIORITY,
+                                          server_default=str(DEFAULT_PRIORITY))
     status: Mapped[str] = mapped_column(String(16), default=TaskStatus.open)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -112,6 +119,12 @@ Index("ix_human_task_inbox", HumanTask.status, HumanTask.role, HumanTask.agency_
 # subtree with agency_path checked inside the index, is read straight off it and stops after a page.
 Index("ix_human_task_queue", HumanTask.status, HumanTask.role, HumanTask.due_at.is_(None), HumanTask.due_at,
       HumanTask.created_at, HumanTask.id, HumanTask.agency_path)
+# The same queue sorted by "received" and by priority (highest first, then as the queue): read backwards for the
+# other direction, so each sort of the first page stops after a page too.
+Index("ix_human_task_received", HumanTask.status, HumanTask.role, HumanTask.created_at, HumanTask.id,
+      HumanTask.agency_path)
+Index("ix_human_task_priority", HumanTask.status, HumanTask.role, HumanTask.priority.desc(), HumanTask.due_at.is_(None),
+      HumanTask.due_at, HumanTask.created_at, HumanTask.id, HumanTask.agency_path)
 Index("ix_human_task_assignee", HumanTask.assignee_id, HumanTask.status)
 # The inbox's process filter: whether a process has tasks at all (one probe, not a scan of the whole history),
 # and a filtered view's count read off the index alone.

@@ -9,6 +9,7 @@ from app.accounts.models import Role
 from app.core.capabilities import Capability, Labels, NavEntry
 from app.helpdesk.services.helpdesk import helpdesk_agency_path
 from app.helpdesk.views import (
+    api,
     helpdesk,
     ir_accounts,  # noqa: F401  its routes join the ir blueprint before it is registered
     ir_online,
@@ -27,6 +28,7 @@ CAPABILITY = Capability(
     reporter_profile="ir.profile",
     name="helpdesk",
     blueprints=(ir_online.bp, helpdesk.bp),
+    api_blueprints=(api.bp,),  # IR Online's public actions: open to anyone, like its pages
     operation_modules=("app.helpdesk.services.helpdesk", "app.helpdesk.services.helpdesk_lifecycle", "app.helpdesk.services.helpdesk_sla",
                        "app.helpdesk.services.helpdesk_desk"),
     form_modules=("forms.helpdesk",),
@@ -42,5 +44,5 @@ CAPABILITY = Capability(
     ),
     template_context=_context,
     role_homes={role: helpdesk_agency_path for role in sorted(HELPDESK_STAFF)},
-    private_pages=("ir",),
+    private_pages=("ir", api.bp.name),
 )

@@ -7,8 +7,9 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role
 from app.core.capabilities import Badge, Capability, Job, Labels, NavEntry
-from app.inbox.services import inbox, notification_center
-from app.inbox.views import api, instances, jobs, notifications
+from app.inbox.services import assignment, delegations, inbox, notification_center, saved_filters
+from app.inbox.views import api, instances, jobs, notifications, task_tools
+from app.inbox.views import delegations as delegation_views
 from app.inbox.views import inbox as inbox_views
 from tasks import jobs as job_runs
 
@@ -20,9 +21,10 @@ def _counts(user) -> dict[str, int]:
 
 
 CAPABILITY = Capability(
-    public_pages=("api",),  # the API takes its own tokens (and none of a reporter account's)
     name="inbox",
-    blueprints=(inbox_views.bp, instances.bp, notifications.bp, api.bp, jobs.bp),
+    blueprints=(inbox_views.bp, instances.bp, notifications.bp, jobs.bp, task_tools.bp, delegation_views.bp),
+    api_blueprints=(api.bp,),
+    api_label=_l("Tasks and processes"),
     labels=Labels(
         statuses={
             # process instances
@@ -44,6 +46,10 @@ CAPABILITY = Capability(
             "task.completed": _l("Task completed"),
             "task.claimed": _l("Task claimed"),
             "task.unclaimed": _l("Task released"),
+            "task.assigned": _l("Task assigned to a colleague"),
+            "task.acting_for": _l("Task done by the acting officer of an officer away"),
+            "delegation.created": _l("Acting officer named"),
+            "delegation.cancelled": _l("Acting officer's period ended early"),
             "step.completed": _l("Step done by the system"),
             "message.received": _l("Message received"),
         },
@@ -56,14 +62,28 @@ CAPABILITY = Capability(
         inbox.TaskClaimedByOther: lambda exc: _("%(name)s has claimed this task; only they can complete it now.",
                                                 name=exc.assignee_name),
         inbox.TaskNotFound: _l("This task does not exist, or it is not yours to do."),
+        assignment.NotACandidate: _l("This person cannot take the task: only a colleague holding the task's role at "
+                                     "its agency can. Choose someone from the list."),
+        delegations.NotAColleague: _l("Only a colleague holding one of your roles at your agency can act for you. "
+                                      "Choose someone from the list."),
+        delegations.BadPeriod: _l("Give a first and a last day, the last one today or later and not before the "
+                                  "first, for at most a year."),
+        delegations.OverlapsAnother: _l("Someone already acts for you during part of this period. End that "
+                                        "delegation first, or choose other days."),
+        delegations.DelegationNotFound: _l("This delegation does not exist, has ended, or is not yours."),
+        saved_filters.FilterNameMissing: _l("Give the filter a name of at most 120 characters."),
+        saved_filters.TooManyFilters: _l("You have 50 saved filters already: delete one first."),
     },
     jobs=(
         Job("fire_timers", job_runs.fire_timers,
             lambda config: {"trigger": "interval", "seconds": config["SCHEDULER_TIMER_INTERVAL_SECONDS"]},
-            _l("Fires due process timers: reminders, escalations, unlock windows ending, token expiry.")),
+            _l("Fires due process timers: reminders, escalations, unlock windows ending, token expiry."),
+            result_labels={"": _l("Timers fired")}),
         Job("send_outbox", job_runs.send_outbox,
             lambda config: {"trigger": "interval", "seconds": config["SCHEDULER_OUTBOX_INTERVAL_SECONDS"]},
-            _l("Sends queued e-mail from the outbox.")),
+            _l("Sends queued e-mail from the outbox."),
+            result_labels={"sent": _l("Sent"), "skipped": _l("Skipped"), "retry": _l("To be tried again"),
+                           "failed": _l("Given up")}),
     ),
     nav=(
         NavEntry("inbox.index", _l("Tasks"), 10, element_id="nav-inbox", badge=Badge("available")),

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role
 from app.core.capabilities import Capability, Labels, NavEntry
-from app.knowledge import services, views
+from app.knowledge import api_views, services, views
 
 CHAT_TEAM = frozenset({Role.chat_agent.value, Role.chat_supervisor.value})
 
@@ -29,7 +29,8 @@ def _init_app(app: Flask) -> None:
 
 CAPABILITY = Capability(
     name="knowledge",
-    blueprints=(views.bp,),  # the public pages join the public site's blueprint (see views)
+    blueprints=(views.bp,),
+    api_blueprints=(api_views.bp,),  # the public FAQ: open to anyone  # the public pages join the public site's blueprint (see views)
     operation_modules=("app.knowledge.services",),
     form_modules=("forms.knowledge",),
     processes=(services.PROCESS_ID,),

@@ -10,7 +10,9 @@ from flask_babel import lazy_gettext as _l
 from app.accounts.models import Role
 from app.core.capabilities import Capability, Job, NavEntry
 from app.licensing.services import delay_letters, delays, licensing
+from app.licensing.views import api as licensing_api
 from app.licensing.views import delays as delay_views
+from app.licensing.views import delays_api
 from app.licensing.views import licensing as licensing_views
 from tasks import jobs
 
@@ -41,6 +43,8 @@ def lock_periods(app: Flask) -> int:
 CAPABILITY = Capability(
     name="licensing",
     blueprints=(licensing_views.bp, delay_views.bp),
+    api_blueprints=(licensing_api.bp, delays_api.bp),
+    api_label=_l("Licence figures and delays"),
     operation_modules=("app.licensing.services.unlocks", "app.licensing.services.delays"),
     form_modules=("forms.licensing", "forms.delays"),
     processes=("unlock_request", "delay_notice"),
@@ -49,7 +53,7 @@ CAPABILITY = Capability(
     jobs=(
         # Hourly: a period locks within the hour after its close day ends (writes are refused from then anyway).
         Job("lock_periods", lock_periods, lambda config: {"trigger": "cron", "minute": 1},
-            _l("Locks licence-report periods after their close day.")),
+            _l("Locks licence-report periods after their close day."), result_labels={"": _l("Periods locked")}),
     ),
     nav=(
         NavEntry("licensing.index", _l("Licence reports"), 70, roles=REPORTS_LICENCES, element_id="nav-licensing",

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.capabilities import Capability, Job, NavEntry
 from app.ratings import (
+    api_views,
     poster_views,  # noqa: F401  its routes join the ratings blueprint before it is registered
     public_views,  # noqa: F401  its routes join the public blueprint before it is registered
     question_views,  # noqa: F401
@@ -91,6 +92,7 @@ def rebuild_tallies(first, last):
 CAPABILITY = Capability(
     name="ratings",
     blueprints=(views.bp,),
+    api_blueprints=(api_views.bp,),  # rating a service point: open to anyone, like the rating page
     messages={
         PointNotFound: _l("No service point takes ratings under this code. Check the code on the poster."),
         PointHidden: _l("This service point does not take ratings at the moment."),
@@ -120,7 +122,8 @@ CAPABILITY = Capability(
     jobs=(
         # Nightly: the tallies follow units that moved and points whose province changed.
         Job("ratings_recount", recount_job, lambda config: {"trigger": "cron", "hour": 2, "minute": 30},
-            _l("Recounts the satisfaction tallies after units moved or provinces changed.")),
+            _l("Recounts the satisfaction tallies after units moved or provinces changed."),
+            result_labels={"": _l("Ratings recounted")}),
     ),
     commands=(rating_cli,),
     init_app=_init_app,

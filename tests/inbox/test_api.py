@@ -21,10 +21,14 @@ NEW_TOKEN = re.compile(r'<code id="new-token"[^>]*>\s*([^<\s]+)\s*</code>')
 # --- helpers -----------------------------------------------------------------------------------------------
 
 
-def create_token(client, login, username: str, name: str = "ระบบสารบรรณ") -> str:
-    """Sign in and create a token on the account page, as a person would; returns the token shown once."""
+def create_token(client, login, username: str, name: str = "ระบบสารบรรณ", scopes: tuple[str, ...] | None = None) -> str:
+    """Sign in and create a token on the account page, as a person would, with ``scopes`` (default: every scope
+    offered); returns the token shown once."""
+    from app.core import api
+
     login(username)
-    response = client.post("/account/tokens", data={"name": name})
+    offered = tuple(api.scopes_of(client.application))
+    response = client.post("/account/tokens", data={"name": name, "scopes": list(offered if scopes is None else scopes)})
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     found = NEW_TOKEN.search(response.get_data(as_text=True))
     assert found, "the new token is shown on the page"
@@ -174,7 +178,7 @@ def test_review_a_revision_through_the_api(client, demo, reviewer_token):
     assert item["subject"] == "การแจ้งย้ายที่อยู่"
     assert item["agency_name"] == "กรมการปกครอง"
     assert listing["total"] == len(listing["items"]) and listing["page"] == 1
-    assert client.get(f"{API}/tasks?view=nonsense", headers=headers).status_code == 400
+    assert client.get(f"{API}/tasks?view=nonsense", headers=headers).status_code == 422
 
     # The task with its form.
     response = client.get(f"{API}/tasks/{task_id}", headers=headers)
@@ -195,7 +199,7 @@ def test_review_a_revision_through_the_api(client, demo, reviewer_token):
     response = client.post(f"{API}/tasks/{task_id}/complete", headers=headers, json={"decision": "return"})
     assert response.status_code == 422
     error = response.get_json()["error"]
-    conforms(document, "Error", response.get_json())
+    conforms(document, "ErrorBody", response.get_json())
     assert error["code"] == 422 and list(error["fields"]) == ["comment"] and error["fields"]["comment"]
     response = client.post(f"{API}/tasks/{task_id}/complete", headers=headers, json={"decision": "maybe"})
     assert response.status_code == 422 and "decision" in response.get_json()["error"]["fields"]
@@ -293,5 +297,11 @@ def test_every_api_route_is_in_the_openapi_document(client, app):
         item = document["paths"][path]
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert method.lower() in item, f"{method} {rule.rule} is not in the OpenAPI document"
-        declared = {p["name"] for p in item.get("parameters", []) if p["in"] == "path"}
-        assert declared == set(rule.arguments), rule.rule
+            operation = item[method.lower()]
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert declared == set(rule.arguments), rule.rule
+            # Each operation says which scope its token needs (or none: open to anyone), and documents refusals.
+            assert [list(s) for s in operation["security"]] in ([["bearerAuth"]], []), rule.rule
+            assert {"422", "429"} <= set(operation["responses"]), rule.rule
+            if operation["security"]:
+                assert {"401", "403"} <= set(operation["responses"]), rule.rule

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import (
+    DEFAULT_PRIORITY,
     EventSubscription,
     HumanTask,
     InstanceStatus,
@@ -155,9 +156,30 @@ def _project_human_tasks(instance: ProcessInstance, ready: dict, now: datetime, 
                 agency_path=instance.agency_path,
                 form_key=properties.get("form_key"),
                 due_at=_due_at(properties.get("due"), spiff_task.data),
+                priority=task_priority(properties.get("priority"), spiff_task.data),
                 created_at=now,
             )
         )
+
+
+def task_priority(expression: str | None, data: dict) -> int:
+    """The task's priority, 0-100 with higher first (Camunda Tasklist's scale), from the user task's ``priority``
+    property: an expression over the task's data, like ``due`` (``80``, or ``90 if ticket["urgent"] else 50``).
+
+    Why from the diagram and not from the due date: lateness already has its own sort (by due date) and its own
+    badge, and it changes every hour while the row is written only when the workflow moves; a stored "overdue"
+    priority would be stale by the next morning. The priority is what the process owner says matters more, fixed
+    when the task is created. Without the property, or with a value that is not a number, it is the default, 50.
+    A broken expression fails the save, as a broken ``due`` does: it is the diagram's error.
+    """
+    if not expression:
+        return DEFAULT_PRIORITY
+    value = expressions.evaluate(expression, data)  # a broken expression is the diagram's error, as for ``due``
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return DEFAULT_PRIORITY
+    return max(0, min(100, value))
 
 
 def _due_at(expression: str | None, data: dict) -> datetime | None:

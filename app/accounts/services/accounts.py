@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm.util import identity_key
@@ -96,23 +98,38 @@ def grant(user: User, agency_id: int, role: str, *, source: str = "admin", grant
 # --- personal access tokens for the API ---------------------------------------------------------------
 
 
-def create_api_token(user: User, name: str) -> tuple[ApiToken, str]:
-    """Returns the row and the token itself, which is shown once and never stored."""
+def create_api_token(user: User, name: str, scopes: Iterable[str] = ()) -> tuple[ApiToken, str]:
+    """Returns the row and the token itself, which is shown once and never stored. ``scopes``: what it may do
+    (the caller offers only scopes that exist)."""
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, name=name.strip()[:120], token_hash=tokens.digest(plain), prefix=plain[:10])
+    row = ApiToken(user_id=user.id, name=name.strip()[:120], token_hash=tokens.digest(plain), prefix=plain[:10],
+                   scopes=" ".join(sorted(set(scopes))))
     db.session.add(row)
     db.session.flush()
     return row, plain
 
 
-def user_for_api_token(plain: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == tokens.digest(plain)))
-    if row is None or row.revoked_at is not None or not row.user.active:
+# A token's last use is recorded at most this often, so that reading through the API writes nothing.
+LAST_USED_EVERY = timedelta(minutes=1)
+
+
+def api_token_in_use(plain: str) -> tuple[ApiToken, User, bool] | None:
+    """The token and its user, found by the token's hash (one indexed query), and whether its last use was just
+    recorded (the caller commits that). None for an unknown, revoked or reporter's token, or an inactive user."""
+    found = db.session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                               .where(ApiToken.token_hash == tokens.digest(plain))).first()
+    if found is None:
         return None
-    if row.user.account_kind == AccountKind.reporter:
+    row, user = found
+    if row.revoked_at is not None or not user.active:
+        return None
+    if user.account_kind == AccountKind.reporter:
         return None  # the API is the back office's: an IR Online reporter account has no part in it
-    row.last_used_at = utcnow()
-    return row.user
+    now = utcnow()
+    touched = row.last_used_at is None or now - row.last_used_at >= LAST_USED_EVERY
+    if touched:
+        row.last_used_at = now
+    return row, user, touched
 
 
 def api_tokens(user: User) -> list[ApiToken]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
@@ -20,10 +20,15 @@ from app.core.extensions import db
 from app.core.paging import Page
 from app.core.types import utcnow
 from app.core.workflow import HumanTask, ProcessInstance, TaskStatus, record_audit
+from app.inbox.services import delegations
+from app.inbox.services.task_query import (
+    VIEWS,  # noqa: F401 - the API checks a view against it
+    TaskQuery,
+    order_by,
+    search_clause,
+)
 from app.org.models import Agency
 from workflows import engine
-
-VIEWS = ("available", "claimed", "completed", "started")
 
 
 class InboxError(Exception):
@@ -81,10 +86,13 @@ def on_complete(form_key: str):
 # --- listing -------------------------------------------------------------------------------------------
 
 
-
-
-def _view_clause(user: User, view: str):
-    return _own_view_clause(user, view) & policy.restricted_processes_clause(user)
+def _view_clause(user: User, view: str, acting_for: list[User] | None = None):
+    """The tasks of a tab: the user's own, and during a delegation the absent officers' the user acts for."""
+    clause = _own_view_clause(user, view) & policy.restricted_processes_clause(user)
+    if view in ("available", "claimed"):
+        for absent in acting_for or ():
+            clause = clause | (_own_view_clause(absent, view) & policy.restricted_processes_clause(absent))
+    return clause
 
 
 def _own_view_clause(user: User, view: str):
@@ -105,39 +113,56 @@ def _own_view_clause(user: User, view: str):
 COUNT_AHEAD = 1000
 
 
-def _count_up_to(clause, limit: int):
+def _count_up_to(clause, limit: int, tasks=HumanTask):
     """SELECT count(*) of at most ``limit`` matching tasks: it stops reading there."""
-    return select(func.count()).select_from(select(HumanTask.id).where(clause).limit(limit).subquery())
+    return select(func.count()).select_from(select(tasks.id).where(clause).limit(limit).subquery())
+
+
+# A search reads at most this many tasks of the list, in the list's own order (off its index), and keeps those that
+# match: a nationwide queue holds tens of thousands of open tasks and a year's history far more; checking the text
+# of every one would read them all from the table. Filters and the sort choose which part is searched.
+SEARCH_WINDOW = 1000
+
+
+def _searched(clause, query: TaskQuery):
+    """The first SEARCH_WINDOW tasks of the list, each with whether its title or subject has every word searched for
+    (``hit``): the page and its count are read from these rows, not from the table again."""
+    window = (select(HumanTask, and_(*search_clause(query.search)).label("hit"))
+              .where(clause).order_by(*order_by(query)).limit(SEARCH_WINDOW).subquery())
+    return aliased(HumanTask, window), window.c.hit
 
 
 def list_tasks(user: User, view: str = "available", *, page: int = 1, per_page: int = 20,
-               process_id: str | None = None, agency_id: int | None = None) -> Page:
-    """One page of a view: two queries (count, rows) whatever the page holds."""
-    clause = _view_clause(user, view)
-    if process_id:
-        clause = clause & (HumanTask.process_id == process_id)
-    if agency_id:
-        agency = db.session.get(Agency, agency_id)
+               process_id: str | None = None, agency_id: int | None = None, query: TaskQuery | None = None) -> Page:
+    """One page of a view, sorted and searched as ``query`` says (the other arguments are its shorthand): a fixed
+    number of queries whatever the page holds (count, rows, and the delegations the user acts under)."""
+    query = query or TaskQuery(view=view, process_id=process_id, agency_id=agency_id)
+    clause = _view_clause(user, query.view, delegations.absent_colleagues(user))
+    if query.process_id:
+        clause = clause & (HumanTask.process_id == query.process_id)
+    if query.agency_id:
+        agency = db.session.get(Agency, query.agency_id)
         if agency is None:
             return Page([], 0, page, per_page)
         clause = clause & policy.within(HumanTask.agency_path, [agency.path])
+    tasks = HumanTask
+    if query.search:
+        tasks, clause = _searched(clause, query)
     offset = (max(page, 1) - 1) * per_page
-    counted = db.session.scalar(_count_up_to(clause, offset + COUNT_AHEAD + 1))
-    order = (HumanTask.completed_at.desc(),) if view == "completed" else (
-        HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at)
+    counted = db.session.scalar(_count_up_to(clause, offset + COUNT_AHEAD + 1, tasks))
     assignee = aliased(User)
-    query = (
-        select(HumanTask, Agency.name_th, Agency.name_en, assignee.display_name)
-        .join(Agency, Agency.id == HumanTask.agency_id)
-        .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
+    rows_query = (
+        select(tasks, Agency.name_th, Agency.name_en, assignee.display_name)
+        .join(Agency, Agency.id == tasks.agency_id)
+        .outerjoin(assignee, assignee.id == tasks.assignee_id)
         .where(clause)
-        .order_by(*order, HumanTask.id)
+        .order_by(*order_by(query, tasks))
         .limit(per_page)
         .offset(offset)
     )
     rows = [
         TaskRow(task=task, agency_name_th=name_th, agency_name_en=name_en, assignee_name=assignee_name)
-        for task, name_th, name_en, assignee_name in db.session.execute(query)
+        for task, name_th, name_en, assignee_name in db.session.execute(rows_query)
     ]
     return Page(rows, min(counted, offset + COUNT_AHEAD), page, per_page, more=counted > offset + COUNT_AHEAD)
 
@@ -158,8 +183,10 @@ class TaskRow:
 
 def counts(user: User) -> dict[str, int]:
     """Badge counts for the navigation, at most BADGE_CAP + 1 each; one statement, each count on its own index."""
+    acting_for = delegations.absent_colleagues(user)
     available, claimed = (
-        _count_up_to(_view_clause(user, view), capabilities.BADGE_CAP + 1).scalar_subquery() for view in ("available", "claimed")
+        _count_up_to(_view_clause(user, view, acting_for), capabilities.BADGE_CAP + 1).scalar_subquery()
+        for view in ("available", "claimed")
     )
     row = db.session.execute(select(available, claimed)).one()
     return {"available": row[0], "claimed": row[1]}
@@ -181,47 +208,60 @@ def process_choices() -> list[tuple[str, str]]:
 
 
 def task_for(user: User, task_id: int) -> HumanTask:
-    """The task if the user may see it; TaskNotFound otherwise (no hint that it exists)."""
+    """The task if the user may see it (themselves, or for an officer they act for); TaskNotFound otherwise (no hint
+    that it exists)."""
     task = db.session.get(HumanTask, task_id)
-    if task is None or not policy.can_see_task(user, task):
+    if task is None or not any(policy.can_see_task(person, task)
+                               for person in (user, *delegations.absent_colleagues(user))):
         raise TaskNotFound(task_id)
     return task
 
 
 def claim(user: User, task: HumanTask) -> None:
-    _check_can_act(user, task)
+    acting_for = check_can_act(user, task)
     if task.assignee_id == user.id:
         return
     task.assignee_id = user.id
     task.claimed_at = utcnow()
-    record_audit("task.claimed", actor_id=user.id, instance_id=task.instance_id, human_task_id=task.id,
-                 task_name=task.spec_name)
+    audit_task("task.claimed", user, task, acting_for)
     flush_or_conflict(TaskChangedMeanwhile)
 
 
 def unclaim(user: User, task: HumanTask) -> None:
+    """Back to the role's queue: by whoever holds it, or by the officer acting for them."""
     if task.status != TaskStatus.open:
         raise TaskAlreadyCompleted(task.id)
-    if task.assignee_id != user.id:
+    holder = next((person for person in (user, *delegations.absent_colleagues(user))
+                   if task.assignee_id == person.id), None)
+    if holder is None:
         raise TaskClaimedByOther(_assignee_name(task)) if task.assignee_id else TaskNotFound(task.id)
     task.assignee_id = None
     task.claimed_at = None
-    record_audit("task.unclaimed", actor_id=user.id, instance_id=task.instance_id, human_task_id=task.id,
-                 task_name=task.spec_name)
+    audit_task("task.unclaimed", user, task, holder if holder is not user else None)
     flush_or_conflict(TaskChangedMeanwhile)
+
+
+def audit_task(action: str, user: User, task: HumanTask, acting_for: User | None, **after) -> None:
+    """A task event; done for an absent officer, it names them ("acting for")."""
+    if acting_for is not None:
+        after |= {"acting_for_id": acting_for.id, "acting_for": acting_for.display_name}
+    record_audit(action, actor_id=user.id, instance_id=task.instance_id, human_task_id=task.id,
+                 task_name=task.spec_name, after=after or None)
 
 
 def complete(user: User, task: HumanTask, answer: TaskAnswer) -> ProcessInstance:
     """Apply the answer: domain step, then the workflow moves on, in one unit of work on the instance (what the
     domain step does to the same workflow, such as moving its timers, joins it: one load, one save). The caller
     commits."""
-    _check_can_act(user, task)
+    acting_for = check_can_act(user, task)
     task_id = task.id  # the session may be unusable after a conflict
     handler = _handlers.get(task.form_key or "")
     try:
         with engine.working_on(task.instance_id, actor_id=user.id) as work:
             data = handler(task, answer, user) if handler else {}
             data.setdefault(task.spec_name, dict(answer.data))
+            if acting_for is not None:
+                audit_task("task.acting_for", user, task, acting_for, did="task.completed")
             work.complete(task, data, comment=answer.comment)
         return work.instance
     except engine.TaskNotOpen as exc:
@@ -230,13 +270,19 @@ def complete(user: User, task: HumanTask, answer: TaskAnswer) -> ProcessInstance
         raise TaskChangedMeanwhile(task_id) from exc
 
 
-def _check_can_act(user: User, task: HumanTask) -> None:
+def check_can_act(user: User, task: HumanTask) -> User | None:
+    """Whether the user may act on the task now: None when in their own right, the absent officer when only as
+    their acting officer; TaskNotFound / TaskClaimedByOther / TaskAlreadyCompleted otherwise."""
     if task.status != TaskStatus.open:
         raise TaskAlreadyCompleted(task.id)
+    if policy.can_do_task(user, task) and task.assignee_id in (None, user.id):
+        return None
+    for absent in delegations.absent_colleagues(user):
+        if policy.can_do_task(absent, task) and task.assignee_id in (None, user.id, absent.id):
+            return absent
     if not policy.can_do_task(user, task):
         raise TaskNotFound(task.id)
-    if task.assignee_id not in (None, user.id):
-        raise TaskClaimedByOther(_assignee_name(task))
+    raise TaskClaimedByOther(_assignee_name(task))
 
 
 def _assignee_name(task: HumanTask) -> str:
@@ -282,10 +328,18 @@ def task_subject(task: HumanTask) -> dict:
 
 def can_act(user: User, task: HumanTask) -> bool:
     try:
-        _check_can_act(user, task)
+        check_can_act(user, task)
         return True
     except InboxError:
         return False
+
+
+def acting_for(user: User, task: HumanTask) -> User | None:
+    """The absent officer the user would act for on this task, if it is only as their acting officer."""
+    try:
+        return check_can_act(user, task)
+    except InboxError:
+        return None
 
 
 def filter_agencies(user: User, limit: int = 200) -> list[Agency]:

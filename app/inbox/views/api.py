@@ -1,162 +1,206 @@
-"""JSON API for clients, authenticated with personal access tokens (Bearer)."""
+"""The inbox over the API: my tasks, one task with its form, completing it, and a process instance."""
 
 from __future__ import annotations
 
-from functools import wraps
+from datetime import datetime
+from typing import Literal
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
-from flask_babel import gettext as _
+from flask import current_app
+from pydantic import BaseModel, RootModel
 from werkzeug.datastructures import MultiDict
 
-from app.accounts.services import accounts
-from app.core import messages, paging
-from app.core.extensions import csrf, db
+from app.core import api
+from app.core.api import ApiError, ErrorBody
+from app.core.extensions import db
 from app.core.i18n import localized_title
 from app.inbox.services import inbox, instances
-from app.inbox.views.openapi import OPENAPI
 from forms import form_for
+from forms.api import FieldValue, Line, PageNumber, PerPage, QueryId, Request
 from forms.fields import describe
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
+bp = api.blueprint("inbox", __name__)
+
+class TaskQuery(Request):
+    view: Literal["available", "claimed", "completed", "started"] = "available"
+    page: PageNumber = 1  # past the last page: an empty page
+    per_page: PerPage = None
+    process: Line | None = None
+    agency: QueryId = None
 
 
-def token_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        user = accounts.user_for_api_token(token.strip()) if scheme.lower() == "bearer" and token else None
-        if user is None:
-            response = jsonify({"error": {"code": 401, "message": "A valid personal access token is required."}})
-            response.headers["WWW-Authenticate"] = 'Bearer realm="ratchaflow"'
-            return response, 401
-        db.session.commit()  # records last_used_at
-        g.api_user = user
-        return view(*args, **kwargs)
+class Task(BaseModel):
+    id: int
+    title: str
+    subject: str | None
+    process_id: str
+    instance_id: int
+    role: str | None
+    agency_id: int | None
+    agency_name: str | None = None
+    assignee_id: int | None
+    form_key: str | None
+    status: Literal["open", "completed", "cancelled"]
+    due_at: datetime | None
+    overdue: bool | None = None
+    created_at: datetime
+    completed_at: datetime | None
 
-    return wrapper
+
+class TaskPage(BaseModel):
+    items: list[Task]
+    total: int
+    page: int
+    per_page: int
+    pages: int
 
 
-def _task_json(task, row=None) -> dict:
+class Choice(BaseModel):
+    value: str
+    label: str
+
+
+class FormField(BaseModel):
+    name: str
+    type: str
+    label: str
+    required: bool
+    description: str | None = None
+    choices: list[Choice] | None = None
+
+
+class TaskWithForm(Task):
+    can_complete: bool
+    fields: list[FormField]
+
+
+class TaskAnswer(RootModel[dict[str, FieldValue]]):
+    """The task form's fields, each as its form takes it: text, a number, true or false, null, or a list of them.
+    Text is cleaned as on the task page (control characters refused, length limits)."""
+
+
+class InstanceRef(BaseModel):
+    id: int
+    status: str
+
+
+class Completed(BaseModel):
+    task: Task
+    instance: InstanceRef
+
+
+class BusinessObject(BaseModel):
+    type: str | None
+    id: int | None
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    action: str
+    task: str | None
+    title: str | None
+    actor: str | None
+    comment: str | None
+    time_spent_seconds: float | None
+
+
+class Instance(BaseModel):
+    id: int
+    process_id: str
+    version: str
+    title: str | None
+    business_object: BusinessObject
+    status: Literal["running", "waiting", "complete", "error", "terminated", "suspended"]
+    created_at: datetime
+    completed_at: datetime | None
+    next_timer_at: datetime | None
+    tasks: list[Task]
+    history: list[HistoryEntry]
+
+
+def task_json(task, row=None) -> dict:
     return {
-        "id": task.id,
-        "title": localized_title(task.title, task.title_en),
-        "subject": task.subject,
-        "process_id": task.process_id,
-        "instance_id": task.instance_id,
-        "role": task.role,
-        "agency_id": task.agency_id,
-        "agency_name": row.agency_name_th if row else None,
-        "assignee_id": task.assignee_id,
-        "form_key": task.form_key,
-        "status": task.status,
-        "due_at": task.due_at.isoformat() if task.due_at else None,
-        "overdue": row.overdue if row else None,
-        "created_at": task.created_at.isoformat(),
-        "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+        "id": task.id, "title": localized_title(task.title, task.title_en), "subject": task.subject,
+        "process_id": task.process_id, "instance_id": task.instance_id, "role": task.role,
+        "agency_id": task.agency_id, "agency_name": row.agency_name_th if row else None,
+        "assignee_id": task.assignee_id, "form_key": task.form_key, "status": task.status, "due_at": task.due_at,
+        "overdue": row.overdue if row else None, "created_at": task.created_at, "completed_at": task.completed_at,
     }
 
 
-@bp.get("/openapi.json")
-def openapi():
-    return jsonify(OPENAPI)
-
-
 @bp.get("/tasks")
-@token_required
-def list_tasks():
-    view = request.args.get("view", "available")
-    if view not in inbox.VIEWS:
-        return jsonify({"error": {"code": 400, "message": _("view must be one of %(views)s",
-                                                            views=", ".join(inbox.VIEWS))}}), 400
-    page = paging.page_number(request.args.get("page"))
-    per_page = min(max(request.args.get("per_page", current_app.config["INBOX_PAGE_SIZE"], type=int), 1), 100)
-    result = inbox.list_tasks(g.api_user, view, page=page, per_page=per_page,
-                              process_id=request.args.get("process") or None,
-                              agency_id=request.args.get("agency", type=int))
-    return jsonify({"items": [_task_json(row.task, row) for row in result.rows], "total": result.total,
-                    "page": result.page, "per_page": result.per_page, "pages": result.pages})
+@api.operation("inbox:read", resp={"HTTP_200": TaskPage})
+def list_tasks(query: TaskQuery):
+    """My tasks"""
+    per_page = query.per_page or min(current_app.config["INBOX_PAGE_SIZE"], 100)
+    result = inbox.list_tasks(api.current_user_of_token(), query.view, page=query.page, per_page=per_page,
+                              process_id=query.process or None, agency_id=query.agency)
+    return TaskPage(items=[Task(**task_json(row.task, row)) for row in result.rows], total=result.total,
+                    page=result.page, per_page=result.per_page, pages=result.pages)
 
 
 def _task_or_404(task_id: int):
     try:
-        return inbox.task_for(g.api_user, task_id)
+        return inbox.task_for(api.current_user_of_token(), task_id)
     except inbox.TaskNotFound:
-        abort(404)
+        raise ApiError(404) from None
 
 
 @bp.get("/tasks/<int:task_id>")
-@token_required
+@api.operation("inbox:read", resp={"HTTP_200": TaskWithForm})
 def get_task(task_id: int):
+    """One task with its form fields"""
     task = _task_or_404(task_id)
     form = form_for(task.form_key)(meta={"csrf": False}, data=inbox.form_initial_data(task))
-    return jsonify({**_task_json(task), "can_complete": inbox.can_act(g.api_user, task), "fields": describe(form)})
+    return TaskWithForm(**task_json(task), can_complete=inbox.can_act(api.current_user_of_token(), task),
+                        fields=describe(form))
 
 
 @bp.post("/tasks/<int:task_id>/complete")
-@token_required
-def complete_task(task_id: int):
+@api.operation("inbox:write", resp={"HTTP_200": Completed, "HTTP_409": ErrorBody, "HTTP_413": ErrorBody})
+def complete_task(task_id: int, json: TaskAnswer):
+    """Complete a task with its form's values
+
+    The body is at most 256 KB and nested at most 32 levels; each field is checked as on the task page."""
     task = _task_or_404(task_id)
-    payload = request.get_json(silent=True)  # too large (413) or too deep (400) is answered before this returns
-    if not isinstance(payload, dict):
-        return jsonify({"error": {"code": 400, "message": _("Send a JSON object of form fields.")}}), 400
-    formdata, refused = _formdata(payload)
+    formdata = MultiDict(_form_pairs(json.root))
     form = form_for(task.form_key)(formdata=formdata, meta={"csrf": False})
-    if not form.validate() or refused:
-        fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()} | refused
-        return jsonify({"error": {"code": 422, "message": _("Some fields are not valid."), "fields": fields}}), 422
+    if not form.validate():
+        raise ApiError(422, fields={name: [str(e) for e in errors] for name, errors in form.errors.items()})
     try:
-        instance = inbox.complete(g.api_user, task, form.answer())
+        instance = inbox.complete(api.current_user_of_token(), task, form.answer())
         db.session.commit()
+    except inbox.TaskNotFound:
+        raise ApiError(404) from None
     except inbox.InboxError as exc:
-        db.session.rollback()
-        status = 404 if isinstance(exc, inbox.TaskNotFound) else 409
-        return jsonify({"error": {"code": status, "reason": exc.code, "message": messages.for_error(exc)}}), status
-    return jsonify({"task": _task_json(task), "instance": {"id": instance.id, "status": instance.status}})
+        raise api.refusal(409, exc) from None
+    return Completed(task=Task(**task_json(task)), instance=InstanceRef(id=instance.id, status=instance.status))
 
 
-def _formdata(payload: dict) -> tuple[MultiDict, dict[str, list[str]]]:
-    """The JSON object's fields as a form sends them (text, a number, true or false, null, or a list of them);
-    the names of values of another shape, with the reason. The form then cleans them as it cleans a page's."""
-    pairs, refused = [], {}
-    for name, value in payload.items():
-        values = value if isinstance(value, list) else [value]
-        if all(item is None or isinstance(item, str | int | float) for item in values):
-            pairs.extend((name, _as_text(item)) for item in values)
-        else:
-            refused[name] = [_("Send text, a number, true or false, or a list of them.")]
-    return MultiDict(pairs), refused
-
-
-def _as_text(value) -> str:
-    if value is None or value is False:
-        return ""
-    return "y" if value is True else str(value)
+def _form_pairs(values: dict) -> list[tuple[str, str]]:
+    """The JSON object's fields as a form posts them; the form then cleans them as it cleans a page's."""
+    pairs = []
+    for name, value in values.items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((name, "" if item is None or item is False else "y" if item is True else str(item)))
+    return pairs
 
 
 @bp.get("/instances/<int:instance_id>")
-@token_required
+@api.operation("inbox:read", resp={"HTTP_200": Instance})
 def get_instance(instance_id: int):
+    """A process instance with its status and history"""
     try:
-        instance = instances.get_instance(g.api_user, instance_id)
+        instance = instances.get_instance(api.current_user_of_token(), instance_id)
     except instances.InstanceNotFound:
-        abort(404)
-    return jsonify({
-        "id": instance.id,
-        "process_id": instance.process_id,
-        "version": instance.spec_key,
-        "title": instance.title,
-        "business_object": {"type": instance.business_type, "id": instance.business_id},
-        "status": instance.status,
-        "created_at": instance.created_at.isoformat(),
-        "completed_at": instance.completed_at.isoformat() if instance.completed_at else None,
-        "next_timer_at": instance.next_timer_at.isoformat() if instance.next_timer_at else None,
-        "tasks": [_task_json(task) for task in instances.tasks(instance)],
-        "history": [
-            {"at": entry.at.isoformat(), "action": entry.action, "task": entry.task_name, "title": entry.title,
-             "actor": entry.actor, "comment": entry.comment,
-             "time_spent_seconds": entry.time_spent.total_seconds() if entry.time_spent else None}
-            for entry in instances.history(instance)
-        ],
-    })
+        raise ApiError(404) from None
+    return Instance(
+        id=instance.id, process_id=instance.process_id, version=instance.spec_key, title=instance.title,
+        business_object=BusinessObject(type=instance.business_type, id=instance.business_id),
+        status=instance.status, created_at=instance.created_at, completed_at=instance.completed_at,
+        next_timer_at=instance.next_timer_at,
+        tasks=[Task(**task_json(task)) for task in instances.tasks(instance)],
+        history=[HistoryEntry(at=e.at, action=e.action, task=e.task_name, title=e.title, actor=e.actor,
+                              comment=e.comment,
+                              time_spent_seconds=e.time_spent.total_seconds() if e.time_spent else None)
+                 for e in instances.history(instance)],
+    )

@@ -10,7 +10,8 @@ from app.core import capabilities, messages, paging
 from app.core.extensions import db
 from app.core.i18n import localized_title
 from app.core.redirects import next_or
-from app.inbox.services import inbox
+from app.inbox.services import assignment, inbox, saved_filters
+from app.inbox.services.task_query import SORTABLE_VIEWS, TaskQuery
 from forms import form_for
 
 bp = Blueprint("inbox", __name__, url_prefix="/tasks")
@@ -19,17 +20,20 @@ bp = Blueprint("inbox", __name__, url_prefix="/tasks")
 @bp.get("/")
 @login_required
 def index():
-    view = request.args.get("view", "available")
-    if view not in inbox.VIEWS:
-        view = "available"
+    if not request.args:  # "Tasks" in the menu opens the officer's default filter, at its own address
+        default = saved_filters.default_for(current_user)
+        if default is not None:
+            saved = TaskQuery.from_args(default.params)
+            # the tab always in the address: it is not empty, so this does not come back here
+            return redirect(url_for("inbox.index", **{**saved.params(), "view": saved.view}))
+    query = TaskQuery.from_args(request.args)
     page = paging.page_number(request.args.get("page"))
-    process_id = request.args.get("process") or None
-    agency_id = request.args.get("agency", type=int)
-    result = inbox.list_tasks(current_user, view, page=page, per_page=current_app.config["INBOX_PAGE_SIZE"],
-                              process_id=process_id, agency_id=agency_id)
-    return render_template("inbox/index.html", view=view, result=result, process_id=process_id,
-                           agency_id=agency_id, processes=inbox.process_choices(),
-                           agencies=inbox.filter_agencies(current_user))
+    result = inbox.list_tasks(current_user, page=page, per_page=current_app.config["INBOX_PAGE_SIZE"], query=query)
+    return render_template("inbox/index.html", view=query.view, query=query, result=result,
+                           process_id=query.process_id, agency_id=query.agency_id,
+                           processes=inbox.process_choices(), agencies=inbox.filter_agencies(current_user),
+                           saved=saved_filters.of(current_user), sortable=query.view in SORTABLE_VIEWS,
+                           search_window=f"{inbox.SEARCH_WINDOW:,}")
 
 
 def _load(task_id: int):
@@ -63,10 +67,13 @@ def task(task_id: int):
         flash(_("Please correct the highlighted fields."), "danger")
     subject = inbox.task_subject(human_task)
     can_act = inbox.can_act(current_user, human_task)
+    acting_for = inbox.acting_for(current_user, human_task) if can_act else None
+    colleagues = assignment.candidates(human_task) if can_act else []
     # What the task is about is shown by the partial of the capability that owns the task's process.
     subject_partial = capabilities.current().task_partial(human_task.process_id)
     return render_template("inbox/task.html", task=human_task, form=form, subject=subject,
-                           subject_partial=subject_partial, can_act=can_act), (422 if form.errors else 200)
+                           subject_partial=subject_partial, can_act=can_act,
+                           acting_for=acting_for, colleagues=colleagues), (422 if form.errors else 200)
 
 
 @bp.post("/<int:task_id>/claim")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -26,9 +27,31 @@ def _administrators_only():
 def index():
     declared = capabilities.current().jobs  # what each capability schedules, with its description
     rows, failures = jobs.overview(list(declared))
-    return render_template("jobs/index.html", rows=rows, failures=failures,
+    results = {row["name"]: _readable(row["last"].result, declared[row["name"]].result_labels)
+               for row in rows if row["last"] is not None}
+    return render_template("jobs/index.html", rows=rows, failures=failures, results=results,
                            descriptions={name: job.description for name, job in declared.items()},
                            failed_mail=mail.failed())
+
+
+def _readable(stored: str | None, labels) -> list[tuple[str, str]]:
+    """A run's result as (label, value) pairs in the page's language: counts by their job's names for them."""
+    value = jobs.read_result(stored)
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [(str(labels.get(key, key)), _plain(count)) for key, count in value.items()]
+    return [(str(labels.get("", _("Result"))), _plain(value))]
+
+
+def _plain(value) -> str:
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, int | float):
+        return format_decimal(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(item) for item in value)
+    return str(value)
 
 
 @bp.post("/outbox/<int:message_id>/retry")
