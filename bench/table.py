@@ -1,8 +1,9 @@
 """One table of the figures the benchmarks just wrote: ``make bench`` prints it after running them.
 
 Each benchmark writes ``bench/results/<script>-latest.json`` (``bench.support.write_figures``); this reads them
-and prints every figure with its target, pass or FAIL, the database, and the machine's load average while that
-benchmark ran (the machine is shared: a high load average explains slow figures, it does not excuse them).
+and prints every figure with its target, pass or FAIL, the database, the machine's load average while that
+benchmark ran (the machine is shared: a high load average explains slow figures, it does not excuse them), and
+its note (e.g. the SQL statements a request sends).
 
     .venv/bin/python bench/table.py                       # the latest results of every benchmark
     .venv/bin/python bench/table.py --since 2026-12-03T15:00:00 http_budgets load
@@ -50,12 +51,13 @@ def _target(figure: dict) -> str:
 
 
 def render(runs: list[dict]) -> list[str]:
-    rows = [("figure", "value", "target", "result", "database", "load avg (mean/peak)")]
+    rows = [("figure", "value", "target", "result", "database", "load avg (mean/peak)", "note")]
     for run in runs:
         load = f"{run['loadavg']['mean']:.2f} / {run['loadavg']['peak']:.2f}"
         for figure in run["figures"]:
             result = {True: "pass", False: "FAIL", None: ""}[figure["passed"]]
-            rows.append((figure["name"], _value(figure), _target(figure), result, figure["database"], load))
+            rows.append((figure["name"], _value(figure), _target(figure), result, figure["database"], load,
+                         figure.get("note", "")))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = []
     for number, row in enumerate(rows):
