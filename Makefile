@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-days setup bench bench-inbox bench-calendar bench-manuals bench-letters lint db demo assets translations system-packages clean
+.PHONY: run test test-days setup bench bench-table bench-inbox bench-calendar bench-manuals bench-letters lint db demo assets translations system-packages clean
 
 run: setup db demo  ## install, migrate, load demo data, start the app and the scheduler
 	@echo ""
@@ -58,8 +58,15 @@ lint: $(VENV)/.installed node_modules/.installed  ## ruff, the import contracts,
 	$(BIN)/lint-imports
 	npx --no-install bpmnlint workflows/*.bpmn tests/bpmn/*.bpmn
 
-bench: setup
-	$(BIN)/python bench/engine.py
+bench: setup  ## request budgets, load, engine and timers benchmarks, then one table of every figure (long)
+	@started=$$(date -u +%Y-%m-%dT%H:%M:%S); status=0; \
+	for script in http_budgets load engine timers; do \
+		$(BIN)/python bench/$$script.py || status=1; \
+	done; \
+	$(BIN)/python bench/table.py --since $$started; exit $$status
+
+bench-table:  ## the table of the benchmarks' latest figures again
+	$(BIN)/python bench/table.py
 
 bench-inbox: setup  ## the inbox page at full scale: 1,000,000 instances, some 10,000,000 task rows per database (long)
 	$(BIN)/python bench/inbox_scale.py

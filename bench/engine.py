@@ -47,9 +47,12 @@ from bench.inbox_scale import load_scale, measure, print_scale
 from bench.support import (
     APPROVE,
     CONTENT,
+    INBOX_P95_TARGET_MS,
     PASSWORD,
     RATIO_TARGET,
     ROOT,
+    Figure,
+    LoadWatch,
     Stat,
     capture_statements,
     database_kinds,
@@ -59,6 +62,7 @@ from bench.support import (
     run_loop,
     signed_in_client,
     throwaway_app,
+    write_figures,
 )
 from forms import form_for
 from workflows import engine, operations
@@ -125,7 +129,10 @@ def without_database_operations():
 # --- (a) bare SpiffWorkflow ---------------------------------------------------------------------------
 
 
-def bench_spiff(app, org: Org, iterations: int, max_seconds: float) -> tuple[dict[str, Stat], int]:
+def spiff_cycle(app, org: Org):
+    """One bare completion cycle, to be called again and again on the same state (run it under
+    ``without_database_operations()``): returns the step, which returns its timings, and the state's size.
+    Checks first that the completion really moves the process on to the OPDC review."""
     with app.app_context():
         instance_id, task_id = submit_revision(org)
         instance = db.session.get(ProcessInstance, instance_id)
@@ -139,33 +146,38 @@ def bench_spiff(app, org: Org, iterations: int, max_seconds: float) -> tuple[dic
         data = {task.spec_name: dict(APPROVE)}
         db.session.remove()
 
-        def step() -> dict[str, float]:
-            t0 = time.perf_counter()
-            workflow = engine.deserialize(state, spec_key)
-            t1 = time.perf_counter()
-            spiff_task = workflow.get_task_from_id(guid)
-            spiff_task.set_data(**data)
-            with engine.running(stand_in, org.reviewer_id):
-                spiff_task.run()
-                workflow.do_engine_steps()
-            t2 = time.perf_counter()
-            engine.serialize(workflow)
-            t3 = time.perf_counter()
-            return {"total": t3 - t0, "deserialize": t1 - t0, "complete": t2 - t1, "serialize": t3 - t2}
+    def step() -> dict[str, float]:
+        t0 = time.perf_counter()
+        workflow = engine.deserialize(state, spec_key)
+        t1 = time.perf_counter()
+        spiff_task = workflow.get_task_from_id(guid)
+        spiff_task.set_data(**data)
+        with engine.running(stand_in, org.reviewer_id):
+            spiff_task.run()
+            workflow.do_engine_steps()
+        t2 = time.perf_counter()
+        engine.serialize(workflow)
+        t3 = time.perf_counter()
+        return {"total": t3 - t0, "deserialize": t1 - t0, "complete": t2 - t1, "serialize": t3 - t2}
 
-        with without_database_operations():
-            # Sanity: the completion really moves the process on to the OPDC review.
-            workflow = engine.deserialize(state, spec_key)
-            spiff_task = workflow.get_task_from_id(guid)
-            assert spiff_task is not None and spiff_task.state == TaskState.READY, "review_agency not ready"
-            spiff_task.set_data(**data)
-            with engine.running(stand_in, org.reviewer_id):
-                spiff_task.run()
-                workflow.do_engine_steps()
-            ready = [t.task_spec.name for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
-            assert ready == ["review_opdc"], ready
-            stats = run_loop("(a) bare SpiffWorkflow", step, iterations=iterations, max_seconds=max_seconds)
-    return stats, len(state)
+    with app.app_context(), without_database_operations():
+        workflow = engine.deserialize(state, spec_key)
+        spiff_task = workflow.get_task_from_id(guid)
+        assert spiff_task is not None and spiff_task.state == TaskState.READY, "review_agency not ready"
+        spiff_task.set_data(**data)
+        with engine.running(stand_in, org.reviewer_id):
+            spiff_task.run()
+            workflow.do_engine_steps()
+        ready = [t.task_spec.name for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
+        assert ready == ["review_opdc"], ready
+    return step, len(state)
+
+
+def bench_spiff(app, org: Org, iterations: int, max_seconds: float) -> tuple[dict[str, Stat], int]:
+    step, state_bytes = spiff_cycle(app, org)
+    with app.app_context(), without_database_operations():
+        stats = run_loop("(a) bare SpiffWorkflow", step, iterations=iterations, max_seconds=max_seconds)
+    return stats, state_bytes
 
 
 # --- (b) service layer + database -----------------------------------------------------------------------
@@ -315,28 +327,51 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drop-index", action="append", default=[], metavar="NAME",
                         help="drop this index after migrating, to compare with the schema without it (repeatable)")
     parser.add_argument("--smoke", action="store_true", help="the smallest data and a few iterations: does it run")
-    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "engine-latest.json")
+    parser.add_argument("--json", type=Path, help="also write the detailed results here")
     args = parser.parse_args(argv)
     if args.smoke:  # the inbox at scale on SQLite too is inbox_scale.py's smoke run
         args.scale, args.iterations, args.inbox_iterations, args.max_seconds = 0.0, 5, 5, 5.0
         args.skip_sqlite_scale = True
-        args.json = args.json.with_name("engine-smoke.json")
 
     kinds = database_kinds(args.db)
     results: dict = {}
     env = {**environment(), "dropped_indexes": args.drop_index}
     load_before = os.getloadavg()
     log(f"load average {load_before[0]:.2f}; {env}")
-    for kind in kinds:
-        run_backend(kind, args, results)
+    with LoadWatch() as load:
+        for kind in kinds:
+            run_backend(kind, args, results)
     load_after = os.getloadavg()
     results["environment"] = {**env, "loadavg_before": load_before[0], "loadavg_after": load_after[0],
                               "dropped_indexes": args.drop_index, "scale": args.scale}
-    print_report({k: v for k, v in results.items() if k != "environment"}, env, load_before, load_after)
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    log(f"results written to {args.json}")
+    by_kind = {k: v for k, v in results.items() if k != "environment"}
+    print_report(by_kind, env, load_before, load_after)
+    path = write_figures("engine", figures_of(by_kind), load, args.smoke, {"details": results})
+    log(f"results written to {path}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     return 0
+
+
+def figures_of(results: dict) -> list[Figure]:
+    """The report's figures for ``make bench``'s table: the three completions and their ratio, the inbox at
+    scale."""
+    figures = []
+    for kind, res in results.items():
+        a, b, c = (res[key]["total"]["p50_ms"] for key in ("a", "b", "c"))
+        figures += [Figure.at_most("engine (a) bare SpiffWorkflow cycle p50", a, "ms", None, kind),
+                    Figure.at_most("engine (b) inbox.complete + commit p50", b, "ms", None, kind,
+                                   f"{res['queries_b']} SQL statements"),
+                    Figure.at_most("engine (c) POST /tasks/<id>, test client p50", c, "ms", None, kind,
+                                   f"{res['queries_c']} SQL statements"),
+                    Figure.at_most("engine (c)/(a)", res["ratios"]["c/a"], "×", RATIO_TARGET, kind)]
+        for tag in ("after ANALYZE", "after VACUUM"):
+            for label, row in (res.get("inbox") or {}).get(tag, {}).items():
+                target = INBOX_P95_TARGET_MS if kind == "postgresql" else None
+                figures.append(Figure.at_most(f"inbox at scale, {label}, {tag} p95", row["page"]["p95_ms"], "ms",
+                                              target, kind, f"{res['inbox']['instances']:,} instances"))
+    return figures
 
 
 if __name__ == "__main__":
