@@ -83,8 +83,8 @@ def _entry_or_404(key: str) -> catalogue.Entry:
     return entry
 
 
-def _built(key: str):
-    """(entry, report) for the request, or an error response."""
+def _scoped(key: str):
+    """(entry, filters, scope, None) for the request's report, or (entry, None, None, an error response)."""
     entry = _entry_or_404(key)
     paths = entry.paths(current_user)
     if not paths:
@@ -93,9 +93,17 @@ def _built(key: str):
         filters = parsed_filters(entry)
         scope = resolve_scope(paths, filters.agency_id)
     except ReportRefused as exc:
-        return entry, None, bad_request(exc.reason)
+        return entry, None, None, bad_request(exc.reason)
     except OutOfScope:
         abort(404)
+    return entry, filters, scope, None
+
+
+def _built(key: str):
+    """(entry, report) for the request, or an error response."""
+    entry, filters, scope, refused = _scoped(key)
+    if refused is not None:
+        return entry, None, refused
     return entry, catalogue.build(entry, filters, scope, locale()), None
 
 
@@ -169,17 +177,9 @@ def export_xlsx(key: str):
 def export_rows(key: str, kind: str):
     if kind not in ("csv", "xlsx") or key not in rows_exports.ROW_REPORTS:
         abort(404)
-    entry = _entry_or_404(key)
-    paths = entry.paths(current_user)
-    if not paths:
-        abort(403)
-    try:
-        filters = parsed_filters(entry)
-        scope = resolve_scope(paths, filters.agency_id)
-    except ReportRefused as exc:
-        return bad_request(exc.reason)
-    except OutOfScope:
-        abort(404)
+    _entry, filters, scope, refused = _scoped(key)
+    if refused is not None:
+        return refused
     total = rows_exports.licence_count(filters, scope)
     if total > current_app.config.get("REPORT_EXPORT_STREAM_LIMIT", background.STREAM_LIMIT):
         export = background.queue(current_user, key, request.query_string.decode()[:2000], kind, total)
