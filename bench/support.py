@@ -185,8 +185,12 @@ def make_app(backend: Backend, drop_indexes: tuple[str, ...] = ()):
 
 
 def database_kinds(choice: str) -> list[str]:
-    """``--db`` (sqlite, postgresql or both) as the databases to run on: PostgreSQL only when reachable."""
+    """``--db`` (sqlite, postgresql or both) as the databases to run on: PostgreSQL only when reachable, and only
+    those named in ``BENCH_DATABASES`` when it is set (the suite's smoke runs: one database says whether it runs)."""
     kinds = ["sqlite", "postgresql"] if choice == "both" else [choice]
+    allowed = os.environ.get("BENCH_DATABASES")
+    if allowed:
+        kinds = [kind for kind in kinds if kind in allowed.split(",")] or kinds[:1]
     if "postgresql" in kinds and not postgres_reachable():
         log(f"PostgreSQL not reachable at {PG_ADMIN_URL}; skipping it")
         kinds.remove("postgresql")

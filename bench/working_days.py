@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
 
 from app.core.calendar import SpecialDay
 from app.core.extensions import db
-from bench.support import environment, log, make_app, new_backend, postgres_reachable
+from bench.support import database_kinds, environment, log, make_app, new_backend
 from workflows import calendar
 
 TARGET_SECONDS = 1.0
@@ -109,7 +109,7 @@ def main() -> None:
     calendar.add_working_days(datetime(2026, 1, 1, tzinfo=B), 5)  # first build, outside the timing
     run_all(args.calls)
 
-    kinds = ["sqlite"] + ([] if args.sqlite_only or not postgres_reachable() else ["postgresql"])
+    kinds = database_kinds("sqlite" if args.sqlite_only else "both")
     for kind in kinds:
         backend = new_backend(kind)
         try:
