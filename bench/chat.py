@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import heapq
-import json
 import math
 import os
 import random
@@ -51,11 +50,10 @@ from bench.support import (
     Server,
     Stat,
     csrf_of,
-    database_kinds,
-    environment,
     log,
     make_app,
     new_backend,
+    run_each_database,
     session_of,
     sign_in,
 )
@@ -348,12 +346,7 @@ def run(kind: str) -> dict:
 
 
 def main() -> int:
-    results = {"environment": environment(), "arguments": vars(ARGS) | {"json": str(ARGS.json)}, "runs": []}
-    for kind in database_kinds(ARGS.db):
-        results["runs"].append(run(kind))
-    ARGS.json.parent.mkdir(parents=True, exist_ok=True)
-    ARGS.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
-    log(f"results in {ARGS.json}")
+    results = run_each_database(ARGS, run)
     failed = [run["database"] for run in results["runs"] if not run["ok"]]
     if failed:
         log(f"FAILED on {', '.join(failed)}: messages lost, refused or mismatched")

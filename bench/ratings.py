@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import random
 import re
 import secrets
@@ -47,11 +46,10 @@ from bench.support import (
     Server,
     Stat,
     csrf_of,
-    database_kinds,
-    environment,
     log,
     make_app,
     new_backend,
+    run_each_database,
     session_of,
     sign_in,
 )
@@ -335,12 +333,7 @@ def run(kind: str) -> dict:
 
 
 def main() -> int:
-    results = {"environment": environment(), "arguments": vars(ARGS) | {"json": str(ARGS.json)}, "runs": []}
-    for kind in database_kinds(ARGS.db):
-        results["runs"].append(run(kind))
-    ARGS.json.parent.mkdir(parents=True, exist_ok=True)
-    ARGS.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
-    log(f"results in {ARGS.json}")
+    run_each_database(ARGS, run)
     return 0
 
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import sys
 import time
 from datetime import date
@@ -31,7 +30,7 @@ if str(ROOT) not in sys.path:
 
 from app.core.extensions import db
 from bench import national
-from bench.support import Server, Stat, database_kinds, environment, log, make_app, new_backend, sign_in
+from bench.support import Server, Stat, log, make_app, new_backend, run_each_database, sign_in
 
 REPORT_P95_TARGET_MS = 200.0
 EXPORT_RSS_TARGET_MB = 200.0
@@ -130,12 +129,7 @@ def run(kind: str) -> dict:
 
 
 def main() -> int:
-    results = {"environment": environment(), "arguments": vars(ARGS) | {"json": str(ARGS.json)}, "runs": []}
-    for kind in database_kinds(ARGS.db):
-        results["runs"].append(run(kind))
-    ARGS.json.parent.mkdir(parents=True, exist_ok=True)
-    ARGS.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
-    log(f"results in {ARGS.json}")
+    run_each_database(ARGS, run)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import http.client
+import json
 import logging
 import math
 import os
@@ -329,6 +330,17 @@ def capture_statements():
 
 def ms(value: float) -> str:
     return f"{value:8.2f}"
+
+
+def run_each_database(args, run: Callable[[str], dict]) -> dict:
+    """``run(kind)`` on each database ``args.db`` names; the runs, the machine and the arguments written to
+    ``args.json`` (and returned)."""
+    results = {"environment": environment(), "arguments": vars(args) | {"json": str(args.json)},
+               "runs": [run(kind) for kind in database_kinds(args.db)]}
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str))
+    log(f"results in {args.json}")
+    return results
 
 
 def environment() -> dict:
