@@ -77,7 +77,8 @@ RATE_LIMIT_STORAGE = ({"REDIS_URL": REDIS_URL,
 
 
 # What an app built in the tests takes from the suite's app besides its database (see ``another_app``).
-SUITE_SETTINGS = ("TESTING", "WTF_CSRF_ENABLED", "SQLALCHEMY_DATABASE_URI", "SQLITE_SYNCHRONOUS", "SECRET_KEY", "RATELIMIT_LOGIN",
+SUITE_SETTINGS = ("TESTING", "WTF_CSRF_ENABLED", "SQLALCHEMY_DATABASE_URI", "SQLITE_SYNCHRONOUS", "PASSWORD_HASH_METHOD",
+                  "SECRET_KEY", "RATELIMIT_LOGIN",
                   "SERVER_NAME", "BASE_URL", "MAIL_SERVER", "REDIS_URL", "RATELIMIT_STORAGE_OPTIONS")
 
 
@@ -113,6 +114,8 @@ def _apps(tmp_path_factory):
             "BASE_URL": "http://localhost",
             "MAIL_SERVER": None,
             "SQLITE_SYNCHRONOUS": "OFF",  # a throwaway database
+            # Its made-up passwords need no protection against cracking: a sign-in costs 1/16 of production's.
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         } | RATE_LIMIT_STORAGE)
         app.instance_path = str(instance)
 

@@ -18,6 +18,10 @@ class Config:
     # SQLite (in WAL mode) waits for the disk at each commit (FULL): a committed form survives a power cut. NORMAL
     # survives the app's crash but may lose the last commits to a power cut; OFF is for throwaway databases only.
     SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")
+    # How passwords are hashed: scrypt with N=2^14, r=8, p=1 (16 MiB of memory and about 50 ms of one core per
+    # sign-in on a 2-core server; werkzeug's default, N=2^15, takes twice both). Hashes made with other
+    # parameters keep working and are made again with these at the next sign-in.
+    PASSWORD_HASH_METHOD = os.environ.get("PASSWORD_HASH_METHOD", "scrypt:16384:8:1")
 
     # Capabilities plugged in besides the factory's own (module names, each with a capability.py): a deployment's
     # own, or a test's. instance/config.py may set it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
@@ -11,7 +12,7 @@ from sqlalchemy.orm.util import identity_key
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import AccountKind, ApiToken, Membership, Role, User
-from app.core import tokens
+from app.core import settings, tokens
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.org.models import Agency
@@ -51,30 +52,31 @@ def end_sessions(user_id: int) -> None:
     db.session.flush()
 
 
-# scrypt with N=2^14, r=8, p=1: 16 MiB of memory and about 50 ms of one core per sign-in on a 2-core server
-# (werkzeug's default, N=2^15, takes twice both). Hashes made with other parameters keep working and are made
-# again with these at the next sign-in.
-PASSWORD_METHOD = "scrypt:16384:8:1"
+def password_method() -> str:
+    """The setting ``PASSWORD_HASH_METHOD`` (see config.py)."""
+    return settings.value("PASSWORD_HASH_METHOD")
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=PASSWORD_METHOD)
+    return generate_password_hash(password, method=password_method())
 
 
 def authenticate(username: str, password: str) -> User | None:
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None or not user.active or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password)  # same work either way: no user enumeration by timing
+        check_password_hash(_dummy_hash(password_method()), password)  # same work either way: no user enumeration by timing
         return None
     if not check_password_hash(user.password_hash, password):
         return None
-    if not user.password_hash.startswith(PASSWORD_METHOD + "$"):
+    if not user.password_hash.startswith(password_method() + "$"):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     return user
 
 
-_DUMMY_HASH = generate_password_hash("not-a-password", method=PASSWORD_METHOD)
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("not-a-password", method=method)
 
 
 def create_user(username: str, display_name: str, password: str | None, email: str | None = None,
