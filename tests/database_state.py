@@ -13,17 +13,21 @@ from dataclasses import dataclass
 
 from app.core.extensions import db
 
-FTS_TABLE = "public_entry_fts"  # SQLite's search index (FTS5): not a model, emptied with the rest
-
 
 def _table_names() -> list[str]:
     return [table.name for table in db.metadata.sorted_tables]  # parents first
 
 
+_sequence_names: dict[str, list[str]] = {}  # per database: the migrations made them, nothing adds one later
+
+
 def _sequences(cursor) -> list[str]:
-    cursor.execute("SELECT quote_ident(sequence_name) FROM information_schema.sequences "
-                   "WHERE sequence_schema = 'public'")
-    return [row[0] for row in cursor.fetchall()]
+    key = str(db.engine.url)
+    if key not in _sequence_names:
+        cursor.execute("SELECT quote_ident(sequence_name) FROM information_schema.sequences "
+                       "WHERE sequence_schema = 'public'")
+        _sequence_names[key] = [row[0] for row in cursor.fetchall()]
+    return _sequence_names[key]
 
 
 _migrated: dict[str, Saved] = {}  # per database: the rows the migrations seed (categories, SLA targets)
@@ -39,29 +43,14 @@ def reset() -> None:
     restore(_migrated[str(db.engine.url)])
 
 
-def _empty() -> None:
-    db.session.remove()
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if db.engine.dialect.name == "postgresql":
-            # DELETE beats TRUNCATE on tables this small (TRUNCATE makes new files for each table);
-            # foreign-key triggers are off for the statement, as every table is emptied anyway.
-            cursor.execute("SET session_replication_role = replica")
-            for table in reversed(_table_names()):
-                cursor.execute(f'DELETE FROM "{table}"')
-            for sequence in _sequences(cursor):
-                cursor.execute(f"SELECT setval('{sequence}', 1, false)")
-            cursor.execute("SET session_replication_role = DEFAULT")
-        else:
-            cursor.execute("PRAGMA foreign_keys=OFF")
-            for table in reversed(_table_names()):
-                cursor.execute(f'DELETE FROM "{table}"')
-            cursor.execute(f"DELETE FROM {FTS_TABLE}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-        raw.commit()
-    finally:
-        raw.close()
+def _empty_postgresql(cursor) -> None:
+    """Every table emptied and every id counter back to 1, in one round trip (a statement each took ~200)."""
+    # DELETE beats TRUNCATE on tables this small (TRUNCATE makes new files for each table); foreign-key
+    # triggers are off for the statements, as every table is emptied anyway.
+    statements = ["SET session_replication_role = replica",
+                  *(f'DELETE FROM "{table}"' for table in reversed(_table_names())),
+                  *(f"SELECT setval('{sequence}', 1, false)" for sequence in _sequences(cursor))]
+    cursor.execute("; ".join(statements))  # no parameters: one simple-protocol query of many statements
 
 
 @dataclass
@@ -98,15 +87,15 @@ def save() -> Saved:
 
 def restore(saved: Saved) -> None:
     """The database holds exactly the saved rows again."""
-    _empty()
+    db.session.remove()
     raw = db.engine.raw_connection()
     try:
         if saved.sqlite_copy is not None:
             raw.commit()
-            saved.sqlite_copy.backup(raw.driver_connection)
+            saved.sqlite_copy.backup(raw.driver_connection)  # the whole file, page for page: nothing else stays
             return
         cursor = raw.cursor()
-        cursor.execute("SET session_replication_role = replica")
+        _empty_postgresql(cursor)
         for table, data in saved.copies.items():
             if len(data) > 19 + 2:  # more than the binary format's header and trailer: the table has rows
                 with cursor.copy(f'COPY "{table}" FROM STDIN (FORMAT binary)') as copy:
