@@ -35,6 +35,11 @@ _COLUMNS = (Rating.id, Rating.agency_id, Rating.set_id, Rating.service, Rating.d
             Rating.comment, Rating.duplicate_of_id, Rating.excluded_at, Agency.path, Agency.province)
 
 
+def _unfolded():
+    """The ratings not yet folded, with their point's path and province: by the partial index."""
+    return select(*_COLUMNS).join(Agency, Agency.id == Rating.agency_id).where(Rating.folded == false())
+
+
 def lock() -> None:
     """Wait for a running fold, exclusion or recount to commit, and hold them off until this transaction ends."""
     bump = text("UPDATE rating_fold SET generation = generation + 1 WHERE id = :id")
@@ -60,8 +65,7 @@ class _QuestionLists(dict):
 def fold_batch(limit: int = BATCH) -> int:
     """Fold up to ``limit`` ratings, oldest first (flushed, not committed); returns how many."""
     lock()
-    rows = db.session.execute(select(*_COLUMNS).join(Agency, Agency.id == Rating.agency_id)
-                              .where(Rating.folded == false()).order_by(Rating.id).limit(limit)).all()
+    rows = db.session.execute(_unfolded().order_by(Rating.id).limit(limit)).all()
     if not rows:
         return 0
     question_lists = _QuestionLists()
@@ -147,9 +151,9 @@ def with_tail(rows, added: dict[tuple, dict[str, int]]) -> list[tuple]:
 
 
 def tail(first: date, last: date) -> Tail:
-    """The ratings of these days not yet folded (by the partial index: a minute's worth)."""
-    rows = db.session.execute(select(*_COLUMNS).join(Agency, Agency.id == Rating.agency_id)
-                              .where(Rating.folded == false(), Rating.day >= first, Rating.day <= last)).all()
+    """The ratings of these days not yet folded (a minute's worth). Their days are compared here: a condition on
+    the day in the query could lead the database to walk the period's ratings by day instead of the small index."""
+    rows = [row for row in db.session.execute(_unfolded()).all() if first <= row.day <= last]
     question_lists = _QuestionLists()
     return Tail([_Unfolded(tallies.scopes_of(row.path, row.province), tallies.services_of(row), row.day,
                            tallies.counts_of(row, question_lists[row.set_id], tallies.state_of(row)))
