@@ -170,12 +170,13 @@ def load(ratings: int, points: int, departments: int, days: int, today: date) ->
             answers += "c" if comment else "."
             service = f"m{rng.randrange(1, 5000)}" if rng.random() < 0.3 else None
             channel = "kiosk" if rng.random() < 0.15 else "web"
-            yield (number, point, 1, service, moment.astimezone(UTC), day, channel, answers, comment)
+            yield (number, point, 1, service, moment.astimezone(UTC), day, channel, answers, comment, True)
             if number % 500_000 == 0:
                 log(f"  {number:,} ratings written")
 
+    # Written as folded: the recount below counts them all at once (marking them would rewrite every row).
     written = _bulk("rating", ["id", "agency_id", "set_id", "service", "created_at", "day", "channel", "answers",
-                               "comment"], generated())
+                               "comment", "folded"], generated())
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SELECT setval(pg_get_serial_sequence('rating', 'id'), (SELECT MAX(id) FROM rating))"))
@@ -287,7 +288,7 @@ def run(kind: str) -> dict:
     try:
         app = make_app(backend)
         ratings = ARGS.ratings or FULL_RATINGS[kind]
-        today = date.today()
+        today = datetime.now(BANGKOK).date()  # the ratings' day is Bangkok's (ahead of UTC from 17:00)
         with app.app_context():
             log(f"=== {kind}: loading {ratings:,} ratings over {ARGS.days} days at {ARGS.points:,} points")
             started = time.perf_counter()

@@ -1,6 +1,6 @@
 """What satisfaction ratings plug in: the citizen's rating page (on the public site), the back office's report,
-ratings list, posters and question sets, their menu entries, the messages of their refusals, and the command
-that recounts the tallies."""
+ratings list, posters and question sets, their menu entries, the messages of their refusals, the jobs that fold
+new ratings into the tallies and recount them, and the command that recounts them."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.core.capabilities import Capability, Job, NavEntry
+from app.core.extensions import db
 from app.ratings import (
     api_views,
     poster_views,  # noqa: F401  its routes join the ratings blueprint before it is registered
@@ -20,7 +21,7 @@ from app.ratings import (
     question_views,  # noqa: F401
     views,
 )
-from app.ratings.services import access, recount
+from app.ratings.services import access, fold, recount
 from app.ratings.services.errors import (
     AlreadyExcluded,
     BadFilter,
@@ -57,6 +58,8 @@ SETTINGS = {
     "RATELIMIT_RATING_KIOSK": "600 per hour",
     # A second rating of the same point from the same device within this many minutes is flagged as a duplicate.
     "RATING_DUPLICATE_MINUTES": 30,
+    # How often the fold job adds the new ratings to the report's tallies (the report adds the rest itself).
+    "RATING_FOLD_SECONDS": 60,
 }
 
 
@@ -65,6 +68,11 @@ def _init_app(app: Flask) -> None:
         if name not in app.config:
             value = os.environ.get(name)
             app.config[name] = default if value is None else type(default)(value)
+
+
+def fold_job(app: Flask) -> dict:
+    """Add the ratings given since the last run to the tallies, each batch committed as it is done."""
+    return jobs.run_in_transaction(app, lambda: fold.fold_all(commit_each=db.session.commit), "ratings fold")
 
 
 def recount_job(app: Flask) -> int:
@@ -81,8 +89,6 @@ rating_cli = AppGroup("ratings", help="Satisfaction ratings.")
 def rebuild_tallies(first, last):
     """Recount the report's daily tallies from the ratings (after units moved or provinces changed)."""
     from datetime import date
-
-    from app.core.extensions import db
 
     read = recount.rebuild(date.fromisoformat(first) if first else None, date.fromisoformat(last) if last else None)
     db.session.commit()
@@ -120,6 +126,9 @@ CAPABILITY = Capability(
                  element_id="nav-rating-posters", group="content"),
     ),
     jobs=(
+        Job("ratings_fold", fold_job, lambda config: {"trigger": "interval", "seconds": config["RATING_FOLD_SECONDS"]},
+            _l("Adds the ratings given since its last run to the satisfaction report's tallies."),
+            result_labels={"ratings": _l("Ratings added"), "batches": _l("Batches")}),
         # Nightly: the tallies follow units that moved and points whose province changed.
         Job("ratings_recount", recount_job, lambda config: {"trigger": "cron", "hour": 2, "minute": 30},
             _l("Recounts the satisfaction tallies after units moved or provinces changed."),

@@ -8,8 +8,10 @@
   it counts: a flagged duplicate or an excluded rating (reason and who, audited) is kept but not counted.
 - ``RatingTally``: what the report reads. For every day, scope (nationwide, each agency on the point's path, the
   point's province) and service (all, or the one chosen), per question: how many answered, the sum of the values
-  and how many gave each value. A rating adds its counts in the same transaction as its insert; an exclusion takes
-  them off. Nothing in the report reads the ratings themselves.
+  and how many gave each value. A submission stores the rating alone (``folded`` false); the fold job
+  (``services.fold``) adds the new ratings' counts every minute, many ratings in one upsert per key. Until then
+  the report adds those few ratings itself; an exclusion of a folded rating moves its counts.
+- ``RatingFold``: the one row whose lock the fold, exclusions and recounts take, so that none counts twice.
 """
 
 from __future__ import annotations
@@ -157,6 +159,8 @@ class Rating(db.Model):
     excluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     excluded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     exclusion_reason: Mapped[str | None] = mapped_column(String(500))
+    # Its counts are in the tallies (the fold job, or a recount, put them there); until then the report adds them.
+    folded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     agency: Mapped[Agency] = relationship(lazy="raise")
     question_set: Mapped[QuestionSet] = relationship(lazy="raise")
@@ -174,6 +178,8 @@ Index("ix_rating_day", Rating.day)
 # The comments of a period, newest first, without reading the ratings that have none.
 Index("ix_rating_comment_day", Rating.day, Rating.id, sqlite_where=text("comment IS NOT NULL"),
       postgresql_where=text("comment IS NOT NULL"))
+# The ratings not yet folded: a minute's worth, read by the fold and by the report, never the whole table.
+Index("ix_rating_unfolded", Rating.id, sqlite_where=text("folded = 0"), postgresql_where=text("folded = false"))
 
 
 class RatingTally(db.Model):
@@ -203,3 +209,14 @@ class RatingTally(db.Model):
     h7: Mapped[int] = mapped_column(Integer, default=0)
     h8: Mapped[int] = mapped_column(Integer, default=0)
     h9: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RatingFold(db.Model):
+    """One row (id 1): the fold, an exclusion and a recount each update it first, so that they run one at a time
+    (its row lock on PostgreSQL, the one writer on SQLite). ``generation`` changes with each of them: a report
+    that read the tallies and the unfolded ratings while it stayed the same read them at one moment."""
+
+    __tablename__ = "rating_fold"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger, default=0)

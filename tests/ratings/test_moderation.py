@@ -68,21 +68,26 @@ def test_nobody_but_opdc_excludes(client, login, rated):
     assert client.post("/ratings/999999/exclude", data={"reason": "x"}).status_code == 404
 
 
-def test_the_tallies_recount_to_what_was_kept_as_it_happened(rated, demo):
-    """After units move or provinces change the tallies are recounted from the ratings: the same figures."""
+def test_the_tallies_recount_to_what_was_kept_as_it_happened(app, rated, demo):
+    """After units move or provinces change the tallies are recounted from the ratings: the same figures as the fold
+    job kept, exclusions before and after it included."""
     from app.ratings.services import moderation
+    from tasks import jobs
 
     codes = [rated.code(a) for a in (rated.muang, rated.pakkret, rated.nont)]
     made = [give(code, q1=str(n % 5 + 1), comment="ความเห็น" if n % 2 else None) for n, code in enumerate(codes * 3)]
     manual = db.session.scalar(select(Manual).where(Manual.published_revision_id.is_not(None)))
     links.link(demo.user("central"), rated.muang.id, "manual", manual.id)
     give(codes[0], service=f"m{manual.id}", q6=None, comment="ตามคู่มือ")
+    assert jobs.run(app, "ratings_fold")["ratings"] == 10
     give(codes[0], days_ago(40), service=f"m{manual.id}", q1="2")
     duplicate = give(codes[0], device="one-phone")
     give(codes[0], device="one-phone", q1="1")  # flagged
-    moderation.exclude(demo.user("opdc"), made[1].id, "ทดสอบ")
+    moderation.exclude(demo.user("opdc"), made[1].id, "ทดสอบ")  # folded: its counts move
+    moderation.exclude(demo.user("opdc"), duplicate.id, "ทดสอบ")  # not yet folded: the fold counts it excluded
     db.session.commit()
     assert duplicate.duplicate_of_id is None
+    assert jobs.run(app, "ratings_fold")["ratings"] == 3
 
     def snapshot():  # rows an exclusion emptied are left at zero; a recount makes none
         return sorted(tuple(row) for row in db.session.execute(select(
@@ -98,6 +103,11 @@ def test_the_tallies_recount_to_what_was_kept_as_it_happened(rated, demo):
     assert recount.rebuild(days_ago(41).date(), days_ago(39).date()) == 1
     db.session.commit()
     assert snapshot() == before
+    # A recount folds what it counts: the job finds nothing left.
+    give(codes[1], q1="3")
+    assert recount.rebuild() == 14
+    db.session.commit()
+    assert jobs.run(app, "ratings_fold")["ratings"] == 0
 
 
 def test_the_nightly_job_recounts_after_a_unit_moved(app, rated, demo):
@@ -107,6 +117,7 @@ def test_the_nightly_job_recounts_after_a_unit_moved(app, rated, demo):
 
     give(rated.code(rated.pakkret), q1="1")
     give(rated.code(rated.muang), q1="5")
+    jobs.run(app, "ratings_fold")  # the tallies count them where they were
     bora = demo.agency("bora")
 
     def ratings_of(agency_id: int) -> int:

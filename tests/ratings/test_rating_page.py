@@ -11,6 +11,7 @@ from app.manuals.models import Manual
 from app.manuals.services import links
 from app.org.services import org
 from app.ratings.models import Channel, Rating, RatingTally
+from tasks import jobs
 from tests.helpers import th
 from tests.ratings.conftest import rate
 
@@ -19,7 +20,7 @@ def _ratings() -> list[Rating]:
     return list(db.session.scalars(select(Rating).order_by(Rating.id)))
 
 
-def test_a_citizen_rates_on_a_phone_without_signing_in(client, rated):
+def test_a_citizen_rates_on_a_phone_without_signing_in(app, client, rated):
     code = rated.code(rated.muang)
     page = client.get(f"/rate/{code}")
     body = page.get_data(as_text=True)
@@ -43,7 +44,10 @@ def test_a_citizen_rates_on_a_phone_without_signing_in(client, rated):
     assert rating.channel == Channel.web and rating.duplicate_of_id is None
     assert rating.day.isoformat() == rating.created_at.astimezone(__import__("zoneinfo").ZoneInfo(
         "Asia/Bangkok")).date().isoformat()
-    # The tallies the report reads: the point, its department, the ministry, the country, the province.
+    # The rating alone is stored; the fold job adds it to the tallies the report reads: the point, its department,
+    # the ministry, the country, the province.
+    assert not rating.folded and db.session.scalar(select(RatingTally.scope)) is None
+    assert jobs.run(app, "ratings_fold") == {"ratings": 1, "batches": 1}
     scopes = set(db.session.scalars(select(RatingTally.scope).where(RatingTally.question_id == 0)))
     assert scopes == {"*", f"a{rated.muang.id}", f"a{rated.muang.parent_id}", f"a{rated.muang.parent.parent_id}",
                       "pนนทบุรี"}

@@ -18,7 +18,7 @@ from app.core.types import utcnow
 from app.core.workflow import record_audit
 from app.org.models import Agency
 from app.ratings.models import Rating
-from app.ratings.services import access, questions, tallies
+from app.ratings.services import access, fold, questions, tallies
 from app.ratings.services.errors import AlreadyExcluded, NotAllowed, NotExcluded, RatingNotFound
 
 PER_PAGE = 20
@@ -84,7 +84,8 @@ def ratings(filters: ListFilters, paths: list[str]) -> Page:
 
 
 def get(rating_id: int, paths: list[str]) -> tuple[Rating, Agency]:
-    rating = db.session.get(Rating, rating_id)
+    # As committed now (after the fold's lock, whether the fold added it yet), not as first read in this request.
+    rating = db.session.get(Rating, rating_id, populate_existing=True)
     agency = db.session.get(Agency, rating.agency_id) if rating is not None else None
     if rating is None or agency is None or not access.covers(paths, agency.path):
         raise RatingNotFound(rating_id)
@@ -95,6 +96,7 @@ def exclude(user: User, rating_id: int, reason: str) -> Rating:
     """OPDC takes a rating out of the figures, with a reason."""
     if not access.can_exclude(user):
         raise NotAllowed(rating_id)
+    fold.lock()
     rating, agency = get(rating_id, access.view_paths(user))
     if rating.excluded_at is not None:
         raise AlreadyExcluded(rating_id)
@@ -102,7 +104,8 @@ def exclude(user: User, rating_id: int, reason: str) -> Rating:
     old_state = tallies.state_of(rating)
     rating.excluded_at, rating.excluded_by_id, rating.exclusion_reason = utcnow(), user.id, reason
     db.session.flush()
-    tallies.move(rating, agency, list(questions.get(rating.set_id).questions), old_state, "excluded")
+    if rating.folded:
+        tallies.move(rating, agency, list(questions.get(rating.set_id).questions), old_state, "excluded")
     record_audit("rating.excluded", actor_id=user.id, object_type="rating", object_id=rating.id,
                  comment=reason, before={"state": old_state}, after={"state": "excluded", "reason": reason})
     return rating
@@ -112,6 +115,7 @@ def restore(user: User, rating_id: int) -> Rating:
     """An exclusion undone: the rating counts again (as the duplicate it was, if it was one)."""
     if not access.can_exclude(user):
         raise NotAllowed(rating_id)
+    fold.lock()
     rating, agency = get(rating_id, access.view_paths(user))
     if rating.excluded_at is None:
         raise NotExcluded(rating_id)
@@ -119,7 +123,8 @@ def restore(user: User, rating_id: int) -> Rating:
     rating.excluded_at = rating.excluded_by_id = rating.exclusion_reason = None
     db.session.flush()
     new_state = tallies.state_of(rating)
-    tallies.move(rating, agency, list(questions.get(rating.set_id).questions), "excluded", new_state)
+    if rating.folded:
+        tallies.move(rating, agency, list(questions.get(rating.set_id).questions), "excluded", new_state)
     record_audit("rating.restored", actor_id=user.id, object_type="rating", object_id=rating.id,
                  before={"state": "excluded", "reason": reason}, after={"state": new_state})
     return rating

@@ -5,20 +5,23 @@ All in the database: a temporary table gives every rated agency its scopes (the 
 its province); one pass over the ratings takes their answers apart into sums per point, service, day and question
 set (every answer position at once, in a wide table); those are summed up to every scope, for every service and for
 the chosen one; then each question's row is read out. Millions of ratings take minutes, and memory stays flat.
+
+A recount takes the fold's lock (``fold.lock``), marks the period's ratings folded first, then counts the folded
+ones: a rating committed meanwhile is neither marked nor counted, and the next fold adds it.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy import bindparam, delete, false, select, text, update
 
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import AuditEvent
 from app.org.models import Agency
 from app.ratings.models import HISTOGRAM, Question, QuestionKind, Rating, RatingTally
-from app.ratings.services import tallies
+from app.ratings.services import fold, tallies
 
 SCOPES = "rating_recount_scope"
 POINTS = "rating_recount_point"
@@ -74,7 +77,7 @@ def _count_names(positions: int) -> list[str]:
     return names
 
 
-def _wide(positions: int, day_clause: str) -> None:
+def _wide(positions: int, rows_clause: str) -> None:
     """The ratings read once, per point, service, day and set (the answers taken apart there); then summed up to
     every scope, for every service and for the chosen one."""
     db.session.execute(text(f"DROP TABLE IF EXISTS {POINTS}"))
@@ -82,7 +85,7 @@ def _wide(positions: int, day_clause: str) -> None:
     db.session.execute(text(
         f"CREATE TEMPORARY TABLE {POINTS} AS SELECT r.agency_id AS agency_id, r.service AS service, r.day AS day, "
         f"r.set_id AS set_id, {', '.join(_point_columns(positions))} FROM rating r"
-        f"{' WHERE ' + day_clause if day_clause else ''} GROUP BY r.agency_id, r.service, r.day, r.set_id"))
+        f" WHERE {rows_clause} GROUP BY r.agency_id, r.service, r.day, r.set_id"))
     sums = ", ".join(f"SUM(p.{name}) AS {name}" for name in _count_names(positions))
     for services in (False, True):
         service = "p.service" if services else "''"
@@ -130,19 +133,23 @@ def after_tree_changes(hours: int = 25) -> int:
 
 def rebuild(first: date | None = None, last: date | None = None) -> int:
     """Recount the tallies of these days (every day when none is given); returns the ratings read."""
+    fold.lock()
+    days = [*([Rating.day >= first] if first else []), *([Rating.day <= last] if last else [])]
+    db.session.execute(update(Rating).where(Rating.folded == false(), *days).values(folded=True)
+                       .execution_options(synchronize_session=False))
     clauses = ([f"r.day >= '{first.isoformat()}'"] if first else []) + ([f"r.day <= '{last.isoformat()}'"] if last else [])
     day_clause = " AND ".join(clauses)
+    folded_clause = " AND ".join(["r.folded = TRUE", *clauses])  # those just marked, and those folded before
     db.session.execute(delete(RatingTally).where(
         *([RatingTally.day >= first] if first else []), *([RatingTally.day <= last] if last else [])))
-    counted = db.session.scalar(text(f"SELECT COUNT(*) FROM rating r{' WHERE ' + day_clause if day_clause else ''}"))
+    counted = db.session.scalar(text(f"SELECT COUNT(*) FROM rating r WHERE {folded_clause}"))
     if not counted:
         return 0
-    set_ids = list(db.session.scalars(text(
-        f"SELECT DISTINCT r.set_id FROM rating r{' WHERE ' + day_clause if day_clause else ''}")))
+    set_ids = list(db.session.scalars(text(f"SELECT DISTINCT r.set_id FROM rating r WHERE {folded_clause}")))
     question_list = list(db.session.scalars(select(Question).where(
         Question.set_id.in_(bindparam("ids", expanding=True))), {"ids": set_ids}))
     _scopes(day_clause)
-    _wide(max((q.position for q in question_list), default=0), day_clause)
+    _wide(max((q.position for q in question_list), default=0), folded_clause)
     _read_out(question_list)
     for table in (WIDE, POINTS, SCOPES):
         db.session.execute(text(f"DROP TABLE {table}"))

@@ -8,6 +8,10 @@ units below the scope, or provinces, or services) to drill into.
 
 Scope keys (``tallies``): one agency (``a<id>``), the country (``*``) or a province nationwide (``p<name>``); a
 province inside an agency's subtree sums its points' own rows.
+
+The ratings the fold job has not yet added (``fold.tail``: a minute's worth) are added here, so that a rating
+shows the moment it is given. Tallies and tail are read between two readings of the fold's generation: a fold
+committed in between would count a rating in both, so the report is read again.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from app.core.extensions import db
 from app.manuals.models import Manual, OtherService
 from app.org.models import Agency
 from app.ratings.models import HISTOGRAM, Question, QuestionKind, QuestionSet, RatingTally
-from app.ratings.services import access, submissions, tallies
+from app.ratings.services import access, fold, submissions, tallies
 from app.ratings.services.errors import BadFilter, NotAllowed
 
 BREAKDOWN_PAGE = 50
@@ -147,10 +151,10 @@ def _keys_for(filters: ReportFilters, scope: Agency | None, keys: list[str], pat
     return [tallies.agency_scope(point_id) for point_id in point_ids]
 
 
-def _tally_rows(keys: list[str], service: str, first: date, last: date, group: tuple,
-               question_ids: set[int] | None = None):
+def _tally_rows(tail: fold.Tail, keys: list[str], service: str, first: date, last: date, group: tuple,
+                question_ids: set[int] | None = None):
     """Sums of the tallies over ``keys`` (of these questions only, when given), grouped by ``group`` columns (a
-    few queries for long key lists)."""
+    few queries for long key lists), with what the ratings not yet folded add."""
     columns = [func.sum(getattr(RatingTally, name)) for name in tallies.COUNTS]
     rows = []
     for start in range(0, len(keys), 1000):
@@ -163,7 +167,7 @@ def _tally_rows(keys: list[str], service: str, first: date, last: date, group: t
         if question_ids is not None:
             query = query.where(RatingTally.question_id.in_(sorted(question_ids)))
         rows.extend(db.session.execute(query).all())
-    return rows
+    return fold.with_tail(rows, tail.sums(keys, service, tuple(column.key for column in group), question_ids))
 
 
 def _counts(row, offset: int) -> dict[str, int]:
@@ -176,13 +180,23 @@ def _counts(row, offset: int) -> dict[str, int]:
 def satisfaction(filters: ReportFilters, paths: list[str]) -> Report:
     scope, keys = resolve_scope(filters, paths)
     keys = _keys_for(filters, scope, keys, paths)
+    for _attempt in range(3):  # a fold commits once a minute: a second reading is all but never needed
+        before = fold.generation()
+        report = _figures(filters, paths, scope, keys, fold.tail(filters.first, filters.last))
+        if fold.generation() == before:
+            break
+    return report
+
+
+def _figures(filters: ReportFilters, paths: list[str], scope: Agency | None, keys: list[str],
+             tail: fold.Tail) -> Report:
     service = filters.service or ""
     report = Report(filters=filters, scope=scope)
     if scope is not None:
         report.ancestors = _ancestors(scope, paths)
     if not keys:
         return report
-    rows = _tally_rows(keys, service, filters.first, filters.last, (RatingTally.day, RatingTally.question_id))
+    rows = _tally_rows(tail, keys, service, filters.first, filters.last, (RatingTally.day, RatingTally.question_id))
     by_question: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(tallies.COUNTS, 0))
     by_month: dict[tuple[int, int], dict[int, tuple[int, int]]] = defaultdict(lambda: defaultdict(lambda: (0, 0)))
     for row in rows:
@@ -204,7 +218,7 @@ def satisfaction(filters: ReportFilters, paths: list[str]) -> Report:
         n = sum(per_question[qid][0] for qid in scale_ids if qid in per_question)
         total = sum(per_question[qid][1] for qid in scale_ids if qid in per_question)
         report.months.append(MonthFigures(year, month, per_question.get(tallies.RATINGS, (0, 0))[0], _mean(total, n)))
-    _breakdown(report, scope, keys, paths, scale_ids)
+    _breakdown(report, scope, keys, paths, scale_ids, tail)
     return report
 
 
@@ -261,14 +275,15 @@ def _question_figures(question: Question, counts: dict[str, int]) -> QuestionFig
 # --- one level down ---------------------------------------------------------------------------------------
 
 
-def _breakdown(report: Report, scope: Agency | None, keys: list[str], paths: list[str], scale_ids: set[int]) -> None:
+def _breakdown(report: Report, scope: Agency | None, keys: list[str], paths: list[str], scale_ids: set[int],
+               tail: fold.Tail) -> None:
     filters = report.filters
     by = filters.breakdown
     if by == "service" and scope is not None and not filters.province:
-        _by_service(report, scope, scale_ids)
+        _by_service(report, scope, scale_ids, tail)
         return
     if by == "province" and keys == [tallies.ALL]:
-        _by_province(report, scale_ids)
+        _by_province(report, scale_ids, tail)
         return
     report.filters = replace(filters, breakdown="unit")
     if scope is not None and access.is_rateable(scope) and scope.kind == "service_point":
@@ -285,22 +300,22 @@ def _breakdown(report: Report, scope: Agency | None, keys: list[str], paths: lis
     report.breakdown_total = db.session.scalar(select(func.count()).select_from(children_query.subquery())) or 0
     offset = (max(filters.page, 1) - 1) * BREAKDOWN_PAGE
     children = list(db.session.scalars(children_query.order_by(Agency.path).offset(offset).limit(BREAKDOWN_PAGE)))
-    sums = _sums_by_scope([tallies.agency_scope(c.id) for c in children], filters, scale_ids)
+    sums = _sums_by_scope(tail, [tallies.agency_scope(c.id) for c in children], filters, scale_ids)
     for child in children:
         ratings, score = sums.get(tallies.agency_scope(child.id), (0, None))
         report.breakdown.append(BreakdownRow(key=str(child.id), label_th=child.name_th, label_en=child.name_en,
                                              ratings=ratings, score=score, agency_id=child.id))
 
 
-def _sums_by_scope(keys: list[str], filters: ReportFilters, scale_ids: set[int]) -> dict[str, tuple]:
+def _sums_by_scope(tail: fold.Tail, keys: list[str], filters: ReportFilters, scale_ids: set[int]) -> dict[str, tuple]:
     if not keys:
         return {}
-    rows = _tally_rows(keys, filters.service or "", filters.first, filters.last,
+    rows = _tally_rows(tail, keys, filters.service or "", filters.first, filters.last,
                        (RatingTally.scope, RatingTally.question_id), {tallies.RATINGS, *scale_ids})
-    return _fold(rows, scale_ids)
+    return _sum_up(rows, scale_ids)
 
 
-def _fold(rows, scale_ids: set[int]) -> dict[str, tuple]:
+def _sum_up(rows, scale_ids: set[int]) -> dict[str, tuple]:
     """(key, question id, counts…) rows → key → (ratings, score)."""
     ratings: dict[str, int] = defaultdict(int)
     scale: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -314,26 +329,28 @@ def _fold(rows, scale_ids: set[int]) -> dict[str, tuple]:
     return {key: (ratings[key], _mean(*scale[key]) if key in scale else None) for key in set(ratings) | set(scale)}
 
 
-def _by_province(report: Report, scale_ids: set[int]) -> None:
+def _by_province(report: Report, scale_ids: set[int], tail: fold.Tail) -> None:
     provinces = [p for p in db.session.scalars(select(Agency.province).where(Agency.province.is_not(None))
                                                .distinct().order_by(Agency.province)) if p.strip()]
     report.breakdown_total = len(provinces)
-    sums = _sums_by_scope([tallies.province_scope(p.strip()[:100]) for p in provinces], report.filters, scale_ids)
+    sums = _sums_by_scope(tail, [tallies.province_scope(p.strip()[:100]) for p in provinces], report.filters,
+                          scale_ids)
     for province in provinces:
         ratings, score = sums.get(tallies.province_scope(province.strip()[:100]), (0, None))
         report.breakdown.append(BreakdownRow(key=province, label_th=province, label_en=province, ratings=ratings,
                                              score=score, province=province))
 
 
-def _by_service(report: Report, scope: Agency, scale_ids: set[int]) -> None:
+def _by_service(report: Report, scope: Agency, scale_ids: set[int], tail: fold.Tail) -> None:
     filters = report.filters
     columns = [func.sum(getattr(RatingTally, name)) for name in tallies.COUNTS]
+    key = tallies.agency_scope(scope.id)
     rows = db.session.execute(
         select(RatingTally.service, RatingTally.question_id, *columns)
-        .where(RatingTally.scope == tallies.agency_scope(scope.id), RatingTally.service != "",
+        .where(RatingTally.scope == key, RatingTally.service != "",
                RatingTally.day >= filters.first, RatingTally.day <= filters.last)
         .group_by(RatingTally.service, RatingTally.question_id)).all()
-    sums = _fold(rows, scale_ids)
+    sums = _sum_up(fold.with_tail(rows, tail.sums([key], None, ("service", "question_id"))), scale_ids)
     titles = service_titles(list(sums))
     report.breakdown_total = len(sums)
     for key, (ratings, score) in sorted(sums.items(), key=lambda item: -item[1][0]):

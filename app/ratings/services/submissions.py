@@ -1,9 +1,12 @@
-"""A citizen rates a service point: the page's questions, the answers checked, the duplicate check, the tallies.
+"""A citizen rates a service point: the page's questions, the answers checked, the duplicate check.
 
 No personal data is asked for or kept. To find a second rating from one phone within minutes, the rating keeps a
 keyed hash of the device's random cookie (or, without one, of its address) and the day: it cannot be turned back
 into either, and tomorrow's differs. A rating from the point's counter tablet (kiosk token) is never a duplicate:
 every citizen at the counter uses it.
+
+The rating is all a submission writes: the fold job adds it to the report's tallies within the minute (``fold``),
+and the report adds it itself until then.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from app.ratings.models import (
     Rating,
     RatingPoint,
 )
-from app.ratings.services import points, questions, tallies
+from app.ratings.services import points, questions
 from app.ratings.services.errors import InvalidAnswers, NoQuestionSet, QuestionsChanged
 
 COMMENT_MAX = 1000
@@ -116,7 +119,7 @@ def fingerprint(secret: str, day, device: str | None, address: str | None) -> st
 
 def submit(data: RatingInput, *, secret: str, duplicate_minutes: int = DUPLICATE_MINUTES,
            shown: RatingPage | None = None) -> Rating:
-    """Store one rating and add it to the tallies (flushed, not committed). ``shown``: the page the request
+    """Store one rating, for the fold job to add to the tallies (flushed, not committed). ``shown``: the page the request
     already looked up for ``data.code``, so that nothing is read twice."""
     if db.engine.dialect.name == "postgresql":
         # A rating is worth less than a wait on the disk: its commit returns before the WAL is flushed (a crash
@@ -151,5 +154,4 @@ def submit(data: RatingInput, *, secret: str, duplicate_minutes: int = DUPLICATE
                 .order_by(Rating.id).limit(1))
     db.session.add(rating)
     db.session.flush()
-    tallies.record(rating, agency, question_list, tallies.state_of(rating))
     return rating

@@ -1,10 +1,10 @@
-"""The daily tallies the report reads (``RatingTally``), kept with every rating, exclusion and restoration.
+"""The daily tallies the report reads (``RatingTally``): what one rating counts, and the upsert that adds it.
 
 A rating adds one to each question it answered (and to its value's column) in every scope it belongs to: the
 whole country, each agency on its point's path, the point's province; for every service and, when one was
-chosen, for that service too. One INSERT … ON CONFLICT DO UPDATE writes them all, in key order, so that two
-ratings at once never wait on each other in a circle. ``recount`` recounts them from the ratings (after a unit
-moved in the tree, or a point's province changed).
+chosen, for that service too. The fold job (``fold``) adds many ratings at once, one INSERT … ON CONFLICT DO
+UPDATE per batch, one row per key, in key order; an exclusion moves a folded rating's counts the same way.
+``recount`` recounts them from the ratings (after a unit moved in the tree, or a point's province changed).
 """
 
 from __future__ import annotations
@@ -76,8 +76,14 @@ def counts_of(rating: Rating, questions: list[Question], state: str) -> dict[int
     return counts
 
 
-def _add(target: dict[Key, dict[str, int]], scopes: list[str], services: list[str], day: date,
-         counts: dict[int, dict[str, int]], sign: int) -> None:
+def services_of(rating) -> list[str]:
+    """Every service (``""``), and the one the citizen chose."""
+    return ["", rating.service] if rating.service else [""]
+
+
+def add(target: dict[Key, dict[str, int]], scopes: list[str], services: list[str], day: date,
+        counts: dict[int, dict[str, int]], sign: int = 1) -> None:
+    """Add (``sign`` 1) or take off (-1) one rating's ``counts`` to ``target``'s rows, in each scope and service."""
     for scope in scopes:
         for service in services:
             for question_id, values in counts.items():
@@ -102,7 +108,9 @@ _SQLITE_UPSERT = (
     + ", ".join(f"{name} = rating_tally.{name} + excluded.{name}" for name in COUNTS))
 
 
-def _upsert(rows: dict[Key, dict[str, int]]) -> None:
+def upsert(rows: dict[Key, dict[str, int]]) -> None:
+    """Add these rows to the tallies: one statement (PostgreSQL, per 5,000 rows) in key order, so that two writers
+    never wait on each other in a circle."""
     if not rows:
         return
     ordered = sorted(rows.items())
@@ -119,20 +127,11 @@ def _upsert(rows: dict[Key, dict[str, int]]) -> None:
     db.session.connection().exec_driver_sql(_SQLITE_UPSERT, values)
 
 
-def record(rating: Rating, agency: Agency, questions: list[Question], state: str, sign: int = 1) -> None:
-    """Add (``sign`` 1) or take off (-1) one rating's counts in the given state."""
-    rows: dict[Key, dict[str, int]] = defaultdict(dict)
-    services = ["", rating.service] if rating.service else [""]
-    _add(rows, scopes_of(agency.path, agency.province), services, rating.day, counts_of(rating, questions, state),
-         sign)
-    _upsert(rows)
-
-
 def move(rating: Rating, agency: Agency, questions: list[Question], old_state: str, new_state: str) -> None:
-    """One rating changes state (counted → excluded, and back): its counts move in one statement."""
+    """One folded rating changes state (counted → excluded, and back): its counts move in one statement."""
     rows: dict[Key, dict[str, int]] = defaultdict(dict)
-    services = ["", rating.service] if rating.service else [""]
+    services = services_of(rating)
     scopes = scopes_of(agency.path, agency.province)
-    _add(rows, scopes, services, rating.day, counts_of(rating, questions, old_state), -1)
-    _add(rows, scopes, services, rating.day, counts_of(rating, questions, new_state), 1)
-    _upsert(rows)
+    add(rows, scopes, services, rating.day, counts_of(rating, questions, old_state), -1)
+    add(rows, scopes, services, rating.day, counts_of(rating, questions, new_state), 1)
+    upsert(rows)
