@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select
 
 from app.core.extensions import db
 from app.licensing.models import DelayNotice, DelayRecord, DelayStatus, NoticeKind
+from app.manuals.models import Process
 from app.org.models import Agency
 from app.reports.services.base import (
     MAX_ROWS,
@@ -27,6 +28,7 @@ from app.reports.services.base import (
     child_rows,
     shown_agencies,
 )
+from app.reports.services.rows import RowSource
 from workflows.calendar import BANGKOK
 
 NOTICE_EVERY_DAYS = 7
@@ -132,3 +134,29 @@ def _open_list(scope: Scope, filters: Filters) -> Table:
                                               Column(_l("Received"), False), Column(_l("Expected decision"), False)],
                  [Row(row.reference, [row.received_on, row.expected_decision_on],
                       link=("delays.show", {"delay_id": row.id})) for row in rows])
+
+
+# --- every row: each delay of the period (no applicant's personal data) ---------------------------------------
+
+STATUS_LABELS = {DelayStatus.open: _l("Open"), DelayStatus.decided: _l("Decided")}
+
+
+def _rows_query(filters: Filters, scope: Scope):
+    notices = (select(func.count(DelayNotice.id)).where(DelayNotice.delay_id == DelayRecord.id)
+               .correlate(DelayRecord).scalar_subquery())
+    return (select(DelayRecord.id, DelayRecord.reference, Agency.name_th, Agency.province, Process.name_th,
+                   DelayRecord.received_on, DelayRecord.promised_days, DelayRecord.expected_decision_on,
+                   DelayRecord.status, DelayRecord.decided_at, notices)
+            .join(Agency, Agency.id == DelayRecord.agency_id).join(Process, Process.id == DelayRecord.process_id)
+            .where(*_records(filters), scope.clause(DelayRecord.agency_path)))
+
+
+def _row(row, locale: str, context) -> list:
+    _id, reference, agency, province, process, received, promised, expected, status, decided_at, notices = row
+    return [reference, agency, province or "", process, received, promised, expected,
+            str(STATUS_LABELS.get(status, status)), decided_at or "", notices]
+
+
+ROWS = RowSource("delays", (_l("Application reference"), _l("Service point"), _l("Province"), _l("Process"),
+                            _l("Received"), _l("Time promised in the citizen manual (days)"), _l("Expected decision"), _l("Status"),
+                            _l("Decided"), _l("Notices sent")), _rows_query, _row)

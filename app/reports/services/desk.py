@@ -15,8 +15,9 @@ from sqlalchemy import case, func, select
 
 from app.chat.services import figures as chat_figures
 from app.core.extensions import db
-from app.helpdesk.models import ReporterType, Ticket, TicketCategory
+from app.helpdesk.models import ReporterType, Ticket, TicketCategory, TicketStatus
 from app.reports.services.base import Column, Filters, Report, Row, Scope, Table
+from app.reports.services.rows import RowSource
 from workflows.calendar import BANGKOK
 
 REPORTERS = {ReporterType.agency: _l("Government agency"), ReporterType.vendor: _l("Vendor"),
@@ -30,7 +31,7 @@ def _sum(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def tickets(filters: Filters, scope: Scope, locale: str = "th") -> Report:
+def _clauses(filters: Filters) -> list:
     start = datetime.combine(filters.first, time.min, tzinfo=BANGKOK)
     end = datetime.combine(filters.last + timedelta(days=1), time.min, tzinfo=BANGKOK)
     clauses = [Ticket.created_at >= start, Ticket.created_at < end]
@@ -38,6 +39,11 @@ def tickets(filters: Filters, scope: Scope, locale: str = "th") -> Report:
         clauses.append(Ticket.category_id == filters.dim_int("category"))
     if filters.dim("reporter") in REPORTERS:
         clauses.append(Ticket.reporter_type == filters.dim("reporter"))
+    return clauses
+
+
+def tickets(filters: Filters, scope: Scope, locale: str = "th") -> Report:
+    clauses = _clauses(filters)
     measures = [func.count(Ticket.id),
                 _sum(Ticket.first_responded_at.is_not(None) & ~Ticket.first_response_breached),
                 _sum(Ticket.first_response_breached),
@@ -96,3 +102,32 @@ def tickets(filters: Filters, scope: Scope, locale: str = "th") -> Report:
 def category_choices() -> list[tuple[int, str]]:
     return [(row[0], row[1]) for row in db.session.execute(
         select(TicketCategory.id, TicketCategory.name_th).order_by(TicketCategory.position, TicketCategory.name_th))]
+
+
+# --- every row: each IR Online report of the period (no reporter's contact details) ---------------------------
+
+STATUS_LABELS = {TicketStatus.new: _l("New, awaiting triage"), TicketStatus.open: _l("Open"),
+                 TicketStatus.in_progress: _l("In progress"), TicketStatus.waiting_reporter: _l("Waiting on the reporter"),
+                 TicketStatus.resolved: _l("Resolved"), TicketStatus.closed: _l("Closed"),
+                 TicketStatus.merged: _l("Merged")}
+
+
+def _rows_query(filters: Filters, scope: Scope):
+    return (select(Ticket.id, Ticket.number, Ticket.created_at, TicketCategory.name_th, Ticket.reporter_type,
+                   Ticket.subject, Ticket.status, Ticket.first_responded_at, Ticket.first_response_breached,
+                   Ticket.resolved_at, Ticket.resolution_breached, Ticket.reopened_from_id, Ticket.rating)
+            .join(TicketCategory, TicketCategory.id == Ticket.category_id).where(*_clauses(filters)))
+
+
+def _row(row, locale: str, context) -> list:
+    (_id, number, created, category, reporter, subject, status, responded, response_late, resolved, resolution_late,
+     reopened_from, rating) = row
+    yes, no = str(_l("Yes")), str(_l("No"))
+    return [number, created, category, str(REPORTERS.get(reporter, reporter)), subject,
+            str(STATUS_LABELS.get(status, status)), responded or "", yes if response_late else no, resolved or "",
+            yes if resolution_late else no, yes if reopened_from else no, rating if rating is not None else ""]
+
+
+ROWS = RowSource("desk", (_l("Report number"), _l("Reported"), _l("Category"), _l("Reporter"), _l("Subject"),
+                          _l("Status"), _l("First response"), _l("First answer late"), _l("Resolved"),
+                          _l("Resolution late"), _l("Reopened"), _l("Rating")), _rows_query, _row)

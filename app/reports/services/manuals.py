@@ -26,6 +26,7 @@ from app.reports.services.base import (
     by_child,
     child_rows,
 )
+from app.reports.services.rows import RowSource
 
 PROCESS_ID = "manual_revision"
 STEPS = {"review_agency": _l("Step 1: the agency's review"), "review_opdc": _l("Step 2: OPDC's review"),
@@ -143,3 +144,23 @@ def category_choices() -> list[tuple[int, str]]:
     return [(row[0], row[1]) for row in db.session.execute(
         select(CatalogueEntry.id, CatalogueEntry.name_th).where(CatalogueEntry.kind == "category")
         .order_by(CatalogueEntry.position, CatalogueEntry.name_th))]
+
+
+# --- every row: each manual in scope ---------------------------------------------------------------------------
+
+
+def _rows_query(filters: Filters, scope: Scope):
+    return (_facts().add_columns(Manual.id, Manual.title, Agency.name_th, Agency.province, Process.name_th,
+                                 CatalogueEntry.name_th, Manual.status, Manual.updated_at)
+            .outerjoin(CatalogueEntry, CatalogueEntry.id == Process.category_id)
+            .where(*_where(filters), scope.clause(Agency.path)))
+
+
+def _row(row, locale: str, context) -> list:
+    _id, title, agency, province, process, category, status, updated_at = row
+    return [title, agency, province or "", process or "", category or "", str(STATUSES.get(status, status)),
+            updated_at]
+
+
+ROWS = RowSource("manuals", (_l("Manual"), _l("Agency"), _l("Province"), _l("Process"), _l("Category"),
+                             _l("Status"), _l("Updated")), _rows_query, _row)
