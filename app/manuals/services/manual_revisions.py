@@ -319,7 +319,8 @@ def record_review(ctx: OperationContext, step: str, revision_id: int, decision: 
     before = revision.status
     if decision == "return":
         revision.status = RevisionStatus.returned
-        db.session.get(Manual, revision.manual_id).status = ManualStatus.returned
+        returned = db.session.get(Manual, revision.manual_id)
+        returned.status, returned.updated_at = ManualStatus.returned, utcnow()  # the reports' sums read the change
         authors = [db.session.get(User, revision.submitted_by_id)] if revision.submitted_by_id else []
         notify(
             [user for user in authors if user],
