@@ -16,10 +16,10 @@ from app.core.extensions import db
 from app.core.types import utcnow
 from app.helpdesk.models import Ticket, TicketCategory
 from app.licensing.models import DelayNotice, DelayRecord
-from app.manuals.models import Manual, Process
+from app.manuals.models import Manual, ManualUserGroup, Process
 from app.org.models import CatalogueEntry
 from app.reports.services import sums
-from tests.helpers import th
+from tests.helpers import editor_post, manual_titled, th
 from workflows.calendar import BANGKOK
 
 TODAY = date(2026, 12, 2)  # the suite's day (tests/clock.py)
@@ -187,3 +187,27 @@ def test_the_manuals_figures_from_sums_are_those_of_the_rows(client, login, demo
     published = _csv(client, "/reports/manuals/export.csv?fy=2570&status=published")
     assert [int(v) for v in _row(published, category.name_th)[1:]] == [0, 0, 0, sum(m.status == "published"
                                                                                     for m in filed)]
+
+
+def test_manuals_are_counted_per_user_group_their_author_chose(client, login, demo):
+    groups = [CatalogueEntry(kind="user_group", code=f"test-group-{n}", name_th=name, active=True)
+              for n, name in enumerate(("ผู้สูงอายุ (ทดสอบ)", "ผู้ประกอบการ (ทดสอบ)"))]
+    db.session.add_all(groups)
+    db.session.commit()
+    login("author")
+    for title, chosen in (("คู่มือกลุ่มหนึ่ง", groups[:1]), ("คู่มือสองกลุ่ม", groups)):
+        client.post("/manuals/new", data={"title": title, "agency_id": demo.agency("dopa").id})
+        manual = manual_titled(title)
+        assert editor_post(client, manual, user_group_ids=[str(g.id) for g in chosen]).status_code == 302
+    assert {(row.manual_id, row.user_group_id) for row in db.session.scalars(select(ManualUserGroup))} == {
+        (manual_titled("คู่มือกลุ่มหนึ่ง").id, groups[0].id), (manual.id, groups[0].id), (manual.id, groups[1].id)}
+    sums.rebuild()
+    db.session.commit()
+    login("opdc")
+    rows = _csv(client, "/reports/manuals/export.csv?fy=2570")
+    assert _row(rows, "ผู้สูงอายุ (ทดสอบ)")[1:] == ["2", "0", "0", "0"]  # two drafts
+    assert _row(rows, "ผู้ประกอบการ (ทดสอบ)")[1:] == ["1", "0", "0", "0"]
+    only = _csv(client, f"/reports/manuals/export.csv?fy=2570&user_group={groups[1].id}")
+    assert _row(only, th("Draft"))[1] == "1"
+    listed = _csv(client, f"/reports/manuals/rows.csv?user_group={groups[1].id}")
+    assert [row[0] for row in listed[1:]] == ["คู่มือสองกลุ่ม"]

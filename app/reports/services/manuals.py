@@ -12,7 +12,7 @@ from sqlalchemy import exists, func, select
 
 from app.core.extensions import db
 from app.core.workflow import HumanTask, TaskStatus
-from app.manuals.models import Manual, ManualStatus, Process
+from app.manuals.models import Manual, ManualRevision, ManualStatus, ManualUserGroup, Process
 from app.org.models import OWNING_KINDS_VALUES, Agency, CatalogueEntry
 from app.reports.models import StepTally
 from app.reports.services import steps, sums
@@ -43,6 +43,9 @@ def _where(filters: Filters) -> list:
         clauses.append(Manual.status == filters.dim("status"))
     if filters.dim_int("category"):
         clauses.append(Process.category_id == filters.dim_int("category"))
+    if filters.dim_int("user_group"):
+        clauses.append(exists().where(ManualUserGroup.manual_id == Manual.id,
+                                      ManualUserGroup.user_group_id == filters.dim_int("user_group")))
     return clauses
 
 
@@ -51,30 +54,36 @@ def _facts():
             .outerjoin(Process, Process.id == Manual.process_id))
 
 
-# --- the sums the report reads (``app.reports.services.sums``): each manual as it is now, by its agency's province
-# and its process's catalogue category ----------------------------------------------------------------------------
+# --- the sums the report reads (``app.reports.services.sums``): each manual as it is now, by its agency's province,
+# its process's catalogue category and the user groups its latest revision names --------------------------------
 
 
 def _sum_facts() -> Iterator[sums.Fact]:
-    query = _facts().add_columns(Agency.path, Agency.province, Process.category_id, Manual.status)
-    for path, province, category_id, status in db.session.execute(query.execution_options(yield_per=sums.BATCH)):
-        yield sums.Fact(None, path, ((province or "").strip(), str(category_id or "")), {status: 1})
+    groups: dict[int, list[str]] = {}
+    for manual_id, group_id in db.session.execute(select(ManualUserGroup.manual_id, ManualUserGroup.user_group_id)):
+        groups.setdefault(manual_id, []).append(str(group_id))
+    query = _facts().add_columns(Manual.id, Agency.path, Agency.province, Process.category_id, Manual.status)
+    for manual_id, path, province, category_id, status in db.session.execute(
+            query.execution_options(yield_per=sums.BATCH)):
+        yield sums.Fact(None, path, ((province or "").strip(), str(category_id or ""),
+                                     tuple(groups.get(manual_id, ()))), {status: 1})
 
 
 def _latest_change():
-    moments = [db.session.scalar(select(func.max(column))) for column in (Manual.updated_at, Process.updated_at)]
+    moments = [db.session.scalar(select(func.max(column))) for column in (Manual.updated_at, Process.updated_at,
+                                                                          ManualRevision.updated_at)]
     return max((moment for moment in moments if moment is not None), default=None)
 
 
-SUMS = sums.Subject("manuals", ("province", "category"), _sum_facts, _latest_change)
+SUMS = sums.Subject("manuals", ("province", "category", "user_group"), _sum_facts, _latest_change)
 
 
 def report(filters: Filters, scope: Scope, now: datetime, locale: str = "th") -> Report:
     status_columns = [Column(label) for label in STATUSES.values()]
     chosen_status = filters.dim("status") if filters.dim("status") in STATUSES else None
     shown = [status for status in STATUSES if chosen_status in (None, status)]
-    options = {"chosen": {"province": filters.province, "category": str(filters.dim_int("category") or "") or None},
-               "present": True}
+    options = {"chosen": {"province": filters.province, "category": str(filters.dim_int("category") or "") or None,
+                          "user_group": str(filters.dim_int("user_group") or "") or None}, "present": True}
 
     def counts(measures: dict) -> list[int]:
         return [measures.get(status, 0) if status in shown else 0 for status in STATUSES]
@@ -103,6 +112,14 @@ def report(filters: Filters, scope: Scope, now: datetime, locale: str = "th") ->
                         [Row(name or str(_l("No category")), values, drill={"category": int(key)} if key else None)
                          for name, key, values in categories])
 
+    groups = sorted(((names.get(int(key[0])) if key[0] else None, key[0], counts(measures))
+                     for key, measures in sums.figures(SUMS, by=("user_group",), **options,
+                                                       **sums.whole(scope)).items() if any(counts(measures))),
+                    key=lambda item: (item[0] is None, item[0] or ""))[:MAX_ROWS]
+    by_group = Table("user_groups", _l("By user group"), [Column(_l("User group"), False), *status_columns],
+                     [Row(name or str(_l("No user group")), values, drill={"user_group": int(key)} if key else None)
+                      for name, key, values in groups])
+
     # Agencies that own manuals (departments, local governments) with none published.
     published = exists().where(Manual.agency_id == Agency.id, Manual.status == ManualStatus.published)
     missing = db.session.execute(
@@ -115,7 +132,7 @@ def report(filters: Filters, scope: Scope, now: datetime, locale: str = "th") ->
                     [Row(row.name_th, [row.province or ""], link=("manuals.index", {"agency_id": row.id}))
                      for row in missing])
 
-    tables = [by_agency, by_status, by_category, _steps(filters, scope), _overdue(scope, now), without]
+    tables = [by_agency, by_status, by_category, by_group, _steps(filters, scope), _overdue(scope, now), without]
     summary = [(label, statuses.get(status, 0)) for status, label in STATUSES.items()]
     return Report("manuals", filters, scope, tables, summary)
 
@@ -162,9 +179,10 @@ def _overdue(scope: Scope, now: datetime) -> Table:
                       link=("instances.show", {"instance_id": row.instance_id})) for row in rows])
 
 
-def category_choices() -> list[tuple[int, str]]:
+def category_choices(kind: str = "category") -> list[tuple[int, str]]:
+    """The catalogue's categories (or user groups), for the filter."""
     return [(row[0], row[1]) for row in db.session.execute(
-        select(CatalogueEntry.id, CatalogueEntry.name_th).where(CatalogueEntry.kind == "category")
+        select(CatalogueEntry.id, CatalogueEntry.name_th).where(CatalogueEntry.kind == kind)
         .order_by(CatalogueEntry.position, CatalogueEntry.name_th))]
 
 

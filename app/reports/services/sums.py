@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import combinations
+from itertools import combinations, product
 
 from sqlalchemy import delete, func, insert, select
 
@@ -36,7 +36,7 @@ DIM_COLUMNS = (ReportSum.dim1, ReportSum.dim2, ReportSum.dim3)
 class Fact:
     day: date | None
     path: str | None  # the agency's materialized path ("/1/2/3/"); None: no agency (the desk)
-    dims: tuple[str, ...]  # in the subject's order
+    dims: tuple  # in the subject's order: a value, or a tuple of values
     measures: Mapping[str, int]
 
 
@@ -55,13 +55,15 @@ def subjects() -> dict[str, Subject]:
     return {module.SUMS.key: module.SUMS for module in (delays, desk, manuals)}
 
 
-def _grains(dims: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """The fact's dimension values under every combination of them and ``ALL``."""
-    size = len(dims)
+def _grains(dims: tuple) -> list[tuple[str, ...]]:
+    """The fact's dimension values under every combination of them and ``ALL``; a dimension with several values (a
+    manual's user groups: a tuple, "" when none) counts under each of them, and once under ``ALL``."""
+    choices = [tuple(value[:100] for value in (dim if isinstance(dim, tuple) else (dim,))) or ("",)
+               for dim in dims]
     found = []
-    for kept in range(size + 1):
-        for chosen in combinations(range(size), kept):
-            found.append(tuple(dims[i] if i in chosen else ALL for i in range(size)))
+    for kept in range(len(dims) + 1):
+        for chosen in combinations(range(len(dims)), kept):
+            found.extend(product(*(choices[i] if i in chosen else (ALL,) for i in range(len(dims)))))
     return found
 
 
@@ -76,7 +78,7 @@ def recompute(subject: Subject) -> int:
     now = utcnow()
     sums: dict[tuple, int] = defaultdict(int)
     for fact in subject.facts():
-        grains = _grains(tuple((value or "")[:100] for value in fact.dims))
+        grains = _grains(tuple(value or "" for value in fact.dims))
         for agency_id in _ancestors(fact.path):
             for grain in grains:
                 for measure, value in fact.measures.items():
