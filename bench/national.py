@@ -65,7 +65,7 @@ def load(scale: float, today: date) -> National:
     from app.licensing.services import licensing
     from app.manuals.models import Manual, Process
     from app.org.models import Agency
-    from app.reports.services import snapshot, steps, tallies
+    from app.reports.services import snapshot, steps, sums, tallies
     from workflows import engine
 
     rng = random.Random(2570)
@@ -174,7 +174,9 @@ def load(scale: float, today: date) -> National:
     loaded = generate.load(db.session.connection(), spec_key=spec_key, serializer_version=engine.SERIALIZER_VERSION,
                            instances=counts["instances"], tasks=max(1, counts["instances"] // 20), progress=log)
     db.session.commit()
-    log("  summing the approval steps per month and counting the engine's state (the reports' job)")
+    log("  summing the delays, the desk, the manuals and the approval steps, counting the engine's state (the "
+        "reports' job)")
+    sums.rebuild()
     steps.rebuild()
     snapshot.count()
     db.session.commit()

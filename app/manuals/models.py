@@ -158,6 +158,17 @@ class ManualRevision(db.Model):
 Index("ix_manual_revision_status", ManualRevision.manual_id, ManualRevision.status)
 
 
+class ManualUserGroup(db.Model):
+    """A user group (a catalogue entry of kind "user_group") the manual's latest revision is for: its content's
+    ``user_group_ids`` kept as rows, filled when a revision is saved, so that reports count manuals per group
+    without reading every revision's content."""
+
+    __tablename__ = "manual_user_group"
+
+    manual_id: Mapped[int] = mapped_column(ForeignKey("manual.id"), primary_key=True)
+    user_group_id: Mapped[int] = mapped_column(ForeignKey("catalogue_entry.id"), primary_key=True, index=True)
+
+
 class ManualAttachment(db.Model):
     """A sample form (PDF or image) of one revision; the file lives in instance/uploads under its SHA-256.
 

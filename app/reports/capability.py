@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from app.core.capabilities import Capability, Job, NavEntry
 from app.core.extensions import db
 from app.reports import views
-from app.reports.services import background, catalogue, snapshot, steps, tallies
+from app.reports.services import background, catalogue, snapshot, steps, sums, tallies
 from tasks import jobs
 
 # The menu: the list of reports first, then each report the person may see (satisfaction: the ratings' entry).
@@ -28,10 +28,12 @@ NAV = (
 
 
 def refresh_tallies(app: Flask) -> dict:
-    """Recompute the licence sums of the periods whose figures changed since, the approval steps of this month and
-    the last, and count the engine's state again."""
+    """Recompute the licence sums of the periods whose figures changed since, the sums of the delays, the desk and
+    the manuals when theirs changed, the approval steps of this month and the last, and count the engine's state
+    again."""
     def work() -> dict:
-        return {"periods": tallies.refresh(), "months": steps.refresh(), "snapshot": snapshot.count()}
+        return {"periods": tallies.refresh(), "subjects": sums.refresh(), "months": steps.refresh(),
+                "snapshot": snapshot.count()}
 
     return jobs.run_in_transaction(app, work, "report sums")
 
@@ -58,12 +60,14 @@ report_cli = AppGroup("reports", help="Summary reports.")
 
 @report_cli.command("rebuild-sums")
 def rebuild_sums():
-    """Recompute the licence sums of every period and the approval steps of every month (after agencies moved)."""
+    """Recompute every sum the reports read: the licence figures of every period, the delays, the desk and the
+    manuals, the approval steps of every month (after agencies moved)."""
     done = tallies.rebuild()
+    subjects = sums.rebuild()
     months = steps.rebuild()
     snapshot.count()
     db.session.commit()
-    click.echo(f"{done} periods and {months} months summed.")
+    click.echo(f"{done} periods, {subjects} other reports' figures and {months} months summed.")
 
 
 CAPABILITY = Capability(
@@ -72,7 +76,8 @@ CAPABILITY = Capability(
     nav=NAV,
     jobs=(
         Job("report_sums", refresh_tallies, lambda config: {"trigger": "interval", "minutes": 5},
-            _l("Sums the licence figures and the approval steps per agency, and counts the engine's state, for the reports.")),
+            _l("Sums the licence figures, delays, the desk's reports, manuals and approval steps per agency, and counts "
+               "the engine's state, for the reports.")),
         Job("report_exports", write_exports, lambda config: {"trigger": "interval", "seconds": 30},
             _l("Writes large report exports and deletes expired ones.")),
     ),

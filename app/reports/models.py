@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.extensions import db
@@ -104,3 +104,27 @@ class InstanceSnapshot(db.Model):
     count: Mapped[int] = mapped_column(Integer, default=0)
     past_due: Mapped[int] = mapped_column(Integer, default=0)
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportSum(db.Model):
+    """A figure of a report summed per day, agency of the tree and dimension values (``app.reports.services.sums``):
+    ``subject`` names the report's facts (delays, desk, manuals), ``day`` the fact's day (NULL: a count of the
+    present state), ``agency_id`` an agency the fact falls under (NULL: the whole country), ``dim1``–``dim3`` the
+    values of the subject's dimensions in its order ("*": all of them), ``measure`` what is counted."""
+
+    __tablename__ = "report_sum"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date | None] = mapped_column(Date)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    dim1: Mapped[str] = mapped_column(String(100), default="*")
+    dim2: Mapped[str] = mapped_column(String(100), default="*")
+    dim3: Mapped[str] = mapped_column(String(100), default="*")
+    measure: Mapped[str] = mapped_column(String(32))
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+Index("ix_report_sum_lookup", ReportSum.subject, ReportSum.agency_id, ReportSum.dim1, ReportSum.dim2, ReportSum.dim3,
+      ReportSum.day)

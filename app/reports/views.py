@@ -128,7 +128,7 @@ def show(key: str):
     return render_template("reports/report.html", entry=entry, report=report, query_args=query_args, years=years,
                            months=months, choices=catalogue.choices(entry), locale=locale(),
                            provinces=ratings_report.provinces() if entry.by_agency else [], link_for=link_for,
-                           row_reports=rows_exports.ROW_REPORTS)
+                           row_reports=rows_exports.sources())
 
 
 def link_for(row, entry) -> str | None:
@@ -175,23 +175,24 @@ def export_xlsx(key: str):
 @bp.get("/<key>/rows.<kind>")
 @login_required
 def export_rows(key: str, kind: str):
-    if kind not in ("csv", "xlsx") or key not in rows_exports.ROW_REPORTS:
+    source = rows_exports.sources().get(key)
+    if kind not in ("csv", "xlsx") or source is None:
         abort(404)
     _entry, filters, scope, refused = _scoped(key)
     if refused is not None:
         return refused
-    total = rows_exports.licence_count(filters, scope)
+    total = source.count(filters, scope)
     if total > current_app.config.get("REPORT_EXPORT_STREAM_LIMIT", background.STREAM_LIMIT):
         export = background.queue(current_user, key, request.query_string.decode()[:2000], kind, total)
         db.session.commit()
         return redirect(url_for("reports.export_status", export_id=export.id), 303)
     name = f"report-{key}-rows.{kind}"
-    lines = rows_exports.licence_rows(filters, scope, locale())
+    lines = source.rows(filters, scope, locale())
     if kind == "csv":
-        return Response(stream_with_context(csv_export.lines(rows_exports.header(), lines)),
+        return Response(stream_with_context(csv_export.lines(source.header(), lines)),
                         content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename={name}"})
-    body = xlsx_export.workbook([(_("Rows"), rows_exports.header(), lines)])
+    body = xlsx_export.workbook([(_("Rows"), source.header(), lines)])
     return Response(body, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename={name}"})
 
 

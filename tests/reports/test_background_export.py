@@ -67,4 +67,4 @@ def test_a_small_export_streams_at_once(client, login, demo, figures):
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == 4 and {row[1] for row in rows[1:]} == {"ที่ว่าการอำเภอเมืองนนทบุรี", "ที่ว่าการอำเภอปากเกร็ด"}
-    assert client.get("/reports/manuals/rows.csv").status_code == 404
+    assert client.get("/reports/satisfaction/rows.csv").status_code == 404

@@ -10,7 +10,7 @@ import pytest
 from app.core.extensions import db
 from app.manuals.models import Manual
 from app.org.models import Agency, AgencyKind
-from app.reports.services import snapshot, steps
+from app.reports.services import snapshot, steps, sums
 
 
 def _text(client, path: str) -> str:
@@ -26,7 +26,8 @@ def _rows(client, path: str) -> list[list[str]]:
 
 
 def test_manuals_by_agency_keep_to_the_scope(client, login, demo):
-    steps.rebuild()  # the job's monthly sums of the approval steps
+    steps.rebuild()  # the job's monthly sums of the approval steps, and of the manuals
+    sums.rebuild()
     db.session.commit()
     login("opdc")
     national = _text(client, "/reports/manuals/export.csv")
@@ -50,7 +51,8 @@ def test_manuals_by_agency_keep_to_the_scope(client, login, demo):
     ("admin", "operations", "รายการแยกตามกระบวนงานและรุ่น", "manual_revision"),
 ])
 def test_each_report_exports_for_its_viewers(client, login, demo, username, key, expected, hidden):
-    snapshot.count()  # the job's count of the engine's state
+    snapshot.count()  # the job's count of the engine's state, and its sums
+    sums.rebuild()
     db.session.commit()
     login(username)
     page = client.get(f"/reports/{key}").get_data(as_text=True)

@@ -240,6 +240,7 @@ def sla_breach(ctx: OperationContext, ticket_id: int, which: str) -> dict:
         ticket.first_response_breached = True
     else:
         ticket.resolution_breached = True
+    ticket.updated_at = utcnow()  # the reports' sums of the desk are redone from changed tickets
     sent = notify(supervisors(),
                   subject=_l("SLA breached (%(clock)s): %(number)s %(subject)s", clock=CLOCK_LABELS[which],
                              number=ticket.number, subject=ticket.subject),

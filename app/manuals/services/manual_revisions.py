@@ -22,7 +22,7 @@ from app.core.types import utcnow
 from app.core.workflow import AuditEvent, HumanTask, ProcessInstance, TaskStatus, record_audit
 from app.inbox.services import inbox
 from app.manuals.models import Manual, ManualAttachment, ManualRevision, ManualStatus, RevisionStatus
-from app.manuals.services import manual_content
+from app.manuals.services import manual_content, manuals
 from app.manuals.services.manuals import ManualError, NotAllowed
 from app.org.models import Agency
 from app.org.services import agencies, calendar_admin, catalogue
@@ -131,6 +131,7 @@ def save_draft(user: User, revision: ManualRevision, *, title: str, content: dic
     revision.change_note = (change_note or "").strip() or None
     revision.updated_at = utcnow()
     flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
+    manuals.file_user_groups(revision.manual_id, content)
     catalogue.remember_tags(content.get("tags"))  # so the next author is offered them
     changes = manual_content.diff(before["content"], content)
     record_audit("revision.draft_saved", actor_id=user.id, object_type="manual", object_id=revision.manual_id,
@@ -203,6 +204,7 @@ def _new_revision(manual: Manual, user: User, *, title: str, content: dict) -> M
     db.session.add(revision)
     manual.updated_at = now  # bumps the manual's lock_version: two drafts at once cannot both pass
     flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
+    manuals.file_user_groups(manual.id, content)
     return revision
 
 
@@ -319,7 +321,8 @@ def record_review(ctx: OperationContext, step: str, revision_id: int, decision: 
     before = revision.status
     if decision == "return":
         revision.status = RevisionStatus.returned
-        db.session.get(Manual, revision.manual_id).status = ManualStatus.returned
+        returned = db.session.get(Manual, revision.manual_id)
+        returned.status, returned.updated_at = ManualStatus.returned, utcnow()  # the reports' sums read the change
         authors = [db.session.get(User, revision.submitted_by_id)] if revision.submitted_by_id else []
         notify(
             [user for user in authors if user],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import false, func, select
+from sqlalchemy import delete, false, func, insert, select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import User
@@ -12,8 +12,8 @@ from app.accounts.services import policy
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import record_audit
-from app.manuals.models import Manual, ManualRevision, ManualStatus, Process, RevisionStatus
-from app.org.models import Agency
+from app.manuals.models import Manual, ManualRevision, ManualStatus, ManualUserGroup, Process, RevisionStatus
+from app.org.models import Agency, CatalogueEntry
 
 
 class ManualError(Exception):
@@ -117,3 +117,15 @@ def author_processes(user: User) -> list[Process]:
     return list(db.session.scalars(select(Process).join(Agency, Agency.id == Process.agency_id)
                                    .where(Process.active, policy.within(Agency.path, paths))
                                    .order_by(Process.name_th)))
+
+
+def file_user_groups(manual_id: int, content: dict) -> None:
+    """Keep the user groups a manual's revision names (``user_group_ids`` of its content) as its rows; flushes."""
+    wanted = {int(i) for i in content.get("user_group_ids") or [] if str(i).isdigit()}
+    known = set(db.session.scalars(select(CatalogueEntry.id).where(CatalogueEntry.id.in_(wanted or [-1]),
+                                                                  CatalogueEntry.kind == "user_group")))
+    db.session.execute(delete(ManualUserGroup).where(ManualUserGroup.manual_id == manual_id))
+    if known:
+        db.session.execute(insert(ManualUserGroup), [{"manual_id": manual_id, "user_group_id": group}
+                                                     for group in sorted(known)])
+    db.session.flush()

@@ -72,7 +72,8 @@ def _source(export: ReportExport):
     args = dict(parse_qsl(export.query))
     filters = parse_filters(args, entry.dims, entry.by_agency, bangkok_day(utcnow()))
     scope = resolve_scope(paths, filters.agency_id)
-    return rows.header(), rows.licence_rows(filters, scope)
+    source = rows.sources()[export.report_key]
+    return source.header(), source.rows(filters, scope)
 
 
 def write(export: ReportExport, commit) -> None:

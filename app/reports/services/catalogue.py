@@ -47,7 +47,7 @@ REPORTS = (
           AGENCY_ROLES, dims=("process",)),
     Entry("manuals", _l("Citizen manuals"),
           _l("Manuals by status, agency and category; agencies without a published manual; time in each approval "
-             "step and returns; overdue reviews."), MANUAL_ROLES, dims=("status", "category")),
+             "step and returns; overdue reviews."), MANUAL_ROLES, dims=("status", "category", "user_group")),
     Entry("satisfaction", _l("Satisfaction"), _l("Ratings and comments from service points' QR posters."),
           AGENCY_ROLES, endpoint="ratings.index"),
     Entry("desk", _l("IR Online and Live Chat"),
@@ -99,6 +99,8 @@ def choices(entry: Entry) -> dict[str, list[tuple[str, str]]]:
         found["category"] = [(str(key), name) for key, name in source]
     if "status" in entry.dims:
         found["status"] = [(key, str(label)) for key, label in manuals.STATUSES.items()]
+    if "user_group" in entry.dims:
+        found["user_group"] = [(str(key), name) for key, name in manuals.category_choices("user_group")]
     if "reporter" in entry.dims:
         found["reporter"] = [(key, str(label)) for key, label in desk.REPORTERS.items()]
     return found

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.core.extensions import db
 from app.core.types import utcnow
-from app.licensing.models import ReportPeriod, UnlockRequest, UnlockStatus
+from app.licensing.models import LicenceReport, ReportPeriod, UnlockRequest, UnlockStatus
 from app.manuals.models import Process
 from app.org.models import Agency
 from app.reports.models import LicenceTally
@@ -29,6 +29,7 @@ from app.reports.services.base import (
     month_label,
     shown_agencies,
 )
+from app.reports.services.rows import RowSource
 
 FIGURES = (_l("Applications received"), _l("Applications approved"), _l("Applications refused"),
            _l("Applications pending"))
@@ -162,3 +163,32 @@ def process_choices() -> list[tuple[int, str]]:
     query = (select(Process.id, Process.name_th).where(Process.service_type == "licence")
              .order_by(Process.name_th).limit(300))
     return [(row[0], row[1]) for row in db.session.execute(query)]
+
+
+# --- every row: each service point's figures per process and month -------------------------------------------
+
+
+def _rows_query(filters: Filters, scope: Scope):
+    clauses = [*_in_period(filters), scope.clause(Agency.path)]
+    if filters.province:
+        clauses.append(Agency.province == filters.province)
+    if filters.dim_int("process"):
+        clauses.append(LicenceReport.process_id == filters.dim_int("process"))
+    return (select(LicenceReport.id, ReportPeriod.year, ReportPeriod.month, Agency.name_th, Agency.province,
+                   LicenceReport.process_id, LicenceReport.received, LicenceReport.approved, LicenceReport.refused,
+                   LicenceReport.pending)
+            .join(ReportPeriod, ReportPeriod.id == LicenceReport.period_id)
+            .join(Agency, Agency.id == LicenceReport.agency_id).where(*clauses))
+
+
+def _process_names() -> dict[int, str]:
+    return dict(db.session.execute(select(Process.id, Process.name_th)).all())
+
+
+def _row(row, locale: str, processes: dict[int, str]) -> list:
+    _id, year, month, name, province, process_id, *figures = row
+    return [month_label(year, month, locale), name, province or "", processes.get(process_id, ""), *figures]
+
+
+ROWS = RowSource("licences", (_l("Month"), _l("Service point"), _l("Province"), _l("Process"), *FIGURES),
+                 _rows_query, _row, _process_names)

@@ -14,6 +14,7 @@ from app.core.workflow import InstanceStatus, ProcessInstance, WorkflowSpec
 from app.org.models import Agency
 from app.reports.models import InstanceSnapshot
 from app.reports.services.base import MAX_ROWS, Column, Filters, Report, Row, Scope, Table
+from app.reports.services.rows import RowSource
 from notifications.models import OutboxMessage, OutboxStatus
 from workflows import engine
 
@@ -75,3 +76,24 @@ def report(filters: Filters, scope: Scope, now: datetime, role_label, locale: st
                (_l("Messages waiting"), outbox.get(OutboxStatus.pending, 0)),
                (_l("Oldest waiting message"), oldest or "–"), (_l("Counted at"), counted or "–")]
     return Report("operations", filters, scope, [instances, tasks, error_table, outbox_table], summary)
+
+
+# --- every row: each process instance in scope -----------------------------------------------------------------
+
+
+def _rows_query(filters: Filters, scope: Scope):
+    return (select(ProcessInstance.id, ProcessInstance.process_id, ProcessInstance.spec_key, ProcessInstance.title,
+                   Agency.name_th, ProcessInstance.status, ProcessInstance.created_at, ProcessInstance.updated_at,
+                   ProcessInstance.completed_at)
+            .join(Agency, Agency.id == ProcessInstance.agency_id).where(scope.clause(ProcessInstance.agency_path)))
+
+
+def _row(row, locale: str, numbers: dict[str, int]) -> list:
+    instance_id, process_id, spec_key, title, agency, status, created, updated, completed = row
+    return [instance_id, engine.process_name(process_id), numbers.get(spec_key, ""), title, agency,
+            str(STATUSES.get(status, status)), created, updated, completed or ""]
+
+
+ROWS = RowSource("operations", (_l("Instance"), _l("Process"), _l("Version"), _l("Title"), _l("Agency"),
+                                _l("Status"), _l("Started"), _l("Updated"), _l("Completed")),
+                 _rows_query, _row, _version_numbers)

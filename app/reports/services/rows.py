@@ -1,59 +1,64 @@
-"""The rows behind a report, for an export of every one of them (the licence report: each service point's figures
-per process and month). Read a batch at a time, each batch after the last row of the previous one (by id), so that
-memory stays flat however many rows and the background job may commit its progress between two batches."""
+"""The rows behind a report, for an export of every one of them: each report supplies its ``RowSource`` (its
+header, how many rows the filters select, and the rows themselves) and the views and the background job treat every
+report alike.
+
+Rows are read a batch at a time, each batch after the last row of the previous one (``keyset``), so that memory
+stays flat however many rows and the background job may commit its progress between two batches."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.core.extensions import db
-from app.licensing.models import LicenceReport, ReportPeriod
-from app.manuals.models import Process
-from app.org.models import Agency
-from app.reports.services.base import Filters, Scope, month_label
+from app.reports.services.base import Filters, Scope
 
 BATCH = 5000
-ROW_REPORTS = ("licences",)  # the reports whose every row can be exported
-LICENCE_HEADER = (_l("Month"), _l("Service point"), _l("Province"), _l("Process"), _l("Applications received"),
-                  _l("Applications approved"), _l("Applications refused"), _l("Applications pending"))
 
 
-def _licence_where(filters: Filters, scope: Scope) -> list:
-    clauses = [ReportPeriod.starts_on >= filters.first, ReportPeriod.starts_on <= filters.last,
-               scope.clause(Agency.path)]
-    if filters.province:
-        clauses.append(Agency.province == filters.province)
-    if filters.dim_int("process"):
-        clauses.append(LicenceReport.process_id == filters.dim_int("process"))
-    return clauses
+@dataclass(frozen=True)
+class RowSource:
+    """A report's rows: ``query(filters, scope)`` selects them with their id first (the batches' order),
+    ``shape(row, locale, context)`` turns one into the cells under ``labels``; ``context`` is what ``prepare()``
+    read once before the rows (names of processes, …) or None."""
+
+    key: str  # the report's
+    labels: Sequence[Any]
+    query: Callable[[Filters, Scope], Any]
+    shape: Callable[[Any, str], list]
+    prepare: Callable[[], Any] | None = None
+
+    def header(self) -> list[str]:
+        return [str(label) for label in self.labels]
+
+    def count(self, filters: Filters, scope: Scope) -> int:
+        return db.session.scalar(select(func.count()).select_from(self.query(filters, scope).subquery())) or 0
+
+    def rows(self, filters: Filters, scope: Scope, locale: str = "th") -> Iterator[list]:
+        query = self.query(filters, scope)
+        context = self.prepare() if self.prepare else None
+        for row in keyset(query):
+            yield self.shape(row, locale, context)
 
 
-def licence_count(filters: Filters, scope: Scope) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(LicenceReport).join(ReportPeriod, ReportPeriod.id == LicenceReport.period_id)
-        .join(Agency, Agency.id == LicenceReport.agency_id).where(*_licence_where(filters, scope))) or 0
-
-
-def licence_rows(filters: Filters, scope: Scope, locale: str = "th") -> Iterator[list]:
-    processes = dict(db.session.execute(select(Process.id, Process.name_th)).all())
-    query = (select(LicenceReport.id, ReportPeriod.year, ReportPeriod.month, Agency.name_th, Agency.province,
-                    LicenceReport.process_id, LicenceReport.received, LicenceReport.approved, LicenceReport.refused,
-                    LicenceReport.pending)
-             .join(ReportPeriod, ReportPeriod.id == LicenceReport.period_id)
-             .join(Agency, Agency.id == LicenceReport.agency_id)
-             .where(*_licence_where(filters, scope)).order_by(LicenceReport.id).limit(BATCH))
-    last = 0
+def keyset(query) -> Iterator:
+    """The rows of ``query`` (its first column: a unique, increasing id) in batches of ``BATCH``."""
+    id_column = query.selected_columns[0]
+    batched = query.order_by(id_column).limit(BATCH)
+    last = None
     while True:
-        batch = db.session.execute(query.where(LicenceReport.id > last)).all()
-        for row_id, year, month, name, province, process_id, *figures in batch:
-            yield [month_label(year, month, locale), name, province or "", processes.get(process_id, ""), *figures]
-            last = row_id
+        batch = db.session.execute(batched if last is None else batched.where(id_column > last)).all()
+        yield from batch
         if len(batch) < BATCH:
             return
+        last = batch[-1][0]
 
 
-def header() -> list[str]:
-    return [str(label) for label in LICENCE_HEADER]
+def sources() -> dict[str, RowSource]:
+    """Every report's rows, by the report's key (each report module names its own ``ROWS``)."""
+    from app.reports.services import delays, desk, licences, manuals, operations
+
+    return {module.ROWS.key: module.ROWS for module in (licences, delays, manuals, desk, operations)}

@@ -42,10 +42,16 @@ def _ancestors(path: str):
     return (None, *(int(part) for part in path.strip("/").split("/") if part))
 
 
-def recompute(month: date) -> None:
-    """The month's tallies, from the tasks completed in it; flushes."""
-    start, end = _month_bounds(month)
-    counts: dict[tuple[int | None, str, int], int] = defaultdict(int)
+def _month_of(moment: datetime) -> date:
+    return bangkok_day(moment).replace(day=1)
+
+
+def recompute(month: date, last: date | None = None) -> None:
+    """The tallies of the months from ``month`` to ``last`` (the same by default), from the tasks completed in them,
+    in one pass over the tasks whatever the number of months; flushes."""
+    last = last or month
+    start, end = _month_bounds(month)[0], _month_bounds(last)[1]
+    counts: dict[tuple[date, int | None, str, int], int] = defaultdict(int)
     for step, path, created_at, completed_at in db.session.execute(
             select(HumanTask.spec_name, HumanTask.agency_path, HumanTask.created_at, HumanTask.completed_at)
             .where(HumanTask.process_id == PROCESS_ID, HumanTask.status == TaskStatus.completed,
@@ -53,9 +59,9 @@ def recompute(month: date) -> None:
             .execution_options(yield_per=BATCH)):
         bucket = bucket_of((completed_at - created_at).total_seconds() / 3600)
         for agency_id in _ancestors(path):
-            counts[(agency_id, step, bucket)] += 1
-    for step, path, after in db.session.execute(
-            select(AuditEvent.task_name, ProcessInstance.agency_path, AuditEvent.after)
+            counts[(_month_of(completed_at), agency_id, step, bucket)] += 1
+    for step, path, after, occurred_at in db.session.execute(
+            select(AuditEvent.task_name, ProcessInstance.agency_path, AuditEvent.after, AuditEvent.occurred_at)
             .join(ProcessInstance, ProcessInstance.id == AuditEvent.instance_id)
             .where(AuditEvent.action == "task.completed", AuditEvent.task_name.in_(REVIEWS),
                    AuditEvent.occurred_at >= start, AuditEvent.occurred_at < end,
@@ -63,11 +69,11 @@ def recompute(month: date) -> None:
         decided = after.get(step) if isinstance(after, dict) else None  # the task's data, under its step's name
         if isinstance(decided, dict) and decided.get("decision") == "return":
             for agency_id in _ancestors(path):
-                counts[(agency_id, step, RETURNS)] += 1
-    db.session.execute(delete(StepTally).where(StepTally.month == month))
+                counts[(_month_of(occurred_at), agency_id, step, RETURNS)] += 1
+    db.session.execute(delete(StepTally).where(StepTally.month >= month, StepTally.month <= last))
     now = utcnow()
-    rows = [{"month": month, "agency_id": agency_id, "step": step, "bucket": bucket, "tasks": tasks,
-             "computed_at": now} for (agency_id, step, bucket), tasks in counts.items()]
+    rows = [{"month": when, "agency_id": agency_id, "step": step, "bucket": bucket, "tasks": tasks,
+             "computed_at": now} for (when, agency_id, step, bucket), tasks in counts.items()]
     for first in range(0, len(rows), BATCH):
         db.session.execute(insert(StepTally), rows[first:first + BATCH])
     db.session.flush()
@@ -75,11 +81,9 @@ def recompute(month: date) -> None:
 
 def refresh() -> int:
     """The current and the previous month (a task completed just before midnight is counted by the next run)."""
-    today = bangkok_day(utcnow())
-    this_month = today.replace(day=1)
+    this_month = bangkok_day(utcnow()).replace(day=1)
     previous = (this_month - timedelta(days=1)).replace(day=1)
-    for month in (previous, this_month):
-        recompute(month)
+    recompute(previous, this_month)
     return 2
 
 
@@ -87,11 +91,9 @@ def rebuild() -> int:
     first = db.session.scalar(select(func.min(HumanTask.completed_at)).where(HumanTask.process_id == PROCESS_ID))
     if first is None:
         return 0
-    month, last, done = bangkok_day(first).replace(day=1), bangkok_day(utcnow()).replace(day=1), 0
-    while month <= last:
-        recompute(month)
-        month, done = (month.replace(day=28) + timedelta(days=4)).replace(day=1), done + 1
-    return done
+    month, last = _month_of(first), bangkok_day(utcnow()).replace(day=1)
+    recompute(month, last)
+    return (last.year - month.year) * 12 + last.month - month.month + 1
 
 
 def percentile_hours(histogram: dict[int, int], fraction: float) -> int | None:
