@@ -30,7 +30,8 @@ from app.core.extensions import db
 from app.core.workflow import record_audit
 from app.legacy.models import LegacyImportRun
 from app.legacy.services.legacy_fields import RecordRejected, clean_text
-from app.legacy.services.legacy_records import KNOWN_REFS, KnownRefs, catalogue_codes, import_agency, import_link, import_manual, import_process
+from app.legacy.services.legacy_manuals import import_link, import_manual
+from app.legacy.services.legacy_records import KNOWN_REFS, KnownRefs, catalogue_codes, import_agency, import_process
 from app.legacy.services.legacy_users import import_user
 from app.org.models import Agency
 from app.org.services import catalogue

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from app.accounts.models import Role
 from app.accounts.services import legacy_accounts
 from app.legacy.services.legacy_fields import RecordRejected, clean_text, required_ref
-from app.legacy.services.legacy_records import EMAIL, _by_ref
+from app.legacy.services.legacy_records import EMAIL, by_ref
 from app.org.models import Agency
 
 ROLES = tuple(role.value for role in Role)
@@ -68,7 +68,7 @@ def _grants(text: str) -> list[tuple[int, str]]:
             raise RecordRejected(_l("Write each role as AGENCY_REF:role, not “%(value)s”.", value=item[:100]))
         if role not in ROLES:
             raise RecordRejected(_l("Unknown role “%(role)s”.", role=role[:64]))
-        agency = _by_ref(Agency, agency_ref)
+        agency = by_ref(Agency, agency_ref)
         if agency is None:
             raise RecordRejected(_l("The agency %(ref)s does not exist.", ref=agency_ref[:64]))
         grants.append((agency.id, role))
