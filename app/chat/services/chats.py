@@ -616,20 +616,20 @@ def propose_faq(user: User, message_id) -> int:
 def to_ir_report(user: User, chat: ChatSession, category_id) -> str:
     """A problem with the e-GP system rather than a question: an IR Online report prefilled from the chat, linked
     to it; the visitor is told its number in the chat. Returns the report's number."""
-    from app.helpdesk.services import helpdesk
+    from app.helpdesk.services import helpdesk, helpdesk_intake
 
     desk_admin.require_agent(user)
     if chat.ticket_id is not None:
         raise WrongState(_l("This chat has already been turned into an IR report."))
     conversation = "\n".join(f"[{m['at']}] {m['author'] or m['kind']}: {m['body']}"
                              for m in messages_for(chat, staff=False) if m["kind"] != MessageKind.system)
-    data = helpdesk.ReportInput(reporter_type=chat.visitor_type, category_id=category_id,
+    data = helpdesk_intake.ReportInput(reporter_type=chat.visitor_type, category_id=category_id,
                                 subject=f"จากแชต {chat.number}: {' '.join(chat.question.split())}"[:helpdesk.MAX_SUBJECT],
                                 description=conversation[:helpdesk.MAX_TEXT], contact_name=chat.visitor_name,
                                 contact_email=chat.visitor_email)
     reporter = db.session.get(User, chat.visitor_user_id) if chat.visitor_user_id else None
     try:
-        ticket, token = helpdesk.report(data, reporter)
+        ticket, token = helpdesk_intake.report(data, reporter)
     except helpdesk.HelpdeskError as exc:
         raise InvalidInput(exc.message, field=exc.field) from None
     with conflicts_reported():

@@ -15,7 +15,7 @@ from app.chat.services import chats
 from app.chat.services.errors import ChatError
 from app.core import file_store
 from app.core.extensions import db
-from app.helpdesk.services import helpdesk
+from app.helpdesk.services import helpdesk, helpdesk_files
 
 HIDDEN = {"HiddenField", "CSRFTokenField"}
 
@@ -58,7 +58,7 @@ def receive_files(chat: ChatSession, say: Callable[..., tuple[ChatMessage, bool]
     """Files posted with a message (type by content, size and count, as IR Online); ``say(body, client_ref,
     files=...)`` stores the message. JSON: the message as the chat shows it, or the refusal."""
     try:
-        files = helpdesk.read_files(request.files.getlist("files"))
+        files = helpdesk_files.read_files(request.files.getlist("files"))
         if not files:
             return json_refusal(_("Choose a file to send."), 422, "files")
         message, _new = say(request.form.get("body") or "", request.form.get("client_ref") or None, files=files)

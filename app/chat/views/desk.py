@@ -25,12 +25,12 @@ from app.chat.views.common import (
 from app.core import uploads
 from app.core.extensions import db
 from app.helpdesk.models import StandardAnswer
-from app.helpdesk.services import helpdesk, helpdesk_staff
+from app.helpdesk.services import helpdesk, helpdesk_files, helpdesk_staff
 from app.knowledge import services as knowledge
 from forms.chat import BlockForm, IrForm, SettingsForm, TopicForm
 
 bp = Blueprint("chat", __name__, url_prefix="/chat-desk")
-uploads.allow_files(bp, ["chat.upload"], helpdesk.attachments_bytes)
+uploads.allow_files(bp, ["chat.upload"], helpdesk_files.attachments_bytes)
 
 
 @bp.before_request

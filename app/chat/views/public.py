@@ -20,11 +20,11 @@ from app.chat.views.common import keep_first_use_rows, receive_files, send_attac
 from app.core import uploads
 from app.core.extensions import db, limiter
 from app.core.types import utcnow
-from app.helpdesk.services import helpdesk
+from app.helpdesk.services import helpdesk_files
 from forms.chat import OfflineForm, RateForm, StartForm, TranscriptMailForm
 
 bp = Blueprint("chat_public", __name__, url_prefix="/chat")
-uploads.allow_files(bp, ["chat_public.upload"], helpdesk.attachments_bytes)
+uploads.allow_files(bp, ["chat_public.upload"], helpdesk_files.attachments_bytes)
 
 _start_limit = limiter.limit(lambda: current_app.config["RATELIMIT_CHAT_START"], methods=["POST"])
 _token_limit = limiter.limit(lambda: current_app.config["RATELIMIT_CHAT_FOLLOW"],
@@ -95,7 +95,7 @@ def _chat_page(token, chat, status: int = 200, **forms):
              } | forms
     return render_template("chat/chat.html", chat=chat, token=token, messages=chats.messages_for(chat, staff=False),
                            max_length=chats.message_max(), statuses=ChatStatus,
-                           limits=helpdesk.attachment_limits(), **forms), status
+                           limits=helpdesk_files.attachment_limits(), **forms), status
 
 
 def _acted(token: str, action, done: str, form=None, form_name: str = ""):
@@ -192,4 +192,4 @@ def _not_found(exc):
 @bp.errorhandler(413)
 def _too_large(exc):
     return jsonify({"ok": False, "error": _("The files are too large: at most %(size)s MB each.",
-                                            size=helpdesk.attachment_limits_mb())}), 413
+                                            size=helpdesk_files.attachment_limits_mb())}), 413

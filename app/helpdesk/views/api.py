@@ -20,7 +20,7 @@ from app.core import api
 from app.core.api import ApiError, ErrorBody
 from app.core.extensions import db
 from app.core.i18n import localized_title
-from app.helpdesk.services import helpdesk, helpdesk_lifecycle
+from app.helpdesk.services import helpdesk, helpdesk_conversation, helpdesk_intake, helpdesk_lifecycle
 from forms.api import Id, Line, Request, RequiredLine, RequiredText, Text
 from forms.ir_online import ReportForm
 
@@ -74,7 +74,7 @@ def _report(ticket, token: str | None = None) -> Report:
                   category=localized_title(category.name_th, category.name_en) if category else None,
                   created_at=ticket.created_at, follow_up_token=token,
                   messages=[Message(kind=m.kind, body=m.body, created_at=m.created_at)
-                            for m in helpdesk.public_messages(ticket)])
+                            for m in helpdesk_conversation.public_messages(ticket)])
 
 
 def _refused(exc: helpdesk.HelpdeskError) -> ApiError:
@@ -94,14 +94,14 @@ def report(json: NewReport):
     if not form.validate():
         raise ApiError(422, fields={name: [str(e) for e in errors] for name, errors in form.errors.items()
                                     if name not in ("started", "website")} or None)
-    data = helpdesk.ReportInput(
+    data = helpdesk_intake.ReportInput(
         reporter_type=form.reporter_type.data, category_id=form.category_id.data, subject=form.subject.data.strip(),
         description=form.description.data.strip(), project_number=form.project_number.data or None,
         contact_name=(form.contact_name.data or "").strip() or None,
         contact_email=(form.contact_email.data or "").strip() or None,
         contact_phone=(form.contact_phone.data or "").strip() or None)
     try:
-        ticket, token = helpdesk.report(data, None)
+        ticket, token = helpdesk_intake.report(data, None)
         db.session.commit()
     except helpdesk.HelpdeskError as exc:
         raise _refused(exc) from None
