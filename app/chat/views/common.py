@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.chat.models import ChatMessage, ChatSession
-from app.chat.services import chats
+from app.chat.services import chat_messages
 from app.chat.services.errors import ChatError
 from app.core import file_store
 from app.core.extensions import db
@@ -67,12 +67,12 @@ def receive_files(chat: ChatSession, say: Callable[..., tuple[ChatMessage, bool]
         return json_refusal(exc.message, 422, "files")
     except ChatError as exc:
         return json_refusal(exc.message, exc.status, exc.field)
-    shown = chats.messages_for(chat, staff=True, since=message.id - 1, limit=1)[0]
+    shown = chat_messages.messages_for(chat, staff=True, since=message.id - 1, limit=1)[0]
     return jsonify({"ok": True, "message_id": message.id, "message": shown})
 
 
 def send_attachment(chat: ChatSession, attachment_id: int, *, staff: bool):
-    found = chats.attachment_of(chat, attachment_id, staff=staff)
+    found = chat_messages.attachment_of(chat, attachment_id, staff=staff)
     if found is None:
         abort(404)
     return send_file(file_store.path_for(found.sha256).open("rb"), mimetype=found.content_type,
