@@ -235,14 +235,14 @@ def load(password: str | None = None, helpdesk_tickets: bool = False, ratings: b
 
 def _faq(people: dict[str, User], proposal: bool) -> None:
     """The published procurement FAQ and, when asked, one chat answer proposed for it and waiting for review."""
-    from app.knowledge import services as knowledge
+    from app.knowledge.services import faq_entries
 
     for number, (topic, question, answer) in enumerate(FAQ, start=1):
-        knowledge.seed_published(question, answer, topic=topic, source_ref=f"demo-{number}",
+        faq_entries.seed_published(question, answer, topic=topic, source_ref=f"demo-{number}",
                                  actor_id=people["chat_super"].id)
     if proposal:
         topic, question, answer = FAQ_PROPOSAL
-        knowledge.propose(question, answer, topic=topic, source_kind="chat", source_ref="demo-chat-1",
+        faq_entries.propose(question, answer, topic=topic, source_kind="chat", source_ref="demo-chat-1",
                           source_label="แชตตัวอย่าง: ผู้ค้าถามเรื่องแก้ไขเอกสารเสนอราคา",
                           proposed_by_id=people["chat_agent"].id)
 

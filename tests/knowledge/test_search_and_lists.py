@@ -12,7 +12,7 @@ import pytest
 
 from app.core.extensions import db
 from app.demo import FAQ
-from app.knowledge import services as knowledge
+from app.knowledge.services import faq_entries, faq_lists, faq_search, faq_text
 
 GUARANTEE = "หลักประกันสัญญาใช้อะไรได้บ้าง และจะได้คืนเมื่อใด"
 REGISTRATION = "ผู้ค้าจะลงทะเบียนในระบบ e-GP ต้องทำอย่างไร"
@@ -24,7 +24,7 @@ def _questions(page: str) -> list[str]:
 
 def _published(count: int, topic: str = "ทดสอบ", prefix: str = "คำถามทดสอบ") -> None:
     for number in range(count):
-        knowledge.seed_published(f"{prefix}ที่ {number} เรื่องการตรวจรับพัสดุ", f"คำตอบที่ {number}", topic=topic,
+        faq_entries.seed_published(f"{prefix}ที่ {number} เรื่องการตรวจรับพัสดุ", f"คำตอบที่ {number}", topic=topic,
                                  source_ref=f"{prefix}-{number}", actor_id=None)
     db.session.commit()
 
@@ -68,17 +68,17 @@ def test_suggestions_say_nothing_rather_than_something_unrelated(client, demo):
 
 
 def test_the_service_api_for_the_chat(app, demo):
-    found = knowledge.suggest("หลักประกันสัญญาคืนเมื่อไหร่", limit=1)
-    assert len(found) == 1 and isinstance(found[0], knowledge.Suggestion)
+    found = faq_search.suggest("หลักประกันสัญญาคืนเมื่อไหร่", limit=1)
+    assert len(found) == 1 and isinstance(found[0], faq_search.Suggestion)
     assert found[0].question == GUARANTEE and found[0].topic == "หลักประกันสัญญา"
-    assert len(found[0].excerpt) <= knowledge.EXCERPT_LENGTH + 1 and found[0].excerpt.endswith("…")
-    assert knowledge.suggest("") == [] and knowledge.suggest("ก" * 10000) == []
-    assert knowledge.figures()["published"] == len(FAQ)
+    assert len(found[0].excerpt) <= faq_text.EXCERPT_LENGTH + 1 and found[0].excerpt.endswith("…")
+    assert faq_search.suggest("") == [] and faq_search.suggest("ก" * 10000) == []
+    assert faq_lists.figures()["published"] == len(FAQ)
 
 
 def test_the_excerpt_never_parts_a_thai_mark_from_its_letter():
     for text in ("ก" * 159 + "ี่" + "ข" * 10, "ก" * 160 + "เก" + "ข" * 10, "ก" * 159 + "ป็น" + "ข" * 10):
-        cut = knowledge.excerpt(text)
+        cut = faq_text.excerpt(text)
         assert cut.endswith("…") and text.startswith(cut[:-1])
         kept = len(cut) - 1
         assert unicodedata.category(text[kept]) != "Mn" and text[kept - 1] not in "เแโใไ", cut[-5:]
@@ -122,11 +122,11 @@ def test_a_search_of_a_large_faq_stays_quick(app, demo):
         chosen = random.Random(number).sample(words, 9)
         question = "".join(chosen[:3]) + f"ต้องทำอย่างไร ({number})"
         answer = " ".join("".join(random.Random(number * 10 + i).sample(chosen, 3)) for i in range(12))
-        knowledge.seed_published(question, answer, topic=chosen[0], source_ref=f"large-{number}", actor_id=None)
+        faq_entries.seed_published(question, answer, topic=chosen[0], source_ref=f"large-{number}", actor_id=None)
     db.session.commit()
     timings = {}
-    for name, call in (("suggest", lambda: knowledge.suggest("ขอถามเรื่องค่าปรับกรณีขยายเวลาตามสัญญาครับ")),
-                       ("search", lambda: knowledge.search("ค่าปรับ ขยายเวลา"))):
+    for name, call in (("suggest", lambda: faq_search.suggest("ขอถามเรื่องค่าปรับกรณีขยายเวลาตามสัญญาครับ")),
+                       ("search", lambda: faq_search.search("ค่าปรับ ขยายเวลา"))):
         call()
         started = time.perf_counter()
         for _ in range(5):
@@ -134,6 +134,6 @@ def test_a_search_of_a_large_faq_stays_quick(app, demo):
         timings[name] = (time.perf_counter() - started) / 5
     print(f"\nFAQ of 2,000 entries on {db.engine.dialect.name}: "
           + ", ".join(f"{name} {seconds * 1000:.0f} ms" for name, seconds in timings.items()))
-    assert knowledge.suggest("ขอถามเรื่องค่าปรับกรณีขยายเวลาตามสัญญาครับ")
+    assert faq_search.suggest("ขอถามเรื่องค่าปรับกรณีขยายเวลาตามสัญญาครับ")
     # Generous bounds for a loaded shared machine; the figures above are what to watch.
     assert timings["suggest"] < 0.5 and timings["search"] < 0.5

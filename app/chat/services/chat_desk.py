@@ -28,7 +28,7 @@ from app.core import settings
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import record_audit
-from app.knowledge import services as knowledge
+from app.knowledge.services import faq_entries, faq_text
 
 
 def transfer(user: User, chat: ChatSession, *, agent_id=None, team_id=None) -> ChatSession:
@@ -103,9 +103,9 @@ def propose_faq(user: User, message_id) -> int:
         raise InvalidInput(_l("Only an agent's answer can be proposed for the FAQ."), field="message_id")
     chat = db.session.get(ChatSession, message.session_id)
     topic = db.session.get(ChatTopic, chat.topic_id)
-    entry = knowledge.propose(chat.question[:knowledge.QUESTION_MAX], message.body, source_kind="chat",
+    entry = faq_entries.propose(chat.question[:faq_text.QUESTION_MAX], message.body, source_kind="chat",
                               source_ref=str(message.id), proposed_by_id=user.id,
-                              topic=topic.name_th[:knowledge.TOPIC_MAX] if topic else None,
+                              topic=topic.name_th[:faq_text.TOPIC_MAX] if topic else None,
                               source_label=f"แชต {chat.number} ข้อความ #{message.id}")
     record_audit("chat.faq_proposed", actor_id=user.id, instance_id=chat.instance_id, object_type=BUSINESS_TYPE,
                  object_id=chat.id, after={"message_id": message.id, "faq_entry_id": entry.id})

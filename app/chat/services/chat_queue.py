@@ -48,7 +48,7 @@ from app.core import thai_dates
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import record_audit
-from app.knowledge import services as knowledge
+from app.knowledge.services import faq_entries
 from workflows import engine
 from workflows.calendar import BANGKOK
 
@@ -114,7 +114,7 @@ def start(data: StartInput) -> ChatSession:
                         author_user_id=chat.visitor_user_id, body=chat.question, created_at=now)
     db.session.add(first)
     db.session.flush()
-    agency = knowledge.knowledge_agency()
+    agency = faq_entries.knowledge_agency()
     instance = engine.start(PROCESS_ID, title=f"{chat.number} · {chat.question[:80]}", business_type=BUSINESS_TYPE,
                             business_id=chat.id, agency_id=agency.id, agency_path=agency.path,
                             data={"chat_id": chat.id}, actor_id=chat.visitor_user_id)

@@ -26,7 +26,7 @@ from app.core import uploads
 from app.core.extensions import db
 from app.helpdesk.models import StandardAnswer
 from app.helpdesk.services import helpdesk, helpdesk_files, helpdesk_staff
-from app.knowledge import services as knowledge
+from app.knowledge.services import faq_errors, faq_search
 from forms.chat import BlockForm, IrForm, SettingsForm, TopicForm
 
 bp = Blueprint("chat", __name__, url_prefix="/chat-desk")
@@ -77,7 +77,7 @@ def answer(answer_id: int):
 def suggest():
     """FAQ entries close to what the agent is answering (the same as the public suggestions)."""
     q = (request.args.get("q") or "")[:2000]
-    return jsonify({"suggestions": [s.as_dict() for s in knowledge.suggest(q)]})
+    return jsonify({"suggestions": [s.as_dict() for s in faq_search.suggest(q)]})
 
 
 @bp.post("/messages/<int:message_id>/propose")
@@ -85,10 +85,10 @@ def propose(message_id: int):
     try:
         entry_id = chat_desk.propose_faq(current_user, message_id)
         db.session.commit()
-    except knowledge.KnowledgeError as exc:
+    except faq_errors.KnowledgeError as exc:
         db.session.rollback()
-        status = 409 if isinstance(exc, knowledge.AlreadyProposed) else 422
-        return jsonify({"ok": False, "error": str(exc.message) if not isinstance(exc, knowledge.AlreadyProposed)
+        status = 409 if isinstance(exc, faq_errors.AlreadyProposed) else 422
+        return jsonify({"ok": False, "error": str(exc.message) if not isinstance(exc, faq_errors.AlreadyProposed)
                         else _("This answer has already been proposed for the FAQ.")}), status
     except ChatError as exc:
         return _json_refusal(exc)
