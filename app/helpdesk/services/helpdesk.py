@@ -179,4 +179,7 @@ def can_follow(user: User | None, ticket: Ticket) -> bool:
 
 
 def get_by_number(number: str) -> Ticket | None:
-    return db.session.scalar(select(Ticket).where(Ticket.number == (number or "").strip().upper()))
+    cleaned = (number or "").strip().upper()
+    if not NUMBER.match(cleaned) or len(cleaned) > 16:
+        return None  # no report is numbered so (and a NUL or a line break never reaches the database)
+    return db.session.scalar(select(Ticket).where(Ticket.number == cleaned))

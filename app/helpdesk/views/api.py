@@ -1,5 +1,5 @@
 """IR Online over the API, open to anyone as the public pages are: report a problem, then follow it with the secret
-follow-up token the report answers with (read its progress, reply, confirm the resolution, rate it).
+follow-up token the report answers with (read its progress, reply, confirm the resolution or reopen it, rate it).
 
 No personal access token is needed (a reporter's account has none: the API's tokens are the back office's); each
 address is limited as the report page is (``RATELIMIT_IR_REPORT``), and a wrong follow-up token answers 404 like a
@@ -43,6 +43,10 @@ class NewReport(Request):
 
 class Reply(Request):
     body: RequiredText = Field(max_length=10000)
+
+
+class Reopening(Request):
+    reason: RequiredText = Field(max_length=10000, description="why the problem is not solved")
 
 
 class Rating(Request):
@@ -144,6 +148,20 @@ def reply(token: str, json: Reply):
 def confirm(token: str):
     """Confirm the resolution: the report closes"""
     return _acted(token, lambda ticket: helpdesk_lifecycle.confirm(ticket, None))
+
+
+@bp.post("/ir/follow/<token>/reopen")
+@api.operation(None, resp={"HTTP_200": Report, "HTTP_409": ErrorBody}, limit="RATELIMIT_IR_FOLLOW_WRITE")
+def reopen(token: str, json: Reopening):
+    """The problem is not solved: a resolved report goes back to work; a closed one opens a new, linked report,
+    answered with its own follow-up token"""
+    ticket = _ticket(token)
+    try:
+        reopened = helpdesk_lifecycle.reopen(ticket, None, json.reason)
+        db.session.commit()
+    except helpdesk.HelpdeskError as exc:
+        raise _refused(exc) from None
+    return _report(reopened, helpdesk.follow_up_token(reopened) if reopened.id != ticket.id else None)
 
 
 @bp.post("/ir/follow/<token>/rate")
