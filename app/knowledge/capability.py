@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role
 from app.core.capabilities import Capability, Labels, NavEntry
-from app.knowledge import api_views, views
+from app.knowledge import api_views, staff_api_views, views
 from app.knowledge.services import faq_entries, faq_errors
 
 CHAT_TEAM = frozenset({Role.chat_agent.value, Role.chat_supervisor.value})
@@ -31,7 +31,9 @@ def _init_app(app: Flask) -> None:
 CAPABILITY = Capability(
     name="knowledge",
     blueprints=(views.bp,),
-    api_blueprints=(api_views.bp,),  # the public FAQ: open to anyone  # the public pages join the public site's blueprint (see views)
+    # The public FAQ (open to anyone; its pages join the public site's blueprint, see views) and the staff's side.
+    api_blueprints=(api_views.bp, staff_api_views.bp),
+    api_label=_l("Procurement FAQ (editing)"),
     operation_modules=("app.knowledge.services.faq_entries", "app.knowledge.services.faq_review"),
     form_modules=("forms.knowledge",),
     processes=(faq_entries.PROCESS_ID,),
