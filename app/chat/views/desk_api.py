@@ -162,7 +162,7 @@ def accept(chat_id: int):
 
 @bp.post("/chat-desk/chats/<int:chat_id>/messages")
 @api.operation(WRITE, tag=TAG, resp={"HTTP_200": AgentSaid, **_REFUSALS})
-def say(chat_id: int, json: AgentSays):
+def agent_says(chat_id: int, json: AgentSays):
     """Write to the visitor, or add an internal note"""
     chat = _chat(chat_id)
     message, new = _done(lambda user: chat_messages.agent_says(user, chat, json.body, json.client_ref, note=json.note))
