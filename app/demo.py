@@ -235,14 +235,14 @@ def load(password: str | None = None, helpdesk_tickets: bool = False, ratings: b
 
 def _faq(people: dict[str, User], proposal: bool) -> None:
     """The published procurement FAQ and, when asked, one chat answer proposed for it and waiting for review."""
-    from app.knowledge import services as knowledge
+    from app.knowledge.services import faq_entries
 
     for number, (topic, question, answer) in enumerate(FAQ, start=1):
-        knowledge.seed_published(question, answer, topic=topic, source_ref=f"demo-{number}",
+        faq_entries.seed_published(question, answer, topic=topic, source_ref=f"demo-{number}",
                                  actor_id=people["chat_super"].id)
     if proposal:
         topic, question, answer = FAQ_PROPOSAL
-        knowledge.propose(question, answer, topic=topic, source_kind="chat", source_ref="demo-chat-1",
+        faq_entries.propose(question, answer, topic=topic, source_kind="chat", source_ref="demo-chat-1",
                           source_label="แชตตัวอย่าง: ผู้ค้าถามเรื่องแก้ไขเอกสารเสนอราคา",
                           proposed_by_id=people["chat_agent"].id)
 
@@ -252,7 +252,7 @@ def _helpdesk(people: dict[str, User], tickets: bool, password: str | None) -> N
 
     Only finished reports: an open one's SLA and waiting timers would run into the tests' moved clock.
     """
-    from app.helpdesk.services import helpdesk, helpdesk_desk, helpdesk_lifecycle, helpdesk_staff
+    from app.helpdesk.services import helpdesk, helpdesk_desk, helpdesk_intake, helpdesk_lifecycle, helpdesk_staff
 
     supervisor, agent = people["hd_super"], people["hd_agent"]
     team = helpdesk_staff.save_team(supervisor, "ทีม e-bidding และสัญญา", [agent.id])
@@ -267,11 +267,11 @@ def _helpdesk(people: dict[str, User], tickets: bool, password: str | None) -> N
     vendor.account_kind, vendor.email_verified_at = AccountKind.reporter, utcnow()
     db.session.add(ReporterProfile(user_id=vendor.id, reporter_type="vendor", organisation=REPORTER[1]))
     bidding = next(c for c in helpdesk.categories() if c.name_th == "e-bidding")
-    first, _token = helpdesk.report(helpdesk.ReportInput(
+    first, _token = helpdesk_intake.report(helpdesk_intake.ReportInput(
         reporter_type="vendor", category_id=bidding.id, subject="กดยืนยันการเสนอราคาแล้วระบบค้าง",
         description="เสนอราคาโครงการแล้วหน้าจอค้างที่ขั้นตอนยืนยัน", project_number="69019123456",
         contact_name=REPORTER[1], contact_email=REPORTER[0]), vendor)
-    duplicate, _token = helpdesk.report(helpdesk.ReportInput(
+    duplicate, _token = helpdesk_intake.report(helpdesk_intake.ReportInput(
         reporter_type="public", category_id=bidding.id, subject="ระบบ e-bidding ค้าง",
         description="เข้าหน้าเสนอราคาไม่ได้"), None)
     task = helpdesk_desk.triage_task(first)

@@ -74,10 +74,10 @@ def prepare(agents: int) -> None:
     from app.chat.services import desk_admin
     from app.core.calendar import SpecialDay
     from app.core.types import utcnow
-    from app.knowledge import services as knowledge
+    from app.knowledge.services import faq_entries
     from workflows.calendar import BANGKOK, is_working_day
 
-    agency = knowledge.knowledge_agency()
+    agency = faq_entries.knowledge_agency()
     for number in range(1, agents + 1):
         user = accounts.create_user(f"bench_agent_{number}", f"เจ้าหน้าที่แชต {number}", PASSWORD)
         accounts.grant(user, agency.id, "chat_agent")

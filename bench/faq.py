@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app.core.extensions import db
-from app.knowledge import services as knowledge
+from app.knowledge.services import faq_entries, faq_search
 from bench.support import Figure, LoadWatch, database_kinds, log, print_figures, run_loop, throwaway_app, write_figures
 
 TARGET_MS = 100.0
@@ -44,7 +44,7 @@ def entry_text(number: int) -> tuple[str, str]:
 def load(entries: int) -> None:
     for number in range(entries):
         question, answer = entry_text(number)
-        knowledge.seed_published(question, answer, topic=WORDS[number % len(WORDS)], source_ref=f"bench-{number}",
+        faq_entries.seed_published(question, answer, topic=WORDS[number % len(WORDS)], source_ref=f"bench-{number}",
                                  actor_id=None)
         if number % 500 == 499:
             db.session.commit()
@@ -61,7 +61,7 @@ def run(kind: str, entries: int, iterations: int) -> list[Figure]:
         def search() -> dict[str, float]:
             words = asked.sample(WORDS, 2)
             t0 = time.perf_counter()
-            knowledge.search(" ".join(words))
+            faq_search.search(" ".join(words))
             elapsed = time.perf_counter() - t0
             db.session.rollback()
             return {"search": elapsed}
@@ -70,7 +70,7 @@ def run(kind: str, entries: int, iterations: int) -> list[Figure]:
             words = asked.sample(WORDS, 3)
             typed = ("ขอถามเรื่อง" + "".join(words) if asked.random() < 0.5 else " ".join(words)) + asked.choice(ENDINGS)
             t0 = time.perf_counter()
-            knowledge.suggest(typed)
+            faq_search.suggest(typed)
             elapsed = time.perf_counter() - t0
             db.session.rollback()
             return {"suggest": elapsed}

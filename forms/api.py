@@ -73,6 +73,8 @@ def _day(value):
         return value
     if not isinstance(value, str):
         raise _refuse(_date_message())
+    if cleaning.has_control_characters(value, multi_line=False):
+        raise _refuse(cleaning.CONTROL_MESSAGE)  # a line break or a NUL in a date is no typing slip
     try:
         return cleaning.parse_day(value) or _missing_day()
     except cleaning.DateRefused as refused:

@@ -11,7 +11,7 @@ from forms import cleaning, register
 from forms.base import BaseForm
 from forms.tasks import TaskForm
 
-# The same limits as the service (app.knowledge.services); the service checks them again.
+# The same limits as the service (app.knowledge.services.faq_text); the service checks them again.
 QUESTION_MAX, ANSWER_MAX, TOPIC_MAX, NOTE_MAX = 500, 10000, 100, 2000
 TOPICS_LIST = "faq-topics"  # the id of the <datalist> of known topics the pages render
 

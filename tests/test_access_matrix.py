@@ -19,7 +19,7 @@ from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import HumanTask, ProcessInstance, TaskStatus
 from app.helpdesk.models import ReporterProfile, Ticket, TicketAttachment
-from app.helpdesk.services import helpdesk, helpdesk_desk
+from app.helpdesk.services import helpdesk, helpdesk_desk, helpdesk_intake
 from app.manuals.models import Manual
 from app.manuals.services import manual_revisions, manuals
 from tests.conftest import DATABASES
@@ -89,10 +89,10 @@ def ir_and_markers(demo) -> World:
     vendor.account_kind, vendor.email_verified_at = AccountKind.reporter, utcnow()
     db.session.add(ReporterProfile(user_id=vendor.id, reporter_type="vendor", organisation=demo_data.REPORTER[1]))
     category = helpdesk.categories()[3].id
-    a, a_token = helpdesk.report(helpdesk.ReportInput(
+    a, a_token = helpdesk_intake.report(helpdesk_intake.ReportInput(
         reporter_type="vendor", category_id=category, subject="เสนอราคาไม่ได้", description=MARKERS["ir_a"][0],
         files=[("a-marker.png", PNG)]), vendor)
-    b, b_token = helpdesk.report(helpdesk.ReportInput(
+    b, b_token = helpdesk_intake.report(helpdesk_intake.ReportInput(
         reporter_type="vendor", category_id=category, subject="ยืนยันราคาไม่ได้", description=MARKERS["ir_b"][0],
         contact_name=MARKERS["ir_b"][2], contact_email=MARKERS["ir_b"][3], files=[("b-marker.png", PNG)]), None)
     db.session.commit()
@@ -101,7 +101,7 @@ def ir_and_markers(demo) -> World:
     helpdesk_desk.merge(people["hd_agent"], b, a.number)
     helpdesk_desk.add_note(people["hd_agent"], a, MARKERS["note"][0])
     helpdesk_desk.reply(people["hd_agent"], a, f"เรียน {demo_data.REPORTER[1]} กำลังตรวจสอบให้ค่ะ")
-    c, c_token = helpdesk.report(helpdesk.ReportInput(
+    c, c_token = helpdesk_intake.report(helpdesk_intake.ReportInput(
         reporter_type="public", category_id=category, subject="ประกาศผลไม่ได้", description=MARKERS["ir_c"][0]),
         None)
     _row, role_token = role_tokens.issue(people["central"], "manual_author", dopa.id)

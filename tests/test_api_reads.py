@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from app.core.extensions import db
-from app.knowledge import services as knowledge
+from app.knowledge.services import faq_entries
 from tests.inbox.test_api import API, bearer, create_token
 
 
 def test_anyone_searches_the_faq_and_reads_an_answer(client, demo):
-    entry = knowledge.seed_published("หลักประกันซองใช้อะไรได้บ้าง", "เงินสด เช็ค หนังสือค้ำประกัน", topic="หลักประกัน",
+    entry = faq_entries.seed_published("หลักประกันซองใช้อะไรได้บ้าง", "เงินสด เช็ค หนังสือค้ำประกัน", topic="หลักประกัน",
                                      source_ref="api-1", actor_id=None)
     db.session.commit()
     page = client.get(f"{API}/faq", query_string={"q": "ประกันซอง"}).get_json()

@@ -16,7 +16,7 @@ from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import HumanTask, TaskStatus
 from app.helpdesk.models import HelpdeskTeam, StandardAnswer
-from app.helpdesk.services import helpdesk
+from app.helpdesk.services import helpdesk, helpdesk_intake
 from app.licensing.models import DelayRecord
 from notifications.models import Notification
 from tests.helpdesk.test_helpdesk_services import reload, report_input, staff
@@ -204,7 +204,7 @@ def test_a_line_break_in_where_to_go_next_is_ignored_not_500(client, login, demo
 
 def test_huge_numbers_in_help_desk_fields_are_refused_not_500(app, client, login):
     people = staff()
-    ticket, _token = helpdesk.report(report_input(), None)
+    ticket, _token = helpdesk_intake.report(report_input(), None)
     db.session.commit()
     login("hd_super")
     number = ticket.number

@@ -10,6 +10,7 @@ from app.core.capabilities import Capability, Labels, NavEntry
 from app.helpdesk.services.helpdesk import helpdesk_agency_path
 from app.helpdesk.views import (
     api,
+    desk_api,
     helpdesk,
     ir_accounts,  # noqa: F401  its routes join the ir blueprint before it is registered
     ir_online,
@@ -28,7 +29,9 @@ CAPABILITY = Capability(
     reporter_profile="ir.profile",
     name="helpdesk",
     blueprints=(ir_online.bp, helpdesk.bp),
-    api_blueprints=(api.bp,),  # IR Online's public actions: open to anyone, like its pages
+    # IR Online's public actions (open to anyone, like its pages) and the desk's (helpdesk staff, with a token).
+    api_blueprints=(api.bp, desk_api.bp),
+    api_label=_l("e-GP help desk (IR Online)"),
     operation_modules=("app.helpdesk.services.helpdesk", "app.helpdesk.services.helpdesk_lifecycle", "app.helpdesk.services.helpdesk_sla",
                        "app.helpdesk.services.helpdesk_desk"),
     form_modules=("forms.helpdesk",),
@@ -44,5 +47,5 @@ CAPABILITY = Capability(
     ),
     template_context=_context,
     role_homes={role: helpdesk_agency_path for role in sorted(HELPDESK_STAFF)},
-    private_pages=("ir", api.bp.name),
+    private_pages=("ir", api.bp.name, desk_api.bp.name),
 )

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from app.core import api
 from app.core.api import ApiError, ErrorBody
-from app.knowledge import services as knowledge
+from app.knowledge.services import faq_errors, faq_search
 from forms.api import Line, PageNumber, Request
 
 bp = api.blueprint("knowledge", __name__)
@@ -46,9 +46,9 @@ def _answer(entry) -> FaqAnswer:
 @api.operation(None, resp={"HTTP_200": FaqPage})
 def search(query: FaqQuery):
     """Search the published answers (anyone)"""
-    result = knowledge.search(query.q or "", query.topic, query.page)
+    result = faq_search.search(query.q or "", query.topic, query.page)
     return FaqPage(items=[_answer(entry) for entry in result.page.rows], total=result.page.total,
-                   page=result.page.page, pages=result.page.pages, topics=dict(knowledge.topics()))
+                   page=result.page.page, pages=result.page.pages, topics=dict(faq_search.topics()))
 
 
 @bp.get("/faq/<int:entry_id>")
@@ -56,8 +56,8 @@ def search(query: FaqQuery):
 def entry(entry_id: int):
     """One published answer; a withdrawn one is 410"""
     try:
-        return _answer(knowledge.public_entry(entry_id))
-    except knowledge.NotPublished as missing:
+        return _answer(faq_search.public_entry(entry_id))
+    except faq_errors.NotPublished as missing:
         if missing.withdrawn:
             raise ApiError(410, _l("This answer has been withdrawn. Search the FAQ for a current one."),
                            reason="withdrawn") from None

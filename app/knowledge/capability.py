@@ -1,7 +1,7 @@
 """What the procurement FAQ plugs in: its public pages and the chat team's pages, the review diagram's
 operations, forms and task-page partial, the entry statuses and history, and its refusals.
 
-The knowledge base grows from Live Chat's answers: the chat proposes through ``app.knowledge.services.propose``
+The knowledge base grows from Live Chat's answers: the chat proposes through ``app.knowledge.services.faq_entries.propose``
 and suggests through ``suggest`` (see that module's docstring for the public API). The chat team's roles are
 named by Live Chat (``app.chat.capability``).
 """
@@ -16,7 +16,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role
 from app.core.capabilities import Capability, Labels, NavEntry
-from app.knowledge import api_views, services, views
+from app.knowledge import api_views, staff_api_views, views
+from app.knowledge.services import faq_entries, faq_errors
 
 CHAT_TEAM = frozenset({Role.chat_agent.value, Role.chat_supervisor.value})
 
@@ -30,10 +31,12 @@ def _init_app(app: Flask) -> None:
 CAPABILITY = Capability(
     name="knowledge",
     blueprints=(views.bp,),
-    api_blueprints=(api_views.bp,),  # the public FAQ: open to anyone  # the public pages join the public site's blueprint (see views)
-    operation_modules=("app.knowledge.services",),
+    # The public FAQ (open to anyone; its pages join the public site's blueprint, see views) and the staff's side.
+    api_blueprints=(api_views.bp, staff_api_views.bp),
+    api_label=_l("Procurement FAQ (editing)"),
+    operation_modules=("app.knowledge.services.faq_entries", "app.knowledge.services.faq_review"),
     form_modules=("forms.knowledge",),
-    processes=(services.PROCESS_ID,),
+    processes=(faq_entries.PROCESS_ID,),
     task_partial="knowledge/_task_subject.html",
     labels=Labels(
         history={
@@ -52,10 +55,10 @@ CAPABILITY = Capability(
         },
     ),
     messages={
-        services.AlreadyProposed: lambda exc: (
+        faq_errors.AlreadyProposed: lambda exc: (
             _("This answer has already been proposed for the FAQ (entry %(id)s).", id=exc.entry_id)
-            if exc.entry_id else str(services.AlreadyProposed.default)),
-        services.KnowledgeError: lambda exc: str(exc.message),
+            if exc.entry_id else str(faq_errors.AlreadyProposed.default)),
+        faq_errors.KnowledgeError: lambda exc: str(exc.message),
     },
     nav=(
         NavEntry("knowledge.index", _l("FAQ"), 95, roles=CHAT_TEAM, element_id="nav-knowledge",

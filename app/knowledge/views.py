@@ -17,8 +17,8 @@ from flask_login import current_user, login_required
 from app import errors
 from app.core import messages, paging
 from app.core.extensions import db, limiter
-from app.knowledge import services as knowledge
 from app.knowledge.models import FaqEntry, FaqStatus, RevisionState
+from app.knowledge.services import faq_entries, faq_errors, faq_lists, faq_search, faq_text
 from app.public.views import public as public_views
 from forms.knowledge import TOPICS_LIST, EntryForm, WithdrawForm
 
@@ -44,7 +44,7 @@ REVISION_LABELS = {
 # The staff pages and the review's task page (rendered by the inbox) read these.
 bp.add_app_template_global(STATUS_LABELS, "faq_status_labels")
 bp.add_app_template_global(REVISION_LABELS, "faq_revision_labels")
-public_bp.add_app_template_global(knowledge.excerpt, "faq_excerpt")
+public_bp.add_app_template_global(faq_text.excerpt, "faq_excerpt")
 STATUS_TABS = ("all", FaqStatus.in_review, FaqStatus.draft, FaqStatus.published, FaqStatus.withdrawn,
                FaqStatus.rejected)
 
@@ -63,17 +63,17 @@ def faq():
         return render_template("knowledge/public_error.html", message=_("The search text is too long.")), 400
     topic = request.args.get("topic") or None
     page = paging.page_number(request.args.get("page"))
-    result = knowledge.search(q, topic, page)
-    similar = knowledge.suggest(q) if result.terms and not result.page.rows else []
-    return render_template("knowledge/faq.html", result=result, topics=knowledge.topics(), similar=similar,
+    result = faq_search.search(q, topic, page)
+    similar = faq_search.suggest(q) if result.terms and not result.page.rows else []
+    return render_template("knowledge/faq.html", result=result, topics=faq_search.topics(), similar=similar,
                            locale=_locale())
 
 
 @public_bp.get("/faq/<int:entry_id>")
 def faq_entry(entry_id: int):
     try:
-        entry = knowledge.public_entry(entry_id)
-    except knowledge.NotPublished as missing:
+        entry = faq_search.public_entry(entry_id)
+    except faq_errors.NotPublished as missing:
         if missing.withdrawn:
             return render_template("knowledge/public_error.html",
                                    message=_("This answer has been withdrawn. Search the FAQ for a current one.")), 410
@@ -99,7 +99,7 @@ def faq_suggest():
         return jsonify({"error": {"code": 400, "message": _("The text is too long: at most %(max)d characters.",
                                                              max=SUGGEST_QUERY_MAX)}}), 400
     limit = request.args.get("limit", 5, type=int)
-    suggestions = knowledge.suggest(q, limit if 1 <= limit <= knowledge.SUGGEST_LIMIT_MAX else 5)
+    suggestions = faq_search.suggest(q, limit if 1 <= limit <= faq_search.SUGGEST_LIMIT_MAX else 5)
     response = jsonify({"query": q, "suggestions": [s.as_dict() for s in suggestions]})
     response.headers["Cache-Control"] = "no-store"  # what someone typed stays out of caches
     return response
@@ -111,44 +111,44 @@ def faq_suggest():
 @bp.before_request
 @login_required
 def _chat_team_only():
-    if not knowledge.is_staff(current_user):
+    if not faq_entries.is_staff(current_user):
         abort(403)
 
 
 def _supervisor_only() -> None:
-    if not knowledge.is_supervisor(current_user):
+    if not faq_entries.is_supervisor(current_user):
         abort(403)
 
 
 def _entry_or_404(entry_id: int):
     try:
-        return knowledge.entry_for(current_user, entry_id)
-    except knowledge.EntryNotFound:
+        return faq_entries.entry_for(current_user, entry_id)
+    except faq_errors.EntryNotFound:
         abort(404)
 
 
-def _refused(form, exc: knowledge.KnowledgeError) -> int:
+def _refused(form, exc: faq_errors.KnowledgeError) -> int:
     """A refusal of the service shown at its field, or as a message; the page's status code."""
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None:
         field.errors = [*field.errors, str(exc.message)]
         return 422
     flash(messages.for_error(exc), "warning")
-    if isinstance(exc, knowledge.NotAllowed):
+    if isinstance(exc, faq_errors.NotAllowed):
         return 403
-    return 409 if isinstance(exc, knowledge.EntryChangedMeanwhile | knowledge.AlreadyProposed
-                             | knowledge.ReviewOpen | knowledge.WrongState) else 422
+    return 409 if isinstance(exc, faq_errors.EntryChangedMeanwhile | faq_errors.AlreadyProposed
+                             | faq_errors.ReviewOpen | faq_errors.WrongState) else 422
 
 
 @bp.get("/")
 def index():
     status = request.args.get("status", "all")
-    status = status if status in knowledge.LIST_STATUSES else "all"
+    status = status if status in faq_lists.LIST_STATUSES else "all"
     page = paging.page_number(request.args.get("page"))
-    rows = knowledge.list_entries(current_user, status, page=page)
+    rows = faq_lists.list_entries(current_user, status, page=page)
     return render_template("knowledge/index.html", page=rows, status=status, tabs=STATUS_TABS,
-                           counts=knowledge.status_counts(current_user),
-                           supervisor=knowledge.is_supervisor(current_user))
+                           counts=faq_lists.status_counts(current_user),
+                           supervisor=faq_entries.is_supervisor(current_user))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -162,10 +162,10 @@ def new():
         return _render_form(form, None, 422)
     values = form.text_values()
     try:
-        entry = knowledge.propose(values["question"], values["answer"], topic=values["topic"], source_kind="manual",
+        entry = faq_entries.propose(values["question"], values["answer"], topic=values["topic"], source_kind="manual",
                                   source_ref=None, proposed_by_id=current_user.id)
         db.session.commit()
-    except knowledge.KnowledgeError as exc:
+    except faq_errors.KnowledgeError as exc:
         db.session.rollback()
         return _render_form(form, None, _refused(form, exc))
     flash(_("Sent for review. The supervisor decides whether it is published."), "success")
@@ -173,7 +173,7 @@ def new():
 
 
 def _render_form(form, entry, status: int = 200):
-    return render_template("knowledge/edit.html", form=form, entry=entry, topics=knowledge.topics(published_only=False),
+    return render_template("knowledge/edit.html", form=form, entry=entry, topics=faq_search.topics(published_only=False),
                            topics_list=TOPICS_LIST), status
 
 
@@ -184,9 +184,9 @@ def show(entry_id: int):
 
 
 def _render_show(entry, withdraw_form, status: int = 200):
-    return render_template("knowledge/show.html", entry=entry, revision=knowledge.open_revision(entry),
-                           task=knowledge.open_review_task(entry), history=knowledge.history(entry),
-                           supervisor=knowledge.is_supervisor(current_user), withdraw_form=withdraw_form), status
+    return render_template("knowledge/show.html", entry=entry, revision=faq_entries.open_revision(entry),
+                           task=faq_lists.open_review_task(entry), history=faq_lists.history(entry),
+                           supervisor=faq_entries.is_supervisor(current_user), withdraw_form=withdraw_form), status
 
 
 @bp.route("/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -203,10 +203,10 @@ def edit(entry_id: int):
         return _render_form(form, entry, 422)
     values = form.text_values()
     try:
-        knowledge.edit(current_user, entry, question=values["question"], answer=values["answer"],
+        faq_entries.edit(current_user, entry, question=values["question"], answer=values["answer"],
                        topic=values["topic"], note=form.note.data, lock_version=form.version() or 0)
         db.session.commit()
-    except knowledge.KnowledgeError as exc:
+    except faq_errors.KnowledgeError as exc:
         db.session.rollback()
         return _render_form(form, db.session.get(FaqEntry, entry_id), _refused(form, exc))
     flash(_("The change was sent for review. The entry stays as it is until the change is approved."), "success")
@@ -222,9 +222,9 @@ def withdraw(entry_id: int):
         flash(_("Please correct the highlighted fields."), "danger")
         return _render_show(entry, form, 422)
     try:
-        knowledge.withdraw(current_user, entry, reason=form.reason.data, lock_version=form.version() or 0)
+        faq_entries.withdraw(current_user, entry, reason=form.reason.data, lock_version=form.version() or 0)
         db.session.commit()
-    except knowledge.KnowledgeError as exc:
+    except faq_errors.KnowledgeError as exc:
         db.session.rollback()
         entry = db.session.get(FaqEntry, entry_id)
         return _render_show(entry, form, _refused(form, exc))

@@ -19,6 +19,7 @@ from app.ratings import (
     poster_views,  # noqa: F401  its routes join the ratings blueprint before it is registered
     public_views,  # noqa: F401  its routes join the public blueprint before it is registered
     question_views,  # noqa: F401
+    staff_api_views,
     views,
 )
 from app.ratings.services import access, fold, recount
@@ -98,7 +99,9 @@ def rebuild_tallies(first, last):
 CAPABILITY = Capability(
     name="ratings",
     blueprints=(views.bp,),
-    api_blueprints=(api_views.bp,),  # rating a service point: open to anyone, like the rating page
+    # Rating a service point (open to anyone, like the rating page); the report and moderation (with a token).
+    api_blueprints=(api_views.bp, staff_api_views.bp),
+    api_label=_l("Satisfaction report and moderation"),
     messages={
         PointNotFound: _l("No service point takes ratings under this code. Check the code on the poster."),
         PointHidden: _l("This service point does not take ratings at the moment."),

@@ -38,8 +38,7 @@ def fiscal_year_start(day: date) -> date:
 
 def periods(today: date) -> list[tuple[str, date, date]]:
     month_start = today.replace(day=1)
-    back = today.year * 12 + today.month - 1 - 11  # the first day of the month eleven months back
-    year_back = date(back // 12, back % 12 + 1, 1)
+    year_back = report.twelve_months_back(today)
     fiscal = fiscal_year_start(today)
     return [(_("This month"), month_start, today), (_("Last 12 months"), year_back, today),
             (_("Fiscal year %(year)s", year=buddhist_year(fiscal.year + 1)), fiscal, today)]

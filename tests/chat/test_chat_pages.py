@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app.accounts.models import AccountKind
 from app.accounts.services import accounts
 from app.chat.models import ChatAttachment, ChatBlock, ChatMessage, ChatSession, ChatSettings, ChatStatus, ChatTopic
-from app.chat.services import chats, desk_admin, figures
+from app.chat.services import chat_closing, chat_messages, chat_queue, desk_admin, figures
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import AuditEvent
@@ -140,7 +140,7 @@ def test_the_chat_pages_forms_refuse_bad_input_with_a_message(app, client, login
 
         # The agent closes: now the rating's and the offer's refusals.
         login("chat_agent")
-        chats.agent_closes(desk_admin_user("chat_agent"), db.session.get(ChatSession, chat.id), chat.topic_id)
+        chat_closing.agent_closes(desk_admin_user("chat_agent"), db.session.get(ChatSession, chat.id), chat.topic_id)
         db.session.commit()
         before = saved()
         for data in ({}, {"rating": "0"}, {"rating": "6"}, {"rating": "abc"}, {"rating": HUGE},
@@ -271,7 +271,7 @@ def test_the_topics_a_fresh_desk_shows_are_kept(app, client, login, demo):
 def test_the_desk_forms_refuse_bad_input_with_a_message(app, client, login, demo, monkeypatch):
     with in_office_hours():
         visitor, token, chat = active_chat(app, client, login)
-        agent_message = chats.agent_says(desk_admin_user("chat_agent"), db.session.get(ChatSession, chat.id),
+        agent_message = chat_messages.agent_says(desk_admin_user("chat_agent"), db.session.get(ChatSession, chat.id),
                                          "ตอบ: ได้ครับ")[0]
         db.session.commit()
         visitor_message = db.session.scalar(select(ChatMessage).where(ChatMessage.session_id == chat.id,
@@ -387,8 +387,8 @@ def test_a_chat_turned_into_an_ir_report_is_prefilled_and_linked(app, client, lo
         question = "ยื่นเสนอราคาในระบบ e-GP ไม่ได้\nขึ้นข้อผิดพลาด 500 ตอนแนบไฟล์"
         visitor, token, chat = active_chat(app, client, login, question=question, name="สมชาย",
                                            email="somchai@example.com")
-        chats.agent_says(desk_admin_user("chat_agent"), db.session.get(ChatSession, chat.id), "ขอภาพหน้าจอครับ")
-        chats.agent_says(desk_admin_user("chat_agent"), db.session.get(ChatSession, chat.id), "บันทึกภายใน",
+        chat_messages.agent_says(desk_admin_user("chat_agent"), db.session.get(ChatSession, chat.id), "ขอภาพหน้าจอครับ")
+        chat_messages.agent_says(desk_admin_user("chat_agent"), db.session.get(ChatSession, chat.id), "บันทึกภายใน",
                          note=True)
         db.session.commit()
         category = helpdesk.categories()[0]
@@ -443,7 +443,7 @@ def test_figures_count_a_known_set_of_chats(app, client, demo):
     def started(moment, **fields):
         with at(moment):
             data = {"visitor_type": "vendor", "topic_id": topic_id(), "question": QUESTION} | fields
-            chat = chats.start(chats.StartInput(**data))
+            chat = chat_queue.start(chat_queue.StartInput(**data))
             db.session.commit()
             return chat
 
@@ -453,17 +453,17 @@ def test_figures_count_a_known_set_of_chats(app, client, demo):
     for minute, wait, rating, topic in ((0, 30, 5, topics[0]), (10, 60, 4, topics[0]), (20, 90, None, topics[1])):
         chat = started(day + timedelta(minutes=minute), topic_id=topic.id)
         with at(day + timedelta(minutes=minute, seconds=wait)):
-            chats.accept(agent, chat)
+            chat_queue.accept(agent, chat)
             db.session.commit()
         with at(day + timedelta(minutes=minute + 5)):
-            chats.agent_closes(agent, chat, topic.id)
+            chat_closing.agent_closes(agent, chat, topic.id)
             if rating:
-                chats.rate(chat, rating, None)
+                chat_closing.rate(chat, rating, None)
             db.session.commit()
         handled.append(chat)
     left = started(day + timedelta(minutes=30), topic_id=topics[1].id)
     with at(day + timedelta(minutes=31)):
-        chats.visitor_ends(left)
+        chat_closing.visitor_ends(left)
         db.session.commit()
     vendor = accounts.create_user("vendor@example.test", "บริษัท ผู้ค้า จำกัด", demo.password,
                                   email="vendor@example.test")
@@ -471,7 +471,7 @@ def test_figures_count_a_known_set_of_chats(app, client, demo):
     evening = started(day.replace(hour=20), user_id=vendor.id)  # outside service hours: offered at once
     assert evening.status == ChatStatus.offered
     with at(day.replace(hour=20, minute=1)):
-        chats.leave_question(evening, "ขอทราบขั้นตอน", "vendor@example.test")
+        chat_closing.leave_question(evening, "ขอทราบขั้นตอน", "vendor@example.test")
         db.session.commit()
     waiting = started(day + timedelta(minutes=40))  # still in the queue
     next_day = started((day + timedelta(days=1)).replace(hour=0, minute=30))  # 17:30 UTC of the day: not counted

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.chat.models import ChatMessage, ChatSession
-from app.chat.services import chats, desk_admin
+from app.chat.services import chat_messages, desk_admin
 from app.core.extensions import db
 from app.core.workflow import AuditEvent
 from app.knowledge.models import FaqEntry, FaqStatus
@@ -32,7 +32,7 @@ def test_an_answer_proposed_in_a_chat_is_reviewed_published_and_suggested(app, c
         visitor = app.test_client()
         _token, chat = start_chat(visitor, question=QUESTION)
         chat = db.session.get(ChatSession, chat.id)
-        answer, _new = chats.agent_says(_agent(), chat, ANSWER, "a-1")
+        answer, _new = chat_messages.agent_says(_agent(), chat, ANSWER, "a-1")
         db.session.commit()
 
         # Before: the visitor's question finds nothing like it.

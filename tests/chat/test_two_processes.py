@@ -38,11 +38,11 @@ from bench.support import Backend, make_app
 from app.accounts.services import accounts
 from app.chat.services import desk_admin
 from app.core.extensions import db
-from app.knowledge import services as knowledge
+from app.knowledge.services import faq_entries
 app = make_app(Backend("sqlite", sys.argv[1], Path(sys.argv[2])))
 with app.app_context():
     user = accounts.create_user(sys.argv[4], "เจ้าหน้าที่แชต สองกระบวนการ", sys.argv[5])
-    accounts.grant(user, knowledge.knowledge_agency().id, "chat_agent")
+    accounts.grant(user, faq_entries.knowledge_agency().id, "chat_agent")
     print(desk_admin.topics()[0].id)
     # The suite's day may be a weekend or a holiday (it runs as if on other days too): the desk works that day.
     from app.core.calendar import SpecialDay

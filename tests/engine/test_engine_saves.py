@@ -14,7 +14,7 @@ from sqlalchemy import event, select
 from app.accounts.models import RoleToken
 from app.core.extensions import db
 from app.core.workflow import HumanTask, ProcessInstance, TaskStatus
-from app.helpdesk.services import helpdesk, helpdesk_desk
+from app.helpdesk.services import helpdesk_desk, helpdesk_intake
 from app.licensing.models import DelayRecord, UnlockRequest
 from app.licensing.services import licensing
 from tasks import jobs
@@ -56,7 +56,7 @@ def _saved_once(writes: Writes, *instance_ids: int) -> None:
 
 
 def _report() -> tuple:
-    ticket, token = helpdesk.report(report_input(), None)
+    ticket, token = helpdesk_intake.report(report_input(), None)
     db.session.commit()
     return ticket, token
 

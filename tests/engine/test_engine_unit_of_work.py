@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.core.extensions import db
 from app.core.workflow import AuditEvent, EventSubscription, InstanceStatus, ProcessInstance
 from app.helpdesk.models import TicketStatus
-from app.helpdesk.services import helpdesk, helpdesk_desk
+from app.helpdesk.services import helpdesk_conversation, helpdesk_desk, helpdesk_intake
 from tests.engine.test_engine import _submit
 from tests.engine.test_engine_saves import counting_writes
 from tests.helpdesk.test_helpdesk_services import bkk, reload, report_input, staff, triage
@@ -57,7 +57,7 @@ def _fire(moment: datetime) -> None:
 def test_a_desk_action_is_applied_again_when_the_workflow_was_saved_meanwhile(app):
     people = staff()
     with time_machine.travel(START, tick=False):
-        ticket, _ = helpdesk.report(report_input(), None)
+        ticket, _ = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         triage(ticket, people)
         ticket = reload(ticket)
@@ -72,7 +72,7 @@ def test_a_desk_action_is_applied_again_when_the_workflow_was_saved_meanwhile(ap
     assert writes.saves[seen.id] == 2 and writes.audit_inserts == 1
     ticket = reload(ticket)
     assert ticket.status == TicketStatus.waiting_reporter and ticket.paused_at is not None
-    assert [m.body for m in helpdesk.public_messages(ticket)][-1] == "ขอภาพหน้าจอ"  # the request's own rows kept
+    assert [m.body for m in helpdesk_conversation.public_messages(ticket)][-1] == "ขอภาพหน้าจอ"  # the request's own rows kept
     waits_for = db.session.scalars(select(EventSubscription.name).where(
         EventSubscription.instance_id == ticket.instance_id)).all()
     assert "ticket_answered" in waits_for

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app.core.extensions import db
 from app.core.workflow import AuditEvent
 from app.helpdesk.models import HelpdeskTeam, StandardAnswer, TicketCategory
-from app.helpdesk.services import helpdesk
+from app.helpdesk.services import helpdesk_conversation, helpdesk_intake
 from tests.helpdesk.test_helpdesk_lifecycle import _act, _triage
 from tests.helpdesk.test_helpdesk_services import bkk, reload, report_input, staff
 from tests.helpers import th
@@ -23,9 +23,9 @@ def test_queues_are_paged_in_a_fixed_number_of_queries_and_searchable(app, clien
     people = staff()
     with time_machine.travel(bkk(2027, 3, 1, 9, 0), tick=False):
         for n in range(30):
-            helpdesk.report(report_input(subject=f"ปัญหาที่ {n:02d}", project_number=f"{69000000000 + n}",
+            helpdesk_intake.report(report_input(subject=f"ปัญหาที่ {n:02d}", project_number=f"{69000000000 + n}",
                                          contact_email=None), None)
-        special, _ = helpdesk.report(report_input(subject="ยื่นเอกสารสัญญาไม่ได้", project_number="69123456789",
+        special, _ = helpdesk_intake.report(report_input(subject="ยื่นเอกสารสัญญาไม่ได้", project_number="69123456789",
                                                   description="หน้าจอแจ้ง error 500"), None)
         db.session.commit()
         login("hd_agent")
@@ -54,7 +54,7 @@ def test_queues_are_paged_in_a_fixed_number_of_queries_and_searchable(app, clien
 def test_standard_answers_fill_placeholders_and_a_reply_becomes_an_answer(app, client, login):
     people = staff()
     with time_machine.travel(bkk(2027, 3, 1, 9, 0), tick=False):
-        ticket, _ = helpdesk.report(report_input(), None)
+        ticket, _ = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         _triage(client, login, ticket, people)
         login("hd_agent")
@@ -72,7 +72,7 @@ def test_standard_answers_fill_placeholders_and_a_reply_becomes_an_answer(app, c
                   f"{people['hd_agent'].display_name} {{unknown}}")
         assert filled in page
         assert _act(client, ticket.number, "reply", f"เรื่อง {ticket.number} ของ บริษัท ทดสอบ จำกัด แก้ไขแล้ว").status_code == 302
-        message = [m for m in helpdesk.public_messages(reload(ticket)) if m.kind == "public_reply"][-1]
+        message = [m for m in helpdesk_conversation.public_messages(reload(ticket)) if m.kind == "public_reply"][-1]
         saved = client.post(f"/helpdesk/tickets/{ticket.number}/save-answer",
                             data={"message_id": str(message.id), "title": "แก้ไขแล้ว"})
         assert saved.status_code == 302
@@ -90,7 +90,7 @@ def test_standard_answers_fill_placeholders_and_a_reply_becomes_an_answer(app, c
 def test_assign_priority_categories_and_teams(app, client, login):
     people = staff()
     with time_machine.travel(bkk(2027, 3, 1, 9, 0), tick=False):
-        ticket, _ = helpdesk.report(report_input(), None)
+        ticket, _ = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         login("hd_agent")
         assert client.get("/helpdesk/teams").status_code == 403
@@ -126,13 +126,13 @@ def test_assign_priority_categories_and_teams(app, client, login):
 def test_the_ticket_page_reads_a_long_conversation_in_a_fixed_number_of_queries(app, client, login, count_queries):
     people = staff()
     with time_machine.travel(bkk(2027, 3, 1, 9, 0), tick=False):
-        ticket, _ = helpdesk.report(report_input(), None)
+        ticket, _ = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         _triage(client, login, ticket, people)
         login("hd_agent")
         sizes = []
         for notes in (2, 12):
-            while len(helpdesk.messages_of(reload(ticket), public_only=False)) < notes:
+            while len(helpdesk_conversation.messages_of(reload(ticket), public_only=False)) < notes:
                 assert _act(client, ticket.number, "note", "บันทึก").status_code == 302
             with count_queries() as statements:
                 assert client.get(f"/helpdesk/tickets/{ticket.number}").status_code == 200
@@ -142,7 +142,7 @@ def test_the_ticket_page_reads_a_long_conversation_in_a_fixed_number_of_queries(
 
 def test_an_anonymous_reporter_is_named_as_such_on_the_desk(app, client, login):
     staff()
-    ticket, _token = helpdesk.report(report_input(contact_name=None, contact_email=None, contact_phone=None), None)
+    ticket, _token = helpdesk_intake.report(report_input(contact_name=None, contact_email=None, contact_phone=None), None)
     db.session.commit()
     login("hd_agent")
     page = client.get(f"/helpdesk/tickets/{ticket.number}").get_data(as_text=True)

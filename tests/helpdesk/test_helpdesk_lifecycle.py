@@ -13,7 +13,7 @@ from app.accounts.models import User
 from app.core.extensions import db
 from app.core.workflow import AuditEvent, ProcessInstance
 from app.helpdesk.models import Ticket, TicketAttachment, TicketStatus
-from app.helpdesk.services import helpdesk, helpdesk_desk, helpdesk_lifecycle
+from app.helpdesk.services import helpdesk, helpdesk_conversation, helpdesk_desk, helpdesk_files, helpdesk_intake, helpdesk_lifecycle
 from notifications.models import OutboxMessage
 from tasks.jobs import send_outbox
 from tests.helpdesk.test_helpdesk_services import PDF, bkk, fire, reload, report_input, staff
@@ -47,7 +47,7 @@ def _act(client, number, action, body, **extra):
 def test_anonymous_report_triage_ask_answer_resolve_confirm(app, client, login, smtp):
     people = staff()
     with time_machine.travel(bkk(2027, 3, 1, 9, 0), tick=False):  # Monday
-        ticket, token = helpdesk.report(report_input(), None)
+        ticket, token = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         number = ticket.number
         login("hd_super")
@@ -112,7 +112,7 @@ def test_anonymous_report_triage_ask_answer_resolve_confirm(app, client, login, 
 def test_a_silent_reporter_is_reminded_after_three_working_days_and_closed_after_seven(app, client, login):
     people = staff()
     with time_machine.travel(bkk(2027, 2, 15, 9, 0), tick=False):
-        ticket, token = helpdesk.report(report_input(), None)
+        ticket, token = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         _triage(client, login, ticket, people)
     with time_machine.travel(bkk(2027, 2, 17, 14, 0), tick=False):  # Wednesday
@@ -152,7 +152,7 @@ def test_a_silent_reporter_is_reminded_after_three_working_days_and_closed_after
 def test_internal_notes_never_reach_the_reporter(app, client, login):
     people = staff()
     with time_machine.travel(bkk(2027, 3, 1, 9, 0), tick=False):
-        ticket, token = helpdesk.report(report_input(), None)
+        ticket, token = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         _triage(client, login, ticket, people)
         login("hd_agent")
@@ -166,16 +166,16 @@ def test_internal_notes_never_reach_the_reporter(app, client, login):
         assert "กำลังตรวจสอบให้ค่ะ" in html and NOTE not in html and "internal.pdf" not in html
         note_file = db.session.scalar(select(func.max(TicketAttachment.id)))
         assert client.get(f"/ir/follow/{token}/files/{note_file}").status_code == 404
-        assert helpdesk.attachment_for_reporter(ticket, note_file) is None
-        assert all(m.kind != "internal_note" for m in helpdesk.public_messages(ticket))
+        assert helpdesk_files.attachment_for_reporter(ticket, note_file) is None
+        assert all(m.kind != "internal_note" for m in helpdesk_conversation.public_messages(ticket))
         assert all(NOTE not in m.body for m in db.session.scalars(select(OutboxMessage)))
 
 
 def test_merge_a_duplicate_into_another_report(app, client, login):
     people = staff()
     with time_machine.travel(bkk(2027, 3, 1, 9, 0), tick=False):
-        first, _token = helpdesk.report(report_input(subject="เสนอราคาไม่ได้"), None)
-        duplicate, dup_token = helpdesk.report(report_input(subject="ระบบค้างตอนเสนอราคา", contact_name="คุณซ้ำ",
+        first, _token = helpdesk_intake.report(report_input(subject="เสนอราคาไม่ได้"), None)
+        duplicate, dup_token = helpdesk_intake.report(report_input(subject="ระบบค้างตอนเสนอราคา", contact_name="คุณซ้ำ",
                                                             contact_email="dup@example.org"), None)
         db.session.commit()
         _triage(client, login, first, people)
@@ -202,7 +202,7 @@ def test_merge_a_duplicate_into_another_report(app, client, login):
 def test_two_agents_resolving_at_once_one_wins(app, client, login):
     people = staff()
     with time_machine.travel(bkk(2027, 3, 1, 9, 0), tick=False):
-        ticket, _token = helpdesk.report(report_input(), None)
+        ticket, _token = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         _triage(client, login, ticket, people)
     ticket_id = ticket.id
@@ -231,7 +231,7 @@ def test_two_agents_resolving_at_once_one_wins(app, client, login):
     assert sorted(outcomes) == ["conflict", "ok"]
     ticket = db.session.get(Ticket, ticket_id)
     assert ticket.status == TicketStatus.resolved
-    answers = [m for m in helpdesk.public_messages(ticket) if m.kind == "public_reply"]
+    answers = [m for m in helpdesk_conversation.public_messages(ticket) if m.kind == "public_reply"]
     assert len(answers) == 1
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "ticket.resolved", AuditEvent.object_id == ticket_id)) == 1
@@ -241,7 +241,7 @@ def test_two_agents_resolving_at_once_one_wins(app, client, login):
 def test_an_unconfirmed_resolution_closes_after_seven_working_days(app, client, login):
     people = staff()
     with time_machine.travel(bkk(2027, 4, 8, 10, 0), tick=False):  # Thursday before Songkran (13-15 April)
-        ticket, token = helpdesk.report(report_input(), None)
+        ticket, token = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         _triage(client, login, ticket, people)
         login("hd_agent")

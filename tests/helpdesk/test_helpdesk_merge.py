@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.core.extensions import db
 from app.helpdesk.models import Ticket, TicketAttachment, TicketStatus
-from app.helpdesk.services import helpdesk
+from app.helpdesk.services import helpdesk, helpdesk_conversation, helpdesk_files, helpdesk_intake
 from notifications.models import OutboxMessage
 from tests.helpdesk.test_helpdesk_lifecycle import _act, _triage
 from tests.helpdesk.test_helpdesk_services import PNG, bkk, reload, report_input, staff
@@ -38,8 +38,8 @@ def _merged_pair(client, login):
     """A and B report the same problem, each with a screenshot; the desk merges B into A and replies on A."""
     people = staff()
     with time_machine.travel(bkk(2027, 3, 1, 9, 0), tick=False):
-        a, a_token = helpdesk.report(report_input(**A), None)
-        b, b_token = helpdesk.report(report_input(**B), None)
+        a, a_token = helpdesk_intake.report(report_input(**A), None)
+        b, b_token = helpdesk_intake.report(report_input(**B), None)
         db.session.commit()
         _triage(client, login, a, people)
     with time_machine.travel(bkk(2027, 3, 1, 10, 0), tick=False):
@@ -143,5 +143,5 @@ def test_the_survivors_attachment_route_refuses_the_merged_reports_files_even_by
         client.post("/logout")
         for attachment in db.session.scalars(select(TicketAttachment).where(TicketAttachment.ticket_id == b.id)):
             assert client.get(f"{_follow(a_token)}/files/{attachment.id}").status_code == 404
-        assert helpdesk.attachment_for_reporter(a, _file_of(b, "b-quote-screen.png").id) is None
-        assert all(m.ticket_id == a.id for m in helpdesk.public_messages(a))
+        assert helpdesk_files.attachment_for_reporter(a, _file_of(b, "b-quote-screen.png").id) is None
+        assert all(m.ticket_id == a.id for m in helpdesk_conversation.public_messages(a))

@@ -15,7 +15,7 @@ from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import ProcessInstance
 from app.helpdesk.models import Ticket, TicketAttachment, TicketStatus
-from app.helpdesk.services import helpdesk, helpdesk_desk, helpdesk_lifecycle
+from app.helpdesk.services import helpdesk, helpdesk_conversation, helpdesk_desk, helpdesk_intake, helpdesk_lifecycle
 from notifications.models import OutboxMessage
 from tests.helpers import answer
 from workflows import engine
@@ -43,14 +43,14 @@ def staff():
     return people
 
 
-def report_input(**changes) -> helpdesk.ReportInput:
+def report_input(**changes) -> helpdesk_intake.ReportInput:
     category = helpdesk.categories()[3]
     values = dict(reporter_type="vendor", category_id=category.id, subject="เสนอราคาไม่ได้",
                   description="กดปุ่มยืนยันการเสนอราคาแล้วระบบค้าง", project_number="6901-0012345".replace("-", ""),
                   contact_name="บริษัท ทดสอบ จำกัด", contact_email="vendor@example.org", contact_phone="02-123-4567",
                   files=[("screen.png", PNG)])
     values.update(changes)
-    return helpdesk.ReportInput(**values)
+    return helpdesk_intake.ReportInput(**values)
 
 
 def fire():
@@ -73,7 +73,7 @@ def triage(ticket, people, priority="normal"):
 def test_report_follow_reply_resolve_confirm_rate(app):
     people = staff()
     with time_machine.travel(bkk(2027, 3, 1, 9, 0), tick=False):
-        ticket, token = helpdesk.report(report_input(), None)
+        ticket, token = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         assert ticket.number.startswith("IR70") and ticket.status == TicketStatus.new
         assert helpdesk.ticket_by_follow_up(token).id == ticket.id
@@ -97,7 +97,7 @@ def test_report_follow_reply_resolve_confirm_rate(app):
         db.session.commit()
         ticket = reload(ticket)
         assert ticket.status == TicketStatus.in_progress and ticket.paused_minutes == 480
-        shown = helpdesk.public_messages(ticket)
+        shown = helpdesk_conversation.public_messages(ticket)
         assert [m.kind for m in shown] == ["reporter", "public_reply", "reporter"]
         assert [a.filename for a in shown[2].attachments] == ["more.pdf"]
         helpdesk_desk.resolve(people["hd_agent"], ticket, "แก้ไขแล้ว กรุณาลองใหม่")
@@ -125,7 +125,7 @@ def test_bad_reports_save_nothing(app):
                            (dict(files=[("a.exe", b"MZ" + b"0" * 30)]), "files"),
                            (dict(files=[("a.png", PNG)] * 6), "files")):
         with pytest.raises(helpdesk.InvalidReport) as caught:
-            helpdesk.report(report_input(**changes), None)
+            helpdesk_intake.report(report_input(**changes), None)
         assert caught.value.field == field and str(caught.value.message)
         db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
@@ -136,9 +136,9 @@ def test_reports_of_a_signed_in_reporter(app):
     reporter = accounts.create_user("vendor1", "ผู้ค้า หนึ่ง", "secret-pass", email="v1@example.org")
     db.session.commit()
     for n in range(3):
-        helpdesk.report(report_input(subject=f"เรื่องที่ {n}", contact_email=None), reporter)
-    helpdesk.report(report_input(), None)
+        helpdesk_intake.report(report_input(subject=f"เรื่องที่ {n}", contact_email=None), reporter)
+    helpdesk_intake.report(report_input(), None)
     db.session.commit()
-    page = helpdesk.reports_of(reporter, 1)
+    page = helpdesk_conversation.reports_of(reporter, 1)
     assert page.total == 3 and all(t.contact_email == "v1@example.org" for t in page.rows)
     assert helpdesk.can_follow(reporter, page.rows[0])

@@ -14,7 +14,7 @@ from app.accounts.services import accounts
 from app.core.extensions import db
 from app.core.workflow import AuditEvent
 from app.helpdesk.models import Ticket
-from app.helpdesk.services import helpdesk, helpdesk_lifecycle, helpdesk_staff
+from app.helpdesk.services import helpdesk, helpdesk_intake, helpdesk_lifecycle, helpdesk_staff
 from app.org.services import calendar_admin
 from notifications.models import Notification
 from tests.helpdesk.test_helpdesk_lifecycle import _act, _triage
@@ -80,7 +80,7 @@ def _told(user, text) -> int:
 def test_breach_over_a_weekend_and_songkran_escalates_at_the_right_minute(app, client, login):
     people = staff()
     with time_machine.travel(bkk(2026, 4, 10, 16, 0), tick=False):  # Friday, half an hour before closing
-        ticket, _token = helpdesk.report(report_input(), None)
+        ticket, _token = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         assert ticket.first_response_due_at == bkk(2026, 4, 16, 12, 0)  # normal: 4 office hours
     with time_machine.travel(bkk(2026, 4, 10, 16, 5), tick=False):
@@ -142,7 +142,7 @@ def test_breach_over_a_weekend_and_songkran_escalates_at_the_right_minute(app, c
 def test_a_resolved_ticket_is_not_escalated_and_a_reopen_restarts_the_clock(app, client, login):
     people = staff()
     with time_machine.travel(bkk(2027, 3, 1, 9, 0), tick=False):  # Monday; normal: resolution 3 working days → Thu 09:00
-        ticket, token = helpdesk.report(report_input(), None)
+        ticket, token = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         _triage(client, login, ticket, people)
         assert reload(ticket).resolution_due_at == bkk(2027, 3, 4, 9, 0)
@@ -179,7 +179,7 @@ def test_targets_are_kept_by_supervisors(app, client, login):
     assert client.post("/helpdesk/sla", data={"priority": "normal", "first_response_minutes": "30",
                                               "resolution_minutes": "960"}).status_code == 302
     with time_machine.travel(bkk(2027, 3, 1, 9, 0), tick=False):
-        ticket, _ = helpdesk.report(report_input(), None)
+        ticket, _ = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         assert ticket.first_response_due_at == bkk(2027, 3, 1, 9, 30)
         assert ticket.resolution_due_at == bkk(2027, 3, 3, 9, 0)
@@ -202,7 +202,7 @@ def test_a_holiday_announced_late_moves_open_due_times_and_their_timers(app, cli
     accounts.grant(admin, helpdesk.helpdesk_agency().id, Role.admin.value)
     db.session.commit()
     with time_machine.travel(bkk(2027, 3, 1, 9, 0), tick=False):  # Monday
-        ticket, _token = helpdesk.report(report_input(), None)
+        ticket, _token = helpdesk_intake.report(report_input(), None)
         db.session.commit()
         _triage(client, login, ticket, people, priority="normal")
         assert reload(ticket).resolution_due_at == bkk(2027, 3, 4, 9, 0)  # 3 office days: Thursday 09:00

@@ -12,7 +12,7 @@ from app.accounts.models import Role, User
 from app.accounts.services import accounts
 from app.core.extensions import db
 from app.helpdesk.models import Ticket, TicketAttachment, TicketMessage, TicketStatus
-from app.helpdesk.services import helpdesk, helpdesk_desk, reporter_accounts
+from app.helpdesk.services import helpdesk, helpdesk_desk, helpdesk_intake, reporter_accounts
 from notifications.models import OutboxMessage
 from tests.helpers import answer, stamp, th
 
@@ -376,7 +376,7 @@ def test_my_reports_pages_with_a_fixed_number_of_queries(app, client, login, cou
 
     def add(count, owner):
         for number in range(count):
-            helpdesk.report(helpdesk.ReportInput(reporter_type="vendor", category_id=category_id(),
+            helpdesk_intake.report(helpdesk_intake.ReportInput(reporter_type="vendor", category_id=category_id(),
                                                  subject=f"เรื่องที่ {number}", description="รายละเอียด"), owner)
         db.session.commit()
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from app.core.extensions import db
 from app.core.workflow import AuditEvent, HumanTask, ProcessInstance, TaskStatus
-from app.knowledge import services as knowledge
 from app.knowledge.models import FaqEntry, FaqRevision
+from app.knowledge.services import faq_entries
 
 QUESTION = "ค้ำประกันสัญญาด้วยหนังสือค้ำประกันอิเล็กทรอนิกส์ได้หรือไม่"
 ANSWER = ("ได้ ผู้ชนะการเสนอราคาขอให้ธนาคารออกหนังสือค้ำประกันอิเล็กทรอนิกส์ผ่านระบบ e-GP "
@@ -27,7 +27,7 @@ def open_task(entry: FaqEntry, spec_name: str | None = None) -> HumanTask | None
 def from_chat(demo, ref: str = "chat-7:msg-42", question: str = QUESTION, answer: str = ANSWER,
               topic: str | None = TOPIC, agent: str = "chat_agent") -> FaqEntry:
     """What Live Chat does when an agent marks an answer "propose as FAQ": the service, then one commit."""
-    entry = knowledge.propose(question, answer, source_kind="chat", source_ref=ref,
+    entry = faq_entries.propose(question, answer, source_kind="chat", source_ref=ref,
                               proposed_by_id=demo.user(agent).id, topic=topic,
                               source_label="แชต #7 ข้อความ #42")
     db.session.commit()

@@ -12,8 +12,8 @@ from app.accounts.services import accounts
 from app.core.extensions import db
 from app.core.workflow import HumanTask, TaskStatus
 from app.inbox.services import inbox
-from app.knowledge import services as knowledge
 from app.knowledge.models import FaqEntry, FaqStatus
+from app.knowledge.services import faq_entries, faq_errors
 from tests.knowledge.helpers import ANSWER, QUESTION, TOPIC, actions, fresh, from_chat, open_task, review, revisions
 
 
@@ -126,7 +126,7 @@ def test_two_supervisors_changing_a_published_entry(app, demo):
 
 def test_one_chat_answer_is_proposed_once(app, demo):
     entry = from_chat(demo, ref="chat-9:msg-1")
-    with pytest.raises(knowledge.AlreadyProposed) as again:
+    with pytest.raises(faq_errors.AlreadyProposed) as again:
         from_chat(demo, ref="chat-9:msg-1")
     db.session.rollback()
     assert again.value.entry_id == entry.id
@@ -142,11 +142,11 @@ def test_one_chat_answer_proposed_twice_at_the_same_moment(app, demo):
         with app.app_context():
             try:
                 barrier.wait(timeout=10)
-                knowledge.propose(QUESTION, ANSWER, source_kind="chat", source_ref="chat-3:msg-3",
+                faq_entries.propose(QUESTION, ANSWER, source_kind="chat", source_ref="chat-3:msg-3",
                                   proposed_by_id=agent_id, topic=TOPIC)
                 db.session.commit()
                 outcome.append("done")
-            except knowledge.KnowledgeError as refused:
+            except faq_errors.KnowledgeError as refused:
                 db.session.rollback()
                 outcome.append(refused)
             except Exception as failure:  # noqa: BLE001 - what the test is looking for
@@ -161,7 +161,7 @@ def test_one_chat_answer_proposed_twice_at_the_same_moment(app, demo):
     for thread in threads:
         thread.join(timeout=60)
     assert outcome.count("done") == 1, outcome
-    assert all(isinstance(v, knowledge.AlreadyProposed | knowledge.EntryChangedMeanwhile)
+    assert all(isinstance(v, faq_errors.AlreadyProposed | faq_errors.EntryChangedMeanwhile)
                for v in outcome if v != "done"), outcome
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(FaqEntry).where(

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.core.extensions import db
-from app.knowledge import services as knowledge
 from app.knowledge.models import FaqEntry
+from app.knowledge.services import faq_entries, faq_errors
 from tests.knowledge.helpers import ANSWER, QUESTION, TOPIC, fresh, from_chat, open_task, review
 
 BIG = 20 * "9"  # a 20-digit id
@@ -144,8 +144,8 @@ def test_what_people_typed_is_never_rendered_as_html(client, login, demo):
 def test_the_service_refuses_bad_values_from_the_chat(app, demo, kwargs, field):
     values = {"question": QUESTION, "answer": ANSWER, "source_kind": "chat", "source_ref": "chat-1:msg-1",
               "proposed_by_id": demo.user("chat_agent").id, "topic": TOPIC} | kwargs
-    with pytest.raises(knowledge.InvalidEntry) as refused:
-        knowledge.propose(values.pop("question"), values.pop("answer"), **values)
+    with pytest.raises(faq_errors.InvalidEntry) as refused:
+        faq_entries.propose(values.pop("question"), values.pop("answer"), **values)
     db.session.rollback()
     assert refused.value.field == field and str(refused.value.message)
 
@@ -153,8 +153,8 @@ def test_the_service_refuses_bad_values_from_the_chat(app, demo, kwargs, field):
 @pytest.mark.parametrize("who", [None, 0, -1, 10**20, True, "3", "author", "hd_super", "opdc"])
 def test_only_the_chat_team_may_propose(app, demo, who):
     proposer = demo.user(who).id if isinstance(who, str) and not who.isdigit() else who
-    with pytest.raises(knowledge.NotAllowed):
-        knowledge.propose(QUESTION, ANSWER, source_kind="chat", source_ref="chat-1:msg-2", proposed_by_id=proposer)
+    with pytest.raises(faq_errors.NotAllowed):
+        faq_entries.propose(QUESTION, ANSWER, source_kind="chat", source_ref="chat-1:msg-2", proposed_by_id=proposer)
     db.session.rollback()
     assert _entries() == len(__import__("app.demo", fromlist=["FAQ"]).FAQ)
 

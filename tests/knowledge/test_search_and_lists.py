@@ -10,7 +10,7 @@ import pytest
 
 from app.core.extensions import db
 from app.demo import FAQ
-from app.knowledge import services as knowledge
+from app.knowledge.services import faq_entries, faq_lists, faq_search, faq_text
 
 GUARANTEE = "หลักประกันสัญญาใช้อะไรได้บ้าง และจะได้คืนเมื่อใด"
 REGISTRATION = "ผู้ค้าจะลงทะเบียนในระบบ e-GP ต้องทำอย่างไร"
@@ -22,7 +22,7 @@ def _questions(page: str) -> list[str]:
 
 def _published(count: int, topic: str = "ทดสอบ", prefix: str = "คำถามทดสอบ") -> None:
     for number in range(count):
-        knowledge.seed_published(f"{prefix}ที่ {number} เรื่องการตรวจรับพัสดุ", f"คำตอบที่ {number}", topic=topic,
+        faq_entries.seed_published(f"{prefix}ที่ {number} เรื่องการตรวจรับพัสดุ", f"คำตอบที่ {number}", topic=topic,
                                  source_ref=f"{prefix}-{number}", actor_id=None)
     db.session.commit()
 
@@ -66,17 +66,17 @@ def test_suggestions_say_nothing_rather_than_something_unrelated(client, demo):
 
 
 def test_the_service_api_for_the_chat(app, demo):
-    found = knowledge.suggest("หลักประกันสัญญาคืนเมื่อไหร่", limit=1)
-    assert len(found) == 1 and isinstance(found[0], knowledge.Suggestion)
+    found = faq_search.suggest("หลักประกันสัญญาคืนเมื่อไหร่", limit=1)
+    assert len(found) == 1 and isinstance(found[0], faq_search.Suggestion)
     assert found[0].question == GUARANTEE and found[0].topic == "หลักประกันสัญญา"
-    assert len(found[0].excerpt) <= knowledge.EXCERPT_LENGTH + 1 and found[0].excerpt.endswith("…")
-    assert knowledge.suggest("") == [] and knowledge.suggest("ก" * 10000) == []
-    assert knowledge.figures()["published"] == len(FAQ)
+    assert len(found[0].excerpt) <= faq_text.EXCERPT_LENGTH + 1 and found[0].excerpt.endswith("…")
+    assert faq_search.suggest("") == [] and faq_search.suggest("ก" * 10000) == []
+    assert faq_lists.figures()["published"] == len(FAQ)
 
 
 def test_the_excerpt_never_parts_a_thai_mark_from_its_letter():
     for text in ("ก" * 159 + "ี่" + "ข" * 10, "ก" * 160 + "เก" + "ข" * 10, "ก" * 159 + "ป็น" + "ข" * 10):
-        cut = knowledge.excerpt(text)
+        cut = faq_text.excerpt(text)
         assert cut.endswith("…") and text.startswith(cut[:-1])
         kept = len(cut) - 1
         assert unicodedata.category(text[kept]) != "Mn" and text[kept - 1] not in "เแโใไ", cut[-5:]
@@ -120,10 +120,10 @@ def test_a_search_of_a_larger_faq_finds_exactly_the_entries_holding_every_word(a
     texts = [entry_text(number) for number in range(300)]
     holding = [question for number, (question, answer) in enumerate(texts)
                if all(word in question + answer + WORDS[number % len(WORDS)] for word in ("ค่าปรับ", "ขยายเวลา"))]
-    found = knowledge.search("ค่าปรับ ขยายเวลา", per_page=50)
+    found = faq_search.search("ค่าปรับ ขยายเวลา", per_page=50)
     assert found.page.total == len(holding) > 0
     questions = [row.question for row in found.page.rows]
     in_question = [q for q in questions if "ค่าปรับ" in q and "ขยายเวลา" in q]
     assert questions[:len(in_question)] == in_question
     typed = texts[7][0].split("(")[0]
-    assert texts[7][0] in [suggestion.question for suggestion in knowledge.suggest(typed)]
+    assert texts[7][0] in [suggestion.question for suggestion in faq_search.suggest(typed)]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.chat.models import ChatSession
-from app.chat.services import chats, desk_admin, steps
+from app.chat.services import chat_closing, chat_queue, chats, desk_admin, steps
 from app.core.extensions import db
 from app.inbox.services import inbox
 
@@ -38,15 +38,15 @@ def load(supervisor: User, agent: User) -> dict[str, ChatSession]:
     answered = _left_question(*ANSWERED[:5])
     task = steps.open_answer_task(answered)
     inbox.complete(agent, task, inbox.TaskAnswer({"answer": ANSWERED[5]}))
-    chats.rate(answered, 5, "ได้คำตอบชัดเจน ขอบคุณครับ")
+    chat_closing.rate(answered, 5, "ได้คำตอบชัดเจน ขอบคุณครับ")
     return {"answered": answered, "waiting": _left_question(*WAITING)}
 
 
 def _left_question(visitor_type: str, topic: str, name: str, email: str, question: str) -> ChatSession:
     topic_id = next(t.id for t in desk_admin.topics() if t.name_th == topic)
-    chat = chats.start(chats.StartInput(visitor_type=visitor_type, topic_id=topic_id, question=question, name=name,
+    chat = chat_queue.start(chat_queue.StartInput(visitor_type=visitor_type, topic_id=topic_id, question=question, name=name,
                                         email=email))
-    return chats.leave_question(chat, question, email)
+    return chat_closing.leave_question(chat, question, email)
 
 
 def links() -> list[tuple[str, str]]:

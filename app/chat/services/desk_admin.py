@@ -22,7 +22,7 @@ from app.core.conflicts import flush_or_conflict
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import record_audit
-from app.knowledge import services as knowledge
+from app.knowledge.services import faq_entries
 from workflows.calendar import BANGKOK, is_working_day
 
 AGENT = Role.chat_agent.value
@@ -47,11 +47,11 @@ DEFAULT_TOPICS = [("การลงทะเบียนผู้ค้าแล
 
 def is_agent(user: User | None) -> bool:
     """An agent or a supervisor of the chat team (the knowledge base's agency is the desk's)."""
-    return knowledge.is_staff(user)
+    return faq_entries.is_staff(user)
 
 
 def is_supervisor(user: User | None) -> bool:
-    return knowledge.is_supervisor(user)
+    return faq_entries.is_supervisor(user)
 
 
 def require_agent(user: User | None) -> None:

@@ -1,5 +1,5 @@
 """Live Chat's figures for reports: chats by day, topic and channel, time to accept, how chats ended, the
-ratings, and the FAQ entries the answers grew into (``knowledge.figures()``)."""
+ratings, and the FAQ entries the answers grew into (``faq_lists.figures()``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.chat.models import ChatSession, ChatStatus, ChatTopic
 from app.core.extensions import db
-from app.knowledge import services as knowledge
+from app.knowledge.services import faq_lists
 from workflows.calendar import BANGKOK
 
 
@@ -65,5 +65,5 @@ def figures(first: date, last: date) -> dict:
         "offline_answered": db.session.scalar(select(func.count()).select_from(ChatSession).where(
             ChatSession.created_at >= start, ChatSession.created_at < end,
             ChatSession.status == ChatStatus.answered)) or 0,
-        "faq": knowledge.figures(),
+        "faq": faq_lists.figures(),
     }

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.chat.models import ChatSession, ChatStatus
-from app.chat.services import chats, desk_admin, events
+from app.chat.services import chat_closing, chat_messages, chat_queue, chats, desk_admin, events
 from app.chat.services.errors import ChatNotFound, InvalidInput
 from app.core.extensions import db
 from app.core.types import utcnow
@@ -63,11 +63,11 @@ def offer_offline(ctx: OperationContext, chat_id: int) -> bool:
         return False
     chat.status = ChatStatus.offered
     in_hours = desk_admin.in_service_hours(utcnow())
-    chats.system_message(chat, _l("All our agents are busy. You may leave your question and we will answer it on "
+    chat_messages.system_message(chat, _l("All our agents are busy. You may leave your question and we will answer it on "
                                   "this page and by e-mail.") if in_hours else
                          _l("The desk is closed now (office hours on working days). You may leave your question "
                             "and we will answer it on this page and by e-mail."))
-    events.publish(db.session, events.chat_room(chat.id), "status", chats.status_payload(chat))
+    events.publish(db.session, events.chat_room(chat.id), "status", chat_queue.status_payload(chat))
     events.publish(db.session, events.DESK, "desk_changed", {})
     record_audit("chat.offered", instance_id=ctx.instance_id, object_type=chats.BUSINESS_TYPE, object_id=chat.id,
                  after={"in_hours": in_hours})
@@ -79,7 +79,7 @@ def abandon(ctx: OperationContext, chat_id: int) -> bool:
     chat = _chat(chat_id)
     if chat.status in (ChatStatus.queued, ChatStatus.offered):
         chat.status, chat.closed_at, chat.closed_by = ChatStatus.abandoned, utcnow(), "timeout"
-        events.publish(db.session, events.chat_room(chat.id), "status", chats.status_payload(chat))
+        events.publish(db.session, events.chat_room(chat.id), "status", chat_queue.status_payload(chat))
         events.publish(db.session, events.DESK, "desk_changed", {})
     return True
 
@@ -106,12 +106,12 @@ def check_idle(ctx: OperationContext, chat_id: int) -> str:
     if chat.reminded_at is None:
         if now >= last + timedelta(minutes=row.idle_remind_minutes):
             chat.reminded_at = now
-            chats.system_message(chat, _l("Are you still there? The chat will end in %(minutes)d minutes if we "
+            chat_messages.system_message(chat, _l("Are you still there? The chat will end in %(minutes)d minutes if we "
                                           "hear nothing from you.", minutes=row.idle_close_minutes))
             db.session.flush()
         return "active"
     if now >= chat.reminded_at + timedelta(minutes=row.idle_close_minutes) and last <= chat.reminded_at:
-        chats._close(chat, "idle", None)
+        chat_closing._close(chat, "idle", None)
         return "closed"
     return "active"
 
@@ -171,10 +171,10 @@ def deliver_answer(ctx: OperationContext, chat_id: int) -> bool:
     chat = _chat(chat_id)
     calendar_admin.close_deadline(ANSWER_PURPOSE, chats.BUSINESS_TYPE, chat.id)
     chat.status = ChatStatus.answered
-    chats._store(chat, "agent", chat.offline_answer or "", author=None,
+    chat_messages._store(chat, "agent", chat.offline_answer or "", author=None,
                  author_name=db.session.get(User, chat.answered_by_id).display_name if chat.answered_by_id else None,
                  client_ref=None)
-    events.publish(db.session, events.chat_room(chat.id), "status", chats.status_payload(chat))
+    events.publish(db.session, events.chat_room(chat.id), "status", chat_queue.status_payload(chat))
     if chat.visitor_email:
         with force_locale("th"):
             subject = f"[{chat.number}] " + str(_l("The answer to your question"))
@@ -214,7 +214,7 @@ def _chat_of(task: HumanTask) -> ChatSession:
 @inbox.subject_provider(chats.BUSINESS_TYPE)
 def _subject(instance) -> dict:
     chat = db.session.get(ChatSession, instance.business_id)
-    return {"chat": chat, "chat_messages": chats.messages_for(chat, staff=True) if chat else []}
+    return {"chat": chat, "chat_messages": chat_messages.messages_for(chat, staff=True) if chat else []}
 
 
 def open_answer_task(chat: ChatSession) -> HumanTask | None:

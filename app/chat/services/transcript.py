@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.chat.models import ChatSession, ChatTopic, MessageKind
-from app.chat.services import chats
+from app.chat.services import chat_messages, chats
 from app.chat.services.errors import InvalidInput
 from app.core.extensions import db
 from notifications import letters, queue_mail
@@ -19,7 +19,7 @@ WHO = {MessageKind.visitor: "ผู้ติดต่อ", MessageKind.agent: "�
 def pdf(chat: ChatSession) -> bytes:
     topic = db.session.get(ChatTopic, chat.topic_id)
     lines = []
-    for message in chats.messages_for(chat, staff=False, limit=5000):
+    for message in chat_messages.messages_for(chat, staff=False, limit=5000):
         who = message["author"] or WHO.get(message["kind"], "")
         files = "".join(f" [ไฟล์: {a['name']}]" for a in message["attachments"])
         lines.append(f"{message['at']} น. {who}: {message['body']}{files}")

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from app.chat.services import chats, desk_admin
+from app.chat.services import chat_closing, chat_messages, chat_queue, chats, desk_admin
 from app.chat.services.errors import ChatError
 from app.core import api
 from app.core.api import ApiError, ErrorBody
@@ -57,7 +57,7 @@ class Chat(BaseModel):
 def _chat(chat, token: str | None = None) -> Chat:
     return Chat(number=chat.number, status=chat.status, question=chat.question, created_at=chat.created_at,
                 closed_at=chat.closed_at, rating=chat.rating, follow_up_token=token,
-                messages=chats.messages_for(chat, staff=False))
+                messages=chat_messages.messages_for(chat, staff=False))
 
 
 def _refused(exc: ChatError) -> ApiError:
@@ -76,7 +76,7 @@ def start(json: NewChat):
     if not form.validate():
         raise ApiError(422, fields={name: [str(e) for e in errors] for name, errors in form.errors.items()})
     try:
-        chat = chats.start(chats.StartInput(
+        chat = chat_queue.start(chat_queue.StartInput(
             visitor_type=form.visitor_type.data, topic_id=form.topic_id.data, question=form.question.data,
             name=form.name.data, email=form.email.data, user_id=None, address=request.remote_addr))
         db.session.commit()
@@ -113,18 +113,18 @@ def follow(token: str):
 @api.operation(None, resp={"HTTP_200": Chat, "HTTP_409": ErrorBody}, limit="RATELIMIT_CHAT_WRITE")
 def say(token: str, json: Said):
     """Write in the chat"""
-    return _acted(token, lambda chat: chats.visitor_says(chat, json.body, json.client_ref))
+    return _acted(token, lambda chat: chat_messages.visitor_says(chat, json.body, json.client_ref))
 
 
 @bp.post("/chat/<token>/end")
 @api.operation(None, resp={"HTTP_200": Chat, "HTTP_409": ErrorBody}, limit="RATELIMIT_CHAT_WRITE")
 def end(token: str):
     """End the chat"""
-    return _acted(token, chats.visitor_ends)
+    return _acted(token, chat_closing.visitor_ends)
 
 
 @bp.post("/chat/<token>/rate")
 @api.operation(None, resp={"HTTP_200": Chat, "HTTP_409": ErrorBody}, limit="RATELIMIT_CHAT_WRITE")
 def rate(token: str, json: ChatRating):
     """Rate the answer, once the chat has ended"""
-    return _acted(token, lambda chat: chats.rate(chat, json.rating, json.comment))
+    return _acted(token, lambda chat: chat_closing.rate(chat, json.rating, json.comment))

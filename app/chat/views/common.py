@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from app.chat.models import ChatMessage, ChatSession
-from app.chat.services import chats
+from app.chat.services import chat_messages
 from app.chat.services.errors import ChatError
 from app.core import file_store
 from app.core.extensions import db
-from app.helpdesk.services import helpdesk
+from app.helpdesk.services import helpdesk, helpdesk_files
 
 HIDDEN = {"HiddenField", "CSRFTokenField"}
 
@@ -58,7 +58,7 @@ def receive_files(chat: ChatSession, say: Callable[..., tuple[ChatMessage, bool]
     """Files posted with a message (type by content, size and count, as IR Online); ``say(body, client_ref,
     files=...)`` stores the message. JSON: the message as the chat shows it, or the refusal."""
     try:
-        files = helpdesk.read_files(request.files.getlist("files"))
+        files = helpdesk_files.read_files(request.files.getlist("files"))
         if not files:
             return json_refusal(_("Choose a file to send."), 422, "files")
         message, _new = say(request.form.get("body") or "", request.form.get("client_ref") or None, files=files)
@@ -67,12 +67,12 @@ def receive_files(chat: ChatSession, say: Callable[..., tuple[ChatMessage, bool]
         return json_refusal(exc.message, 422, "files")
     except ChatError as exc:
         return json_refusal(exc.message, exc.status, exc.field)
-    shown = chats.messages_for(chat, staff=True, since=message.id - 1, limit=1)[0]
+    shown = chat_messages.messages_for(chat, staff=True, since=message.id - 1, limit=1)[0]
     return jsonify({"ok": True, "message_id": message.id, "message": shown})
 
 
 def send_attachment(chat: ChatSession, attachment_id: int, *, staff: bool):
-    found = chats.attachment_of(chat, attachment_id, staff=staff)
+    found = chat_messages.attachment_of(chat, attachment_id, staff=staff)
     if found is None:
         abort(404)
     return send_file(file_store.path_for(found.sha256).open("rb"), mimetype=found.content_type,

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from app.chat.services import chats, desk_admin
+from app.chat.services import chat_desk, chat_messages, chats, desk_admin
 from app.chat.services.errors import ChatError
 from app.chat.views.common import (
     json_refusal,
@@ -25,12 +25,12 @@ from app.chat.views.common import (
 from app.core import uploads
 from app.core.extensions import db
 from app.helpdesk.models import StandardAnswer
-from app.helpdesk.services import helpdesk, helpdesk_staff
-from app.knowledge import services as knowledge
+from app.helpdesk.services import helpdesk, helpdesk_files, helpdesk_staff
+from app.knowledge.services import faq_errors, faq_search
 from forms.chat import BlockForm, IrForm, SettingsForm, TopicForm
 
 bp = Blueprint("chat", __name__, url_prefix="/chat-desk")
-uploads.allow_files(bp, ["chat.upload"], helpdesk.attachments_bytes)
+uploads.allow_files(bp, ["chat.upload"], helpdesk_files.attachments_bytes)
 
 
 @bp.before_request
@@ -54,7 +54,7 @@ def _chat_or_404(chat_id: int):
 @bp.get("/")
 def console():
     return keep_first_use_rows(render_template(
-        "chat/console.html", desk=chats.desk(current_user), topics=desk_admin.topics(),
+        "chat/console.html", desk=chat_desk.desk(current_user), topics=desk_admin.topics(),
         answers=helpdesk_staff.answers(), agents=desk_admin.agents(), teams=helpdesk_staff.teams(),
         categories=helpdesk.categories(), supervisor=desk_admin.is_supervisor(current_user),
         max_length=chats.message_max()))
@@ -77,18 +77,18 @@ def answer(answer_id: int):
 def suggest():
     """FAQ entries close to what the agent is answering (the same as the public suggestions)."""
     q = (request.args.get("q") or "")[:2000]
-    return jsonify({"suggestions": [s.as_dict() for s in knowledge.suggest(q)]})
+    return jsonify({"suggestions": [s.as_dict() for s in faq_search.suggest(q)]})
 
 
 @bp.post("/messages/<int:message_id>/propose")
 def propose(message_id: int):
     try:
-        entry_id = chats.propose_faq(current_user, message_id)
+        entry_id = chat_desk.propose_faq(current_user, message_id)
         db.session.commit()
-    except knowledge.KnowledgeError as exc:
+    except faq_errors.KnowledgeError as exc:
         db.session.rollback()
-        status = 409 if isinstance(exc, knowledge.AlreadyProposed) else 422
-        return jsonify({"ok": False, "error": str(exc.message) if not isinstance(exc, knowledge.AlreadyProposed)
+        status = 409 if isinstance(exc, faq_errors.AlreadyProposed) else 422
+        return jsonify({"ok": False, "error": str(exc.message) if not isinstance(exc, faq_errors.AlreadyProposed)
                         else _("This answer has already been proposed for the FAQ.")}), status
     except ChatError as exc:
         return _json_refusal(exc)
@@ -104,7 +104,7 @@ def to_ir(chat_id: int):
         return jsonify({"ok": False, "error": _("Choose the area of e-GP the problem is in."),
                         "field": "category_id"}), 422
     try:
-        number = chats.to_ir_report(current_user, chat, form.category_id.data)
+        number = chat_desk.to_ir_report(current_user, chat, form.category_id.data)
         db.session.commit()
     except ChatError as exc:
         return _json_refusal(exc)
@@ -114,7 +114,7 @@ def to_ir(chat_id: int):
 @bp.post("/<int:chat_id>/files")
 def upload(chat_id: int):
     chat = _chat_or_404(chat_id)
-    return receive_files(chat, lambda body, ref, files: chats.agent_says(current_user, chat, body, ref, files=files))
+    return receive_files(chat, lambda body, ref, files: chat_messages.agent_says(current_user, chat, body, ref, files=files))
 
 
 @bp.get("/<int:chat_id>/files/<int:attachment_id>")

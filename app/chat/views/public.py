@@ -14,17 +14,17 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.chat.models import ChatStatus, VisitorType
-from app.chat.services import chats, desk_admin, transcript
+from app.chat.services import chat_closing, chat_messages, chat_queue, chats, desk_admin, transcript
 from app.chat.services.errors import ChatError
 from app.chat.views.common import keep_first_use_rows, receive_files, send_attachment, show_invalid, show_refusal
 from app.core import uploads
 from app.core.extensions import db, limiter
 from app.core.types import utcnow
-from app.helpdesk.services import helpdesk
+from app.helpdesk.services import helpdesk_files
 from forms.chat import OfflineForm, RateForm, StartForm, TranscriptMailForm
 
 bp = Blueprint("chat_public", __name__, url_prefix="/chat")
-uploads.allow_files(bp, ["chat_public.upload"], helpdesk.attachments_bytes)
+uploads.allow_files(bp, ["chat_public.upload"], helpdesk_files.attachments_bytes)
 
 _start_limit = limiter.limit(lambda: current_app.config["RATELIMIT_CHAT_START"], methods=["POST"])
 _token_limit = limiter.limit(lambda: current_app.config["RATELIMIT_CHAT_FOLLOW"],
@@ -63,7 +63,7 @@ def start():
         show_invalid(form)
         return _start_page(form, user, 422)
     try:
-        chat = chats.start(chats.StartInput(
+        chat = chat_queue.start(chat_queue.StartInput(
             visitor_type=form.visitor_type.data, topic_id=form.topic_id.data, question=form.question.data,
             name=form.name.data, email=form.email.data, user_id=user.id if user else None,
             address=request.remote_addr))
@@ -93,9 +93,9 @@ def _chat_page(token, chat, status: int = 200, **forms):
     forms = {"offline_form": OfflineForm(formdata=None, email=chat.visitor_email),
              "rate_form": RateForm(formdata=None), "mail_form": TranscriptMailForm(formdata=None, email=chat.visitor_email)
              } | forms
-    return render_template("chat/chat.html", chat=chat, token=token, messages=chats.messages_for(chat, staff=False),
+    return render_template("chat/chat.html", chat=chat, token=token, messages=chat_messages.messages_for(chat, staff=False),
                            max_length=chats.message_max(), statuses=ChatStatus,
-                           limits=helpdesk.attachment_limits(), **forms), status
+                           limits=helpdesk_files.attachment_limits(), **forms), status
 
 
 def _acted(token: str, action, done: str, form=None, form_name: str = ""):
@@ -120,7 +120,7 @@ def _acted(token: str, action, done: str, form=None, form_name: str = ""):
 def leave_question(token: str):
     chat = _chat_or_404(token)
     form = OfflineForm()
-    return _acted(token, lambda: chats.leave_question(chat, form.question.data, form.email.data),
+    return _acted(token, lambda: chat_closing.leave_question(chat, form.question.data, form.email.data),
                   _("Your question was left for the desk."), form, "offline_form")
 
 
@@ -129,7 +129,7 @@ def leave_question(token: str):
 @_write_limit
 def end(token: str):
     chat = _chat_or_404(token)
-    return _acted(token, lambda: chats.visitor_ends(chat), _("The chat has ended."))
+    return _acted(token, lambda: chat_closing.visitor_ends(chat), _("The chat has ended."))
 
 
 @bp.post("/s/<token>/rate")
@@ -138,7 +138,7 @@ def end(token: str):
 def rate(token: str):
     chat = _chat_or_404(token)
     form = RateForm()
-    return _acted(token, lambda: chats.rate(chat, form.rating.data, form.comment.data),
+    return _acted(token, lambda: chat_closing.rate(chat, form.rating.data, form.comment.data),
                   _("Thank you for rating the answer."), form, "rate_form")
 
 
@@ -148,7 +148,7 @@ def rate(token: str):
 def upload(token: str):
     """Images or PDFs sent in the chat, with IR Online's checks (type by content, size, count): JSON."""
     chat = _chat_or_404(token)
-    return receive_files(chat, lambda body, ref, files: chats.visitor_says(chat, body, ref, files=files))
+    return receive_files(chat, lambda body, ref, files: chat_messages.visitor_says(chat, body, ref, files=files))
 
 
 @bp.get("/s/<token>/files/<int:attachment_id>")
@@ -192,4 +192,4 @@ def _not_found(exc):
 @bp.errorhandler(413)
 def _too_large(exc):
     return jsonify({"ok": False, "error": _("The files are too large: at most %(size)s MB each.",
-                                            size=helpdesk.attachment_limits_mb())}), 413
+                                            size=helpdesk_files.attachment_limits_mb())}), 413

@@ -27,7 +27,7 @@ from flask_socketio import SocketIO, emit, join_room
 from limits import parse
 
 from app.chat.models import ChatSession
-from app.chat.services import chats, desk_admin, events
+from app.chat.services import chat_closing, chat_desk, chat_messages, chat_queue, chats, desk_admin, events
 from app.chat.services.errors import Blocked, ChatError, ChatNotFound, NotAllowed
 from app.core.extensions import db, limiter
 
@@ -158,8 +158,8 @@ def _join_staff(chat_id: int) -> None:
 
 
 def _visitor_state(chat: ChatSession) -> dict:
-    place, wait = chats.position(chat)
-    return {"status": chats.status_payload(chat), "position": place, "wait_seconds": wait}
+    place, wait = chat_queue.position(chat)
+    return {"status": chat_queue.status_payload(chat), "position": place, "wait_seconds": wait}
 
 
 def _register(socketio: SocketIO) -> None:
@@ -201,22 +201,22 @@ def _register(socketio: SocketIO) -> None:
         since = _since(data)
         if peer["kind"] == "visitor":
             chat = _visitor_chat(peer)
-            return {"messages": chats.messages_for(chat, staff=False, since=since)} | _visitor_state(chat)
+            return {"messages": chat_messages.messages_for(chat, staff=False, since=since)} | _visitor_state(chat)
         chat = _staff_chat(peer, data)
         _join_staff(chat.id)
-        return {"messages": chats.messages_for(chat, staff=True, since=since), "status": chats.status_payload(chat)}
+        return {"messages": chat_messages.messages_for(chat, staff=True, since=since), "status": chat_queue.status_payload(chat)}
 
     @on("send", namespace=NAMESPACE)
     @handler()
     def send(peer, data):
         ref = data.get("client_ref")
         if peer["kind"] == "visitor":
-            message, _new = chats.visitor_says(_visitor_chat(peer), data.get("body"), ref)
+            message, _new = chat_messages.visitor_says(_visitor_chat(peer), data.get("body"), ref)
         else:
             chat = _staff_chat(peer, data)
-            message, _new = chats.agent_says(_staff_user(peer), chat, data.get("body"), ref,
+            message, _new = chat_messages.agent_says(_staff_user(peer), chat, data.get("body"), ref,
                                              note=data.get("note") is True)
-        return {"message": chats.payload(message)}
+        return {"message": chat_messages.payload(message)}
 
     @on("typing", namespace=NAMESPACE)
     @handler()
@@ -240,14 +240,14 @@ def _register(socketio: SocketIO) -> None:
     @on("end", namespace=NAMESPACE)
     @handler(staff=False)
     def end(peer, data):
-        return {"status": chats.status_payload(chats.visitor_ends(_visitor_chat(peer)))}
+        return {"status": chat_queue.status_payload(chat_closing.visitor_ends(_visitor_chat(peer)))}
 
     # --- the desk ---
 
     @on("desk", namespace=NAMESPACE)
     @handler(staff=True, limited=False)
     def desk(peer, data):
-        return {"desk": chats.desk(_staff_user(peer))}
+        return {"desk": chat_desk.desk(_staff_user(peer))}
 
     @on("availability", namespace=NAMESPACE)
     @handler(staff=True)
@@ -255,25 +255,25 @@ def _register(socketio: SocketIO) -> None:
         user = _staff_user(peer)
         max_chats = data.get("max_chats")
         desk_admin.set_availability(user, data.get("status"), max_chats if max_chats is not None else None)
-        chats.route_queue()
-        return {"desk": chats.desk(user)}
+        chat_queue.route_queue()
+        return {"desk": chat_desk.desk(user)}
 
     @on("accept", namespace=NAMESPACE)
     @handler(staff=True)
     def accept(peer, data):
         chat = _staff_chat(peer, data)
-        chats.accept(_staff_user(peer), chat)
+        chat_queue.accept(_staff_user(peer), chat)
         _join_staff(chat.id)
-        return {"status": chats.status_payload(chat)}
+        return {"status": chat_queue.status_payload(chat)}
 
     @on("close", namespace=NAMESPACE)
     @handler(staff=True)
     def close(peer, data):
         chat = _staff_chat(peer, data)
         topic = data.get("topic_id")
-        chats.agent_closes(_staff_user(peer), chat, topic if isinstance(topic, int) and not isinstance(topic, bool)
+        chat_closing.agent_closes(_staff_user(peer), chat, topic if isinstance(topic, int) and not isinstance(topic, bool)
                            else None)
-        return {"status": chats.status_payload(chat)}
+        return {"status": chat_queue.status_payload(chat)}
 
     @on("transfer", namespace=NAMESPACE)
     @handler(staff=True)
@@ -281,5 +281,5 @@ def _register(socketio: SocketIO) -> None:
         chat = _staff_chat(peer, data)
         agent_id = _int(data, "agent_id") if data.get("agent_id") is not None else None
         team_id = _int(data, "team_id") if data.get("team_id") is not None else None
-        chats.transfer(_staff_user(peer), chat, agent_id=agent_id, team_id=team_id)
-        return {"status": chats.status_payload(chat)}
+        chat_desk.transfer(_staff_user(peer), chat, agent_id=agent_id, team_id=team_id)
+        return {"status": chat_queue.status_payload(chat)}

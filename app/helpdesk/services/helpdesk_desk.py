@@ -23,7 +23,16 @@ from app.core.paging import Page
 from app.core.types import utcnow
 from app.core.workflow import AuditEvent, HumanTask, TaskStatus, record_audit
 from app.helpdesk.models import HelpdeskTeam, MessageKind, Ticket, TicketCategory, TicketMessage, TicketPriority, TicketStatus
-from app.helpdesk.services import helpdesk, helpdesk_lifecycle, helpdesk_merged, helpdesk_sla, helpdesk_staff
+from app.helpdesk.services import (
+    helpdesk,
+    helpdesk_conversation,
+    helpdesk_files,
+    helpdesk_intake,
+    helpdesk_lifecycle,
+    helpdesk_merged,
+    helpdesk_sla,
+    helpdesk_staff,
+)
 from app.helpdesk.services.helpdesk import BUSINESS_TYPE, InvalidReport, WrongState, conflicts_reported
 from app.helpdesk.services.helpdesk_lifecycle import acting_on, deliver
 from app.inbox.services import inbox
@@ -181,7 +190,7 @@ def queue_counts(user: User) -> dict[str, int]:
 
 def history(ticket: Ticket) -> list[AuditEvent]:
     """Every audited change of the ticket, of duplicates merged into it, and of its workflow: one query."""
-    ids = helpdesk._thread_ids(ticket)
+    ids = helpdesk_conversation._thread_ids(ticket)
     clause = (AuditEvent.object_type == BUSINESS_TYPE) & AuditEvent.object_id.in_(ids)
     if ticket.instance_id:
         clause = clause | (AuditEvent.instance_id == ticket.instance_id)
@@ -199,12 +208,12 @@ def merged_into_this(ticket: Ticket) -> list[Ticket]:
 
 
 def _add_message(ticket: Ticket, user: User, kind: str, text: str, now: datetime, files=None) -> TicketMessage:
-    stored = helpdesk.read_files(files)
+    stored = helpdesk_files.read_files(files)
     message = TicketMessage(ticket_id=ticket.id, kind=kind, author_user_id=user.id, body=text, created_at=now)
     db.session.add(message)
     ticket.updated_at = now
     db.session.flush()
-    helpdesk.attach(ticket, message, stored)
+    helpdesk_files.attach(ticket, message, stored)
     return message
 
 
@@ -232,7 +241,7 @@ def reply(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
     helpdesk_staff.require_agent(user)
     if ticket.status in TicketStatus.FINISHED:
         raise WrongState()
-    text = helpdesk.message_text(body)
+    text = helpdesk_intake.message_text(body)
     now = utcnow().replace(microsecond=0)
     with conflicts_reported():
         message = _add_message(ticket, user, MessageKind.public_reply, text, now, files)
@@ -240,7 +249,7 @@ def reply(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
         db.session.flush()
     record_audit("ticket.replied", actor_id=user.id, instance_id=ticket.instance_id, object_type=BUSINESS_TYPE,
                  object_id=ticket.id, after={"message_id": message.id})
-    helpdesk.mail_reporter(ticket, f"reply:{message.id}", _l("A reply to your report %(number)s", number=ticket.number),
+    helpdesk_conversation.mail_reporter(ticket, f"reply:{message.id}", _l("A reply to your report %(number)s", number=ticket.number),
                             _l("The help desk replied:"), text)
     return message
 
@@ -248,7 +257,7 @@ def reply(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
 def add_note(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
     """An internal note: staff only, never on a reporter's page nor in any e-mail."""
     helpdesk_staff.require_agent(user)
-    text = helpdesk.message_text(body)
+    text = helpdesk_intake.message_text(body)
     now = utcnow().replace(microsecond=0)
     with conflicts_reported():
         message = _add_message(ticket, user, MessageKind.internal_note, text, now, files)
@@ -264,7 +273,7 @@ def ask_reporter(user: User, ticket: Ticket, body: str, files=None) -> TicketMes
     _check_worked(ticket)
     if ticket.status == TicketStatus.waiting_reporter:
         raise WrongState(_l("The report is already waiting for the reporter's answer."))
-    text = helpdesk.message_text(body)
+    text = helpdesk_intake.message_text(body)
     now = utcnow().replace(microsecond=0)
     with acting_on(ticket, user.id):
         message = _add_message(ticket, user, MessageKind.public_reply, text, now, files)
@@ -275,7 +284,7 @@ def ask_reporter(user: User, ticket: Ticket, body: str, files=None) -> TicketMes
         deliver(ticket, helpdesk.MESSAGE_AGENT, {"action": "ask"}, user.id)
         record_audit("ticket.reporter_asked", actor_id=user.id, instance_id=ticket.instance_id,
                      object_type=BUSINESS_TYPE, object_id=ticket.id, after={"message_id": message.id})
-    helpdesk.mail_reporter(ticket, f"ask:{message.id}", _l("We need more information about report %(number)s",
+    helpdesk_conversation.mail_reporter(ticket, f"ask:{message.id}", _l("We need more information about report %(number)s",
                                                             number=ticket.number),
                             _l("Please answer on the follow-up page. Without an answer within %(days)d working days "
                                "the report closes by itself.", days=helpdesk.CLOSE_AFTER_DAYS), text)
@@ -286,7 +295,7 @@ def resolve(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
     """Resolve with a public answer; the reporter has 7 working days to confirm or reopen."""
     helpdesk_staff.require_agent(user)
     _check_worked(ticket)
-    text = helpdesk.message_text(body)
+    text = helpdesk_intake.message_text(body)
     now = utcnow().replace(microsecond=0)
     with acting_on(ticket, user.id):
         if ticket.status == TicketStatus.waiting_reporter:
@@ -299,7 +308,7 @@ def resolve(user: User, ticket: Ticket, body: str, files=None) -> TicketMessage:
         deliver(ticket, helpdesk.MESSAGE_AGENT, {"action": "resolve"}, user.id)
         record_audit("ticket.resolved", actor_id=user.id, instance_id=ticket.instance_id, object_type=BUSINESS_TYPE,
                      object_id=ticket.id, after={"message_id": message.id})
-    helpdesk.mail_reporter(ticket, f"resolved:{message.id}", _l("Report %(number)s is resolved", number=ticket.number),
+    helpdesk_conversation.mail_reporter(ticket, f"resolved:{message.id}", _l("Report %(number)s is resolved", number=ticket.number),
                             _l("The help desk's answer is below. Confirm on the follow-up page that the problem is "
                                "solved, or reopen the report within %(days)d working days.",
                                days=helpdesk.CONFIRM_DAYS), text)
@@ -381,7 +390,7 @@ def merge(user: User, ticket: Ticket, target_number: str) -> Ticket:
                      object_id=ticket.id, after={"into": target.number})
         record_audit("ticket.merged_in", actor_id=user.id, instance_id=target.instance_id,
                      object_type=BUSINESS_TYPE, object_id=target.id, after={"from": ticket.number})
-    helpdesk.mail_reporter(ticket, "merged", _l("Report %(number)s was merged", number=ticket.number),
+    helpdesk_conversation.mail_reporter(ticket, "merged", _l("Report %(number)s was merged", number=ticket.number),
                             _l("Your report deals with the same problem as report %(target)s, so the two were joined "
                                "and the work goes on there. We will keep you informed.", target=target.number))
     return target

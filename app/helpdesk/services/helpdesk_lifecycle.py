@@ -21,7 +21,7 @@ from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import record_audit
 from app.helpdesk.models import MessageKind, Ticket, TicketMessage, TicketStatus
-from app.helpdesk.services import helpdesk, helpdesk_merged, helpdesk_sla
+from app.helpdesk.services import helpdesk, helpdesk_conversation, helpdesk_files, helpdesk_intake, helpdesk_merged, helpdesk_sla
 from app.helpdesk.services.helpdesk import (
     BUSINESS_TYPE,
     CLOSE_AFTER_DAYS,
@@ -81,14 +81,14 @@ def resume_from_waiting(ticket: Ticket, now: datetime, actor_id: int | None) -> 
 
 def reporter_reply(ticket: Ticket, body: str | None, files=None, reporter: User | None = None) -> TicketMessage:
     """The reporter adds to the conversation; a ticket waiting on them goes back to work."""
-    text = helpdesk.clean(body)
+    text = helpdesk_intake.clean(body)
     if ticket.status in TicketStatus.FINISHED:
         raise WrongState(_l("This report is closed. Reopen it to add more."))
     if not text:
         raise helpdesk.InvalidReport(_l("Write your message."), field="body")
     if len(text) > helpdesk.MAX_TEXT:
         raise helpdesk.InvalidReport(_l("At most %(max)d characters.", max=helpdesk.MAX_TEXT), field="body")
-    stored = helpdesk.read_files(files)
+    stored = helpdesk_files.read_files(files)
     now = utcnow().replace(microsecond=0)
     actor_id = _actor(reporter)
     with acting_on(ticket, actor_id):
@@ -97,7 +97,7 @@ def reporter_reply(ticket: Ticket, body: str | None, files=None, reporter: User 
         db.session.add(message)
         _touch(ticket, now)
         db.session.flush()
-        helpdesk.attach(ticket, message, stored)
+        helpdesk_files.attach(ticket, message, stored)
         was_waiting = ticket.status == TicketStatus.waiting_reporter
         if was_waiting:
             resume_from_waiting(ticket, now, actor_id)
@@ -131,7 +131,7 @@ def reopen(ticket: Ticket, reporter: User | None, reason: str | None) -> Ticket:
     A merged report is finished like a closed one: once the report it was merged into has its outcome (resolved
     or closed), its reporter's request opens a new report of their own, linked to theirs; the other reporter's
     report is left alone (it is theirs to confirm or reopen)."""
-    text = helpdesk.clean(reason)
+    text = helpdesk_intake.clean(reason)
     if not text:
         raise helpdesk.InvalidReport(_l("Say why the problem is not solved."), field="reason")
     if len(text) > helpdesk.MAX_TEXT:
@@ -168,10 +168,10 @@ def reopen(ticket: Ticket, reporter: User | None, reason: str | None) -> Ticket:
               "description": text, "contact_name": ticket.contact_name, "contact_email": ticket.contact_email,
               "contact_phone": ticket.contact_phone, "reporter_user_id": ticket.reporter_user_id,
               "priority": ticket.priority}
-    new = helpdesk.create_ticket(values, [], now, actor_id=actor_id, reopened_from=ticket)
+    new = helpdesk_intake.create_ticket(values, [], now, actor_id=actor_id, reopened_from=ticket)
     record_audit("ticket.reopened_as_new", actor_id=actor_id, object_type=BUSINESS_TYPE, object_id=ticket.id,
                  after={"new": new.number})
-    helpdesk.mail_reporter(new, "receipt", _l("Your report %(number)s was received", number=new.number),
+    helpdesk_conversation.mail_reporter(new, "receipt", _l("Your report %(number)s was received", number=new.number),
                    _l("Report %(old)s was closed, so your request to reopen it is the new report %(number)s.",
                       old=ticket.number, number=new.number))
     return new
@@ -185,7 +185,7 @@ def rate(ticket: Ticket, reporter: User | None, rating: int, comment: str | None
         raise WrongState(_l("This report has already been rated. Thank you."))
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise helpdesk.InvalidReport(_l("Choose from 1 to 5."), field="rating")
-    text = helpdesk.clean(comment)
+    text = helpdesk_intake.clean(comment)
     if text and len(text) > 2000:
         raise helpdesk.InvalidReport(_l("At most %(max)d characters.", max=2000), field="comment")
     with conflicts_reported():
@@ -214,7 +214,7 @@ def remind_reporter(ctx: OperationContext, ticket_id: int) -> dict:
     question = db.session.scalar(select(TicketMessage).where(
         TicketMessage.ticket_id == ticket.id, TicketMessage.kind == MessageKind.public_reply)
         .order_by(TicketMessage.id.desc()).limit(1))
-    sent = helpdesk.mail_reporter(ticket, f"reminder:{ticket.waiting_since.isoformat() if ticket.waiting_since else ''}",
+    sent = helpdesk_conversation.mail_reporter(ticket, f"reminder:{ticket.waiting_since.isoformat() if ticket.waiting_since else ''}",
                           _l("Reminder: we are waiting for your answer"),
                           _l("We asked you for more information %(days)d working days ago. If we hear nothing, the "
                              "report closes by itself after %(close)d working days.", days=REMIND_AFTER_DAYS,
@@ -255,7 +255,7 @@ def close(ctx: OperationContext, ticket_id: int, reason: str) -> dict:
     _touch(ticket, now)
     db.session.add(TicketMessage(ticket_id=ticket.id, kind=MessageKind.system, body=str(CLOSE_LEADS[reason]),
                                  created_at=now))
-    sent = helpdesk.mail_reporter(ticket, "closed", _l("Your report %(number)s is closed", number=ticket.number),
+    sent = helpdesk_conversation.mail_reporter(ticket, "closed", _l("Your report %(number)s is closed", number=ticket.number),
                           CLOSE_LEADS[reason])
     helpdesk_merged.tell_closed(ticket)
     record_audit("ticket.closed", actor_id=ctx.actor_id, instance_id=ctx.instance_id, object_type=BUSINESS_TYPE,

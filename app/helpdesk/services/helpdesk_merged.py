@@ -1,7 +1,7 @@
 """IR Online after a merge: who sees what of the two reports, and who is told.
 
 A duplicate merged into another report keeps its own conversation. The two reporters may be competing bidders:
-each sees only their own messages and files (``helpdesk.public_messages``, ``helpdesk.attachment_for_reporter``);
+each sees only their own messages and files (``helpdesk_conversation.public_messages``, ``helpdesk_files.attachment_for_reporter``);
 the desk sees both. The merged report's reporter follows the surviving report through their own link — its
 number, status and the desk's public replies, with the other reporter's name and contact details blanked — is
 e-mailed its outcome (resolved, closed), and once it has one may ask again: ``helpdesk_lifecycle.reopen`` opens a
@@ -20,7 +20,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.core.extensions import db
 from app.helpdesk.models import MessageKind, ReporterProfile, Ticket, TicketMessage, TicketStatus
-from app.helpdesk.services import helpdesk
+from app.helpdesk.services import helpdesk_conversation
 
 HIDDEN = "•••"
 MAX_CHAIN = 50  # merges of merges followed at most this far (a loop can only come from hand-edited rows)
@@ -122,6 +122,6 @@ def tell_closed(ticket: Ticket) -> int:
 def _tell(ticket: Ticket, key: str, subject, lead, body: str | None = None) -> int:
     sent = 0
     for merged in merged_reports(ticket):
-        sent += helpdesk.mail_reporter(merged, f"{key}:{ticket.id}", subject, lead,
+        sent += helpdesk_conversation.mail_reporter(merged, f"{key}:{ticket.id}", subject, lead,
                                        redact(body, ticket) if body else None)
     return sent

@@ -21,7 +21,7 @@ from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import record_audit
 from app.helpdesk.models import HelpdeskTeam, HelpdeskTeamMember, MessageKind, StandardAnswer, Ticket, TicketCategory, TicketMessage
-from app.helpdesk.services import helpdesk
+from app.helpdesk.services import helpdesk, helpdesk_intake
 from app.helpdesk.services.helpdesk import HelpdeskError, InvalidReport, TicketNotFound
 
 AGENT_ROLES = {Role.helpdesk_agent.value, Role.helpdesk_supervisor.value}
@@ -163,7 +163,7 @@ def save_answer(user: User, title: str, body: str, category_id: int | None = Non
     title = (title or "").strip()
     if not title or len(title) > 255:
         raise InvalidReport(_l("Give the answer a title."), field="title")
-    text = helpdesk.message_text(body)
+    text = helpdesk_intake.message_text(body)
     clash = db.session.scalar(select(StandardAnswer).where(StandardAnswer.title == title))
     if clash is not None and clash.id != answer_id:
         raise InvalidReport(_l("A standard answer with this title already exists."), field="title")

@@ -1,5 +1,5 @@
 """IR Online over the API, open to anyone as the public pages are: report a problem, then follow it with the secret
-follow-up token the report answers with (read its progress, reply, confirm the resolution, rate it).
+follow-up token the report answers with (read its progress, reply, confirm the resolution or reopen it, rate it).
 
 No personal access token is needed (a reporter's account has none: the API's tokens are the back office's); each
 address is limited as the report page is (``RATELIMIT_IR_REPORT``), and a wrong follow-up token answers 404 like a
@@ -20,7 +20,7 @@ from app.core import api
 from app.core.api import ApiError, ErrorBody
 from app.core.extensions import db
 from app.core.i18n import localized_title
-from app.helpdesk.services import helpdesk, helpdesk_lifecycle
+from app.helpdesk.services import helpdesk, helpdesk_conversation, helpdesk_intake, helpdesk_lifecycle
 from forms.api import Id, Line, Request, RequiredLine, RequiredText, Text
 from forms.ir_online import ReportForm
 
@@ -43,6 +43,10 @@ class NewReport(Request):
 
 class Reply(Request):
     body: RequiredText = Field(max_length=10000)
+
+
+class Reopening(Request):
+    reason: RequiredText = Field(max_length=10000, description="why the problem is not solved")
 
 
 class Rating(Request):
@@ -74,7 +78,7 @@ def _report(ticket, token: str | None = None) -> Report:
                   category=localized_title(category.name_th, category.name_en) if category else None,
                   created_at=ticket.created_at, follow_up_token=token,
                   messages=[Message(kind=m.kind, body=m.body, created_at=m.created_at)
-                            for m in helpdesk.public_messages(ticket)])
+                            for m in helpdesk_conversation.public_messages(ticket)])
 
 
 def _refused(exc: helpdesk.HelpdeskError) -> ApiError:
@@ -94,14 +98,14 @@ def report(json: NewReport):
     if not form.validate():
         raise ApiError(422, fields={name: [str(e) for e in errors] for name, errors in form.errors.items()
                                     if name not in ("started", "website")} or None)
-    data = helpdesk.ReportInput(
+    data = helpdesk_intake.ReportInput(
         reporter_type=form.reporter_type.data, category_id=form.category_id.data, subject=form.subject.data.strip(),
         description=form.description.data.strip(), project_number=form.project_number.data or None,
         contact_name=(form.contact_name.data or "").strip() or None,
         contact_email=(form.contact_email.data or "").strip() or None,
         contact_phone=(form.contact_phone.data or "").strip() or None)
     try:
-        ticket, token = helpdesk.report(data, None)
+        ticket, token = helpdesk_intake.report(data, None)
         db.session.commit()
     except helpdesk.HelpdeskError as exc:
         raise _refused(exc) from None
@@ -144,6 +148,20 @@ def reply(token: str, json: Reply):
 def confirm(token: str):
     """Confirm the resolution: the report closes"""
     return _acted(token, lambda ticket: helpdesk_lifecycle.confirm(ticket, None))
+
+
+@bp.post("/ir/follow/<token>/reopen")
+@api.operation(None, resp={"HTTP_200": Report, "HTTP_409": ErrorBody}, limit="RATELIMIT_IR_FOLLOW_WRITE")
+def reopen(token: str, json: Reopening):
+    """The problem is not solved: a resolved report goes back to work; a closed one opens a new, linked report,
+    answered with its own follow-up token"""
+    ticket = _ticket(token)
+    try:
+        reopened = helpdesk_lifecycle.reopen(ticket, None, json.reason)
+        db.session.commit()
+    except helpdesk.HelpdeskError as exc:
+        raise _refused(exc) from None
+    return _report(reopened, helpdesk.follow_up_token(reopened) if reopened.id != ticket.id else None)
 
 
 @bp.post("/ir/follow/<token>/rate")

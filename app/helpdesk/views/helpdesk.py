@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from app.core import file_store, paging, uploads
 from app.core.extensions import db
 from app.helpdesk.models import MessageKind, StandardAnswer, TicketAttachment, TicketCategory
-from app.helpdesk.services import helpdesk, helpdesk_desk, helpdesk_sla, helpdesk_staff
+from app.helpdesk.services import helpdesk, helpdesk_conversation, helpdesk_desk, helpdesk_files, helpdesk_sla, helpdesk_staff
 from forms.helpdesk import (
     PRIORITY_CHOICES,
     AnswerForm,
@@ -64,10 +64,10 @@ DONE = {"reply": _l("Your reply was sent to the reporter."), "note": _l("The int
 
 
 def labels() -> dict:
-    count, _each = helpdesk.attachment_limits()
+    count, _each = helpdesk_files.attachment_limits()
     return {"queue_labels": QUEUE_LABELS, "ticket_status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS,
             "priority_labels": dict(PRIORITY_CHOICES), "reporter_type_labels": REPORTER_TYPE_LABELS,
-            "action_labels": ACTION_LABELS, "max_files": count, "max_mb": helpdesk.attachment_limits_mb()}
+            "action_labels": ACTION_LABELS, "max_files": count, "max_mb": helpdesk_files.attachment_limits_mb()}
 
 
 @bp.before_request
@@ -117,7 +117,7 @@ def _render_ticket(ticket, reply_form=None, status=200, **forms):
         if chosen is not None and chosen.active:
             reply_form.body.data = helpdesk_staff.render_answer(chosen, ticket, current_user)
     return render_template(
-        "helpdesk/ticket.html", ticket=ticket, messages=helpdesk.messages_of(ticket, public_only=False),
+        "helpdesk/ticket.html", ticket=ticket, messages=helpdesk_conversation.messages_of(ticket, public_only=False),
         history=helpdesk_desk.history(ticket), merged=helpdesk_desk.merged_into_this(ticket),
         minutes_left=helpdesk_sla.time_left(ticket), triage_task=helpdesk_desk.triage_task(ticket),
         answers=helpdesk_staff.answers(category_id=ticket.category_id), reply_form=reply_form,
@@ -138,7 +138,7 @@ def _failed(exc: helpdesk.HelpdeskError, number: str):
 
 
 # A reply carries files as a reporter's message does: IR Online's one upload limit, not the app-wide cap.
-uploads.allow_files(bp, ["helpdesk.post_message"], helpdesk.attachments_bytes)
+uploads.allow_files(bp, ["helpdesk.post_message"], helpdesk_files.attachments_bytes)
 
 
 @bp.post("/tickets/<number>/messages")
@@ -231,10 +231,10 @@ def save_as_answer(number: str):
 
 @bp.errorhandler(413)
 def _too_large(_exc):
-    count, _each = helpdesk.attachment_limits()
+    count, _each = helpdesk_files.attachment_limits()
     return render_template("errors/error.html", code=413, message=_(
         "What you sent is too large: at most %(count)d files of %(size)s MB each. Nothing was saved; go back and "
-        "attach fewer or smaller files.", count=count, size=helpdesk.attachment_limits_mb())), 413
+        "attach fewer or smaller files.", count=count, size=helpdesk_files.attachment_limits_mb())), 413
 
 
 @bp.get("/attachments/<int:attachment_id>")
@@ -242,7 +242,7 @@ def attachment(attachment_id: int):
     found = db.session.get(TicketAttachment, attachment_id)
     if found is None:
         abort(404)
-    return send_file(helpdesk.open_attachment(found), mimetype=found.content_type, as_attachment=True,
+    return send_file(helpdesk_files.open_attachment(found), mimetype=found.content_type, as_attachment=True,
                      download_name=file_store.safe_name(found.filename, found.content_type))
 
 

@@ -13,7 +13,15 @@ from app.core import file_store, paging, uploads
 from app.core.extensions import db, limiter
 from app.core.i18n import localized_title
 from app.helpdesk.models import MessageKind, TicketStatus
-from app.helpdesk.services import helpdesk, helpdesk_lifecycle, helpdesk_merged, reporter_accounts
+from app.helpdesk.services import (
+    helpdesk,
+    helpdesk_conversation,
+    helpdesk_files,
+    helpdesk_intake,
+    helpdesk_lifecycle,
+    helpdesk_merged,
+    reporter_accounts,
+)
 from forms.ir_online import (
     SPAM_MESSAGES,
     ConfirmForm,
@@ -93,15 +101,15 @@ def _labels() -> dict:
 
 
 def _max_files() -> int:
-    return helpdesk.attachment_limits()[0]
+    return helpdesk_files.attachment_limits()[0]
 
 
 def _max_mb():
-    return helpdesk.attachment_limits_mb()
+    return helpdesk_files.attachment_limits_mb()
 
 
 # Reports and replies carry files: their requests may exceed the app-wide cap, up to the channel's limit.
-uploads.allow_files(bp, ["ir.new", "ir.reply"], helpdesk.attachments_bytes)
+uploads.allow_files(bp, ["ir.new", "ir.reply"], helpdesk_files.attachments_bytes)
 
 
 def _refusal_on(form, exc) -> None:
@@ -157,14 +165,14 @@ def new():
     if (message := spam_refusal(form)) is not None:
         flash(message, "danger")
         return _report_page(form, 422)
-    data = helpdesk.ReportInput(
+    data = helpdesk_intake.ReportInput(
         reporter_type=form.reporter_type.data, category_id=form.category_id.data, subject=form.subject.data.strip(),
         description=form.description.data.strip(), project_number=form.project_number.data or None,
         contact_name=(form.contact_name.data or "").strip() or None,
         contact_email=(form.contact_email.data or "").strip() or None,
         contact_phone=(form.contact_phone.data or "").strip() or None, files=files)
     try:
-        ticket, token = helpdesk.report(data, reporter)
+        ticket, token = helpdesk_intake.report(data, reporter)
         db.session.commit()
     except helpdesk.HelpdeskError as exc:
         db.session.rollback()
@@ -193,7 +201,7 @@ def mine():
         return redirect(url_for("ir.login", next=url_for("ir.mine")))
     if signed_in_reporter() is None:
         abort(404)
-    page = helpdesk.reports_of(current_user, paging.page_number(request.args.get("page")))
+    page = helpdesk_conversation.reports_of(current_user, paging.page_number(request.args.get("page")))
     return render_template("ir/mine.html", page=page, follow_url=helpdesk.follow_up_url, **_labels())
 
 
@@ -217,7 +225,7 @@ def _follow_page(token: str, ticket, status: int = 200, **forms):
     forms = {"reply_form": ReplyForm(formdata=None), "confirm_form": ConfirmForm(formdata=None),
              "reopen_form": ReopenForm(formdata=None), "rating_form": RatingForm(formdata=None)} | forms
     progress = helpdesk_merged.progress(ticket) if ticket.status == TicketStatus.merged else None
-    return render_template("ir/follow.html", ticket=ticket, token=token, messages=helpdesk.public_messages(ticket),
+    return render_template("ir/follow.html", ticket=ticket, token=token, messages=helpdesk_conversation.public_messages(ticket),
                            progress=progress, **forms, **_labels()), status
 
 
@@ -317,10 +325,10 @@ def rate(token: str):
 @bp.get("/follow/<token>/files/<int:attachment_id>")
 @_follow_limit
 def attachment(token: str, attachment_id: int):
-    found = helpdesk.attachment_for_reporter(_ticket_or_404(token), attachment_id)
+    found = helpdesk_files.attachment_for_reporter(_ticket_or_404(token), attachment_id)
     if found is None:
         abort(404)
-    return send_file(helpdesk.open_attachment(found), mimetype=found.content_type,
+    return send_file(helpdesk_files.open_attachment(found), mimetype=found.content_type,
                      download_name=file_store.safe_name(found.filename, found.content_type),
                      as_attachment=found.content_type == "application/pdf")
 

@@ -110,6 +110,12 @@ class Report:
         return None if self.score is None else self.score / SCALE_MAX * 100
 
 
+def twelve_months_back(today: date) -> date:
+    """The first day of the month eleven months back: the report's default period runs from it to today."""
+    back = today.year * 12 + today.month - 1 - 11
+    return date(back // 12, back % 12 + 1, 1)
+
+
 def _mean(total: int, count: int) -> float | None:
     return total / count if count else None
 
