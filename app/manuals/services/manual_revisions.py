@@ -304,18 +304,19 @@ def review_deadlines(ctx: OperationContext, step: str) -> dict:
     remind_at, escalate_at = add_working_days(now, remind_days), add_working_days(now, escalate_days)
     # Tracked, so that a holiday announced meanwhile moves the timers and the task's due date with them; the
     # diagram keeps them in ``<step>_deadlines``.
-    for kind, days, due_at in (("remind", remind_days, remind_at), ("escalate", escalate_days, escalate_at)):
-        calendar_admin.track_deadline(purpose=f"review.{step}.{kind}", starts_at=now, working_days=days,
-                                      due_at=due_at, object_type=ctx.business_type, object_id=ctx.business_id,
-                                      instance_id=ctx.instance_id, timer_variable=f'{step}_deadlines["{kind}_at"]')
+    calendar_admin.track_deadlines(*(
+        dict(purpose=f"review.{step}.{kind}", starts_at=now, working_days=days, due_at=due_at,
+             object_type=ctx.business_type, object_id=ctx.business_id, instance_id=ctx.instance_id,
+             timer_variable=f'{step}_deadlines["{kind}_at"]')
+        for kind, days, due_at in (("remind", remind_days, remind_at), ("escalate", escalate_days, escalate_at))))
     return {"step": step, "remind_at": remind_at.isoformat(), "escalate_at": escalate_at.isoformat()}
 
 
 @operation("record_review")
 def record_review(ctx: OperationContext, step: str, revision_id: int, decision: str, comment: str = "") -> dict:
     revision = db.session.get(ManualRevision, revision_id)
-    for kind in ("remind", "escalate"):
-        calendar_admin.close_deadline(f"review.{step}.{kind}", ctx.business_type, ctx.business_id)
+    calendar_admin.close_deadlines([f"review.{step}.{kind}" for kind in ("remind", "escalate")], ctx.business_type,
+                                   ctx.business_id)
     before = revision.status
     if decision == "return":
         revision.status = RevisionStatus.returned
