@@ -12,6 +12,7 @@ import copy
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from app.accounts.models import NATIONWIDE_ROLES, Membership, Role, User
 from app.accounts.services import policy
@@ -340,9 +341,8 @@ def record_review(ctx: OperationContext, step: str, revision_id: int, decision: 
 
 @operation("remind_reviewers")
 def remind_reviewers(ctx: OperationContext, step: str, revision_id: int) -> dict:
-    revision = db.session.get(ManualRevision, revision_id)
+    revision, manual = _revision_and_manual(revision_id)
     task = _open_review_task(ctx.instance_id, step)
-    manual = db.session.get(Manual, revision.manual_id)
     if task is not None and task.assignee_id:
         people = [db.session.get(User, task.assignee_id)]
     else:
@@ -359,8 +359,7 @@ def remind_reviewers(ctx: OperationContext, step: str, revision_id: int) -> dict
 
 @operation("escalate_review")
 def escalate_review(ctx: OperationContext, step: str, revision_id: int) -> dict:
-    revision = db.session.get(ManualRevision, revision_id)
-    manual = db.session.get(Manual, revision.manual_id)
+    revision, manual = _revision_and_manual(revision_id)
     task = _open_review_task(ctx.instance_id, step)
     department = agencies.owning_department(manual.agency)
     sent = notify(
@@ -400,6 +399,12 @@ def publish_revision(ctx: OperationContext, revision_id: int) -> dict:
     return {"revision_id": revision.id, "number": revision.number}
 
 
+def _revision_and_manual(revision_id: int) -> tuple[ManualRevision, Manual]:
+    """The revision and its manual in one query (the timers' operations read both)."""
+    return tuple(db.session.execute(select(ManualRevision, Manual).join(Manual, Manual.id == ManualRevision.manual_id)
+                                    .where(ManualRevision.id == revision_id)).one())
+
+
 def _open_review_task(instance_id: int, step: str) -> HumanTask | None:
     return db.session.scalar(select(HumanTask).where(
         HumanTask.instance_id == instance_id, HumanTask.spec_name == STEP_TASKS[step],
@@ -415,5 +420,6 @@ def _people_with_role(role: str, agency: Agency, *, exact_scope: bool = False) -
         Membership.role == role, Membership.active, User.active)
     if role not in NATIONWIDE_ROLES:
         query = query.where(Membership.agency_id == agency.id if exact_scope else Membership.agency_id.in_(ancestor_ids))
-    return list(db.session.scalars(query.distinct().order_by(User.id)))
+    # Whom to tell, not what they may do: their memberships are not read (nor loaded).
+    return list(db.session.scalars(query.distinct().order_by(User.id).options(lazyload(User.memberships))))
 
