@@ -21,12 +21,6 @@ from app.org.services.agencies import owning_department
 TOKEN_PREFIX = "rf_"
 
 
-def session_user_id(session_id: str | None) -> int | None:
-    """The user id in what ``User.get_id`` wrote into a session ("<id>:<generation>"), or None."""
-    user_id, _sep, _generation = str(session_id or "").partition(":")
-    return int(user_id) if user_id.isdecimal() else None
-
-
 def load_user(session_id: str) -> User | None:
     """Flask-Login's loader: the person, while the session's generation is still theirs (else signed out).
 
