@@ -17,7 +17,7 @@ ADMIN = frozenset({Role.admin.value})
 
 
 def _counts(user) -> dict[str, int]:
-    return {**inbox.counts(user), "unread": notification_center.unread_count(user)}
+    return inbox.counts(user, unread=notification_center.unread_count_query(user))
 
 
 CAPABILITY = Capability(

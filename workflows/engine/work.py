@@ -68,10 +68,12 @@ class Work:
         self.timers_moved = 0  # after the block: how many waiting timers ``move_timers`` moved
         self._actions: list[Action] = []
         self._moves_only = True
+        # The saved instance, held: the session keeps a clean row only weakly, and its state is the largest read.
+        self._instance: ProcessInstance | None = None
 
     @property
     def instance(self) -> ProcessInstance:
-        return db.session.get(ProcessInstance, self.instance_id)
+        return self._instance or db.session.get(ProcessInstance, self.instance_id)
 
     # --- the actions ------------------------------------------------------------------------------------------
 
@@ -176,6 +178,7 @@ class Work:
         instance = db.session.get(ProcessInstance, self.instance_id, populate_existing=replay)
         if instance is None:
             raise WorkflowError(f"no instance {self.instance_id}")
+        self._instance = instance
         self.timers_moved = 0
         if self._moves_only and instance.status not in InstanceStatus.OPEN:
             return  # a finished instance has no timer left to move

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,18 +22,15 @@ from app.org.services.agencies import owning_department
 TOKEN_PREFIX = "rf_"
 
 
-def session_user_id(session_id: str | None) -> int | None:
-    """The user id in what ``User.get_id`` wrote into a session ("<id>:<generation>"), or None."""
-    user_id, _sep, _generation = str(session_id or "").partition(":")
-    return int(user_id) if user_id.isdecimal() else None
-
-
 def load_user(session_id: str) -> User | None:
-    """Flask-Login's loader: the person, while the session's generation is still theirs (else signed out)."""
+    """Flask-Login's loader: the person, while the session's generation is still theirs (else signed out).
+
+    One query: every page reads the memberships (the gate, the menu, the policy), so they come joined to the person
+    rather than by a second statement."""
     user_id, sep, generation = str(session_id or "").partition(":")
     if not (sep and user_id.isdecimal() and generation.isdecimal()):
         return None  # not a session this app writes (or one from before generations): sign in again
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=[joinedload(User.memberships)])
     if user is None or user.session_generation != int(generation):
         return None
     return user
@@ -117,9 +115,11 @@ LAST_USED_EVERY = timedelta(minutes=1)
 
 def api_token_in_use(plain: str) -> tuple[ApiToken, User, bool] | None:
     """The token and its user, found by the token's hash (one indexed query), and whether its last use was just
-    recorded (the caller commits that). None for an unknown, revoked or reporter's token, or an inactive user."""
+    recorded (the caller commits that). None for an unknown, revoked or reporter's token, or an inactive user.
+    The user's memberships come joined: every call's policy reads them."""
     found = db.session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-                               .where(ApiToken.token_hash == tokens.digest(plain))).first()
+                               .where(ApiToken.token_hash == tokens.digest(plain))
+                               .options(joinedload(User.memberships))).unique().first()
     if found is None:
         return None
     row, user = found

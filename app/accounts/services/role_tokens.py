@@ -14,7 +14,7 @@ import math
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import aliased, contains_eager
 
 from app.accounts.models import AccountKind, Membership, Role, RoleToken, RoleTokenState, User
@@ -287,26 +287,6 @@ def _membership_for(user: User, token: RoleToken) -> Membership:
     db.session.flush()
     db.session.expire(user, ["memberships"])
     return existing
-
-
-def has_active_membership(user_id: int | str) -> bool:
-    """Whether the person holds any role yet (those without one are asked for a token)."""
-    return standing(user_id)[1]
-
-
-def standing(user_id: int | str) -> tuple[bool, bool]:
-    """(a reporter account, holds an active role) for a session's user id: one query. A reporter account never
-    counts as holding a role (see ``policy``)."""
-    try:
-        user_id = int(user_id)
-    except (TypeError, ValueError):
-        return False, True  # not a session this app wrote: Flask-Login treats it as signed out anyway
-    has_role = exists().where(Membership.user_id == user_id, Membership.active.is_(True))
-    row = db.session.execute(select(User.account_kind, has_role).where(User.id == user_id)).first()
-    if row is None:
-        return False, True  # no such person: Flask-Login treats the session as signed out
-    reporter = row[0] == AccountKind.reporter
-    return reporter, bool(row[1]) and not reporter
 
 
 # --- expiry (the diagram's timer path) ---------------------------------------------------------------------

@@ -10,9 +10,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, redirect, request, session, url_for
+from flask import Flask, current_app, redirect, request, url_for
+from flask_login import current_user
 
-from app.accounts.services import accounts, role_tokens
 from app.core import capabilities
 
 OPEN_ENDPOINTS = {"static"}
@@ -26,12 +26,11 @@ def _gate():
     registry = capabilities.of(current_app)
     if endpoint is None or endpoint in OPEN_ENDPOINTS or request.blueprint in registry.public_blueprints:
         return None
-    # One indexed query on the session's user id, rather than loading ``current_user`` this early: the person
-    # is loaded once, by whatever needs them later in the request.
-    user_id = accounts.session_user_id(session.get("_user_id"))
-    if user_id is None:
+    # The person as Flask-Login loads them for the view anyway (one query, memberships joined): the gate adds none.
+    if not current_user.is_authenticated:
         return None  # signed out: each staff view asks for a sign-in itself
-    reporter, has_role = role_tokens.standing(user_id)
+    reporter = current_user.is_reporter
+    has_role = not reporter and bool(current_user.memberships)
     if reporter:
         return None if request.blueprint in registry.reporter_blueprints else redirect(url_for(registry.reporter_home))
     if has_role or endpoint in WITHOUT_A_ROLE:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import lazyload
 
 from app.accounts.models import NATIONWIDE_ROLES, AccountKind, Membership, User
 from app.core.conflicts import savepoint
@@ -39,7 +40,8 @@ def candidates(task: HumanTask) -> list[User]:
     return list(db.session.scalars(
         select(User).where(User.id.in_(holders.scalar_subquery()), User.active,
                            User.account_kind == AccountKind.staff)
-        .order_by(User.display_name, User.id)))
+        .order_by(User.display_name, User.id)
+        .options(lazyload(User.memberships))))  # names to choose from: their memberships are not read
 
 
 def assign(user: User, task: HumanTask, assignee_id: int | None) -> User:

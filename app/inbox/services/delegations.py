@@ -17,6 +17,7 @@ from app.accounts.models import NATIONWIDE_ROLES, AccountKind, Membership, User
 from app.core.extensions import db
 from app.core.thai_dates import bangkok_day
 from app.core.types import utcnow
+from app.core.unit_memo import memo
 from app.core.workflow import record_audit
 from app.inbox.models import TaskDelegation
 
@@ -105,15 +106,21 @@ def cancel(user: User, delegation_id: int) -> TaskDelegation:
 
 
 def absent_colleagues(user: User) -> list[User]:
-    """The officers the user acts for today (their memberships loaded): one query, two with someone to act for."""
+    """The officers the user acts for today (their memberships loaded): one query, two with someone to act for;
+    read once per unit of work (the task page, its checks and the menu's counts all ask)."""
     if not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
         return []
     day = today()
+    return memo(("absent_colleagues", user.id, day), lambda: _absent_on(user.id, day),
+                depends_on=(TaskDelegation, Membership, User))
+
+
+def _absent_on(user_id: int, day: date) -> list[User]:
     delegator = aliased(User)
     return list(db.session.scalars(
         select(delegator)
         .join(TaskDelegation, TaskDelegation.delegator_id == delegator.id)
-        .where(TaskDelegation.acting_id == user.id, TaskDelegation.ends_on >= day, TaskDelegation.starts_on <= day,
+        .where(TaskDelegation.acting_id == user_id, TaskDelegation.ends_on >= day, TaskDelegation.starts_on <= day,
                TaskDelegation.cancelled_at.is_(None), delegator.active)
         .options(selectinload(delegator.memberships))
         .order_by(delegator.id)).unique())

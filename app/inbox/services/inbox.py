@@ -181,15 +181,14 @@ class TaskRow:
 
 
 
-def counts(user: User) -> dict[str, int]:
-    """Badge counts for the navigation, at most BADGE_CAP + 1 each; one statement, each count on its own index."""
+def counts(user: User, **more) -> dict[str, int]:
+    """Badge counts for the navigation, at most BADGE_CAP + 1 each, with ``more`` counts (scalar subqueries by
+    name) read alongside: one statement, each count on its own index."""
     acting_for = delegations.absent_colleagues(user)
-    available, claimed = (
-        _count_up_to(_view_clause(user, view, acting_for), capabilities.BADGE_CAP + 1).scalar_subquery()
-        for view in ("available", "claimed")
-    )
-    row = db.session.execute(select(available, claimed)).one()
-    return {"available": row[0], "claimed": row[1]}
+    counted = {view: _count_up_to(_view_clause(user, view, acting_for), capabilities.BADGE_CAP + 1).scalar_subquery()
+               for view in ("available", "claimed")} | more
+    row = db.session.execute(select(*counted.values())).one()
+    return dict(zip(counted, row, strict=True))
 
 
 def process_choices() -> list[tuple[str, str]]:
@@ -211,8 +210,8 @@ def task_for(user: User, task_id: int) -> HumanTask:
     """The task if the user may see it (themselves, or for an officer they act for); TaskNotFound otherwise (no hint
     that it exists)."""
     task = db.session.get(HumanTask, task_id)
-    if task is None or not any(policy.can_see_task(person, task)
-                               for person in (user, *delegations.absent_colleagues(user))):
+    if task is None or not (policy.can_see_task(user, task) or any(
+            policy.can_see_task(person, task) for person in delegations.absent_colleagues(user))):
         raise TaskNotFound(task_id)
     return task
 

@@ -168,12 +168,14 @@ def complete_task(task_id: int, json: TaskAnswer):
         raise ApiError(422, fields={name: [str(e) for e in errors] for name, errors in form.errors.items()})
     try:
         instance = inbox.complete(api.current_user_of_token(), task, form.answer())
+        # The answer as saved, read before the commit expires the rows (else each would be read again).
+        done = Completed(task=Task(**task_json(task)), instance=InstanceRef(id=instance.id, status=instance.status))
         db.session.commit()
     except inbox.TaskNotFound:
         raise ApiError(404) from None
     except inbox.InboxError as exc:
         raise api.refusal(409, exc) from None
-    return Completed(task=Task(**task_json(task)), instance=InstanceRef(id=instance.id, status=instance.status))
+    return done
 
 
 def _form_pairs(values: dict) -> list[tuple[str, str]]:

@@ -236,8 +236,7 @@ def _notice_count(delay_id: int) -> int:
 
 
 def _close_round_deadlines(delay_id: int) -> None:
-    for purpose in ROUND_DEADLINES:
-        calendar_admin.close_deadline(purpose, BUSINESS_TYPE, delay_id)
+    calendar_admin.close_deadlines(ROUND_DEADLINES, BUSINESS_TYPE, delay_id)
 
 
 def _officer(delay: DelayRecord) -> list[User]:
@@ -263,12 +262,14 @@ def open_round(ctx: OperationContext, delay_id: int) -> dict:
     delay.next_notice_at = notice_at
     update_days, escalate_days = _round_days()
     due = {}
+    deadlines = []
     for purpose, days, variable in (("delay.update", update_days, "update_due_at"),
                                     ("delay.escalate", escalate_days, "escalate_at")):
         due[variable] = add_working_days(now, days)
-        calendar_admin.track_deadline(purpose=purpose, starts_at=now, working_days=days, due_at=due[variable],
-                                      object_type=BUSINESS_TYPE, object_id=delay.id, instance_id=ctx.instance_id,
-                                      timer_variable=f'round["{variable}"]')
+        deadlines.append(dict(purpose=purpose, starts_at=now, working_days=days, due_at=due[variable],
+                              object_type=BUSINESS_TYPE, object_id=delay.id, instance_id=ctx.instance_id,
+                              timer_variable=f'round["{variable}"]'))
+    calendar_admin.track_deadlines(*deadlines)
     number = _notice_count(delay.id)
     sent = notify(_officer(delay),
                   subject=_l("Give the current reason for a delay by %(due)s: %(reference)s",

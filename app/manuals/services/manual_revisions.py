@@ -12,6 +12,7 @@ import copy
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from app.accounts.models import NATIONWIDE_ROLES, Membership, Role, User
 from app.accounts.services import policy
@@ -306,18 +307,19 @@ def review_deadlines(ctx: OperationContext, step: str) -> dict:
     remind_at, escalate_at = add_working_days(now, remind_days), add_working_days(now, escalate_days)
     # Tracked, so that a holiday announced meanwhile moves the timers and the task's due date with them; the
     # diagram keeps them in ``<step>_deadlines``.
-    for kind, days, due_at in (("remind", remind_days, remind_at), ("escalate", escalate_days, escalate_at)):
-        calendar_admin.track_deadline(purpose=f"review.{step}.{kind}", starts_at=now, working_days=days,
-                                      due_at=due_at, object_type=ctx.business_type, object_id=ctx.business_id,
-                                      instance_id=ctx.instance_id, timer_variable=f'{step}_deadlines["{kind}_at"]')
+    calendar_admin.track_deadlines(*(
+        dict(purpose=f"review.{step}.{kind}", starts_at=now, working_days=days, due_at=due_at,
+             object_type=ctx.business_type, object_id=ctx.business_id, instance_id=ctx.instance_id,
+             timer_variable=f'{step}_deadlines["{kind}_at"]')
+        for kind, days, due_at in (("remind", remind_days, remind_at), ("escalate", escalate_days, escalate_at))))
     return {"step": step, "remind_at": remind_at.isoformat(), "escalate_at": escalate_at.isoformat()}
 
 
 @operation("record_review")
 def record_review(ctx: OperationContext, step: str, revision_id: int, decision: str, comment: str = "") -> dict:
     revision = db.session.get(ManualRevision, revision_id)
-    for kind in ("remind", "escalate"):
-        calendar_admin.close_deadline(f"review.{step}.{kind}", ctx.business_type, ctx.business_id)
+    calendar_admin.close_deadlines([f"review.{step}.{kind}" for kind in ("remind", "escalate")], ctx.business_type,
+                                   ctx.business_id)
     before = revision.status
     if decision == "return":
         revision.status = RevisionStatus.returned
@@ -342,9 +344,8 @@ def record_review(ctx: OperationContext, step: str, revision_id: int, decision: 
 
 @operation("remind_reviewers")
 def remind_reviewers(ctx: OperationContext, step: str, revision_id: int) -> dict:
-    revision = db.session.get(ManualRevision, revision_id)
+    revision, manual = _revision_and_manual(revision_id)
     task = _open_review_task(ctx.instance_id, step)
-    manual = db.session.get(Manual, revision.manual_id)
     if task is not None and task.assignee_id:
         people = [db.session.get(User, task.assignee_id)]
     else:
@@ -361,8 +362,7 @@ def remind_reviewers(ctx: OperationContext, step: str, revision_id: int) -> dict
 
 @operation("escalate_review")
 def escalate_review(ctx: OperationContext, step: str, revision_id: int) -> dict:
-    revision = db.session.get(ManualRevision, revision_id)
-    manual = db.session.get(Manual, revision.manual_id)
+    revision, manual = _revision_and_manual(revision_id)
     task = _open_review_task(ctx.instance_id, step)
     department = agencies.owning_department(manual.agency)
     sent = notify(
@@ -402,6 +402,12 @@ def publish_revision(ctx: OperationContext, revision_id: int) -> dict:
     return {"revision_id": revision.id, "number": revision.number}
 
 
+def _revision_and_manual(revision_id: int) -> tuple[ManualRevision, Manual]:
+    """The revision and its manual in one query (the timers' operations read both)."""
+    return tuple(db.session.execute(select(ManualRevision, Manual).join(Manual, Manual.id == ManualRevision.manual_id)
+                                    .where(ManualRevision.id == revision_id)).one())
+
+
 def _open_review_task(instance_id: int, step: str) -> HumanTask | None:
     return db.session.scalar(select(HumanTask).where(
         HumanTask.instance_id == instance_id, HumanTask.spec_name == STEP_TASKS[step],
@@ -417,5 +423,6 @@ def _people_with_role(role: str, agency: Agency, *, exact_scope: bool = False) -
         Membership.role == role, Membership.active, User.active)
     if role not in NATIONWIDE_ROLES:
         query = query.where(Membership.agency_id == agency.id if exact_scope else Membership.agency_id.in_(ancestor_ids))
-    return list(db.session.scalars(query.distinct().order_by(User.id)))
+    # Whom to tell, not what they may do: their memberships are not read (nor loaded).
+    return list(db.session.scalars(query.distinct().order_by(User.id).options(lazyload(User.memberships))))
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Role, User
@@ -209,30 +209,45 @@ def track_deadline(*, purpose: str, starts_at: datetime, working_days: int, due_
     time of day and moves only its date, which gives the same result for both functions. A deadline
     tracked again for the same purpose and object replaces the open one.
     """
-    if working_days < 0:
-        raise ValueError("working_days must not be negative")
-    if end_of_day:
-        due_at = due_at.astimezone(BANGKOK).replace(hour=23, minute=59, second=59, microsecond=0)
-    if object_type is not None and object_id is not None:
-        close_deadline(purpose, object_type, object_id)
-    deadline = WorkingDayDeadline(purpose=purpose, object_type=object_type, object_id=object_id,
-                                  instance_id=instance_id, timer_variable=timer_variable, starts_at=starts_at,
-                                  working_days=working_days, due_at=due_at, status=DeadlineStatus.open)
-    db.session.add(deadline)
+    return track_deadlines(dict(purpose=purpose, starts_at=starts_at, working_days=working_days, due_at=due_at,
+                                object_type=object_type, object_id=object_id, instance_id=instance_id,
+                                timer_variable=timer_variable, end_of_day=end_of_day))[0]
+
+
+def track_deadlines(*deadlines: dict) -> list[WorkingDayDeadline]:
+    """Several deadlines at once (each as ``track_deadline``'s arguments): the open ones they replace closed in
+    one statement per object, the new ones written in one."""
+    rows, replaced = [], {}
+    for given in deadlines:
+        given = dict(given)
+        if given["working_days"] < 0:
+            raise ValueError("working_days must not be negative")
+        if given.pop("end_of_day", False):
+            given["due_at"] = given["due_at"].astimezone(BANGKOK).replace(hour=23, minute=59, second=59,
+                                                                          microsecond=0)
+        if given.get("object_type") is not None and given.get("object_id") is not None:
+            replaced.setdefault((given["object_type"], given["object_id"]), []).append(given["purpose"])
+        rows.append(WorkingDayDeadline(**given, status=DeadlineStatus.open))
+    for (object_type, object_id), purposes in replaced.items():
+        close_deadlines(purposes, object_type, object_id)
+    db.session.add_all(rows)
     db.session.flush()
-    return deadline
+    return rows
 
 
 def close_deadline(purpose: str, object_type: str | None, object_id: int | None) -> int:
     """Close the open deadlines of ``purpose`` for the object (it was met or is no longer wanted)."""
-    rows = db.session.scalars(select(WorkingDayDeadline).where(
-        WorkingDayDeadline.purpose == purpose, WorkingDayDeadline.object_type == object_type,
-        WorkingDayDeadline.object_id == object_id, WorkingDayDeadline.status == DeadlineStatus.open)).all()
-    for row in rows:
-        row.status = DeadlineStatus.closed
-    if rows:
-        db.session.flush()
-    return len(rows)
+    return close_deadlines([purpose], object_type, object_id)
+
+
+def close_deadlines(purposes, object_type: str | None, object_id: int | None) -> int:
+    """Close the open deadlines of any of ``purposes`` for the object: one statement."""
+    closed = db.session.execute(
+        update(WorkingDayDeadline)
+        .where(WorkingDayDeadline.purpose.in_(list(purposes)), WorkingDayDeadline.object_type == object_type,
+               WorkingDayDeadline.object_id == object_id, WorkingDayDeadline.status == DeadlineStatus.open)
+        .values(status=DeadlineStatus.closed, updated_at=utcnow()))
+    return closed.rowcount
 
 
 def open_deadline(purpose: str, object_type: str, object_id: int) -> WorkingDayDeadline | None:

@@ -1,0 +1,87 @@
+"""What the requests a reviewer makes all day cost in SQL statements, pinned so that none creeps back: the pages
+(the person, their memberships and the menu's counts ride along), a task's completion (the engine's unit of work
+with its domain step) and a review reminder fired by the timer job.
+
+Each request is counted from an empty session, as a server's new request starts."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import time_machine
+from sqlalchemy import select
+
+from app.accounts.services import accounts
+from app.core.api import scopes_of
+from app.core.extensions import db
+from app.core.workflow import AuditEvent
+from tests.clock import SUITE_START
+from tests.helpers import submitted_tasks
+from workflows import engine
+from workflows.calendar import add_working_days
+
+APPROVE = {"decision": "approve", "comment": ""}
+# The most each may send (SQLite and PostgreSQL differ where PostgreSQL writes several rows in one INSERT).
+INBOX_PAGE = 8  # the person and memberships, the list's count and rows, filters' choices, saved filters, the menu
+TASK_PAGE = 14  # and the task, its instance, what it is about (the manual, its revision, history), who could take it
+API_TASK_LIST = 4  # the token with its person and memberships, the officers acted for, the count, the rows
+COMPLETION = {"sqlite": 17, "postgresql": 16}
+REMINDER = 12  # one due review reminder fired, the batch's own query included
+
+
+def _counted(count_queries, send):
+    db.session.expunge_all()
+    with count_queries() as statements:
+        response = send()
+    return response, statements
+
+
+def _database(app) -> str:
+    return "postgresql" if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") else "sqlite"
+
+
+def _available_badge(page: str) -> int:
+    return int(re.search(r'data-count="available">(\d+)<', page).group(1))
+
+
+def test_a_reviewers_pages_and_completion_cost_a_fixed_few_statements(app, client, login, demo, count_queries):
+    shown, done = (task.id for task in submitted_tasks(demo, "คู่มือนับคำสั่ง 1", "คู่มือนับคำสั่ง 2"))
+    login("reviewer")
+    page, sent = _counted(count_queries, lambda: client.get("/tasks/?page=1"))
+    assert page.status_code == 200 and len(sent) <= INBOX_PAGE, sent
+    before = _available_badge(page.get_data(as_text=True))
+    response, sent = _counted(count_queries, lambda: client.get(f"/tasks/{shown}"))
+    assert response.status_code == 200 and len(sent) <= TASK_PAGE, sent
+    response, sent = _counted(count_queries, lambda: client.post(f"/tasks/{done}", data=APPROVE))
+    assert response.status_code == 302 and len(sent) <= COMPLETION[_database(app)], sent
+    # The menu's count is read afresh: the reviewer sees their own completion at once.
+    assert _available_badge(client.get("/tasks/?page=1").get_data(as_text=True)) == before - 1
+
+
+def test_the_api_lists_and_completes_in_as_few(app, client, demo, count_queries):
+    listed, done = (task.id for task in submitted_tasks(demo, "คู่มือนับคำสั่ง API 1", "คู่มือนับคำสั่ง API 2"))
+    _row, plain = accounts.create_api_token(demo.user("reviewer"), "นับคำสั่ง", scopes=tuple(scopes_of(app)))
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {plain}"}
+    client.get("/api/v1/tasks", headers=headers)  # the token's first use is written (once a minute at most)
+    response, sent = _counted(count_queries, lambda: client.get("/api/v1/tasks", headers=headers))
+    assert response.status_code == 200 and len(sent) <= API_TASK_LIST, sent
+    assert listed in [item["id"] for item in response.get_json()["items"]]
+    response, sent = _counted(count_queries, lambda: client.post(f"/api/v1/tasks/{done}/complete",
+                                                                 json=APPROVE, headers=headers))
+    assert response.status_code == 200 and len(sent) <= COMPLETION[_database(app)], sent
+    assert response.get_json()["task"]["status"] == "completed"
+
+
+def test_a_review_reminder_costs_a_fixed_few_statements(app, demo, count_queries):
+    # Submitted a day before the demo's own reviews, so that this reminder is the first one due.
+    submitted = SUITE_START - timedelta(days=1)
+    with time_machine.travel(submitted, tick=False):
+        instance_id = submitted_tasks(demo, "คู่มือนับคำสั่งเตือน")[0].instance_id
+    with time_machine.travel(add_working_days(submitted, 3) + timedelta(minutes=1), tick=False):
+        fired, sent = _counted(count_queries, lambda: engine.fire_due_timers(batch_size=1))
+        db.session.commit()
+    assert fired == 1 and len(sent) <= REMINDER, sent
+    assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.instance_id == instance_id,
+                                                         AuditEvent.task_name == "notify_agency_reminder")) is not None
