@@ -101,7 +101,7 @@ def _membership_action(user_id: int, membership_id: int, act):
         abort(403)
     except user_directory.UserAdminError as exc:
         db.session.rollback()
-        flash(_message(exc), "warning")
+        flash(refusal_message(exc), "warning")
     return redirect(url_for("users.show", user_id=user_id))
 
 
@@ -133,7 +133,8 @@ def remove(user_id: int, membership_id: int):
     return _membership_action(user_id, membership_id, act)
 
 
-def _message(exc: user_directory.UserAdminError) -> str:
+def refusal_message(exc: user_directory.UserAdminError) -> str:
+    """Why a change was refused (also the API's message)."""
     if isinstance(exc, user_directory.RoleNotGrantable):
         return _("You may not grant this role. Choose one of the roles in the list.")
     if isinstance(exc, user_directory.SameRole):
