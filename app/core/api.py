@@ -318,7 +318,7 @@ def scopes_of(app: Flask, *, administrator: bool = False) -> dict[str, Any]:
     registry = capabilities.of(app)
     labels = dict(registry.api_capabilities)
     if administrator:
-        labels[ADMIN] = _l("Administration: people, role tokens, agencies, catalogue, calendar and letters")
+        labels[ADMIN] = _l("Administration: people, role tokens, agencies, the catalogue and the calendar")
     return {f"{name}:{kind}": label for name, label in labels.items() for kind in CAPABILITY_SCOPES}
 
 
