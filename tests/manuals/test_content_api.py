@@ -42,6 +42,8 @@ def test_sample_forms_are_attached_checked_and_removed(client, login, demo):
     assert client.post(url, headers=author, data={"label": "ก\r\nข", "file": (io.BytesIO(PNG), "a.png")}
                        ).status_code == 422
     assert client.post(url, headers=author, json={"label": "ก"}).status_code == 400
+    no_label = client.post(url, headers=author, data={"file": (io.BytesIO(PNG), "a.png")})
+    assert no_label.status_code == 422 and list(no_label.get_json()["error"]["fields"]) == ["label"]
     assert db.session.query(ManualAttachment).count() == 1
 
     attachment_id = listed["items"][0]["id"]
