@@ -37,7 +37,7 @@ def _gregorian_year(value):
 
 
 class YearQuery(Request):
-    year: Annotated[int, BeforeValidator(_gregorian_year)] = Field(
+    year: Annotated[int | None, BeforeValidator(_gregorian_year)] = Field(
         None, description="Gregorian or Buddhist era (2569); default: this year", validate_default=True)
 
 
