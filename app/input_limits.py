@@ -17,7 +17,7 @@ from __future__ import annotations
 from flask import Flask, Request, current_app
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import lazy_gettext as _l
-from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.datastructures import FileStorage, ImmutableMultiDict
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, UnicodeConverter, ValidationError
 from werkzeug.utils import cached_property
@@ -61,6 +61,12 @@ class JSONTooDeep(BadRequest):
 
 
 class JSONProvider(DefaultJSONProvider):
+    @staticmethod
+    def default(o):
+        if isinstance(o, FileStorage):  # an upload that a request model refused, echoed with the refusal: its name
+            return o.filename or ""
+        return DefaultJSONProvider.default(o)
+
     def loads(self, s, **kwargs):
         try:
             value = super().loads(s, **kwargs)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.commands import users_cli
 from app.accounts.models import Role
-from app.accounts.views import accounts, auth, gate, tokens, users
+from app.accounts.views import accounts, admin_api, auth, gate, tokens, users
 from app.core import api
 from app.core.capabilities import Capability, Labels, NavEntry
 
@@ -29,6 +29,7 @@ CAPABILITY = Capability(
     public_pages=("auth",),
     name="accounts",
     blueprints=(auth.bp, accounts.bp, tokens.bp, users.bp),
+    api_blueprints=(admin_api.bp,),
     operation_modules=("app.accounts.services.role_tokens",),
     processes=("token_issuance",),
     labels=Labels(roles={Role.admin.value: _l("System administrator")}),

@@ -7,6 +7,8 @@
 - A personal access token (``Authorization: Bearer …``) carries scopes, ``<capability>:read`` and
   ``<capability>:write``; an operation names the one it needs (403 without it). The token is found by the hash of
   the token (one indexed query); the capability that keeps tokens gives the lookup (``use_token_loader``).
+- The administration's operations (people, role tokens, the agency tree, the catalogue, the calendar, letters) need
+  ``admin:read`` or ``admin:write``, which only an administrator may give a token (``scopes_of``).
 - Each token has its own rate limits (reads and writes), counted in the shared limiter's store, so every server
   process counts together; operations open to anyone are counted per address.
 - An error is ``{"error": {"code", "message" (Thai), "message_en", "reason"?, "fields"?}}``, whatever refused it.
@@ -39,6 +41,7 @@ PREFIX = "/api/v1"
 DOCUMENT_KEY = "ratchaflow.openapi"
 LOADER_KEY = "ratchaflow.api_token_loader"
 CAPABILITY_SCOPES = ("read", "write")
+ADMIN = "admin"  # the administration's scopes: offered to administrators only
 INT_MAX = 2**31 - 1  # an id is a positive INTEGER column value; the URL converter refuses anything else
 
 MESSAGES = {
@@ -309,10 +312,14 @@ def _generate() -> dict:
     return generated
 
 
-def scopes_of(app: Flask) -> dict[str, Any]:
-    """Every scope a token may be given: ``<capability>:read`` and ``:write``, by capability, with its label."""
+def scopes_of(app: Flask, *, administrator: bool = False) -> dict[str, Any]:
+    """The scopes a token may be given: ``<capability>:read`` and ``:write``, by capability, with its label; and
+    for an ``administrator``, ``admin:read`` and ``admin:write``."""
     registry = capabilities.of(app)
-    return {f"{name}:{kind}": label for name, label in registry.api_capabilities.items() for kind in CAPABILITY_SCOPES}
+    labels = dict(registry.api_capabilities)
+    if administrator:
+        labels[ADMIN] = _l("Administration: people, role tokens, agencies, the catalogue and the calendar")
+    return {f"{name}:{kind}": label for name, label in labels.items() for kind in CAPABILITY_SCOPES}
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,7 @@ from app.accounts.models import Role
 from app.core.capabilities import AgencyHoldings, Capability, Labels, NavEntry
 from app.manuals.services import agency_holdings, attachments, links, manual_revisions, manuals, other_services, processes
 from app.manuals.views import api as manual_api
+from app.manuals.views import content_api, services_api
 from app.manuals.views import manuals as manual_views
 from app.manuals.views import other_services as other_service_views
 from app.manuals.views import processes as process_views
@@ -20,7 +21,7 @@ PERMISSION = _l("You do not have permission to do this.")
 CAPABILITY = Capability(
     name="manuals",
     blueprints=(manual_views.bp, process_views.bp, other_service_views.bp),
-    api_blueprints=(manual_api.bp,),
+    api_blueprints=(manual_api.bp, content_api.bp, services_api.bp),
     api_label=_l("Manuals"),
     operation_modules=("app.manuals.services.manual_revisions",),
     form_modules=("forms.manual_revision",),

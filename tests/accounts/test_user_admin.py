@@ -7,7 +7,7 @@ import threading
 from sqlalchemy import func, select
 
 from app.accounts.models import Membership
-from app.accounts.services import accounts, user_admin
+from app.accounts.services import accounts, membership_changes, user_directory
 from app.core.extensions import db
 from app.core.workflow import AuditEvent, TaskStatus
 from tests.clock import TODAY, thai_short_date
@@ -77,10 +77,10 @@ def test_the_list_is_paged_and_its_query_count_does_not_grow(client, login, demo
     client.get("/admin/users")
     with count_queries() as many:
         page = client.get("/admin/users").get_data(as_text=True)
-    assert page.count("data-user-id=") == user_admin.PAGE_SIZE
+    assert page.count("data-user-id=") == user_directory.PAGE_SIZE
     assert len(many) == len(few), (len(few), len(many))
     second = client.get("/admin/users?page=2").get_data(as_text=True)
-    assert second.count("data-user-id=") == 34 - user_admin.PAGE_SIZE
+    assert second.count("data-user-id=") == 34 - user_directory.PAGE_SIZE
 
 
 def test_only_central_officers_and_administrators_manage_users(client, login, demo):
@@ -325,17 +325,17 @@ def test_two_officers_changing_one_membership_at_once_one_wins(app, demo):
             kind, role = next(actions)
         with app.test_request_context():
             officer = db.session.get(User, officer_id)
-            user_admin.grantable_roles(officer)
+            user_directory.grantable_roles(officer)
             # Held, so that both sides act on the state they read before the race (the session's identity
             # map keeps only weak references: a dropped row would be read again, after the other side won).
             membership = db.session.get(Membership, membership_id)
             assert membership.agency is not None
             barrier.wait()
             try:
-                user_admin.change_role(officer, membership_id, role)
+                membership_changes.change_role(officer, membership_id, role)
                 db.session.commit()
                 outcomes.append("ok")
-            except user_admin.MembershipChangedMeanwhile:
+            except user_directory.MembershipChangedMeanwhile:
                 db.session.rollback()
                 outcomes.append("conflict")
             finally:
@@ -362,7 +362,7 @@ def test_a_role_change_and_a_removal_at_once_one_wins(app, demo):
 
         with app.test_request_context():
             officer = db.session.get(User, officer_id)
-            user_admin.grantable_roles(officer)
+            user_directory.grantable_roles(officer)
             membership = db.session.get(Membership, membership_id)  # held: see the test above
             assert membership.agency is not None
             barrier.wait()
@@ -370,7 +370,7 @@ def test_a_role_change_and_a_removal_at_once_one_wins(app, demo):
                 act(officer)
                 db.session.commit()
                 outcomes[name] = "ok"
-            except user_admin.MembershipChangedMeanwhile:
+            except user_directory.MembershipChangedMeanwhile:
                 db.session.rollback()
                 outcomes[name] = "conflict"
             finally:
@@ -378,8 +378,8 @@ def test_a_role_change_and_a_removal_at_once_one_wins(app, demo):
 
     threads = [
         threading.Thread(target=run, args=("change", central_id,
-                                           lambda o: user_admin.change_role(o, membership_id, "manual_author"))),
-        threading.Thread(target=run, args=("remove", admin_id, lambda o: user_admin.remove(o, membership_id))),
+                                           lambda o: membership_changes.change_role(o, membership_id, "manual_author"))),
+        threading.Thread(target=run, args=("remove", admin_id, lambda o: membership_changes.remove(o, membership_id))),
     ]
     for thread in threads:
         thread.start()

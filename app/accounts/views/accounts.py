@@ -29,7 +29,8 @@ class NewTokenForm(BaseForm):
 def _token_form(**kwargs) -> NewTokenForm:
     form = NewTokenForm(**kwargs)
     form.scopes.choices = [SelectChoice(scope, _scope_label(scope, label))
-                           for scope, label in api.scopes_of(current_app).items()]
+                           for scope, label in api.scopes_of(current_app,
+                                                             administrator=policy.is_admin(current_user)).items()]
     return form
 
 
@@ -62,7 +63,11 @@ def api_caller(plain: str) -> api.Caller | None:
     if found is None:
         return None
     row, user, touched = found
-    return api.Caller(user=user, token_id=row.id, scopes=row.scope_set, touched=touched)
+    scopes = row.scope_set
+    administration = {scope for scope in scopes if scope.startswith(f"{api.ADMIN}:")}
+    if administration and not policy.is_admin(user):  # no longer an administrator: the token no longer is either
+        scopes = scopes - administration
+    return api.Caller(user=user, token_id=row.id, scopes=scopes, touched=touched)
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, user_logged_in
 
-from app.accounts.services import user_admin
+from app.accounts.services import membership_changes, own_profile, user_directory
 from app.core import paging
 from app.core.extensions import db
 from app.core.i18n import role_label
@@ -28,7 +28,7 @@ def _apply_acting_agency():
     if chosen is None or request.endpoint == "static" or not current_user.is_authenticated:
         return  # nothing chosen: every membership counts, and the user need not be loaded for that
     person = current_user._get_current_object()
-    agency = user_admin.acting_agency(person, chosen)
+    agency = own_profile.acting_agency(person, chosen)
     if agency is None:
         session.pop(ACTING_AGENCY, None)  # the membership is gone: act with what is left
     _set_acting(person, agency)
@@ -50,7 +50,7 @@ def _fresh_sign_in_acts_for_all(_sender, user, **_extra):
 
 
 def _require_manager() -> None:
-    if not user_admin.can_manage_users(current_user):
+    if not user_directory.can_manage_users(current_user):
         abort(403)
 
 
@@ -60,12 +60,12 @@ def index():
     _require_manager()
     q = request.args.get("q", "").strip()[:100]
     page = paging.page_number(request.args.get("page"))
-    result = user_admin.search_users(current_user, q, page)
+    result = user_directory.search_users(current_user, q, page)
     return render_template("users/index.html", result=result, q=q)
 
 
 def _role_choices() -> list[tuple[str, str]]:
-    return [(role, role_label(role)) for role in user_admin.grantable_roles(current_user)]
+    return [(role, role_label(role)) for role in user_directory.grantable_roles(current_user)]
 
 
 @bp.get("/admin/users/<int:user_id>")
@@ -73,17 +73,17 @@ def _role_choices() -> list[tuple[str, str]]:
 def show(user_id: int):
     _require_manager()
     try:
-        person = user_admin.user_for(current_user, user_id)
-    except user_admin.NotFound:
+        person = user_directory.user_for(current_user, user_id)
+    except user_directory.NotFound:
         abort(404)
-    memberships = user_admin.memberships_in_scope(current_user, person)
+    memberships = user_directory.memberships_in_scope(current_user, person)
     roles = _role_choices()
     forms = {
         m.id: ChangeRoleForm(formdata=None, prefix=f"m{m.id}", roles=roles, data={"role": m.role})
-        for m in memberships if user_admin.can_change(current_user, m)
+        for m in memberships if user_directory.can_change(current_user, m)
     }
     return render_template("users/show.html", person=person, memberships=memberships, forms=forms,
-                           history=user_admin.account_history(person),
+                           history=user_directory.account_history(person),
                            describe=_describe, action_label=_action_label)
 
 
@@ -93,15 +93,15 @@ def _membership_action(user_id: int, membership_id: int, act):
         message = act()
         db.session.commit()
         flash(message, "success")
-    except user_admin.NotFound:
+    except user_directory.NotFound:
         db.session.rollback()
         abort(404)
-    except user_admin.NotAllowed:
+    except user_directory.NotAllowed:
         db.session.rollback()
         abort(403)
-    except user_admin.UserAdminError as exc:
+    except user_directory.UserAdminError as exc:
         db.session.rollback()
-        flash(_message(exc), "warning")
+        flash(refusal_message(exc), "warning")
     return redirect(url_for("users.show", user_id=user_id))
 
 
@@ -112,7 +112,7 @@ def change_role(user_id: int, membership_id: int):
     form.validate()  # CSRF is checked for every POST; the role is checked by the service
 
     def act():
-        user_admin.change_role(current_user, membership_id, form.role.data or "", user_id=user_id)
+        membership_changes.change_role(current_user, membership_id, form.role.data or "", user_id=user_id)
         return _("Role changed to %(role)s.", role=role_label(form.role.data))
 
     return _membership_action(user_id, membership_id, act)
@@ -124,7 +124,7 @@ def remove(user_id: int, membership_id: int):
     RemoveMembershipForm().validate()
 
     def act():
-        released = user_admin.remove(current_user, membership_id, user_id=user_id)
+        released = membership_changes.remove(current_user, membership_id, user_id=user_id)
         if released:
             return _("Removed from the agency. Claimed tasks returned to the shared queue: %(count)s.",
                      count=len(released))
@@ -133,18 +133,19 @@ def remove(user_id: int, membership_id: int):
     return _membership_action(user_id, membership_id, act)
 
 
-def _message(exc: user_admin.UserAdminError) -> str:
-    if isinstance(exc, user_admin.RoleNotGrantable):
+def refusal_message(exc: user_directory.UserAdminError) -> str:
+    """Why a change was refused (also the API's message)."""
+    if isinstance(exc, user_directory.RoleNotGrantable):
         return _("You may not grant this role. Choose one of the roles in the list.")
-    if isinstance(exc, user_admin.SameRole):
+    if isinstance(exc, user_directory.SameRole):
         return _("This membership already has that role. Choose another role.")
-    if isinstance(exc, user_admin.RoleAlreadyHeld):
+    if isinstance(exc, user_directory.RoleAlreadyHeld):
         return _("This person already holds that role in this agency. If this membership is no longer needed, "
                  "remove it instead.")
-    if isinstance(exc, user_admin.LastManagerMembership):
+    if isinstance(exc, user_directory.LastManagerMembership):
         return _("You cannot remove or demote yourself from your last central-officer role. Ask another central "
                  "officer or an administrator to do it.")
-    if isinstance(exc, user_admin.MembershipChangedMeanwhile):
+    if isinstance(exc, user_directory.MembershipChangedMeanwhile):
         return _("Someone else changed this membership at the same moment. Nothing you chose was saved; check the "
                  "page and try again.")
     return _("This could not be done. Nothing was saved.")
@@ -164,7 +165,7 @@ def _action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
-def _describe(entry: user_admin.HistoryEntry) -> str:
+def _describe(entry: user_directory.HistoryEntry) -> str:
     """A line a person can read about what changed, from the event's before and after."""
     before, after = entry.event.before or {}, entry.event.after or {}
     parts = []
@@ -189,11 +190,11 @@ def _describe(entry: user_admin.HistoryEntry) -> str:
 @bp.get("/account/profile")
 @login_required
 def profile():
-    agencies = user_admin.switchable_agencies(current_user)
+    agencies = own_profile.switchable_agencies(current_user)
     form = SwitchAgencyForm(formdata=None, agencies=_agency_choices(agencies),
                             data={"agency": str(getattr(current_user, "acting_agency_id", None) or ALL_AGENCIES)})
-    return render_template("users/profile.html", memberships=user_admin.own_memberships(current_user),
-                           agencies=agencies, form=form, can_manage=user_admin.can_manage_users(current_user))
+    return render_template("users/profile.html", memberships=own_profile.own_memberships(current_user),
+                           agencies=agencies, form=form, can_manage=user_directory.can_manage_users(current_user))
 
 
 def _agency_choices(agencies) -> list[tuple[str, str]]:
@@ -207,7 +208,7 @@ def _current_language() -> str:
 @bp.post("/account/profile/agency")
 @login_required
 def switch_agency():
-    agencies = user_admin.switchable_agencies(current_user)
+    agencies = own_profile.switchable_agencies(current_user)
     form = SwitchAgencyForm(agencies=_agency_choices(agencies))
     form.validate()
     choice = (form.agency.data or ALL_AGENCIES).strip()
@@ -217,7 +218,7 @@ def switch_agency():
         flash(_("You now act for all your agencies."), "success")
         return redirect(url_for("users.profile"))
     agency_id = cleaning.whole_number(choice, minimum=1)
-    agency = user_admin.acting_agency(current_user, agency_id) if agency_id else None
+    agency = own_profile.acting_agency(current_user, agency_id) if agency_id else None
     if agency is None:
         flash(_("You do not belong to that agency. Choose one from the list."), "warning")
         return redirect(url_for("users.profile"))

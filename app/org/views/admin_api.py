@@ -1,0 +1,136 @@
+"""The agency tree's administration over the API (``admin:write``), as the administrators' pages do it: create an
+agency where its kind may sit, move one under another parent, merge one into another of its kind (its units,
+people and services move over), close one that holds nothing any more. Every change is audited by the services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from app.core import api, messages
+from app.core.api import ApiError, ErrorBody
+from app.core.extensions import db
+from app.org.services import agency_admin, org
+from forms.api import Id, Line, Request, RequiredLine
+from forms.org import LETTER_PREFIX
+
+bp = api.blueprint("org_admin", __name__)
+TAG = "org"
+_REFUSALS = {"HTTP_409": ErrorBody, "HTTP_422": ErrorBody}
+Version = Annotated[int | None, Field(None, ge=0, le=2**31 - 1,
+                                      description="The agency's row_version as read: a conflict (409) when someone "
+                                                  "changed it since")]
+# Where a refusal of the form's fields is shown, by the service's reason.
+_FIELD_OF_REASON = {"code_taken": "code", "code_twice": "code", "unknown_kind": "kind", "no_parent": "parent_id",
+                    "unknown_parent": "parent_id", "wrong_parent_kind": "parent_id", "closed_parent": "parent_id",
+                    "same_agency": "survivor_id", "into_own_subtree": "survivor_id", "different_kind": "survivor_id"}
+
+
+class NewAgency(Request):
+    kind: Literal[agency_admin.KINDS]  # type: ignore[valid-type]
+    parent_id: Id | None = Field(None, description="Null: at the top of the tree")
+    code: Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_.\-]+$")] | None = None
+    name_th: Annotated[RequiredLine, Field(max_length=255)]
+    name_en: Annotated[Line, Field(max_length=255)] | None = None
+    province: Annotated[Line, Field(max_length=100)] | None = None
+    district: Annotated[Line, Field(max_length=100)] | None = None
+    postcode: Annotated[str, Field(pattern=r"^[0-9]{5}$")] | None = None
+    letter_prefix: Annotated[Line, Field(max_length=40, pattern=LETTER_PREFIX.pattern)] | None = None
+
+
+class Move(Request):
+    parent_id: Id
+    row_version: Version = None
+
+
+class Merge(Request):
+    survivor_id: Id = Field(description="The open agency of the same kind it is merged into")
+    row_version: Version = None
+
+
+class Closing(Request):
+    row_version: Version = None
+
+
+class AdminAgency(BaseModel):
+    id: int
+    parent_id: int | None
+    kind: str
+    code: str | None
+    name_th: str
+    name_en: str | None
+    path: str
+    row_version: int
+    closed_at: datetime | None
+    merged_into_id: int | None
+
+
+def _agency(agency) -> AdminAgency:
+    return AdminAgency(id=agency.id, parent_id=agency.parent_id, kind=agency.kind, code=agency.code,
+                       name_th=agency.name_th, name_en=agency.name_en, path=agency.path, row_version=agency.row_version,
+                       closed_at=agency.closed_at, merged_into_id=agency.merged_into_id)
+
+
+def _refused(exc: org.OrgError) -> ApiError:
+    if isinstance(exc, org.AgencyNotFound):
+        return ApiError(404)
+    if isinstance(exc, org.NotAllowed):
+        return ApiError(403)
+    if isinstance(exc, agency_admin.AgencyRefused | org.InvalidMove):
+        reason = getattr(exc, "reason", None) or str(exc)
+        field = _FIELD_OF_REASON.get(reason, "parent_id" if isinstance(exc, org.InvalidMove) else "agency")
+        return ApiError(422, reason=reason, fields={field: [str(messages.for_error(exc))]})
+    return api.refusal(409, exc)
+
+
+@bp.post("/agencies")
+@api.operation("admin:write", tag=TAG, resp={"HTTP_201": AdminAgency, **_REFUSALS})
+def create_agency(json: NewAgency):
+    """Create an agency (ministry, department, province, office…) where its kind may sit"""
+    profile = json.model_dump(include={"province", "district", "postcode", "letter_prefix"})
+    try:
+        agency = agency_admin.create(api.current_user_of_token(), kind=json.kind, name_th=json.name_th,
+                                     name_en=json.name_en, code=json.code, parent_id=json.parent_id, profile=profile)
+        db.session.commit()
+    except org.OrgError as exc:
+        raise _refused(exc) from None
+    return _agency(agency), 201
+
+
+@bp.post("/agencies/<int:agency_id>/move")
+@api.operation("admin:write", tag=TAG, resp={"HTTP_200": AdminAgency, **_REFUSALS})
+def move_agency(agency_id: int, json: Move):
+    """Move an agency under another parent (its service points and open tasks move with it)"""
+    try:  # an administrator's structure scope is the whole tree (a token keeps admin scopes only while theirs)
+        agency = org.move(api.current_user_of_token(), agency_id, json.parent_id, expected_version=json.row_version)
+        db.session.commit()
+    except org.OrgError as exc:
+        raise _refused(exc) from None
+    return _agency(agency)
+
+
+@bp.post("/agencies/<int:agency_id>/merge")
+@api.operation("admin:write", tag=TAG, resp={"HTTP_200": AdminAgency, **_REFUSALS})
+def merge_agency(agency_id: int, json: Merge):
+    """Merge an agency into another of its kind; answers the survivor. The merged one is closed, kept for history"""
+    try:
+        survivor = agency_admin.merge(api.current_user_of_token(), agency_id, json.survivor_id,
+                                      expected_version=json.row_version, survivor_version=None)
+        db.session.commit()
+    except org.OrgError as exc:
+        raise _refused(exc) from None
+    return _agency(survivor)
+
+
+@bp.post("/agencies/<int:agency_id>/close")
+@api.operation("admin:write", tag=TAG, resp={"HTTP_200": AdminAgency, **_REFUSALS})
+def close_agency(agency_id: int, json: Closing):
+    """Close an agency that holds nothing any more (kept for history, hidden from the public site)"""
+    try:
+        agency = agency_admin.close(api.current_user_of_token(), agency_id, expected_version=json.row_version)
+        db.session.commit()
+    except org.OrgError as exc:
+        raise _refused(exc) from None
+    return _agency(agency)
