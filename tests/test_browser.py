@@ -27,6 +27,9 @@ TIMEOUT_MS = 15_000
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
 expect = sync_api.expect
+# What a page does after a click (a socket round trip, a redirect) may take seconds while the suite's other worker
+# is busy: assertions wait as long as actions do.
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -98,6 +101,7 @@ def sign_in(page, username: str) -> None:
     page.fill("#password", PASSWORD)
     page.click("main form button[type=submit]")
     expect(page).to_have_url(re.compile(r"/tasks/$"))
+    page.wait_for_load_state()  # the address changes before the page's styles apply (the phone's menu button)
     expect(page.locator("#nav-inbox")).to_have_count(1)  # behind the menu button on a phone
 
 
