@@ -13,7 +13,7 @@ from app.core import messages
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.licensing.models import NoticeKind
-from app.licensing.services import delays, licensing
+from app.licensing.services import delay_register, delays, licensing
 from app.org.models import Agency
 from forms.delays import DECISION_CHOICES, DelayDecisionForm, DelayRecordForm
 from workflows.calendar import BANGKOK
@@ -46,13 +46,13 @@ def _today() -> date:
 @login_required
 def index():
     points = licensing.reporting_points(current_user)
-    if not points and not delays.can_see_department(current_user) and not delays.can_see_register(current_user):
+    if not points and not delays.can_see_department(current_user) and not delay_register.can_see_register(current_user):
         abort(403)
     rows = delays.open_delays(current_user)
     return render_template("delays/index.html", points=points, delays=rows,
                            department=delays.can_see_department(current_user),
-                           register=delays.can_see_register(current_user),
-                           to_post=delays.to_post_count(current_user), **labels())
+                           register=delay_register.can_see_register(current_user),
+                           to_post=delay_register.to_post_count(current_user), **labels())
 
 
 @bp.get("/to-post")
@@ -61,14 +61,14 @@ def to_post():
     """Notices that could not be e-mailed: print each letter, post it, mark it sent."""
     if not licensing.reporting_points(current_user) and not delays.can_see_department(current_user):
         abort(403)
-    return render_template("delays/to_post.html", notices=delays.to_post(current_user), **labels())
+    return render_template("delays/to_post.html", notices=delay_register.to_post(current_user), **labels())
 
 
 @bp.post("/notices/<int:notice_id>/posted")
 @login_required
 def mark_posted(notice_id: int):
     try:
-        notice = delays.mark_posted(current_user, notice_id)
+        notice = delay_register.mark_posted(current_user, notice_id)
         db.session.commit()
     except delays.DelayError as exc:
         db.session.rollback()
@@ -187,8 +187,8 @@ def _date_arg(name: str) -> date | None:
         return None
 
 
-def _register_filter() -> delays.RegisterFilter:
-    return delays.RegisterFilter(agency_id=request.args.get("agency_id", type=int),
+def _register_filter() -> delay_register.RegisterFilter:
+    return delay_register.RegisterFilter(agency_id=request.args.get("agency_id", type=int),
                                  date_from=_date_arg("date_from"), date_to=_date_arg("date_to"),
                                  kind=request.args.get("kind") or None)
 
@@ -196,19 +196,19 @@ def _register_filter() -> delays.RegisterFilter:
 @bp.get("/register")
 @login_required
 def register():
-    if not delays.can_see_register(current_user):
+    if not delay_register.can_see_register(current_user):
         abort(403)
     filters = _register_filter()
-    return render_template("delays/register.html", notices=delays.register(current_user, filters), filters=filters,
-                           agencies=delays.register_agencies(current_user),
-                           escalations=delays.escalations(current_user, filters), step_labels=STEP_LABELS, **labels())
+    return render_template("delays/register.html", notices=delay_register.register(current_user, filters), filters=filters,
+                           agencies=delay_register.register_agencies(current_user),
+                           escalations=delay_register.escalations(current_user, filters), step_labels=STEP_LABELS, **labels())
 
 
 @bp.get("/register.csv")
 @login_required
 def register_csv():
-    if not delays.can_see_register(current_user):
+    if not delay_register.can_see_register(current_user):
         abort(403)
-    body = delays.register_csv(delays.register(current_user, _register_filter(), limit=None))
+    body = delay_register.register_csv(delay_register.register(current_user, _register_filter(), limit=None))
     return Response(body, mimetype="text/csv", content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=delay-notices.csv"})

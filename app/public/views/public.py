@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from app.core import file_store, paging
 from app.core.extensions import limiter
-from app.licensing.services import delays
+from app.licensing.services import delay_register, delays
 from app.licensing.views import delays as delay_views
 from app.manuals.services import attachments, manual_content
 from app.public.services import public_search
@@ -118,7 +118,7 @@ def place(agency_id: int):
 def delay_status():
     """An applicant follows a delayed application with the reference and the code on each letter (or its QR link)."""
     reference, code = request.args.get("ref", ""), request.args.get("code", "")
-    delay = delays.public_status(reference, code) if reference or code else None
+    delay = delay_register.public_status(reference, code) if reference or code else None
     notices = delays.notices_of(delay) if delay else []
     status = 200 if delay or not (reference or code) else 404
     return render_template("public/status.html", delay=delay, notices=notices, reference=reference,
