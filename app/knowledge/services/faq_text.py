@@ -34,26 +34,26 @@ def _blank(text: str) -> bool:
 
 def _line(value: str | None, field: str, limit: int, *, required: bool, missing=None) -> str | None:
     """One line: control characters refused, line breaks and runs of spaces made one space."""
-    text = _nfc(value)
-    if _CONTROLS.search(text):
-        raise InvalidEntry(_l("Remove the control characters from this text (such as NUL)."), field)
-    text = " ".join(text.split())
-    if _blank(text):
-        if required:
-            raise InvalidEntry(missing, field)
-        return None
-    if len(text) > limit:
-        raise InvalidEntry(_l("At most %(max)d characters.", max=limit), field)
-    return text
+    text = _without_controls(_nfc(value), field)
+    return _within(" ".join(text.split()), field, limit, required=required, missing=missing)
 
 
 def _paragraphs(value: str | None, field: str, limit: int, *, required: bool, missing=None) -> str | None:
     """Several lines: control characters refused (line breaks and tabs kept), trailing spaces and runs of blank
     lines dropped."""
-    text = _nfc(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = _without_controls(_nfc(value).replace("\r\n", "\n").replace("\r", "\n"), field)
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in text.split("\n"))).strip()
+    return _within(text, field, limit, required=required, missing=missing)
+
+
+def _without_controls(text: str, field: str) -> str:
     if _CONTROLS.search(text):
         raise InvalidEntry(_l("Remove the control characters from this text (such as NUL)."), field)
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in text.split("\n"))).strip()
+    return text
+
+
+def _within(text: str, field: str, limit: int, *, required: bool, missing) -> str | None:
+    """The cleaned text, or None when blank (refused when required), refused when longer than ``limit``."""
     if _blank(text):
         if required:
             raise InvalidEntry(missing, field)
