@@ -83,3 +83,24 @@ def test_the_reports_read_the_same_number_of_statements_however_many_agencies_an
         with count_queries() as statements:
             assert client.get(f"/reports/{key}").status_code == 200
         assert len(statements) == before[key], key
+
+
+def test_the_operations_report_counts_the_backlog_now_and_the_sent_mail_as_the_job_last_counted(client, login, demo):
+    from notifications.models import OutboxMessage, OutboxStatus
+
+    db.session.query(OutboxMessage).delete()
+    for number, status in enumerate([OutboxStatus.sent] * 3 + [OutboxStatus.skipped] + [OutboxStatus.pending] * 2):
+        db.session.add(OutboxMessage(dedup_key=f"ops-{number}", to_address="a@example.org", subject="เรื่อง",
+                                     body="ข้อความ", status=status))
+    db.session.commit()
+    snapshot.count()
+    db.session.commit()
+    # After the count: one more sent (shown at the next count) and one more waiting (shown at once).
+    db.session.add(OutboxMessage(dedup_key="ops-late-sent", subject="เรื่อง", body="", status=OutboxStatus.sent))
+    db.session.add(OutboxMessage(dedup_key="ops-late-waiting", subject="เรื่อง", body="", status=OutboxStatus.pending))
+    db.session.commit()
+    login("admin")
+    rows = dict(row[:2] for row in csv.reader(io.StringIO(_text(client, "/reports/operations/export.csv"))) if len(row) > 1)
+    page = client.get("/reports/operations").get_data(as_text=True)
+    assert "ส่งแล้ว" in page
+    assert rows.get("ส่งแล้ว") == "3" and rows.get("รอส่ง") == "3", rows

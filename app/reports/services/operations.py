@@ -13,6 +13,7 @@ from app.core.extensions import db
 from app.core.workflow import InstanceStatus, ProcessInstance, WorkflowSpec
 from app.org.models import Agency
 from app.reports.models import InstanceSnapshot
+from app.reports.services import snapshot
 from app.reports.services.base import MAX_ROWS, Column, Filters, Report, Row, Scope, Table
 from app.reports.services.rows import RowSource
 from notifications.models import OutboxMessage, OutboxStatus
@@ -36,13 +37,22 @@ def _version_numbers() -> dict[str, int]:
     return numbers
 
 
+def _snapshot(kind: str, *columns, order: tuple = (), limit: int | None = None) -> list:
+    query = select(*columns).where(InstanceSnapshot.kind == kind)
+    if order:
+        query = query.order_by(*order).limit(limit)
+    return db.session.execute(query).all()
+
+
 def report(filters: Filters, scope: Scope, now: datetime, role_label, locale: str = "th") -> Report:
-    """The engine as the job last counted it (``app.reports.services.snapshot``), its timers and outbox as now."""
-    snapshot = db.session.scalars(select(InstanceSnapshot).order_by(InstanceSnapshot.id)).all()
+    """The engine as the job last counted it (``app.reports.services.snapshot``), its timers and the outbox's
+    backlog as now. Each part of the count is read by itself: the open tasks are one row per role and agency
+    (tens of thousands nationally), of which the page shows the largest."""
+    Snap = InstanceSnapshot
     numbers = _version_numbers()
     by_version: dict[tuple[str, str], dict[str, int]] = {}
-    for row in (r for r in snapshot if r.kind == "instances"):
-        by_version.setdefault((row.key, row.detail), {})[row.status] = row.count
+    for process_id, spec_key, status, count in _snapshot("instances", Snap.key, Snap.detail, Snap.status, Snap.count):
+        by_version.setdefault((process_id, spec_key), {})[status] = count
     instances = Table("versions", _l("Instances per process and version"),
                       [Column(_l("Process and version"), False), *(Column(label) for label in STATUSES.values())],
                       [Row(f"{engine.process_name(process_id)} · "
@@ -50,7 +60,8 @@ def report(filters: Filters, scope: Scope, now: datetime, role_label, locale: st
                            [counts.get(status, 0) for status in STATUSES])
                        for (process_id, spec_key), counts in sorted(by_version.items())], chart=(0, 1, 2, 3))
 
-    task_rows = sorted((r for r in snapshot if r.kind == "tasks"), key=lambda r: -r.count)[:MAX_ROWS]
+    task_rows = _snapshot("tasks", Snap.key, Snap.detail, Snap.count, Snap.past_due,
+                          order=(Snap.count.desc(), Snap.id), limit=MAX_ROWS)
     names = dict(db.session.execute(select(Agency.id, Agency.name_th).where(
         Agency.id.in_([int(r.detail) for r in task_rows] or [-1]))).all())
     tasks = Table("tasks", _l("Open tasks per role and agency"),
@@ -58,7 +69,7 @@ def report(filters: Filters, scope: Scope, now: datetime, role_label, locale: st
                   [Row(f"{role_label(r.key) if r.key else '–'} · {names.get(int(r.detail), '')}",
                        [r.count, r.past_due]) for r in task_rows], chart=(0, 1))
 
-    errors = [r for r in snapshot if r.kind == "errors"]
+    errors = _snapshot("errors", Snap.key, Snap.detail)
     error_table = Table("errors", _l("Instances in error"), [Column(_l("Instance"), False),
                                                             Column(_l("Process"), False)],
                         [Row(f"#{r.detail}", [engine.process_name(r.key)],
@@ -66,12 +77,15 @@ def report(filters: Filters, scope: Scope, now: datetime, role_label, locale: st
 
     timers_due = db.session.scalar(select(func.count()).select_from(ProcessInstance).where(
         ProcessInstance.next_timer_at <= now)) or 0
-    outbox = dict(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    outbox = dict(_snapshot("outbox", Snap.status, Snap.count))
+    outbox.update(db.session.execute(select(OutboxMessage.status, func.count())
+                                     .where(OutboxMessage.status.in_(snapshot.OUTBOX_LIVE))
+                                     .group_by(OutboxMessage.status)).all())
     oldest = db.session.scalar(select(func.min(OutboxMessage.created_at)).where(
         OutboxMessage.status == OutboxStatus.pending))
     outbox_table = Table("outbox", _l("Outbox"), [Column(_l("Status"), False), Column(_l("Messages"))],
                          [Row(str(label), [outbox.get(status, 0)]) for status, label in OUTBOX.items()], chart=(0,))
-    counted = snapshot[0].counted_at if snapshot else None
+    counted = db.session.scalar(select(func.max(Snap.counted_at)))
     summary = [(_l("Timers due"), timers_due), (_l("Instances in error"), len(errors)),
                (_l("Messages waiting"), outbox.get(OutboxStatus.pending, 0)),
                (_l("Oldest waiting message"), oldest or "–"), (_l("Counted at"), counted or "–")]
