@@ -245,3 +245,34 @@ def test_the_unmatched_page_and_csv_read_in_constant_queries(app, demo, login, t
     assert answer.status_code == 200 and answer.mimetype == "text/csv"
     body = answer.get_data(as_text=True)
     assert body.startswith("\ufeffรหัสอ้างอิงในระบบเดิม,ชื่อ-สกุล,อีเมล") and body.count("\n") == 23
+
+
+def test_a_run_whose_process_ended_is_marked_failed_and_a_live_one_is_left_alone(app, demo):
+    from datetime import timedelta
+
+    import time_machine
+
+    from app.core.types import utcnow
+
+    admin = demo.user("admin")
+    now = utcnow()
+    ended = LegacyImportRun(created_by_id=admin.id, folder="ended-run", files="agencies.csv", total_lines=10,
+                            mode="run", state="running", started_at=now - timedelta(minutes=30))
+    live = LegacyImportRun(created_by_id=admin.id, folder="live-run", files="agencies.csv", total_lines=10,
+                           mode="run", state="running", started_at=now - timedelta(minutes=30))
+    db.session.add_all([ended, live])
+    db.session.commit()
+    import_runs._write_progress(import_runs._progress_path(ended), 3)  # written, then nothing for 11 minutes
+    import_runs._write_progress(import_runs._progress_path(live), 3)
+    import_runs._fail_stalled()
+    assert {run.state for run in (ended, live)} == {"running"}
+    with time_machine.travel(now + timedelta(minutes=11), tick=False):
+        import_runs._write_progress(import_runs._progress_path(live), 7)  # still writing
+        import_runs._fail_stalled()
+    db.session.expire_all()
+    ended, live = db.session.get(LegacyImportRun, ended.id), db.session.get(LegacyImportRun, live.id)
+    assert ended.state == "failed" and ended.error.startswith("กระบวนการที่นำเข้าข้อมูลหยุดไป") and live.state == "running"
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "legacy_import.run_failed", AuditEvent.object_id == ended.id)) == 1
+    for run in (ended, live):
+        import_runs._progress_path(run).unlink(missing_ok=True)

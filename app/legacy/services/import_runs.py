@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask_babel import force_locale
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 JOB_NAME = "legacy_imports"
 KEEP_UPLOADS = timedelta(days=1)  # an export nobody ran is removed after this (it holds citizen ids in clear)
 RUNS_PER_JOB = 5
+# A run rewrites its progress at every hundredth of its lines (seconds apart): silent this long, its process ended.
+STALLED_AFTER = timedelta(minutes=10)
+STALLED_ERROR = _l("The process running the import ended before it finished (a restart or a crash).")
 
 
 class RunRefused(Exception):
@@ -91,6 +94,7 @@ def run_queued() -> int:
     removes exports left unrun."""
     ran = 0
     _remove_old_uploads()
+    _fail_stalled()
     for _turn in range(RUNS_PER_JOB):
         run_id = _claim_next()
         if run_id is None:
@@ -149,6 +153,22 @@ def _execute(run_id: int) -> None:
         progress_file.unlink(missing_ok=True)
 
 
+def _fail_stalled() -> None:
+    """A run whose process ended (a restart, a crash) would show "running" for ever. Its transaction ended with the
+    process, so nothing of it was kept: it is marked failed, to be run again."""
+    now = utcnow()
+    for run in db.session.scalars(select(LegacyImportRun).where(LegacyImportRun.state == ImportRunState.running)):
+        heard = max(filter(None, (run.started_at, _progress_at(_progress_path(run)))), default=None)
+        if heard is not None and now - heard < STALLED_AFTER:
+            continue
+        with force_locale(run.locale):  # shown as the run's error, in the administrator's language
+            run.state, run.finished_at, run.error = ImportRunState.failed, now, str(STALLED_ERROR)
+        record_audit("legacy_import.run_failed", actor_id=run.created_by_id, object_type="legacy_import_run",
+                     object_id=run.id, after={"mode": run.mode, "error": "stalled"})
+        log.warning("legacy import run %s stopped without finishing; marked failed", run.id)
+    db.session.commit()
+
+
 def _remove_old_uploads() -> None:
     cutoff = utcnow() - KEEP_UPLOADS
     stale = db.session.scalars(select(LegacyImportRun).where(
@@ -164,9 +184,17 @@ def _progress_path(run: LegacyImportRun) -> Path:
     return import_uploads.imports_root() / f"{run.folder}.progress.json"
 
 
+def _progress_at(path: Path) -> datetime | None:
+    """When the run last wrote its progress (the app's clock, written in the file: not the file's own time)."""
+    try:
+        return datetime.fromisoformat(json.loads(path.read_text())["at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _write_progress(path: Path, done: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps({"done": done}))
+    temporary.write_text(json.dumps({"done": done, "at": utcnow().isoformat()}))
     os.replace(temporary, path)  # a reader never sees half of it
 
