@@ -1,0 +1,23 @@
+"""Settings the app applies to its database connections."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from app.core.extensions import db
+from tests.conftest import PG_ADMIN_URL
+
+
+def test_postgresql_connections_run_without_jit_unless_asked(app, another_app):
+    if db.engine.dialect.name != "postgresql":
+        assert "connect_args" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]  # SQLite has no such option
+        return
+    import psycopg
+
+    assert db.session.scalar(text("SHOW jit")) == "off"
+    with psycopg.connect(PG_ADMIN_URL) as conn:
+        server_default = conn.execute("SHOW jit").fetchone()[0]
+    other = another_app(POSTGRES_JIT=True)
+    with other.app_context():
+        assert db.session.scalar(text("SHOW jit")) == server_default
+        db.session.remove()
