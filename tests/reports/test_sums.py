@@ -19,10 +19,10 @@ from app.licensing.models import DelayNotice, DelayRecord
 from app.manuals.models import Manual, ManualUserGroup, Process
 from app.org.models import CatalogueEntry
 from app.reports.services import sums
+from tests.clock import TODAY  # the suite's day: the report counts the ageing from it
 from tests.helpers import editor_post, manual_titled, th
 from workflows.calendar import BANGKOK
 
-TODAY = date(2026, 12, 2)  # the suite's day (tests/clock.py)
 FIRST, LAST = date(2026, 10, 1), date(2027, 9, 30)  # fiscal year 2570
 
 
