@@ -38,7 +38,7 @@ from app.licensing.models import DelayNotice, DelayRecord
 from app.licensing.services import delay_letters
 from app.manuals.models import Process
 from app.org.models import Agency, OutgoingLetter
-from bench.generate import manual_title
+from bench.generate_manuals import manual_title
 from bench.letter_texts import Texts
 from bench.support import Stat, environment, log, run_loop
 from notifications import letters, thai_text

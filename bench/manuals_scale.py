@@ -1,7 +1,7 @@
 """Citizen manuals at scale: public search, a department's manual list, and legacy import throughput.
 
 For SQLite and (when reachable) PostgreSQL, each in a throwaway database of its own migrated with the real
-Alembic migrations, ``bench/generate.load_manuals`` writes 80,000 agencies and service points and 100,000
+Alembic migrations, ``bench/generate_manuals.load_manuals`` writes 80,000 agencies and service points and 100,000
 manuals with 300,000 revisions (``--scale`` shrinks them) with bulk inserts; the public search index is built
 for the published revisions; then:
 
@@ -37,7 +37,7 @@ from app.manuals.services import manuals
 from app.org.models import CatalogueEntry, CatalogueKind
 from app.org.services import catalogue
 from app.public.services import public_index, public_search
-from bench import generate
+from bench import generate_manuals
 from bench.support import (
     PG_ADMIN_URL,
     capture_statements,
@@ -75,7 +75,7 @@ SEARCH_CATEGORIES = ("building", "company", "food_drug", "public_health", "drivi
                      "commercial_registration", "tax")
 
 
-def load(app, backend) -> generate.ManualsLoaded:
+def load(app, backend) -> generate_manuals.ManualsLoaded:
     with app.app_context():
         started = time.perf_counter()
         conn = db.session.connection()
@@ -84,7 +84,7 @@ def load(app, backend) -> generate.ManualsLoaded:
         catalogue.seed_defaults()
         codes = dict(db.session.execute(select(CatalogueEntry.code, CatalogueEntry.id)
                                         .where(CatalogueEntry.kind == CatalogueKind.category)).all())
-        loaded = generate.load_manuals(conn, scale=ARGS.scale, category_ids=[codes[c] for c in SEARCH_CATEGORIES],
+        loaded = generate_manuals.load_manuals(conn, scale=ARGS.scale, category_ids=[codes[c] for c in SEARCH_CATEGORIES],
                                        progress=log)
         db.session.commit()
         log(f"  loaded in {time.perf_counter() - started:.1f}s; ANALYZE")
@@ -158,7 +158,7 @@ def bench_search(app) -> dict:
     return results
 
 
-def bench_list(app, loaded: generate.ManualsLoaded) -> dict:
+def bench_list(app, loaded: generate_manuals.ManualsLoaded) -> dict:
     with app.test_request_context():
         user = db.session.get(User, loaded.author_id)
         [m.agency.path for m in user.memberships]
@@ -178,7 +178,7 @@ def bench_list(app, loaded: generate.ManualsLoaded) -> dict:
 
 def bench_import(app, backend) -> dict:
     folder = backend.workdir / "legacy-export"
-    written = generate.write_legacy_export(folder, records=ARGS.import_records)
+    written = generate_manuals.write_legacy_export(folder, records=ARGS.import_records)
     figures = {"records": written}
     for run in ("first", "second"):
         with app.test_request_context():
