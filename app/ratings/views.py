@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from app.core import messages
 from app.core.extensions import db
 from app.core.thai_dates import buddhist_year, month_names
-from app.ratings.services import access, exports, moderation, questions, report
+from app.ratings.services import access, exports, moderation, questions, report, report_choices
 from app.ratings.services.errors import NotAllowed, RatingError, RatingNotFound
 from forms.ratings import ActionForm, ExcludeForm, ReportFilterForm
 
@@ -105,8 +105,8 @@ def index():
         return error
     return render_template("ratings/report.html", result=result, form=form, locale=locale(),
                            periods=periods(questions.today()), query_args=query_args, month_label=month_label,
-                           provinces=report.provinces(), services=report.service_choices(result.scope),
-                           titles=report.service_titles([form.service.data] if form.service.data else []),
+                           provinces=report_choices.provinces(), services=report_choices.service_choices(result.scope),
+                           titles=report_choices.service_titles([form.service.data] if form.service.data else []),
                            can_manage_questions=access.can_manage_questions(current_user))
 
 
@@ -185,7 +185,7 @@ def ratings_list():
     return render_template("ratings/list.html", page=page, form=form, filters=filters, sets=sets, locale=locale(),
                            query_args=query_args, can_exclude=access.can_exclude(current_user),
                            exclude_form=ExcludeForm(formdata=None), action_form=ActionForm(formdata=None),
-                           titles=report.service_titles(list({r.rating.service for r in page.rows
+                           titles=report_choices.service_titles(list({r.rating.service for r in page.rows
                                                               if r.rating.service})),
                            can_manage_questions=access.can_manage_questions(current_user))
 

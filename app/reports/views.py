@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from app.core import csv_export, thai_dates, xlsx_export
 from app.core.extensions import db
 from app.core.types import utcnow
-from app.ratings.services import report as ratings_report
+from app.ratings.services import report_choices as ratings_choices
 from app.reports.models import ExportStatus
 from app.reports.services import background, catalogue, exports
 from app.reports.services import rows as rows_exports
@@ -127,7 +127,7 @@ def show(key: str):
     months = [(m, month_label(fiscal_year - 543 - (1 if m >= 10 else 0), m, locale())) for m in MONTHS_OF_FISCAL_YEAR]
     return render_template("reports/report.html", entry=entry, report=report, query_args=query_args, years=years,
                            months=months, choices=catalogue.choices(entry), locale=locale(),
-                           provinces=ratings_report.provinces() if entry.by_agency else [], link_for=link_for,
+                           provinces=ratings_choices.provinces() if entry.by_agency else [], link_for=link_for,
                            row_reports=rows_exports.sources())
 
 

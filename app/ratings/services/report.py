@@ -24,11 +24,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
 from app.core.extensions import db
-from app.manuals.models import Manual, OtherService
 from app.org.models import Agency
 from app.ratings.models import HISTOGRAM, Question, QuestionKind, QuestionSet, RatingTally
-from app.ratings.services import access, fold, submissions, tallies
+from app.ratings.services import access, fold, tallies
 from app.ratings.services.errors import BadFilter, NotAllowed
+from app.ratings.services.report_choices import service_titles
 
 BREAKDOWN_PAGE = 50
 MAX_DAYS = 366 * 5
@@ -363,40 +363,3 @@ def _by_service(report: Report, scope: Agency, scale_ids: set[int], tail: fold.T
         title = titles.get(key, key)
         report.breakdown.append(BreakdownRow(key=key, label_th=title, label_en=None, ratings=ratings, score=score,
                                              service=key))
-
-
-def service_titles(keys: list[str]) -> dict[str, str]:
-    """"m12" → the manual's title, "o3" → the other service's."""
-    manual_ids = [int(k[1:]) for k in keys if k[:1] == "m" and k[1:].isdigit()]
-    other_ids = [int(k[1:]) for k in keys if k[:1] == "o" and k[1:].isdigit()]
-    titles = {}
-    if manual_ids:
-        titles.update({f"m{i}": t for i, t in db.session.execute(
-            select(Manual.id, Manual.title).where(Manual.id.in_(manual_ids)))})
-    if other_ids:
-        titles.update({f"o{i}": t for i, t in db.session.execute(
-            select(OtherService.id, OtherService.title).where(OtherService.id.in_(other_ids)))})
-    return titles
-
-
-def service_choices(scope: Agency | None) -> list[tuple[str, str]]:
-    """The services a report in this scope may be narrowed to: those of the scope's subtree (none nationwide)."""
-    if scope is None:
-        return []
-    low_high = access.within(Agency.path, [scope.path])
-    manuals = db.session.execute(select(Manual.id, Manual.title).join(Agency, Agency.id == Manual.agency_id)
-                                 .where(low_high, Manual.published_revision_id.is_not(None)).order_by(Manual.title)
-                                 .limit(500)).all()
-    others = db.session.execute(select(OtherService.id, OtherService.title)
-                                .join(Agency, Agency.id == OtherService.agency_id)
-                                .where(low_high).order_by(OtherService.title).limit(500)).all()
-    choices = [(f"m{i}", t) for i, t in manuals] + [(f"o{i}", t) for i, t in others]
-    if scope.kind in access.RATEABLE_KINDS:
-        known = {key for key, _title in choices}
-        choices += [(c.key, c.title) for c in submissions.services_of(scope) if c.key not in known]
-    return choices
-
-
-def provinces() -> list[str]:
-    return [p for p in db.session.scalars(select(Agency.province).where(Agency.province.is_not(None)).distinct()
-                                          .order_by(Agency.province)) if p.strip()]
