@@ -16,8 +16,9 @@ from app.core.extensions import db
 from app.core.thai_dates import buddhist_year
 from app.manuals.models import Manual
 from app.manuals.services import links
+from app.org.models import Agency
 from app.org.services import agencies
-from app.ratings.services import report
+from app.ratings.services import report, report_choices
 from tests.clock import TODAY
 from tests.ratings.conftest import days_ago, give
 
@@ -203,3 +204,19 @@ def test_report_and_lists_read_no_more_queries_as_the_data_grows(client, login, 
         with count_queries() as many:
             assert client.get(url).status_code == 200
         assert len(many) == before, (url, before, len(many))
+
+
+def test_province_choices_are_each_province_once_in_order(demo):
+    """The report's province filter lists every province of the agencies once, in the database's order, without
+    blanks: read by a probe per province, it must give what reading every agency would."""
+    agencies_with = list(db.session.scalars(select(Agency).order_by(Agency.id)))
+    for agency, province in zip(agencies_with, ["เชียงใหม่", "กระบี่", "เชียงใหม่", "  ", "ชลบุรี", "กระบี่"],
+                                strict=False):
+        agency.province = province
+    db.session.commit()
+    every_agency = [p for p in db.session.scalars(select(Agency.province).where(Agency.province.is_not(None))
+                                                  .distinct().order_by(Agency.province)) if p.strip()]
+    choices = report_choices.provinces()
+    assert choices == every_agency
+    assert {"เชียงใหม่", "กระบี่", "ชลบุรี"} <= set(choices) and len(choices) == len(set(choices))
+    assert [row.label_th for row in _figures(["/"], breakdown="province").breakdown] == choices

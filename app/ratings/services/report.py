@@ -26,9 +26,8 @@ from sqlalchemy.orm import lazyload
 from app.core.extensions import db
 from app.org.models import Agency
 from app.ratings.models import HISTOGRAM, Question, QuestionKind, QuestionSet, RatingTally
-from app.ratings.services import access, fold, tallies
+from app.ratings.services import access, fold, report_choices, tallies
 from app.ratings.services.errors import BadFilter, NotAllowed
-from app.ratings.services.report_choices import service_titles
 
 BREAKDOWN_PAGE = 50
 MAX_DAYS = 366 * 5
@@ -336,8 +335,7 @@ def _sum_up(rows, scale_ids: set[int]) -> dict[str, tuple]:
 
 
 def _by_province(report: Report, scale_ids: set[int], tail: fold.Tail) -> None:
-    provinces = [p for p in db.session.scalars(select(Agency.province).where(Agency.province.is_not(None))
-                                               .distinct().order_by(Agency.province)) if p.strip()]
+    provinces = report_choices.provinces()
     report.breakdown_total = len(provinces)
     sums = _sums_by_scope(tail, [tallies.province_scope(p.strip()[:100]) for p in provinces], report.filters,
                           scale_ids)
@@ -357,7 +355,7 @@ def _by_service(report: Report, scope: Agency, scale_ids: set[int], tail: fold.T
                RatingTally.day >= filters.first, RatingTally.day <= filters.last)
         .group_by(RatingTally.service, RatingTally.question_id)).all()
     sums = _sum_up(fold.with_tail(rows, tail.sums([key], None, ("service", "question_id"))), scale_ids)
-    titles = service_titles(list(sums))
+    titles = report_choices.service_titles(list(sums))
     report.breakdown_total = len(sums)
     for key, (ratings, score) in sorted(sums.items(), key=lambda item: -item[1][0]):
         title = titles.get(key, key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.core.extensions import db
 from app.manuals.models import Manual, OtherService
@@ -43,5 +43,10 @@ def service_choices(scope: Agency | None) -> list[tuple[str, str]]:
 
 
 def provinces() -> list[str]:
-    return [p for p in db.session.scalars(select(Agency.province).where(Agency.province.is_not(None)).distinct()
-                                          .order_by(Agency.province)) if p.strip()]
+    """The provinces of the agencies, in order: one probe of the province index per province (a skip scan written
+    out), not a read of every agency (tens of thousands) for each report."""
+    found = (select(func.min(Agency.province).label("province")).where(Agency.province.is_not(None))
+             .cte("found", recursive=True))
+    following = select(func.min(Agency.province)).where(Agency.province > found.c.province).scalar_subquery()
+    found = found.union_all(select(following).where(found.c.province.is_not(None)))
+    return [p for p in db.session.scalars(select(found.c.province).where(found.c.province.is_not(None))) if p.strip()]

@@ -147,11 +147,12 @@ def submit(data: RatingInput, *, secret: str, duplicate_minutes: int = DUPLICATE
     if not kiosk:
         rating.fingerprint = fingerprint(secret, day, data.device, data.address)
         if rating.fingerprint is not None:
-            rating.duplicate_of_id = db.session.scalar(
+            # Looked up by the INSERT itself: one round trip fewer for every citizen.
+            rating.duplicate_of_id = (
                 select(Rating.id).where(Rating.fingerprint == rating.fingerprint, Rating.agency_id == agency.id,
                                         Rating.created_at >= now - timedelta(minutes=duplicate_minutes),
                                         Rating.duplicate_of_id.is_(None))
-                .order_by(Rating.id).limit(1))
+                .order_by(Rating.id).limit(1).scalar_subquery())
     db.session.add(rating)
     db.session.flush()
     return rating
