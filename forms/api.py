@@ -22,25 +22,26 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _refuse(message) -> PydanticCustomError:
+def refuse(message) -> PydanticCustomError:
+    """A field's refusal with this message (raised in a validator), answered as the API's 422."""
     return PydanticCustomError("refused", str(message).replace("{", "(").replace("}", ")"))
 
 
 def _line(value: str) -> str:
     if cleaning.has_control_characters(value, multi_line=False):
-        raise _refuse(cleaning.CONTROL_MESSAGE)
+        raise refuse(cleaning.CONTROL_MESSAGE)
     return value.strip()
 
 
 def _text(value: str) -> str:
     if cleaning.has_control_characters(value, multi_line=True):
-        raise _refuse(cleaning.CONTROL_MESSAGE)
+        raise refuse(cleaning.CONTROL_MESSAGE)
     return value.strip()
 
 
 def _required(value: str) -> str:
     if cleaning.is_blank(value):
-        raise _refuse(_required_message())
+        raise refuse(_required_message())
     return value
 
 
@@ -62,9 +63,9 @@ def _amount(value) -> str:
     try:
         number = Decimal(str(text))
     except (InvalidOperation, ValueError):
-        raise _refuse(cleaning.NUMBER_MESSAGE) from None
+        raise refuse(cleaning.NUMBER_MESSAGE) from None
     if not number.is_finite() or number < 0 or number > 10**9:
-        raise _refuse(cleaning.NUMBER_MESSAGE)
+        raise refuse(cleaning.NUMBER_MESSAGE)
     return str(number)
 
 
@@ -72,17 +73,17 @@ def _day(value):
     if isinstance(value, date):
         return value
     if not isinstance(value, str):
-        raise _refuse(_date_message())
+        raise refuse(_date_message())
     if cleaning.has_control_characters(value, multi_line=False):
-        raise _refuse(cleaning.CONTROL_MESSAGE)  # a line break or a NUL in a date is no typing slip
+        raise refuse(cleaning.CONTROL_MESSAGE)  # a line break or a NUL in a date is no typing slip
     try:
         return cleaning.parse_day(value) or _missing_day()
     except cleaning.DateRefused as refused:
-        raise _refuse(refused.message) from None
+        raise refuse(refused.message) from None
 
 
 def _missing_day():
-    raise _refuse(_required_message())
+    raise refuse(_required_message())
 
 
 def _date_message():
@@ -150,7 +151,7 @@ def _field_value(value):
         return value
     from flask_babel import lazy_gettext as _l
 
-    raise _refuse(_l("Send text, a number, true or false, or a list of them."))
+    raise refuse(_l("Send text, a number, true or false, or a list of them."))
 
 
 _SCALAR_SCHEMA = {"type": ["string", "number", "boolean", "null"]}

@@ -272,3 +272,39 @@ def test_the_letter_prefix_form_refuses_hostile_input_and_a_service_point_office
     assert 'name="letter_prefix"' not in client.get(f"/agencies/{point.id}/profile").get_data(as_text=True)
     assert post("นบ 9999").status_code == 302
     assert db.session.get(Agency, point.id, populate_existing=True).letter_prefix == "นบ 0017.1"
+
+
+def test_the_register_over_the_api_in_each_scope(client, login, demo):
+    from tests.inbox.test_api import API, bearer, create_token
+
+    muang, pakkret, opdc = demo.agency("sp_muang"), demo.agency("sp_pakkret"), demo.agency("opdc")
+    for n in range(1, 4):
+        _issue(muang, n, bkk(2026, 11, n, 10, 0))
+    _issue(pakkret, 10, bkk(2026, 11, 9, 10, 0), subject="=HYPERLINK(\"http://evil.example\")")
+    _issue(muang, 11, bkk(2025, 6, 1, 10, 0))  # 2568
+    letter_register.issue(sender=opdc, kind="unlock_approval", object_id=1, subject="อนุมัติการปลดล็อก",
+                          addressee="หัวหน้าที่ว่าการอำเภอเมืองนนทบุรี", issued_at=bkk(2026, 11, 20, 10, 0))
+    db.session.commit()
+
+    central = bearer(create_token(client, login, "central"))
+    page = client.get(f"{API}/letters?year=2569", headers=central).get_json()
+    assert page["year"] == 2569 and page["total"] == 4  # dopa's subtree; not OPDC's
+    assert [item["reference"] for item in page["items"]][0] == "มท 0309/1"  # the newest first: Pak Kret's
+    assert nfkc("นบ 0017.1/3") in {nfkc(item["reference"]) for item in page["items"]}
+    assert page["items"][0]["subject"] == "=HYPERLINK(\"http://evil.example\")"  # JSON keeps the text as it is
+    for year, count in (("2568", 1), ("2025", 1), ("๒๕๖๙", 4), ("", 4 if letter_register.current_year() == 2569 else 0)):
+        answer = client.get(f"{API}/letters", query_string={"year": year}, headers=central).get_json()
+        assert answer["total"] == count, year
+    assert client.get(f"{API}/letters?year=2569&kind=unlock_approval", headers=central).get_json()["total"] == 0
+    assert client.get(f"{API}/letters?year=2569&kind=nothing", headers=central).get_json()["total"] == 4  # every kind
+    for bad in ("99999999999999999999", "๒๕๖๙x", "abc", "-1", "1\r\n2", "3000"):
+        refused = client.get(f"{API}/letters", query_string={"year": bad}, headers=central)
+        assert refused.status_code == 422, bad
+        assert "ปีพุทธศักราช" in refused.get_json()["error"]["fields"]["year"][0], bad
+    hostile = client.get(f"{API}/letters", query_string={"year": "2569", "kind": "a\r\nb\x00"}, headers=central)
+    assert hostile.status_code == 200 and hostile.get_json()["total"] == 4  # not a kind: every kind
+
+    opdc_token = bearer(create_token(client, login, "opdc"))
+    assert client.get(f"{API}/letters?year=2569", headers=opdc_token).get_json()["total"] == 5
+    for refused in ("spoint", "author"):
+        assert client.get(f"{API}/letters", headers=bearer(create_token(client, login, refused))).status_code == 403
