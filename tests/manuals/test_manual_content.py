@@ -13,7 +13,7 @@ from app.accounts.models import User
 from app.core.extensions import db
 from app.core.workflow import AuditEvent
 from app.manuals.models import ManualAttachment, ManualRevision
-from app.manuals.services import manual_content, manual_revisions, manuals
+from app.manuals.services import manual_content, manual_diff, manual_revisions, manuals
 from tests.helpers import complete_content, draft_of, editor_post, manual_titled, open_task, revisions_of
 
 TITLE = "การขอรับใบอนุญาตทดสอบ"
@@ -73,13 +73,13 @@ def test_diff_lists_field_and_row_changes_with_thai_labels(app):
            "fees": [{"description": "ค่าธรรมเนียม", "amount": "100.00"}]}
     new = {"criteria": "ใหม่", "steps": [{"title": "ยื่นคำขอ", "duration": 15, "duration_unit": "minutes"},
                                          {"title": "พิจารณา"}], "no_fee": True}
-    changes = {change.key: change for change in manual_content.diff(old, new)}
+    changes = {change.key: change for change in manual_diff.diff(old, new)}
     assert changes["criteria"].kind == "changed" and changes["criteria"].label == "หลักเกณฑ์ วิธีการ เงื่อนไข"
     assert changes["steps.0.duration"].label == "ขั้นตอนที่ 1 · ระยะเวลา"
     assert (changes["steps.0.duration"].old, changes["steps.0.duration"].new) == ("10", "15")
     assert changes["steps.1"].kind == "added" and "พิจารณา" in changes["steps.1"].new
     assert changes["fees.0"].kind == "removed" and changes["no_fee"].kind == "added"
-    assert manual_content.diff(new, new) == []
+    assert manual_diff.diff(new, new) == []
 
 
 def test_a_revision_is_submitted_and_compared_with_only_an_app_context(app, demo):
@@ -94,7 +94,7 @@ def test_a_revision_is_submitted_and_compared_with_only_an_app_context(app, demo
             manual = manuals.create_manual(author, title=TITLE, agency_id=agency_id)
             revision = manual_revisions.submit(author, manual, title=TITLE, content=complete_content())
             db.session.commit()
-            return revision.status, [change.label for change in manual_content.diff(None, revision.content)]
+            return revision.status, [change.label for change in manual_diff.diff(None, revision.content)]
 
     status, labels = contextvars.Context().run(submit_without_a_request)
     assert status == "in_review"

@@ -191,16 +191,22 @@ def _issue(sender: Agency, object_id: int, when: datetime, subject: str = "ท�
                                  subject=subject, addressee="ผู้ยื่นคำขอเลขที่ นบ 1/2569", issued_at=when)
 
 
-def test_the_register_page_shows_each_central_officer_their_subtree_and_exports_csv(app, client, login, demo,
-                                                                                     count_queries):
+def _sample_register(demo, muang_letters: int) -> None:
+    """Letters of 2569 at Mueang (``muang_letters``) and Pak Kret (one, its subject a formula), one of 2568 at
+    Mueang, and OPDC's unlock approval."""
     muang, pakkret, opdc = demo.agency("sp_muang"), demo.agency("sp_pakkret"), demo.agency("opdc")
-    for n in range(1, 6):
+    for n in range(1, muang_letters + 1):
         _issue(muang, n, bkk(2026, 11, n, 10, 0))
     _issue(pakkret, 10, bkk(2026, 11, 9, 10, 0), subject="=HYPERLINK(\"http://evil.example\")")
     _issue(muang, 11, bkk(2025, 6, 1, 10, 0))  # 2568
     letter_register.issue(sender=opdc, kind="unlock_approval", object_id=1, subject="อนุมัติการปลดล็อก",
                           addressee="หัวหน้าที่ว่าการอำเภอเมืองนนทบุรี", issued_at=bkk(2026, 11, 20, 10, 0))
     db.session.commit()
+
+
+def test_the_register_page_shows_each_central_officer_their_subtree_and_exports_csv(app, client, login, demo,
+                                                                                     count_queries):
+    _sample_register(demo, 5)
 
     login("central")
     with count_queries() as statements:
@@ -277,14 +283,7 @@ def test_the_letter_prefix_form_refuses_hostile_input_and_a_service_point_office
 def test_the_register_over_the_api_in_each_scope(client, login, demo):
     from tests.inbox.test_api import API, bearer, create_token
 
-    muang, pakkret, opdc = demo.agency("sp_muang"), demo.agency("sp_pakkret"), demo.agency("opdc")
-    for n in range(1, 4):
-        _issue(muang, n, bkk(2026, 11, n, 10, 0))
-    _issue(pakkret, 10, bkk(2026, 11, 9, 10, 0), subject="=HYPERLINK(\"http://evil.example\")")
-    _issue(muang, 11, bkk(2025, 6, 1, 10, 0))  # 2568
-    letter_register.issue(sender=opdc, kind="unlock_approval", object_id=1, subject="อนุมัติการปลดล็อก",
-                          addressee="หัวหน้าที่ว่าการอำเภอเมืองนนทบุรี", issued_at=bkk(2026, 11, 20, 10, 0))
-    db.session.commit()
+    _sample_register(demo, 3)
 
     central = bearer(create_token(client, login, "central"))
     page = client.get(f"{API}/letters?year=2569", headers=central).get_json()

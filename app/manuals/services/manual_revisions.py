@@ -1,4 +1,4 @@
-"""A manual revision's approval: submission, the process's operations, and its task handlers.
+"""A manual revision's approval: drafts, submission and its task handlers (the diagram's operations: ``revision_operations``).
 
 The lifecycle is ``workflows/manual_revision.bpmn``: the agency's manual reviewer
 approves or returns (step 1), an OPDC officer approves or returns (step 2), then
@@ -9,29 +9,21 @@ from __future__ import annotations
 
 import copy
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
 
-from app.accounts.models import NATIONWIDE_ROLES, Membership, Role, User
+from app.accounts.models import Role, User
 from app.accounts.services import policy
-from app.core import settings
 from app.core.conflicts import flush_or_conflict
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import AuditEvent, HumanTask, ProcessInstance, TaskStatus, record_audit
 from app.inbox.services import inbox
 from app.manuals.models import Manual, ManualAttachment, ManualRevision, ManualStatus, RevisionStatus
-from app.manuals.services import manual_content, manuals
+from app.manuals.services import manual_content, manual_diff, manuals
 from app.manuals.services.manuals import ManualError, NotAllowed
-from app.org.models import Agency
-from app.org.services import agencies, calendar_admin, catalogue
-from app.public.services import public_index
-from notifications import notify
+from app.org.services import catalogue
 from workflows import engine
-from workflows.calendar import add_working_days
-from workflows.operations import OperationContext, operation
 
 PROCESS_ID = "manual_revision"
 STEP_ROLES = {"agency": Role.manual_reviewer.value, "opdc": Role.opdc_officer.value}
@@ -134,7 +126,7 @@ def save_draft(user: User, revision: ManualRevision, *, title: str, content: dic
     flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
     manuals.file_user_groups(revision.manual_id, content)
     catalogue.remember_tags(content.get("tags"))  # so the next author is offered them
-    changes = manual_content.diff(before["content"], content)
+    changes = manual_diff.diff(before["content"], content)
     record_audit("revision.draft_saved", actor_id=user.id, object_type="manual", object_id=revision.manual_id,
                  before={"title": before["title"]},
                  after={"revision_id": revision.id, "title": revision.title,
@@ -266,13 +258,13 @@ def _subject(instance) -> dict:
     names = dict(catalogue.choices("category")) | dict(catalogue.choices("user_group"))
     subject["names"] = names
     if published is None or published.id != revision.id:
-        subject["changes"] = manual_content.diff(published.content if published else None, revision.content, names)
+        subject["changes"] = manual_diff.diff(published.content if published else None, revision.content, names)
     subject["return_comment"] = _last_return_comment(instance.id)
     subject["draft_exists"] = current_draft(manual) is not None
     step_one = approved_at_step_one_before_opdc_return(instance.id, revision)
     if step_one is not None:
         subject["approved_at_step_one"] = step_one
-        subject["changes_since_step_one"] = manual_content.diff(step_one.content, revision.content, names)
+        subject["changes_since_step_one"] = manual_diff.diff(step_one.content, revision.content, names)
     return subject
 
 
@@ -293,136 +285,3 @@ def approved_at_step_one_before_opdc_return(instance_id: int, revision: ManualRe
         if after.get("step") == "opdc" and after.get("revision_id") and after["revision_id"] != revision.id:
             return db.session.get(ManualRevision, after["revision_id"])
     return None
-
-
-# --- operations called by the diagram's service tasks -----------------------------------------------------
-
-
-@operation("review_deadlines")
-def review_deadlines(ctx: OperationContext, step: str) -> dict:
-    """When to remind the reviewers and when to tell the department's central officers."""
-    now = utcnow()
-    remind_days = settings.value("REVIEW_REMIND_AFTER_DAYS")
-    escalate_days = remind_days + settings.value("REVIEW_ESCALATE_AFTER_DAYS")
-    remind_at, escalate_at = add_working_days(now, remind_days), add_working_days(now, escalate_days)
-    # Tracked, so that a holiday announced meanwhile moves the timers and the task's due date with them; the
-    # diagram keeps them in ``<step>_deadlines``.
-    calendar_admin.track_deadlines(*(
-        dict(purpose=f"review.{step}.{kind}", starts_at=now, working_days=days, due_at=due_at,
-             object_type=ctx.business_type, object_id=ctx.business_id, instance_id=ctx.instance_id,
-             timer_variable=f'{step}_deadlines["{kind}_at"]')
-        for kind, days, due_at in (("remind", remind_days, remind_at), ("escalate", escalate_days, escalate_at))))
-    return {"step": step, "remind_at": remind_at.isoformat(), "escalate_at": escalate_at.isoformat()}
-
-
-@operation("record_review")
-def record_review(ctx: OperationContext, step: str, revision_id: int, decision: str, comment: str = "") -> dict:
-    revision = db.session.get(ManualRevision, revision_id)
-    calendar_admin.close_deadlines([f"review.{step}.{kind}" for kind in ("remind", "escalate")], ctx.business_type,
-                                   ctx.business_id)
-    before = revision.status
-    if decision == "return":
-        revision.status = RevisionStatus.returned
-        returned = db.session.get(Manual, revision.manual_id)
-        returned.status, returned.updated_at = ManualStatus.returned, utcnow()  # the reports' sums read the change
-        authors = [db.session.get(User, revision.submitted_by_id)] if revision.submitted_by_id else []
-        notify(
-            [user for user in authors if user],
-            subject=_l("Manual returned for changes: %(title)s", title=revision.title),
-            body=comment,
-            link=settings.external_url("inbox.index"),
-            dedup_key=f"revision:{revision.id}:returned:{step}",
-        )
-    elif step == "agency":
-        revision.status = RevisionStatus.agency_approved
-    record_audit(f"revision.{decision}", actor_id=ctx.actor_id, instance_id=ctx.instance_id,
-                 object_type="manual", object_id=revision.manual_id, comment=comment or None,
-                 before={"status": before},
-                 after={"status": revision.status, "step": step, "revision_id": revision.id})
-    return {"decision": decision}
-
-
-@operation("remind_reviewers")
-def remind_reviewers(ctx: OperationContext, step: str, revision_id: int) -> dict:
-    revision, manual = _revision_and_manual(revision_id)
-    task = _open_review_task(ctx.instance_id, step)
-    if task is not None and task.assignee_id:
-        people = [db.session.get(User, task.assignee_id)]
-    else:
-        people = _people_with_role(STEP_ROLES[step], manual.agency)
-    sent = notify(
-        people,
-        subject=_l("Reminder: a manual is waiting for your review: %(title)s", title=revision.title),
-        body=_l("The review is due. Please approve or return it."),
-        link=settings.external_url("inbox.task", task_id=task.id) if task else None,
-        dedup_key=f"remind:{ctx.instance_id}:{task.id if task else step}",
-    )
-    return {"notified": sent}
-
-
-@operation("escalate_review")
-def escalate_review(ctx: OperationContext, step: str, revision_id: int) -> dict:
-    revision, manual = _revision_and_manual(revision_id)
-    task = _open_review_task(ctx.instance_id, step)
-    department = agencies.owning_department(manual.agency)
-    sent = notify(
-        _people_with_role(Role.central_officer.value, department, exact_scope=True),
-        subject=_l("Overdue manual review: %(title)s", title=revision.title),
-        body=_l("A review of this manual is overdue (%(step)s).",
-                step=_l("step 1, agency") if step == "agency" else _l("step 2, OPDC")),
-        link=settings.external_url("instances.show", instance_id=ctx.instance_id),
-        dedup_key=f"escalate:{ctx.instance_id}:{task.id if task else step}",
-    )
-    record_audit("review.escalated", instance_id=ctx.instance_id, object_type="manual", object_id=manual.id,
-                 after={"step": step, "notified": sent})
-    return {"notified": sent}
-
-
-@operation("publish_revision")
-def publish_revision(ctx: OperationContext, revision_id: int) -> dict:
-    revision = db.session.get(ManualRevision, revision_id)
-    manual = db.session.get(Manual, revision.manual_id)
-    now = utcnow()
-    previous = manual.published_revision
-    if previous is not None and previous.id != revision.id:
-        previous.status = RevisionStatus.superseded
-    revision.status = RevisionStatus.published
-    revision.published_at = now
-    manual.published_revision_id = revision.id
-    manual.status = ManualStatus.published
-    manual.title = revision.title
-    manual.updated_at = now
-    record_audit("revision.published", actor_id=ctx.actor_id, instance_id=ctx.instance_id, object_type="manual",
-                 object_id=manual.id, before={"published_revision_id": previous.id if previous else None},
-                 after={"published_revision_id": revision.id, "number": revision.number})
-    public_index.index_manual(manual.id)
-    author = db.session.get(User, revision.submitted_by_id) if revision.submitted_by_id else None
-    notify([author] if author else [], subject=_l("Manual published: %(title)s", title=revision.title),
-           link=settings.external_url("manuals.show", manual_id=manual.id), dedup_key=f"revision:{revision.id}:published")
-    return {"revision_id": revision.id, "number": revision.number}
-
-
-def _revision_and_manual(revision_id: int) -> tuple[ManualRevision, Manual]:
-    """The revision and its manual in one query (the timers' operations read both)."""
-    return tuple(db.session.execute(select(ManualRevision, Manual).join(Manual, Manual.id == ManualRevision.manual_id)
-                                    .where(ManualRevision.id == revision_id)).one())
-
-
-def _open_review_task(instance_id: int, step: str) -> HumanTask | None:
-    return db.session.scalar(select(HumanTask).where(
-        HumanTask.instance_id == instance_id, HumanTask.spec_name == STEP_TASKS[step],
-        HumanTask.status == TaskStatus.open))
-
-
-
-
-def _people_with_role(role: str, agency: Agency, *, exact_scope: bool = False) -> list[User]:
-    """Active users holding ``role`` over ``agency``: at it or above it (or nationwide)."""
-    ancestor_ids = agency.ancestor_ids()
-    query = select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.role == role, Membership.active, User.active)
-    if role not in NATIONWIDE_ROLES:
-        query = query.where(Membership.agency_id == agency.id if exact_scope else Membership.agency_id.in_(ancestor_ids))
-    # Whom to tell, not what they may do: their memberships are not read (nor loaded).
-    return list(db.session.scalars(query.distinct().order_by(User.id).options(lazyload(User.memberships))))
-

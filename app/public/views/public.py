@@ -14,7 +14,7 @@ from app.core.extensions import limiter
 from app.licensing.services import delay_register, delays
 from app.licensing.views import delays as delay_views
 from app.manuals.services import attachments, manual_content
-from app.public.services import public_search
+from app.public.services import public_pages, public_search
 
 bp = Blueprint("public", __name__)
 # The same duration wording as the back office's manual pages.
@@ -78,8 +78,8 @@ def search():
 @bp.get("/services/m/<int:manual_id>")
 def manual(manual_id: int):
     try:
-        page = public_search.manual_page(manual_id)
-    except public_search.PublicNotFound:
+        page = public_pages.manual_page(manual_id)
+    except public_pages.PublicNotFound:
         abort(404)
     return render_template("public/service.html", page=page, manual_id=manual_id, locale=_locale())
 
@@ -87,8 +87,8 @@ def manual(manual_id: int):
 @bp.get("/services/m/<int:manual_id>/forms/<int:attachment_id>")
 def sample_form(manual_id: int, attachment_id: int):
     try:
-        attachment = public_search.published_attachment(manual_id, attachment_id)
-    except public_search.PublicNotFound:
+        attachment = public_pages.published_attachment(manual_id, attachment_id)
+    except public_pages.PublicNotFound:
         abort(404)
     return send_file(attachments.open_file(attachment), mimetype=attachment.content_type,
                      download_name=file_store.safe_name(attachment.filename, attachment.content_type),
@@ -98,8 +98,8 @@ def sample_form(manual_id: int, attachment_id: int):
 @bp.get("/services/o/<int:other_service_id>")
 def other_service(other_service_id: int):
     try:
-        page = public_search.other_service_page(other_service_id)
-    except public_search.PublicNotFound:
+        page = public_pages.other_service_page(other_service_id)
+    except public_pages.PublicNotFound:
         abort(404)
     return render_template("public/service.html", page=page, manual_id=None, locale=_locale())
 
@@ -107,8 +107,8 @@ def other_service(other_service_id: int):
 @bp.get("/places/<int:agency_id>")
 def place(agency_id: int):
     try:
-        page = public_search.place_page(agency_id)
-    except public_search.PublicNotFound:
+        page = public_pages.place_page(agency_id)
+    except public_pages.PublicNotFound:
         abort(404)
     return render_template("public/place.html", page=page, locale=_locale())
 
