@@ -115,6 +115,19 @@ def refusal(status: int, exc: Exception) -> ApiError:
     return ApiError(status, lambda: messages.for_error(exc), reason=getattr(exc, "code", None))
 
 
+def committed(action: Callable[[], Any], refusals: Mapping[type[Exception], int]) -> Any:
+    """``action()``'s answer once its changes are committed; a service's refusal named in ``refusals`` (the first
+    class that matches, in order) rolls everything back and answers with its status (404: no hint it exists)."""
+    try:
+        answer = action()
+        db.session.commit()
+    except tuple(refusals) as exc:
+        db.session.rollback()
+        status = next(code for kind, code in refusals.items() if isinstance(exc, kind))
+        raise (ApiError(404) if status == 404 else refusal(status, exc)) from None
+    return answer
+
+
 # --- the spec and the blueprints -----------------------------------------------------------------------------------
 
 

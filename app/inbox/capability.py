@@ -8,7 +8,16 @@ from flask_babel import lazy_gettext as _l
 from app.accounts.models import Role
 from app.core.capabilities import Badge, Capability, Job, Labels, NavEntry
 from app.inbox.services import assignment, delegations, inbox, notification_center, saved_filters
-from app.inbox.views import api, instances, jobs, notifications, notifications_api, task_tools, task_tools_api
+from app.inbox.views import (
+    api,
+    delegations_api,
+    instances,
+    jobs,
+    notifications,
+    notifications_api,
+    task_tools,
+    task_tools_api,
+)
 from app.inbox.views import delegations as delegation_views
 from app.inbox.views import inbox as inbox_views
 from tasks import jobs as job_runs
@@ -23,7 +32,7 @@ def _counts(user) -> dict[str, int]:
 CAPABILITY = Capability(
     name="inbox",
     blueprints=(inbox_views.bp, instances.bp, notifications.bp, jobs.bp, task_tools.bp, delegation_views.bp),
-    api_blueprints=(api.bp, task_tools_api.bp, notifications_api.bp),
+    api_blueprints=(api.bp, task_tools_api.bp, notifications_api.bp, delegations_api.bp),
     api_label=_l("Tasks and processes"),
     labels=Labels(
         statuses={

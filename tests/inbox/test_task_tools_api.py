@@ -92,3 +92,37 @@ def test_refusals_scopes_and_hostile_input(client, login, demo):
         assert refused.status_code == 422, (body, refused.get_json())
     db.session.expire_all()
     assert db.session.get(HumanTask, task.id).assignee_id is None
+
+
+def test_saved_filters_over_the_api(client, login, demo):
+    headers = bearer(create_token(client, login, "reviewer"))
+    saved = client.post(f"{API}/tasks/filters", headers=headers, json={
+        "name": "  งานด่วน   ของฉัน ", "view": "claimed", "sort": "priority", "q": "คู่มือ", "default": True})
+    assert saved.status_code == 200, saved.get_json()
+    first = saved.get_json()
+    assert first["name"] == "งานด่วน ของฉัน" and first["default"] is True
+    assert first["params"] == {"view": "claimed", "process": None, "agency": None, "sort": "priority",
+                               "order": "desc", "q": "คู่มือ"}
+    login("reviewer")  # the page opens the default filter the API saved
+    opened = client.get("/tasks/").location
+    assert "view=claimed" in opened and "sort=priority" in opened
+    second = client.post(f"{API}/tasks/filters", headers=headers, json={"name": "ทั้งหมด"}).get_json()
+    replaced = client.post(f"{API}/tasks/filters", headers=headers, json={"name": "ทั้งหมด", "view": "completed"})
+    assert replaced.get_json()["id"] == second["id"] and replaced.get_json()["params"]["view"] == "completed"
+    made = client.post(f"{API}/tasks/filters/{second['id']}/default", headers=headers).get_json()
+    assert made["default"] is True
+    listed = client.get(f"{API}/tasks/filters", headers=headers).get_json()["items"]
+    assert [(item["name"], item["default"]) for item in listed] == [("งานด่วน ของฉัน", False), ("ทั้งหมด", True)]
+    left = client.post(f"{API}/tasks/filters/{first['id']}/delete", headers=headers).get_json()["items"]
+    assert [item["name"] for item in left] == ["ทั้งหมด"]
+
+    # Another person's filter is not there for me; bad names are refused in Thai; nothing half-saved.
+    other = bearer(create_token(client, login, "author"))
+    assert client.post(f"{API}/tasks/filters/{second['id']}/delete", headers=other).status_code == 404
+    assert client.post(f"{API}/tasks/filters/{second['id']}/default", headers=other).status_code == 404
+    for body in ({"name": "   "}, {"name": "ก" * 121}, {"name": "a\r\nb"}, {"name": "x", "view": "everything"},
+                 {"name": "x", "agency": 10 ** 20}, {"name": "x", "q": "\x00"}, {"name": "x", "extra": 1}):
+        refused = client.post(f"{API}/tasks/filters", headers=headers, json=body)
+        assert refused.status_code == 422, (body, refused.get_json())
+    assert len(client.get(f"{API}/tasks/filters", headers=headers).get_json()["items"]) == 1
+    assert client.post(f"{API}/tasks/filters/99999999999999999999/delete", headers=headers).status_code == 404

@@ -1,17 +1,20 @@
 """The inbox's tools over the API, as on the pages: claim a task, give it back, see who could take it, assign it to
-one of them, claim several at once. Each answers with the task as it now is; a task someone else took meanwhile,
-or one already done, is a 409 with the reason in the caller's language."""
+one of them, claim several at once; one's saved filters. Each task action answers with the task as it now is; a
+task someone else took meanwhile, or one already done, is a 409 with the reason in the caller's language."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from app.core import api
 from app.core.api import ApiError, ErrorBody
 from app.core.extensions import db
-from app.inbox.services import assignment, inbox
+from app.inbox.services import assignment, inbox, saved_filters
+from app.inbox.services.task_query import SEARCH_MAX, TaskQuery
 from app.inbox.views.api import Task, task_json
-from forms.api import Id, Request
+from forms.api import Id, Line, Request, RequiredLine
 
 bp = api.blueprint("inbox_tools", __name__)
 
@@ -55,23 +58,18 @@ def _task(task_id: int):
         raise ApiError(404) from None
 
 
+_TASK_REFUSALS = {inbox.TaskNotFound: 404, assignment.NotACandidate: 422, inbox.InboxError: 409}
+
+
 def _acted(task_id: int, action) -> Task:
     """Run ``action(user, task)`` and commit; the task as it now is, read before the commit expires it."""
     task = _task(task_id)
-    try:
+
+    def act() -> Task:
         action(api.current_user_of_token(), task)
-        answer = Task(**task_json(task))
-        db.session.commit()
-    except inbox.TaskNotFound:
-        db.session.rollback()
-        raise ApiError(404) from None
-    except assignment.NotACandidate as exc:
-        db.session.rollback()
-        raise api.refusal(422, exc) from None
-    except inbox.InboxError as exc:
-        db.session.rollback()
-        raise api.refusal(409, exc) from None
-    return answer
+        return Task(**task_json(task))
+
+    return api.committed(act, _TASK_REFUSALS)
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -114,3 +112,85 @@ def bulk_claim(json: TaskIds):
                            claimed=sum(o.claimed for o in outcomes))
     db.session.commit()
     return answer
+
+
+# --- saved filters ------------------------------------------------------------------------------------------
+
+
+class FilterParams(BaseModel):
+    view: Literal["available", "claimed", "completed", "started"] = "available"
+    process: str | None = None
+    agency: int | None = None
+    sort: Literal["due", "received", "priority"] = "due"
+    order: Literal["asc", "desc"] | None = Field(None, description="default: the sort's own (due: asc, else desc)")
+    q: str = ""
+
+
+class SavedFilterItem(BaseModel):
+    id: int
+    name: str
+    default: bool
+    params: FilterParams
+
+
+class SavedFilterList(BaseModel):
+    items: list[SavedFilterItem]
+
+
+class NewFilter(Request):
+    name: RequiredLine = Field(max_length=saved_filters.NAME_MAX, description="saving under a name in use replaces it")
+    default: bool = Field(False, description="open this filter when going to the tasks")
+    view: Literal["available", "claimed", "completed", "started"] = "available"
+    process: Line | None = Field(None, max_length=64)
+    agency: Id | None = None
+    sort: Literal["due", "received", "priority"] = "due"
+    order: Literal["asc", "desc"] | None = None
+    q: Line | None = Field(None, max_length=SEARCH_MAX)
+
+
+def _filter_item(row) -> SavedFilterItem:
+    query = TaskQuery.from_args(row.params or {})
+    return SavedFilterItem(id=row.id, name=row.name, default=bool(row.is_default), params=FilterParams(
+        view=query.view, process=query.process_id, agency=query.agency_id, sort=query.sort, order=query.order,
+        q=query.search))
+
+
+def _filter_changed(action):
+    return api.committed(action, {saved_filters.SavedFilterNotFound: 404, saved_filters.SavedFilterRefused: 422})
+
+
+@bp.get("/tasks/filters")
+@api.operation("inbox:read", resp={"HTTP_200": SavedFilterList})
+def list_filters():
+    """My saved filters"""
+    return SavedFilterList(items=[_filter_item(row) for row in saved_filters.of(api.current_user_of_token())])
+
+
+@bp.post("/tasks/filters")
+@api.operation("inbox:write", resp={"HTTP_200": SavedFilterItem, "HTTP_422": ErrorBody})
+def save_filter(json: NewFilter):
+    """Save a filter under a name (a name in use is replaced)"""
+    query = TaskQuery.from_args({"view": json.view, "process": json.process, "agency": json.agency,
+                                 "sort": json.sort, "order": json.order, "q": json.q})
+    return _filter_changed(lambda: _filter_item(saved_filters.save(api.current_user_of_token(), json.name, query,
+                                                                   default=json.default)))
+
+
+@bp.post("/tasks/filters/<int:filter_id>/default")
+@api.operation("inbox:write", resp={"HTTP_200": SavedFilterItem})
+def default_filter(filter_id: int):
+    """Open this filter when going to the tasks"""
+    return _filter_changed(lambda: _filter_item(saved_filters.make_default(api.current_user_of_token(), filter_id)))
+
+
+@bp.post("/tasks/filters/<int:filter_id>/delete")
+@api.operation("inbox:write", resp={"HTTP_200": SavedFilterList})
+def delete_filter(filter_id: int):
+    """Delete a saved filter; answers with the filters left"""
+    user = api.current_user_of_token()
+
+    def delete() -> SavedFilterList:
+        saved_filters.delete(user, filter_id)
+        return SavedFilterList(items=[_filter_item(row) for row in saved_filters.of(user)])
+
+    return _filter_changed(delete)
