@@ -13,6 +13,7 @@ from app.inbox.views import (
     delegations_api,
     instances,
     jobs,
+    jobs_api,
     notifications,
     notifications_api,
     task_tools,
@@ -32,7 +33,7 @@ def _counts(user) -> dict[str, int]:
 CAPABILITY = Capability(
     name="inbox",
     blueprints=(inbox_views.bp, instances.bp, notifications.bp, jobs.bp, task_tools.bp, delegation_views.bp),
-    api_blueprints=(api.bp, task_tools_api.bp, notifications_api.bp, delegations_api.bp),
+    api_blueprints=(api.bp, task_tools_api.bp, notifications_api.bp, delegations_api.bp, jobs_api.bp),
     api_label=_l("Tasks and processes"),
     labels=Labels(
         statuses={

@@ -27,14 +27,14 @@ def _administrators_only():
 def index():
     declared = capabilities.current().jobs  # what each capability schedules, with its description
     rows, failures = jobs.overview(list(declared))
-    results = {row["name"]: _readable(row["last"].result, declared[row["name"]].result_labels)
+    results = {row["name"]: readable_result(row["last"].result, declared[row["name"]].result_labels)
                for row in rows if row["last"] is not None}
     return render_template("jobs/index.html", rows=rows, failures=failures, results=results,
                            descriptions={name: job.description for name, job in declared.items()},
                            failed_mail=mail.failed())
 
 
-def _readable(stored: str | None, labels) -> list[tuple[str, str]]:
+def readable_result(stored: str | None, labels) -> list[tuple[str, str]]:
     """A run's result as (label, value) pairs in the page's language: counts by their job's names for them."""
     value = jobs.read_result(stored)
     if value is None:

@@ -26,6 +26,9 @@
     var input = node.querySelector(".desk-chat-input");
     var err = node.querySelector(".desk-chat-error");
     var show = function (answer) { err.textContent = answer && !answer.ok ? answer.error : ""; return answer; };
+    // After a close or transfer the desk is read again: the chat leaves this desk even when the broadcast that
+    // says so is missed (a reconnect) or the answer came too late (it may have been done all the same).
+    var showAndRefresh = function (answer) { show(answer); refresh(); return answer; };
     function send(note) {
       var body = input.value.trim();
       if (!body) { return; }
@@ -41,14 +44,14 @@
       event.target.value = "";
     });
     node.querySelector(".desk-chat-close").addEventListener("click", function () {
-      client.emit("close", { chat_id: chat.id, topic_id: parseInt(node.querySelector(".desk-chat-topic").value, 10) }).then(show);
+      client.emit("close", { chat_id: chat.id, topic_id: parseInt(node.querySelector(".desk-chat-topic").value, 10) }).then(showAndRefresh);
     });
     node.querySelector(".desk-chat-transfer").addEventListener("change", function (event) {
       var parts = event.target.value.split(":");
       if (parts.length !== 2) { return; }
       var data = { chat_id: chat.id };
       data[parts[0] + "_id"] = parseInt(parts[1], 10);
-      client.emit("transfer", data).then(show);
+      client.emit("transfer", data).then(showAndRefresh);
       event.target.value = "";
     });
     node.querySelector(".desk-chat-ir").addEventListener("click", function () {
