@@ -14,9 +14,18 @@
 
   function scroll() { list.scrollTop = list.scrollHeight; }
 
+  var FINAL = ["closed", "abandoned", "offline", "answered"];
+
+  // A chat that ended turns the page to the transcript, the rating or the waiting question.
+  function ended(now) {
+    var before = status;
+    status = now;
+    if (FINAL.indexOf(now) >= 0 && before !== now) { window.location.reload(); return true; }
+    return false;
+  }
+
   function showQueue(answer) {
-    if (!answer || !answer.ok) { return; }
-    status = answer.status.status;
+    if (!answer || !answer.ok || ended(answer.status.status)) { return; }
     if (status === "queued" && answer.position) {
       queue.textContent = app.getAttribute("data-text-queue").replace("%(place)s", answer.position)
         .replace("%(minutes)s", Math.max(1, Math.round(answer.wait_seconds / 60)));
@@ -36,13 +45,7 @@
       scroll();
     },
     status: function (s) {
-      var before = status;
-      status = s.status;
-      if (["closed", "abandoned", "offline", "answered"].indexOf(status) >= 0 && before !== status) {
-        window.location.reload();  // the page shows the transcript, the rating or the waiting question
-        return;
-      }
-      client.emit("position", {}).then(showQueue);
+      if (!ended(s.status)) { client.emit("position", {}).then(showQueue); }
     },
     queue_changed: function () { client.emit("position", {}).then(showQueue); },
     typing: function (t) { typing.textContent = app.getAttribute("data-text-typing"); typing.hidden = !t.on; },
@@ -53,6 +56,12 @@
     },
     onRefused: function (message) { connection.textContent = message; connection.hidden = false; }
   });
+  // A broadcast missed (a network blip, a reconnect) must not leave the page on a chat that ended: it asks
+  // where it stands now and then, as it does when the connection comes back.
+  var check = setInterval(function () {
+    if (FINAL.indexOf(status) >= 0) { clearInterval(check); return; }
+    client.emit("position", {}).then(showQueue);
+  }, 10000);
   document.querySelectorAll("#chat-messages li[data-id]").forEach(function (li) {
     client.remember(chatId, parseInt(li.getAttribute("data-id"), 10));
   });
