@@ -217,6 +217,7 @@ def test_the_register_page_shows_each_central_officer_their_subtree_and_exports_
     assert len([s for s in statements if "outgoing_letter" in s]) == 2  # the count and the page
     assert client.get("/letters/?year=2568").get_data(as_text=True).count("data-number=") == 1
     assert client.get("/letters/?year=2025").get_data(as_text=True).count("data-number=") == 1  # a Gregorian year
+    assert client.get("/letters/", query_string={"year": "๒๕๖๘"}).get_data(as_text=True).count("data-number=") == 1
     assert client.get("/letters/?kind=unlock_approval").get_data(as_text=True).count("data-number=") == 0
     for bad in ("99999999999999999999", "๒๕๖๙x", "abc", "-1", "1\r\n2", "2569%00"):
         response = client.get("/letters/", query_string={"year": bad, "kind": "<script>"})

@@ -25,6 +25,7 @@ from app.accounts.services import policy
 from app.core import csv_export, thai_dates
 from app.core.extensions import db
 from app.core.paging import Page
+from app.core.thai_dates import BUDDHIST_ERA_OFFSET
 from app.core.types import utcnow
 from app.org.models import Agency, LetterCounter, OutgoingLetter
 
@@ -187,6 +188,19 @@ class RegisterFilter:
 
 def current_year() -> int:
     return be_year_of(utcnow())
+
+
+FIRST_BE_YEAR, LAST_BE_YEAR = 2500, 2800
+
+
+def year_typed(text: str) -> int | None:
+    """A register year as a person types it (Thai digits already made 0-9 by the form's cleaning): Buddhist era (2569)
+    or Gregorian (2026, taken as meant); None when it is not one."""
+    digits = str(text or "").strip()
+    year = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 4 else None
+    if year is not None and FIRST_BE_YEAR - BUDDHIST_ERA_OFFSET <= year <= LAST_BE_YEAR - BUDDHIST_ERA_OFFSET:
+        year += BUDDHIST_ERA_OFFSET
+    return year if year is not None and FIRST_BE_YEAR <= year <= LAST_BE_YEAR else None
 
 
 def _query(user: User, filters: RegisterFilter):

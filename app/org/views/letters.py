@@ -12,8 +12,6 @@ from forms import cleaning
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 
-FIRST_BE_YEAR, LAST_BE_YEAR = 2500, 2800
-
 
 def _filters() -> letter_register.RegisterFilter:
     """The filters of the query string: a year in the Buddhist era (a Gregorian one is taken as meant), a declared
@@ -21,11 +19,9 @@ def _filters() -> letter_register.RegisterFilter:
     year = letter_register.current_year()
     asked = request.args.get("year", "").strip()
     if asked:
-        number = cleaning.whole_number(asked)
-        if number is not None and FIRST_BE_YEAR - 543 <= number <= LAST_BE_YEAR - 543:
-            number += 543
-        if number is not None and FIRST_BE_YEAR <= number <= LAST_BE_YEAR:
-            year = number
+        typed = letter_register.year_typed(cleaning.arabic_digits(asked))
+        if typed is not None:
+            year = typed
         else:
             flash(_("Enter a year of the Buddhist era, such as %(year)s.", year=year), "warning")
     kind = request.args.get("kind") or None

@@ -12,24 +12,19 @@ from pydantic import BaseModel, BeforeValidator, Field
 from app.core import api
 from app.core.api import ApiError
 from app.org.services import letter_register
-from app.org.views.letters import FIRST_BE_YEAR, LAST_BE_YEAR
 from forms import cleaning
 from forms.api import Line, PageNumber, Request, refuse
-from forms.cleaning import BUDDHIST_ERA_OFFSET
 
 bp = api.blueprint("letters", __name__)
 TAG = "org"
 
 
 def _be_year(value):
-    """A year as typed: Buddhist era (2569) or Gregorian (2026, taken as meant), Thai digits too; none: this year."""
+    """A year as typed (``letter_register.year_typed``); none: this year."""
     if value is None or str(value).strip() == "":
         return letter_register.current_year()
-    text = cleaning.arabic_digits(str(value)).strip()
-    year = int(text) if text.isdigit() and len(text) <= 4 else None
-    if year is not None and FIRST_BE_YEAR - BUDDHIST_ERA_OFFSET <= year <= LAST_BE_YEAR - BUDDHIST_ERA_OFFSET:
-        year += BUDDHIST_ERA_OFFSET
-    if year is None or not FIRST_BE_YEAR <= year <= LAST_BE_YEAR:
+    year = letter_register.year_typed(cleaning.arabic_digits(str(value)))
+    if year is None:
         raise refuse(_l("Enter a year of the Buddhist era, such as %(year)s.", year=letter_register.current_year()))
     return year
 
