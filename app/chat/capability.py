@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role
 from app.chat.services import chats, errors
-from app.chat.views import api, desk, desk_api, public, realtime
+from app.chat.views import api, desk, desk_api, desk_settings_api, files_api, public, realtime
 from app.core.capabilities import Capability, Labels, NavEntry
 
 CHAT_TEAM = frozenset({Role.chat_agent.value, Role.chat_supervisor.value})
@@ -42,7 +42,7 @@ CAPABILITY = Capability(
     name="chat",
     blueprints=(public.bp, desk.bp),
     # The visitor's side (open to anyone, like the chat page) and the agents' console (chat staff, with a token).
-    api_blueprints=(api.bp, desk_api.bp),
+    api_blueprints=(api.bp, desk_api.bp, desk_settings_api.bp, files_api.bp),
     api_label=_l("Live Chat console"),
     operation_modules=("app.chat.services.steps",),
     form_modules=("forms.chat",),

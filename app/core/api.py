@@ -204,6 +204,7 @@ def use_token_loader(app: Flask, loader: Callable[[str], Caller | None]) -> None
     app.extensions[LOADER_KEY] = loader
 
 
+FILE = "file"  # ``resp={"HTTP_200": FILE}``: the answer is a file (its own type), not a JSON model
 _STANDARD_ERRORS = {"HTTP_400": ErrorBody, "HTTP_401": ErrorBody, "HTTP_403": ErrorBody, "HTTP_404": ErrorBody,
                     "HTTP_429": ErrorBody}
 
@@ -211,15 +212,18 @@ _STANDARD_ERRORS = {"HTTP_400": ErrorBody, "HTTP_401": ErrorBody, "HTTP_403": Er
 def operation(scope: str | None, *, resp: Mapping[str, Any], tag: str | None = None,
               writes: bool | None = None, limit: str | None = None) -> Callable:
     """An endpoint: ``scope`` the token needs (None: open to anyone, counted per address); ``resp`` its answers by
-    status (``{"HTTP_200": TaskPage, "HTTP_409": ErrorBody}``); the request models come from the view's
+    status (``{"HTTP_200": TaskPage, "HTTP_409": ErrorBody}``; ``FILE``: a file); the request models come from the view's
     annotations (``query``, ``json``). ``writes``: counted against the write limit (default: not a GET).
     ``limit``: the setting of a further limit per address that the same action has on its page (e.g. new reports)."""
 
     def decorate(view: Callable) -> Callable:
         capability_name = tag or (scope.split(":")[0] if scope else view.__module__.split(".")[1])
         responses = {**_STANDARD_ERRORS, **resp} if scope else {**_STANDARD_ERRORS, **resp, "HTTP_401": None}
+        files = [code for code, model in responses.items() if model == FILE]
         validated = spec.validate(
-            resp=Response(**{code: model for code, model in responses.items() if model is not None}),
+            resp=Response(*files, **{code: model for code, model in responses.items()
+                                     if model is not None and model != FILE}),
+
             tags=[capability_name],
             security={"bearerAuth": [scope]} if scope else {},
             operation_id=f"{capability_name}.{view.__name__}",
@@ -242,7 +246,8 @@ def operation(scope: str | None, *, resp: Mapping[str, Any], tag: str | None = N
                 g.api_caller = caller
             if wants_json and not (request.is_json and isinstance(request.get_json(silent=True), dict)):
                 raise ApiError(400, _l("Send a JSON object (Content-Type: application/json)."), reason="not_json")
-            return validated(*args, **kwargs)
+            # A file is sent as it is: spectree would read it whole to check it (such operations take no body).
+            return (view if files else validated)(*args, **kwargs)
 
         return guarded
 

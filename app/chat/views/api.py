@@ -54,13 +54,13 @@ class Chat(BaseModel):
     follow_up_token: str | None = None
 
 
-def _chat(chat, token: str | None = None) -> Chat:
+def visitor_view(chat, token: str | None = None) -> Chat:
     return Chat(number=chat.number, status=chat.status, question=chat.question, created_at=chat.created_at,
                 closed_at=chat.closed_at, rating=chat.rating, follow_up_token=token,
                 messages=chat_messages.messages_for(chat, staff=False))
 
 
-def _refused(exc: ChatError) -> ApiError:
+def visitor_refusal(exc: ChatError) -> ApiError:
     fields = {exc.field: [str(exc.message)]} if exc.field and exc.status == 422 else None
     return ApiError(exc.status, exc.message, fields=fields)
 
@@ -81,11 +81,11 @@ def start(json: NewChat):
             name=form.name.data, email=form.email.data, user_id=None, address=request.remote_addr))
         db.session.commit()
     except ChatError as exc:
-        raise _refused(exc) from None
-    return _chat(chat, chats.follow_token(chat)), 201
+        raise visitor_refusal(exc) from None
+    return visitor_view(chat, chats.follow_token(chat)), 201
 
 
-def _chat_of(token: str):
+def chat_of_token(token: str):
     chat = chats.by_token(token)
     if chat is None:
         raise ApiError(404)  # a wrong token and a missing chat look the same
@@ -93,20 +93,20 @@ def _chat_of(token: str):
 
 
 def _acted(token: str, action) -> Chat:
-    chat = _chat_of(token)
+    chat = chat_of_token(token)
     try:
         action(chat)
         db.session.commit()
     except ChatError as exc:
-        raise _refused(exc) from None
-    return _chat(chat)
+        raise visitor_refusal(exc) from None
+    return visitor_view(chat)
 
 
 @bp.get("/chat/<token>")
 @api.operation(None, resp={"HTTP_200": Chat})
 def follow(token: str):
     """A chat and its conversation, by its follow-up token"""
-    return _chat(_chat_of(token))
+    return visitor_view(chat_of_token(token))
 
 
 @bp.post("/chat/<token>/messages")

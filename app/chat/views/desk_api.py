@@ -93,25 +93,25 @@ class IrReport(BaseModel):
     number: str
 
 
-def _refused(exc: ChatError) -> ApiError:
+def refused(exc: ChatError) -> ApiError:
     fields = {exc.field: [str(exc.message)]} if exc.field and exc.status == 422 else None
     return ApiError(exc.status, exc.message, fields=fields, reason=type(exc).__name__)
 
 
-def _done(action):
+def acted(action):
     try:
         result = action(api.current_user_of_token())
         db.session.commit()
     except ChatError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
     return result
 
 
-def _chat(chat_id: int):
+def chat_for_staff(chat_id: int):
     try:
         return chats.for_staff(api.current_user_of_token(), chat_id)
     except ChatError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
 
 
 def _status(chat) -> ChatStatus:
@@ -125,7 +125,7 @@ def desk():
     try:
         return Desk(**chat_desk.desk(api.current_user_of_token()))
     except ChatError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
 
 
 @bp.post("/chat-desk/availability")
@@ -137,7 +137,7 @@ def availability(json: Availability):
         desk_admin.set_availability(user, json.status, json.max_chats)
         chat_queue.route_queue()
 
-    _done(set_it)
+    acted(set_it)
     return Desk(**chat_desk.desk(api.current_user_of_token()))
 
 
@@ -145,7 +145,7 @@ def availability(json: Availability):
 @api.operation(READ, tag=TAG, resp={"HTTP_200": StaffChat})
 def get_chat(chat_id: int, query: ChatQuery):
     """A chat and its conversation (internal notes too), from a message on"""
-    chat = _chat(chat_id)
+    chat = chat_for_staff(chat_id)
     return StaffChat(number=chat.number, question=chat.question, visitor_name=chat.visitor_name,
                      topic_id=chat.topic_id, status=_status(chat),
                      messages=chat_messages.messages_for(chat, staff=True, since=query.since))
@@ -155,8 +155,8 @@ def get_chat(chat_id: int, query: ChatQuery):
 @api.operation(WRITE, tag=TAG, resp={"HTTP_200": ChatStatus, **_REFUSALS})
 def accept(chat_id: int):
     """Take a waiting chat"""
-    chat = _chat(chat_id)
-    _done(lambda user: chat_queue.accept(user, chat))
+    chat = chat_for_staff(chat_id)
+    acted(lambda user: chat_queue.accept(user, chat))
     return _status(chat)
 
 
@@ -164,8 +164,8 @@ def accept(chat_id: int):
 @api.operation(WRITE, tag=TAG, resp={"HTTP_200": AgentSaid, **_REFUSALS})
 def agent_says(chat_id: int, json: AgentSays):
     """Write to the visitor, or add an internal note"""
-    chat = _chat(chat_id)
-    message, new = _done(lambda user: chat_messages.agent_says(user, chat, json.body, json.client_ref, note=json.note))
+    chat = chat_for_staff(chat_id)
+    message, new = acted(lambda user: chat_messages.agent_says(user, chat, json.body, json.client_ref, note=json.note))
     return AgentSaid(message=chat_messages.payload(message), new=new)
 
 
@@ -173,8 +173,8 @@ def agent_says(chat_id: int, json: AgentSays):
 @api.operation(WRITE, tag=TAG, resp={"HTTP_200": ChatStatus, **_REFUSALS})
 def transfer(chat_id: int, json: Transfer):
     """Hand the chat to a colleague, or to whoever of a team is free"""
-    chat = _chat(chat_id)
-    _done(lambda user: chat_desk.transfer(user, chat, agent_id=json.agent_id, team_id=json.team_id))
+    chat = chat_for_staff(chat_id)
+    acted(lambda user: chat_desk.transfer(user, chat, agent_id=json.agent_id, team_id=json.team_id))
     return _status(chat)
 
 
@@ -182,8 +182,8 @@ def transfer(chat_id: int, json: Transfer):
 @api.operation(WRITE, tag=TAG, resp={"HTTP_200": ChatStatus, **_REFUSALS})
 def close(chat_id: int, json: Closing):
     """Close the chat with its topic"""
-    chat = _chat(chat_id)
-    _done(lambda user: chat_closing.agent_closes(user, chat, json.topic_id))
+    chat = chat_for_staff(chat_id)
+    acted(lambda user: chat_closing.agent_closes(user, chat, json.topic_id))
     return _status(chat)
 
 
@@ -191,8 +191,8 @@ def close(chat_id: int, json: Closing):
 @api.operation(WRITE, tag=TAG, resp={"HTTP_201": IrReport, **_REFUSALS})
 def to_ir_report(chat_id: int, json: ToIr):
     """A problem with e-GP rather than a question: an IR Online report made from the chat"""
-    chat = _chat(chat_id)
-    return IrReport(number=_done(lambda user: chat_desk.to_ir_report(user, chat, json.category_id))), 201
+    chat = chat_for_staff(chat_id)
+    return IrReport(number=acted(lambda user: chat_desk.to_ir_report(user, chat, json.category_id))), 201
 
 
 @bp.post("/chat-desk/messages/<int:message_id>/propose")
@@ -200,7 +200,7 @@ def to_ir_report(chat_id: int, json: ToIr):
 def propose(message_id: int):
     """Propose an agent's answer for the public FAQ (a supervisor reviews it)"""
     try:
-        return Proposed(entry_id=_done(lambda user: chat_desk.propose_faq(user, message_id))), 201
+        return Proposed(entry_id=acted(lambda user: chat_desk.propose_faq(user, message_id))), 201
     except faq_errors.KnowledgeError as exc:
         status = 409 if isinstance(exc, faq_errors.AlreadyProposed) else 422
         raise api.refusal(status, exc) from None
