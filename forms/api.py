@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
+from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from forms import cleaning
 
@@ -158,3 +159,15 @@ _SCALAR_SCHEMA = {"type": ["string", "number", "boolean", "null"]}
 # Text, a number, true or false, null, or a list of them: the form behind the task cleans it as a page's field.
 FieldValue = Annotated[Any, BeforeValidator(_field_value),
                        WithJsonSchema({"anyOf": [_SCALAR_SCHEMA, {"type": "array", "items": _SCALAR_SCHEMA}]})]
+
+
+# --- files (multipart/form-data) ------------------------------------------------------------------------------------
+
+
+def _one_or_more(value):
+    return value if isinstance(value, list) else [value]
+
+
+# The parts named "files": one or several (a form with one part gives it alone, not as a list).
+Files = Annotated[list[BaseFile], BeforeValidator(_one_or_more),
+                  Field(description="one or more PDF, PNG or JPEG files, each under its own 'files' part")]

@@ -11,9 +11,11 @@ from app.helpdesk.services.helpdesk import helpdesk_agency_path
 from app.helpdesk.views import (
     api,
     desk_api,
+    files_api,
     helpdesk,
     ir_accounts,  # noqa: F401  its routes join the ir blueprint before it is registered
     ir_online,
+    settings_api,
 )
 
 HELPDESK_STAFF = frozenset({Role.helpdesk_agent.value, Role.helpdesk_supervisor.value})
@@ -30,7 +32,7 @@ CAPABILITY = Capability(
     name="helpdesk",
     blueprints=(ir_online.bp, helpdesk.bp),
     # IR Online's public actions (open to anyone, like its pages) and the desk's (helpdesk staff, with a token).
-    api_blueprints=(api.bp, desk_api.bp),
+    api_blueprints=(api.bp, desk_api.bp, files_api.bp, settings_api.bp),
     api_label=_l("e-GP help desk (IR Online)"),
     operation_modules=("app.helpdesk.services.helpdesk", "app.helpdesk.services.helpdesk_lifecycle", "app.helpdesk.services.helpdesk_sla",
                        "app.helpdesk.services.helpdesk_desk"),

@@ -5,11 +5,8 @@ address as the page is); the agent's by a token with the chat scope."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from flask_babel import gettext as _
-from pydantic import BeforeValidator, Field
-from spectree.model_adapter.pydantic_adapter import BaseFile
+from pydantic import Field
 
 from app.chat.services import chat_messages
 from app.chat.services.errors import ChatError
@@ -20,20 +17,15 @@ from app.core import api, uploads
 from app.core.api import ApiError, ErrorBody
 from app.core.extensions import db
 from app.helpdesk.services import helpdesk, helpdesk_files
-from forms.api import Line, Request, Text
+from forms.api import Files, Line, Request, Text
 
 bp = api.blueprint("chat_files", __name__)
 uploads.allow_files(bp, ["chat_files_api.visitor_sends_files", "chat_files_api.agent_sends_files"],
                     helpdesk_files.attachments_bytes)
 
 
-def _many(value):
-    return value if isinstance(value, list) else [value]
-
-
 class FilesMessage(Request):
-    files: Annotated[list[BaseFile], BeforeValidator(_many)] = Field(
-        description="one or more PDF, PNG or JPEG files, each under its own 'files' part")
+    files: Files
     body: Text | None = Field(None, max_length=2000, description="a line said with the files")
     client_ref: Line | None = Field(None, max_length=64, description="the client's own id: a resend is stored once")
 

@@ -24,6 +24,7 @@ from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import record_audit
 from app.helpdesk.models import SlaTarget, Ticket, TicketPriority, TicketStatus
+from app.helpdesk.services import helpdesk_staff
 from app.org.services import calendar_admin
 from notifications import notify
 from workflows import engine
@@ -63,6 +64,7 @@ def targets() -> dict[str, SlaTarget]:
 
 def set_target(user: User, priority: str, first_minutes: int, resolution_minutes: int) -> SlaTarget:
     """A supervisor changes a target; tickets reported from now on use it."""
+    helpdesk_staff.require_supervisor(user)
     target = targets()[priority]
     before = {"first": target.first_response_minutes, "resolution": target.resolution_minutes}
     target.first_response_minutes, target.resolution_minutes = first_minutes, resolution_minutes

@@ -54,10 +54,18 @@ class Rating(Request):
     comment: Text | None = Field(None, max_length=2000)
 
 
+class MessageFile(BaseModel):
+    id: int = Field(description="download it at /ir/follow/{token}/files/{id}")
+    filename: str
+    content_type: str
+    size: int
+
+
 class Message(BaseModel):
     kind: str
     body: str
     created_at: datetime
+    attachments: list[MessageFile] = []
 
 
 class Report(BaseModel):
@@ -72,16 +80,18 @@ class Report(BaseModel):
     follow_up_token: str | None = None
 
 
-def _report(ticket, token: str | None = None) -> Report:
+def reporter_view(ticket, token: str | None = None) -> Report:
     category = ticket.category
     return Report(number=ticket.number, status=ticket.status, subject=ticket.subject,
                   category=localized_title(category.name_th, category.name_en) if category else None,
                   created_at=ticket.created_at, follow_up_token=token,
-                  messages=[Message(kind=m.kind, body=m.body, created_at=m.created_at)
+                  messages=[Message(kind=m.kind, body=m.body, created_at=m.created_at,
+                                    attachments=[MessageFile(id=a.id, filename=a.filename, content_type=a.content_type,
+                                                             size=a.size) for a in m.attachments])
                             for m in helpdesk_conversation.public_messages(ticket)])
 
 
-def _refused(exc: helpdesk.HelpdeskError) -> ApiError:
+def reporter_refusal(exc: helpdesk.HelpdeskError) -> ApiError:
     if isinstance(exc, helpdesk.InvalidReport):
         return ApiError(422, exc.message, fields={exc.field or "body": [str(exc.message)]})
     return ApiError(409, exc.message, reason=getattr(exc, "code", None))
@@ -108,46 +118,46 @@ def report(json: NewReport):
         ticket, token = helpdesk_intake.report(data, None)
         db.session.commit()
     except helpdesk.HelpdeskError as exc:
-        raise _refused(exc) from None
-    return _report(ticket, token), 201
+        raise reporter_refusal(exc) from None
+    return reporter_view(ticket, token), 201
 
 
-def _ticket(token: str):
+def ticket_of_token(token: str):
     ticket = helpdesk.ticket_by_follow_up(token)
     if ticket is None:
         raise ApiError(404)  # a wrong token and a missing report look the same
     return ticket
 
 
-def _acted(token: str, action) -> Report:
-    ticket = _ticket(token)
+def reporter_acted(token: str, action) -> Report:
+    ticket = ticket_of_token(token)
     try:
         action(ticket)
         db.session.commit()
     except helpdesk.HelpdeskError as exc:
-        raise _refused(exc) from None
-    return _report(ticket)
+        raise reporter_refusal(exc) from None
+    return reporter_view(ticket)
 
 
 @bp.get("/ir/follow/<token>")
 @api.operation(None, resp={"HTTP_200": Report})
 def follow(token: str):
     """A report's progress, by its follow-up token (anyone holding it)"""
-    return _report(_ticket(token))
+    return reporter_view(ticket_of_token(token))
 
 
 @bp.post("/ir/follow/<token>/reply")
 @api.operation(None, resp={"HTTP_200": Report, "HTTP_409": ErrorBody}, limit="RATELIMIT_IR_FOLLOW_WRITE")
 def reply(token: str, json: Reply):
     """Add to the conversation"""
-    return _acted(token, lambda ticket: helpdesk_lifecycle.reporter_reply(ticket, json.body, [], None))
+    return reporter_acted(token, lambda ticket: helpdesk_lifecycle.reporter_reply(ticket, json.body, [], None))
 
 
 @bp.post("/ir/follow/<token>/confirm")
 @api.operation(None, resp={"HTTP_200": Report, "HTTP_409": ErrorBody}, limit="RATELIMIT_IR_FOLLOW_WRITE")
 def confirm(token: str):
     """Confirm the resolution: the report closes"""
-    return _acted(token, lambda ticket: helpdesk_lifecycle.confirm(ticket, None))
+    return reporter_acted(token, lambda ticket: helpdesk_lifecycle.confirm(ticket, None))
 
 
 @bp.post("/ir/follow/<token>/reopen")
@@ -155,17 +165,17 @@ def confirm(token: str):
 def reopen(token: str, json: Reopening):
     """The problem is not solved: a resolved report goes back to work; a closed one opens a new, linked report,
     answered with its own follow-up token"""
-    ticket = _ticket(token)
+    ticket = ticket_of_token(token)
     try:
         reopened = helpdesk_lifecycle.reopen(ticket, None, json.reason)
         db.session.commit()
     except helpdesk.HelpdeskError as exc:
-        raise _refused(exc) from None
-    return _report(reopened, helpdesk.follow_up_token(reopened) if reopened.id != ticket.id else None)
+        raise reporter_refusal(exc) from None
+    return reporter_view(reopened, helpdesk.follow_up_token(reopened) if reopened.id != ticket.id else None)
 
 
 @bp.post("/ir/follow/<token>/rate")
 @api.operation(None, resp={"HTTP_200": Report, "HTTP_409": ErrorBody}, limit="RATELIMIT_IR_FOLLOW_WRITE")
 def rate(token: str, json: Rating):
     """Rate the help received, once the report is closed"""
-    return _acted(token, lambda ticket: helpdesk_lifecycle.rate(ticket, None, json.rating, json.comment or None))
+    return reporter_acted(token, lambda ticket: helpdesk_lifecycle.rate(ticket, None, json.rating, json.comment or None))

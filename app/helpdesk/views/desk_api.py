@@ -157,7 +157,7 @@ class FilledAnswer(BaseModel):
 # --- shared ------------------------------------------------------------------------------------------------------------
 
 
-def _refused(exc: helpdesk.HelpdeskError) -> ApiError:
+def refused(exc: helpdesk.HelpdeskError) -> ApiError:
     if isinstance(exc, helpdesk_staff.NotAllowed):
         return ApiError(403, exc.message, reason="not_helpdesk_staff")
     if isinstance(exc, helpdesk.TicketNotFound):
@@ -167,19 +167,19 @@ def _refused(exc: helpdesk.HelpdeskError) -> ApiError:
     return ApiError(409, exc.message, reason=type(exc).__name__)
 
 
-def _ticket(number: str):
+def staff_ticket(number: str):
     try:
         return helpdesk_staff.ticket_for(api.current_user_of_token(), number)
     except helpdesk.HelpdeskError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
 
 
-def _acted(action) -> None:
+def acted(action) -> None:
     try:
         action(api.current_user_of_token())
         db.session.commit()
     except helpdesk.HelpdeskError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
 
 
 def _item_fields(ticket, minutes_left: int | None) -> dict:
@@ -190,7 +190,7 @@ def _item_fields(ticket, minutes_left: int | None) -> dict:
             "resolution_due_at": ticket.resolution_due_at, "minutes_left": minutes_left}
 
 
-def _detail(ticket) -> TicketDetail:
+def detail(ticket) -> TicketDetail:
     messages = helpdesk_conversation.messages_of(ticket, public_only=False)
     numbers = {ticket.id: ticket.number} | {t.id: t.number for t in helpdesk_desk.merged_into_this(ticket)}
     task = helpdesk_desk.triage_task(ticket)
@@ -220,7 +220,7 @@ def list_tickets(query: TicketQuery):
     try:
         rows = helpdesk_desk.list_tickets(user, query.queue, query.q or "", query.page, per_page)
     except helpdesk.HelpdeskError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
     return TicketPage(items=[TicketItem(**_item_fields(row.ticket, row.minutes_left), assignee_name=row.assignee_name,
                                         team_name=row.team_name, overdue=row.overdue) for row in rows.rows],
                       total=rows.total, page=rows.page, per_page=rows.per_page, pages=rows.pages,
@@ -231,55 +231,55 @@ def list_tickets(query: TicketQuery):
 @api.operation(READ, tag=TAG, resp={"HTTP_200": TicketDetail})
 def get_ticket(number: str):
     """A report with its whole conversation (internal notes too) and its history"""
-    return _detail(_ticket(number))
+    return detail(staff_ticket(number))
 
 
 @bp.post("/helpdesk/tickets/<number>/messages")
 @api.operation(WRITE, tag=TAG, resp={"HTTP_200": TicketDetail, **_REFUSALS})
 def post_message(number: str, json: DeskAction):
     """Reply, add an internal note, ask the reporter, or resolve the report"""
-    ticket = _ticket(number)
+    ticket = staff_ticket(number)
     action = {"reply": helpdesk_desk.reply, "note": helpdesk_desk.add_note, "ask": helpdesk_desk.ask_reporter,
               "resolve": helpdesk_desk.resolve}[json.action]
-    _acted(lambda user: action(user, ticket, json.body, []))
-    return _detail(ticket)
+    acted(lambda user: action(user, ticket, json.body, []))
+    return detail(ticket)
 
 
 @bp.post("/helpdesk/tickets/<number>/take")
 @api.operation(WRITE, tag=TAG, resp={"HTTP_200": TicketDetail, **_REFUSALS})
 def take(number: str):
     """Take the report: it becomes mine (its team stays)"""
-    ticket = _ticket(number)
-    _acted(lambda user: helpdesk_desk.assign(user, ticket, user.id, ticket.team_id))
-    return _detail(ticket)
+    ticket = staff_ticket(number)
+    acted(lambda user: helpdesk_desk.assign(user, ticket, user.id, ticket.team_id))
+    return detail(ticket)
 
 
 @bp.post("/helpdesk/tickets/<number>/assign")
 @api.operation(WRITE, tag=TAG, resp={"HTTP_200": TicketDetail, **_REFUSALS})
 def assign(number: str, json: Assignment):
     """Assign the report to an agent, a team, or nobody"""
-    ticket = _ticket(number)
-    _acted(lambda user: helpdesk_desk.assign(user, ticket, json.assignee_id, json.team_id))
-    return _detail(ticket)
+    ticket = staff_ticket(number)
+    acted(lambda user: helpdesk_desk.assign(user, ticket, json.assignee_id, json.team_id))
+    return detail(ticket)
 
 
 @bp.post("/helpdesk/tickets/<number>/priority")
 @api.operation(WRITE, tag=TAG, resp={"HTTP_200": TicketDetail, **_REFUSALS})
 def change_priority(number: str, json: Priority):
     """Change the priority: the due times are computed again"""
-    ticket = _ticket(number)
-    _acted(lambda user: helpdesk_desk.change_priority(user, ticket, json.priority))
-    return _detail(ticket)
+    ticket = staff_ticket(number)
+    acted(lambda user: helpdesk_desk.change_priority(user, ticket, json.priority))
+    return detail(ticket)
 
 
 @bp.post("/helpdesk/tickets/<number>/merge")
 @api.operation(WRITE, tag=TAG, resp={"HTTP_200": TicketDetail, **_REFUSALS})
 def merge(number: str, json: Merge):
     """Merge this duplicate into another open report; answers with the report the work goes on in"""
-    ticket = _ticket(number)
+    ticket = staff_ticket(number)
     merged: list = []
-    _acted(lambda user: merged.append(helpdesk_desk.merge(user, ticket, json.target)))
-    return _detail(merged[0])
+    acted(lambda user: merged.append(helpdesk_desk.merge(user, ticket, json.target)))
+    return detail(merged[0])
 
 
 # --- standard answers ---------------------------------------------------------------------------------------------------
@@ -290,18 +290,18 @@ def _answer(answer) -> DeskAnswer:
                           active=answer.active)
 
 
-def _staff() -> None:
+def require_staff() -> None:
     try:
         helpdesk_staff.require_agent(api.current_user_of_token())
     except helpdesk.HelpdeskError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
 
 
 @bp.get("/helpdesk/answers")
 @api.operation(READ, tag=TAG, resp={"HTTP_200": DeskAnswers})
 def list_answers(query: AnswerQuery):
     """The standard answers (those of a category, and those of any category)"""
-    _staff()
+    require_staff()
     return DeskAnswers(items=[_answer(a) for a in helpdesk_staff.answers(active_only=query.active_only,
                                                                              category_id=query.category_id)])
 
@@ -311,7 +311,7 @@ def list_answers(query: AnswerQuery):
 def create_answer(json: DeskAnswerText):
     """Write a standard answer (placeholders: {ticket_number}, {reporter_name}, {project_number}, {agent_name})"""
     saved: list = []
-    _acted(lambda user: saved.append(helpdesk_staff.save_answer(user, json.title, json.body, json.category_id,
+    acted(lambda user: saved.append(helpdesk_staff.save_answer(user, json.title, json.body, json.category_id,
                                                                 json.active)))
     return _answer(saved[0]), 201
 
@@ -321,7 +321,7 @@ def create_answer(json: DeskAnswerText):
 def save_answer(answer_id: int, json: DeskAnswerText):
     """Change a standard answer, or withdraw it (``active``: false)"""
     saved: list = []
-    _acted(lambda user: saved.append(helpdesk_staff.save_answer(user, json.title, json.body, json.category_id,
+    acted(lambda user: saved.append(helpdesk_staff.save_answer(user, json.title, json.body, json.category_id,
                                                                 json.active, answer_id=answer_id)))
     return _answer(saved[0])
 
@@ -330,7 +330,7 @@ def save_answer(answer_id: int, json: DeskAnswerText):
 @api.operation(READ, tag=TAG, resp={"HTTP_200": FilledAnswer})
 def filled_answer(number: str, answer_id: int):
     """A standard answer filled in for this report, as the reply box shows it"""
-    ticket = _ticket(number)
+    ticket = staff_ticket(number)
     answer = db.session.get(StandardAnswer, answer_id)
     if answer is None or not answer.active:
         raise ApiError(404)
@@ -341,8 +341,8 @@ def filled_answer(number: str, answer_id: int):
 @api.operation(WRITE, tag=TAG, resp={"HTTP_201": DeskAnswer, **_REFUSALS})
 def save_reply_as_answer(number: str, json: ReplyAsAnswer):
     """Keep one of this report's public replies as a standard answer"""
-    _ticket(number)
+    staff_ticket(number)
     saved: list = []
-    _acted(lambda user: saved.append(helpdesk_staff.save_reply_as_answer(user, json.message_id, json.title)))
+    acted(lambda user: saved.append(helpdesk_staff.save_reply_as_answer(user, json.message_id, json.title)))
     return _answer(saved[0]), 201
 
