@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import io
 import os
 import re
 import subprocess
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.core.extensions import db
 from app.core.workflow import HumanTask, ProcessInstance, TaskStatus
@@ -262,3 +263,13 @@ def th(message: str, **values) -> str:
 
     with force_locale("th"):
         return gettext(message, **values)
+
+
+def count_rows(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def post_files(client, url: str, files: list[tuple[str, bytes]], headers: dict | None = None, **form):
+    """A multipart request with ``files`` (name, content) under the "files" parts and the other form fields."""
+    return client.post(url, headers=headers or {}, content_type="multipart/form-data",
+                       data={**form, "files": [(io.BytesIO(content), name) for name, content in files]})

@@ -3,9 +3,7 @@ the version read), the console's FAQ suggestions and filled answers, and files b
 
 from __future__ import annotations
 
-import io
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.chat.models import ChatAttachment, ChatBlock, ChatSettings, ChatTopic
 from app.core.extensions import db
@@ -14,21 +12,13 @@ from app.helpdesk.models import StandardAnswer
 from tests.chat.helpers import in_office_hours
 from tests.chat.test_api import _new
 from tests.chat.test_chat_pages import PDF, PNG, online
+from tests.helpers import count_rows, post_files
 from tests.inbox.test_api import API, bearer, conforms, create_token
 
 DESK = f"{API}/chat-desk"
 HUGE = "9" * 20
 SETTINGS = {"opens_at": "08:00", "closes_at": "17:00", "accept_minutes": 3, "idle_remind_minutes": 8,
             "idle_close_minutes": 12, "offline_answer_days": 3, "default_max_chats": 4}
-
-
-def _count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def _files(client, url, files, headers=None, **form):
-    return client.post(url, headers=headers or {}, content_type="multipart/form-data",
-                       data={**form, "files": [(io.BytesIO(content), name) for name, content in files]})
 
 
 def test_the_supervisor_keeps_the_settings_topics_and_blocks_over_the_api(client, login, demo):
@@ -63,7 +53,7 @@ def test_the_supervisor_keeps_the_settings_topics_and_blocks_over_the_api(client
                             json=SETTINGS | {"accept_minutes": 9, "lock_version": settings["lock_version"]})
         assert stale.status_code == 409
         assert db.session.get(ChatSettings, 1, populate_existing=True).accept_minutes == 3
-        assert _count(AuditEvent, AuditEvent.action == "chat.settings_saved") == 1
+        assert count_rows(AuditEvent, AuditEvent.action == "chat.settings_saved") == 1
 
         # Topics: added, changed, a clash or a wrong id refused.
         existing = settings["topics"][0]
@@ -102,8 +92,8 @@ def test_the_supervisor_keeps_the_settings_topics_and_blocks_over_the_api(client
         assert client.post(f"{DESK}/blocks/{block_id}/lift", headers=supervisor).status_code == 404
         assert client.post(f"{DESK}/blocks/{HUGE}/lift", headers=supervisor).status_code == 404
         assert client.post(f"{API}/chat", json=_new()).status_code == 201
-        assert _count(ChatBlock, ChatBlock.lifted_at.is_(None)) == 0
-        assert _count(AuditEvent, AuditEvent.action.in_(("chat.visitor_blocked", "chat.block_lifted"))) == 2
+        assert count_rows(ChatBlock, ChatBlock.lifted_at.is_(None)) == 0
+        assert count_rows(AuditEvent, AuditEvent.action.in_(("chat.visitor_blocked", "chat.block_lifted"))) == 2
 
 
 def test_the_console_helpers_and_files_both_ways_over_the_api(app, client, login, demo):
@@ -132,13 +122,13 @@ def test_the_console_helpers_and_files_both_ways_over_the_api(app, client, login
         assert client.get(f"{DESK}/chats/{HUGE}/answers/{answer.id}", headers=agent).status_code == 404
 
         # The visitor sends a picture (a resend is stored once); the agent a PDF; each side downloads both.
-        sent = _files(client, f"{API}/chat/{token}/files", [("../screen.html", PNG)], body="ภาพหน้าจอ",
+        sent = post_files(client, f"{API}/chat/{token}/files", [("../screen.html", PNG)], body="ภาพหน้าจอ",
                       client_ref="f-1")
         assert sent.status_code == 200, sent.get_data(as_text=True)
-        again = _files(client, f"{API}/chat/{token}/files", [("../screen.html", PNG)], body="ภาพหน้าจอ",
+        again = post_files(client, f"{API}/chat/{token}/files", [("../screen.html", PNG)], body="ภาพหน้าจอ",
                        client_ref="f-1")
-        assert again.status_code == 200 and _count(ChatAttachment) == 1
-        reply = _files(client, f"{DESK}/chats/{chat_id}/files", [("คู่มือ.pdf", PDF), ("ภาพ.png", PNG)], agent,
+        assert again.status_code == 200 and count_rows(ChatAttachment) == 1
+        reply = post_files(client, f"{DESK}/chats/{chat_id}/files", [("คู่มือ.pdf", PDF), ("ภาพ.png", PNG)], agent,
                        body="คู่มือครับ")
         assert reply.status_code == 200, reply.get_data(as_text=True)
         assert reply.get_json()["new"] and len(reply.get_json()["message"]["attachments"]) == 2
@@ -154,18 +144,18 @@ def test_the_console_helpers_and_files_both_ways_over_the_api(app, client, login
         assert client.get(f"{DESK}/chats/{chat_id}/files/{png.id}", headers=outsider).status_code == 403
 
         # Refused, nothing stored: not a picture or PDF, too many, no file, a NUL in the text, JSON, no scope.
-        before = _count(ChatAttachment)
+        before = count_rows(ChatAttachment)
         for files, form in (([("x.png", b"MZ" + PNG)], {}), ([(f"p{n}.png", PNG) for n in range(6)], {}),
                             ([("a.png", PNG)], {"body": "ภาพ\x00"}), ([("a.png", PNG)], {"client_ref": "r" * 65}),
                             ([], {"body": "ไม่มีไฟล์"})):
             for url, headers in ((f"{API}/chat/{token}/files", None), (f"{DESK}/chats/{chat_id}/files", agent)):
-                response = _files(client, url, files, headers, **form)
+                response = post_files(client, url, files, headers, **form)
                 assert response.status_code == 422, (url, files, form, response.get_data(as_text=True))
                 assert response.get_json()["error"]["message_en"]
-        too_large = _files(client, f"{DESK}/chats/{chat_id}/files", [("huge.pdf", PDF + b"0" * (12 * 1024 * 1024))],
+        too_large = post_files(client, f"{DESK}/chats/{chat_id}/files", [("huge.pdf", PDF + b"0" * (12 * 1024 * 1024))],
                            agent)
         assert too_large.status_code in (413, 422) and too_large.get_json()["error"]["message"]
         assert client.post(f"{DESK}/chats/{chat_id}/files", headers=agent, json={"body": "ก"}).status_code == 400
         read_only = bearer(create_token(client, login, "chat_agent", scopes=("chat:read",)))
-        assert _files(client, f"{DESK}/chats/{chat_id}/files", [("a.png", PNG)], read_only).status_code == 403
-        assert _count(ChatAttachment) == before
+        assert post_files(client, f"{DESK}/chats/{chat_id}/files", [("a.png", PNG)], read_only).status_code == 403
+        assert count_rows(ChatAttachment) == before

@@ -1,12 +1,10 @@
 """IR Online over the API beyond the conversation's text: the supervisors' categories, SLA targets and teams
-(audited, reports made afterwards using the new targets), and files both ways — the desk's replies and the
+(audited), and files both ways — the desk's replies and the
 reporter's — each downloaded only by who may see it; hostile input refused with nothing saved."""
 
 from __future__ import annotations
 
-import io
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.accounts.models import User
 from app.core.extensions import db
@@ -14,19 +12,11 @@ from app.core.workflow import AuditEvent
 from app.helpdesk.models import HelpdeskTeam, SlaTarget, TicketAttachment, TicketCategory
 from tests.helpdesk.test_api import _report
 from tests.helpdesk.test_desk_api import _filed
+from tests.helpers import count_rows, post_files
 from tests.inbox.test_api import API, bearer, conforms, create_token
 from tests.manuals.test_manual_content import PDF, PNG
 
 HUGE = "9" * 20
-
-
-def _count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def _files(client, url, files, headers=None, **form):
-    return client.post(url, headers=headers or {}, content_type="multipart/form-data",
-                       data={**form, "files": [(io.BytesIO(content), name) for name, content in files]})
 
 
 def test_supervisors_keep_categories_targets_and_teams_over_the_api(client, login, demo):
@@ -39,13 +29,13 @@ def test_supervisors_keep_categories_targets_and_teams_over_the_api(client, logi
     assert listed.status_code == 200 and listed.get_json()["items"]
     conforms(document, "Categories", listed.get_json())
     assert client.get(f"{API}/helpdesk/categories", headers=outsider).status_code == 403
-    before = _count(TicketCategory)
+    before = count_rows(TicketCategory)
     for hostile in ({"name_th": ""}, {"name_th": "หมวด\x00"}, {"name_th": "หมวด\r\nใหม่"}, {"name_th": "ก" * 256},
                     {"name_th": "หมวด", "position": 5000}, {"name_th": "หมวด", "colour": "red"}):
         response = client.post(f"{API}/helpdesk/categories", headers=supervisor, json=hostile)
         assert response.status_code == 422, (hostile, response.get_data(as_text=True))
     assert client.post(f"{API}/helpdesk/categories", headers=agent, json={"name_th": "หมวด"}).status_code == 403
-    assert _count(TicketCategory) == before
+    assert count_rows(TicketCategory) == before
     created = client.post(f"{API}/helpdesk/categories", headers=supervisor,
                           json={"name_th": "ระบบ e-market", "name_en": "e-market", "position": 9})
     assert created.status_code == 201, created.get_data(as_text=True)
@@ -72,7 +62,7 @@ def test_supervisors_keep_categories_targets_and_teams_over_the_api(client, logi
     changed = client.put(f"{API}/helpdesk/sla/urgent", headers=supervisor, json=change)
     assert changed.status_code == 200 and changed.get_json()["items"][0] == {"priority": "urgent", **change}
     assert db.session.get(SlaTarget, "urgent", populate_existing=True).first_response_minutes == 30
-    assert _count(AuditEvent, AuditEvent.action == "helpdesk.sla_changed") == 1
+    assert count_rows(AuditEvent, AuditEvent.action == "helpdesk.sla_changed") == 1
 
     agent_id = db.session.scalar(select(User.id).where(User.username == "hd_agent"))
     outsider_id = db.session.scalar(select(User.id).where(User.username == "reviewer"))
@@ -89,7 +79,7 @@ def test_supervisors_keep_categories_targets_and_teams_over_the_api(client, logi
     assert emptied.status_code == 200 and emptied.get_json()["members"] == []
     teams = client.get(f"{API}/helpdesk/teams", headers=agent).get_json()["items"]
     assert [t["name"] for t in teams if t["id"] == team.get_json()["id"]] == ["ทีมระบบ"]
-    assert _count(HelpdeskTeam, HelpdeskTeam.name == "ทีม") == 0
+    assert count_rows(HelpdeskTeam, HelpdeskTeam.name == "ทีม") == 0
 
 
 def test_files_go_both_ways_and_each_side_downloads_only_what_it_may(client, login, demo):
@@ -98,14 +88,14 @@ def test_files_go_both_ways_and_each_side_downloads_only_what_it_may(client, log
     number, token = _filed(client)
     _other_number, other_token = _filed(client)
 
-    sent = _files(client, f"{API}/ir/follow/{token}/files", [("../หน้าจอ.html", PNG)], body="ภาพหน้าจอข้อผิดพลาด")
+    sent = post_files(client, f"{API}/ir/follow/{token}/files", [("../หน้าจอ.html", PNG)], body="ภาพหน้าจอข้อผิดพลาด")
     assert sent.status_code == 200, sent.get_data(as_text=True)
     shown = sent.get_json()["messages"][-1]["attachments"]
     assert [(f["filename"], f["content_type"]) for f in shown] == [("หน้าจอ.png", "image/png")]
-    note = _files(client, f"{API}/helpdesk/tickets/{number}/files", [("log.pdf", PDF)], agent, action="note",
+    note = post_files(client, f"{API}/helpdesk/tickets/{number}/files", [("log.pdf", PDF)], agent, action="note",
                   body="log ภายใน")
     assert note.status_code == 200, note.get_data(as_text=True)
-    reply = _files(client, f"{API}/helpdesk/tickets/{number}/files", [("วิธีแก้.pdf", PDF)], agent, action="reply",
+    reply = post_files(client, f"{API}/helpdesk/tickets/{number}/files", [("วิธีแก้.pdf", PDF)], agent, action="reply",
                    body="ทำตามขั้นตอนในไฟล์")
     assert reply.status_code == 200
     assert [len(m["attachments"]) for m in reply.get_json()["messages"] if m["kind"] != "reporter"][-2:] == [1, 1]
@@ -126,17 +116,17 @@ def test_files_go_both_ways_and_each_side_downloads_only_what_it_may(client, log
     assert client.get(f"{API}/ir/follow/{other_token}/files/{png.id}").status_code == 404
     assert client.get(f"{API}/ir/follow/{'x' * 40}/files/{png.id}").status_code == 404
 
-    before = _count(TicketAttachment)
+    before = count_rows(TicketAttachment)
     for files, form in (([("x.png", b"MZ" + PNG)], {}), ([(f"p{n}.png", PNG) for n in range(6)], {}),
                         ([("a.png", PNG)], {"body": "ภาพ\x00"}), ([], {"body": "ไม่มีไฟล์"})):
         for url, headers, extra in ((f"{API}/ir/follow/{token}/files", None, {}),
                                     (f"{API}/helpdesk/tickets/{number}/files", agent, {"action": "reply"})):
-            response = _files(client, url, files, headers, **({"body": "ดูไฟล์"} | extra | form))
+            response = post_files(client, url, files, headers, **({"body": "ดูไฟล์"} | extra | form))
             assert response.status_code == 422, (url, files, form, response.get_data(as_text=True))
             assert response.get_json()["error"]["message_en"]
-    wrong_action = _files(client, f"{API}/helpdesk/tickets/{number}/files", [("a.png", PNG)], agent,
+    wrong_action = post_files(client, f"{API}/helpdesk/tickets/{number}/files", [("a.png", PNG)], agent,
                           action="delete", body="ก")
     assert wrong_action.status_code == 422
     assert client.post(f"{API}/helpdesk/tickets/{number}/files", headers=agent,
                        json={"action": "reply", "body": "ก"}).status_code == 400
-    assert _count(TicketAttachment) == before
+    assert count_rows(TicketAttachment) == before
