@@ -117,10 +117,11 @@ def _invalid(exc: InvalidQuestions) -> ApiError:
     return ApiError(422, lambda: messages.for_error(exc), fields=fields, reason="invalid_questions")
 
 
-def _changed(action) -> SetDetail:
+def _applied(action):
+    """``action(user)``'s answer once committed; each refusal of the services as its status."""
     user = api.current_user_of_token()
     try:
-        row = action(user)
+        answer = action(user)
         db.session.commit()
     except NotAllowed:
         raise ApiError(403) from None
@@ -133,9 +134,13 @@ def _changed(action) -> SetDetail:
     except InvalidEffectiveDate as exc:
         raise ApiError(422, lambda exc=exc: messages.for_error(exc), reason=exc.reason,
                        fields={"effective_from": [messages.for_error(exc)]}) from None
-    except RatingError as exc:  # a published set, a draft already begun, a change made meanwhile
+    except RatingError as exc:  # a published set, a change made meanwhile
         raise api.refusal(409, exc) from None
-    return _detail(row)
+    return answer
+
+
+def _changed(action) -> SetDetail:
+    return _detail(_applied(action))
 
 
 def _manager() -> None:
@@ -197,14 +202,5 @@ def publish(set_id: int, json: Publication):
 @api.operation(WRITE, tag=TAG, resp={"HTTP_200": SetList, **_REFUSALS})
 def delete_draft(set_id: int, json: VersionRead):
     """Delete the draft"""
-    user = api.current_user_of_token()
-    try:
-        questions.delete_draft(user, set_id, expected_version=json.row_version)
-        db.session.commit()
-    except NotAllowed:
-        raise ApiError(403) from None
-    except SetNotFound:
-        raise ApiError(404) from None
-    except RatingError as exc:
-        raise api.refusal(409, exc) from None
+    _applied(lambda user: questions.delete_draft(user, set_id, expected_version=json.row_version))
     return _set_list()
