@@ -223,11 +223,10 @@ def operation(scope: str | None, *, resp: Mapping[str, Any], tag: str | None = N
         validated = spec.validate(
             resp=Response(*files, **{code: model for code, model in responses.items()
                                      if model is not None and model != FILE}),
-
             tags=[capability_name],
             security={"bearerAuth": [scope]} if scope else {},
             operation_id=f"{capability_name}.{view.__name__}",
-        )(view)
+        )(_sent_as_file(view) if files else view)
         wants_json = "json" in getattr(view, "__annotations__", {})
 
         @wraps(validated)
@@ -246,12 +245,24 @@ def operation(scope: str | None, *, resp: Mapping[str, Any], tag: str | None = N
                 g.api_caller = caller
             if wants_json and not (request.is_json and isinstance(request.get_json(silent=True), dict)):
                 raise ApiError(400, _l("Send a JSON object (Content-Type: application/json)."), reason="not_json")
-            # A file is sent as it is: spectree would read it whole to check it (such operations take no body).
-            return (view if files else validated)(*args, **kwargs)
+            answer = validated(*args, **kwargs)
+            return g.pop("api_file", answer)
 
         return guarded
 
     return decorate
+
+
+def _sent_as_file(view: Callable) -> Callable:
+    """The view for spectree to check the request of; its file is kept aside and sent as it is (spectree would
+    read it whole to check it against a model it has not: a streamed export would not stream)."""
+
+    @wraps(view)
+    def keeping_the_file(*args, **kwargs):
+        g.api_file = view(*args, **kwargs)
+        return current_app.response_class(status=200)
+
+    return keeping_the_file
 
 
 def caller() -> Caller:

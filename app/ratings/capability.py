@@ -16,6 +16,7 @@ from app.core.capabilities import Capability, Job, NavEntry
 from app.core.extensions import db
 from app.ratings import (
     api_views,
+    point_api_views,
     poster_views,  # noqa: F401  its routes join the ratings blueprint before it is registered
     public_views,  # noqa: F401  its routes join the public blueprint before it is registered
     question_api_views,
@@ -101,7 +102,7 @@ CAPABILITY = Capability(
     name="ratings",
     blueprints=(views.bp,),
     # Rating a service point (open to anyone, like the rating page); the report and moderation (with a token).
-    api_blueprints=(api_views.bp, staff_api_views.bp, question_api_views.bp),
+    api_blueprints=(api_views.bp, staff_api_views.bp, question_api_views.bp, point_api_views.bp),
     api_label=_l("Satisfaction report and moderation"),
     messages={
         PointNotFound: _l("No service point takes ratings under this code. Check the code on the poster."),

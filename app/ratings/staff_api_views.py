@@ -126,14 +126,14 @@ class Exclusion(Request):
     reason: RequiredText = Field(max_length=moderation.REASON_MAX)
 
 
-def _paths() -> list[str]:
+def scope_paths() -> list[str]:
     paths = access.view_paths(api.current_user_of_token())
     if not paths:
         raise ApiError(403, reason="no_rating_scope")
     return paths
 
 
-def _period(query: Period) -> tuple[date, date]:
+def period_of(query: Period) -> tuple[date, date]:
     today = questions.today()
     last = query.last or today
     first = query.first or report.twelve_months_back(today)
@@ -142,26 +142,31 @@ def _period(query: Period) -> tuple[date, date]:
     return first, last
 
 
-def _failed(exc: RatingError) -> ApiError:
+def refused(exc: RatingError) -> ApiError:
     if isinstance(exc, NotAllowed | RatingNotFound):
         return ApiError(404)
     return api.refusal(422, exc)
+
+
+def report_of(query: ReportQuery) -> report.Report:
+    """The report for my scope and the query's period and filters, as its page computes it."""
+    paths = scope_paths()
+    first, last = period_of(query)
+    filters = report.ReportFilters(first=first, last=last, agency_id=query.agency, province=query.province or None,
+                                   service=query.service or None, breakdown=query.by, page=min(query.page, 10_000))
+    try:
+        return report.satisfaction(filters, paths)
+    except RatingError as exc:
+        raise refused(exc) from None
 
 
 @bp.get("/satisfaction/report")
 @api.operation(READ, tag=TAG, resp={"HTTP_200": SatisfactionReport, "HTTP_422": ErrorBody})
 def satisfaction_report(query: ReportQuery):
     """The satisfaction report's figures for my scope and a period"""
-    paths = _paths()
-    first, last = _period(query)
-    filters = report.ReportFilters(first=first, last=last, agency_id=query.agency, province=query.province or None,
-                                   service=query.service or None, breakdown=query.by, page=min(query.page, 10_000))
-    try:
-        result = report.satisfaction(filters, paths)
-    except RatingError as exc:
-        raise _failed(exc) from None
+    result = report_of(query)
     return SatisfactionReport(
-        first=first, last=last, scope_agency_id=result.scope.id if result.scope else None,
+        first=result.filters.first, last=result.filters.last, scope_agency_id=result.scope.id if result.scope else None,
         scope_name=result.scope.name_th if result.scope else None, ratings=result.ratings, comments=result.comments,
         duplicates=result.duplicates, excluded=result.excluded, kiosk=result.kiosk, score=result.score,
         percent=result.percent, breakdown_total=result.breakdown_total,
@@ -189,15 +194,15 @@ def _item(row) -> RatingItem:
 @api.operation(READ, tag=TAG, resp={"HTTP_200": RatingList, "HTTP_422": ErrorBody})
 def ratings_list(query: RatingsQuery):
     """The ratings of my scope and a period, newest first (with a comment, flagged, excluded, or all)"""
-    paths = _paths()
-    first, last = _period(query)
+    paths = scope_paths()
+    first, last = period_of(query)
     filters = moderation.ListFilters(first=first, last=last, agency_id=query.agency, province=query.province or None,
                                      service=query.service or None, text=query.q or None, show=query.show,
                                      page=min(query.page, 10_000))
     try:
         page = moderation.ratings(filters, paths)
     except RatingError as exc:
-        raise _failed(exc) from None
+        raise refused(exc) from None
     return RatingList(items=[_item(row) for row in page.rows], total=page.total, page=page.page, pages=page.pages,
                       more=bool(getattr(page, "more", False)))
 
