@@ -31,13 +31,24 @@ def refuse(message) -> PydanticCustomError:
 def _line(value: str) -> str:
     if cleaning.has_control_characters(value, multi_line=False):
         raise refuse(cleaning.CONTROL_MESSAGE)
+    _within(value, cleaning.LINE_MAX)
     return value.strip()
 
 
 def _text(value: str) -> str:
     if cleaning.has_control_characters(value, multi_line=True):
         raise refuse(cleaning.CONTROL_MESSAGE)
+    _within(value, cleaning.TEXT_MAX)
     return value.strip()
+
+
+def _within(value: str, most: int) -> None:
+    """The type's own cap, checked here rather than as its ``max_length``: a field's ``Field(max_length=…)`` is
+    then the one that applies (pydantic keeps the type's own when both are given)."""
+    if len(value) > most:
+        from flask_babel import lazy_gettext as _l
+
+        raise refuse(_l("At most %(max)d characters.", max=most))
 
 
 def _required(value: str) -> str:
@@ -94,10 +105,10 @@ def _date_message():
 
 
 # One line of text (a title, a name): no control characters, no line break; trimmed.
-Line = Annotated[str, Field(max_length=cleaning.LINE_MAX), AfterValidator(_line)]
+Line = Annotated[str, AfterValidator(_line)]  # at most LINE_MAX characters, or its field's own max_length
 RequiredLine = Annotated[Line, Field(min_length=1), AfterValidator(_required)]
 # Text over several lines (a comment, a description): no control characters besides line breaks and tabs.
-Text = Annotated[str, Field(max_length=cleaning.TEXT_MAX), AfterValidator(_text)]
+Text = Annotated[str, AfterValidator(_text)]  # at most TEXT_MAX characters, or its field's own max_length
 RequiredText = Annotated[Text, Field(min_length=1), AfterValidator(_required)]
 # A row id: what an INTEGER column holds.
 Id = Annotated[int, Field(ge=1, le=cleaning.MAX_INT)]

@@ -12,7 +12,7 @@ from app.org.services import agency_admin, catalogue, letter_register, org
 from app.org.views import admin_api as org_admin_api
 from app.org.views import agency_admin as agency_admin_views
 from app.org.views import api as org_api
-from app.org.views import calendar, calendar_api, catalogue_api, letters_api
+from app.org.views import calendar, calendar_api, catalogue_api, letters_api, profile_api
 from app.org.views import catalogue as catalogue_views
 from app.org.views import letters as letter_views
 from app.org.views import org as org_views
@@ -82,7 +82,8 @@ def _entry_refused(exc: Exception) -> str:
 CAPABILITY = Capability(
     name="org",
     blueprints=(org_views.bp, agency_admin_views.bp, calendar.bp, catalogue_views.bp, letter_views.bp),
-    api_blueprints=(org_api.bp, org_admin_api.bp, calendar_api.bp, catalogue_api.bp, letters_api.bp),
+    api_blueprints=(org_api.bp, org_admin_api.bp, calendar_api.bp, catalogue_api.bp, letters_api.bp,
+                    profile_api.bp),
     api_label=_l("Agencies and service points"),
     labels=Labels(roles={
         Role.central_officer.value: _l("Central officer"),
