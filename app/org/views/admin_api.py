@@ -73,7 +73,7 @@ def _agency(agency) -> AdminAgency:
                        closed_at=agency.closed_at, merged_into_id=agency.merged_into_id)
 
 
-def _refused(exc: org.OrgError) -> ApiError:
+def refused(exc: org.OrgError) -> ApiError:
     if isinstance(exc, org.AgencyNotFound):
         return ApiError(404)
     if isinstance(exc, org.NotAllowed):
@@ -95,7 +95,7 @@ def create_agency(json: NewAgency):
                                      name_en=json.name_en, code=json.code, parent_id=json.parent_id, profile=profile)
         db.session.commit()
     except org.OrgError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
     return _agency(agency), 201
 
 
@@ -107,7 +107,7 @@ def move_agency(agency_id: int, json: Move):
         agency = org.move(api.current_user_of_token(), agency_id, json.parent_id, expected_version=json.row_version)
         db.session.commit()
     except org.OrgError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
     return _agency(agency)
 
 
@@ -120,7 +120,7 @@ def merge_agency(agency_id: int, json: Merge):
                                       expected_version=json.row_version, survivor_version=None)
         db.session.commit()
     except org.OrgError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
     return _agency(survivor)
 
 
@@ -132,5 +132,5 @@ def close_agency(agency_id: int, json: Closing):
         agency = agency_admin.close(api.current_user_of_token(), agency_id, expected_version=json.row_version)
         db.session.commit()
     except org.OrgError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
     return _agency(agency)

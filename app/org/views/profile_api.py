@@ -9,11 +9,11 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 from werkzeug.datastructures import MultiDict
 
-from app.core import api, messages
+from app.core import api
 from app.core.api import ApiError, ErrorBody
 from app.core.extensions import db
 from app.org.services import org
-from app.org.views.admin_api import Version
+from app.org.views.admin_api import Version, refused
 from forms.api import Line, Request, RequiredLine, Text
 from forms.org import ProfileForm
 
@@ -75,23 +75,12 @@ def _profile(agency) -> Profile:
                    publicly_visible=agency.publicly_visible, row_version=agency.row_version)
 
 
-def _refused(exc: org.OrgError) -> ApiError:
-    if isinstance(exc, org.AgencyNotFound):
-        return ApiError(404)
-    if isinstance(exc, org.NotAllowed):
-        return ApiError(403)
-    if isinstance(exc, org.InvalidMove):
-        return ApiError(422, lambda: messages.for_error(exc), reason=exc.reason,
-                        fields={"agency": [messages.for_error(exc)]})
-    return api.refusal(409, exc)
-
-
 def _done(action):
     try:
         answer = action(api.current_user_of_token())
         db.session.commit()
     except org.OrgError as exc:
-        raise _refused(exc) from None
+        raise refused(exc) from None
     return answer
 
 
