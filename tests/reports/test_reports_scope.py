@@ -137,3 +137,29 @@ def test_bad_filters_are_refused_in_thai(client, login, demo):
         assert response.status_code == 400, query
     assert client.get("/reports/licences?agency=999999").status_code == 404
     assert client.get("/reports/nothing").status_code == 404
+
+
+def test_the_province_table_is_each_provinces_sum_of_the_rows(app, demo, figures):
+    """Each province once, with the sum of its points' rows: a point without a province under "no province", a
+    province typed with spaces around it under the province itself."""
+    from app.core.extensions import db
+    from app.licensing.models import LicenceReport
+    from app.org.models import Agency
+    from app.reports.services import licences
+    from app.reports.services.base import Filters, fiscal_year_of, resolve_scope
+
+    demo.agency("sp_pakkret").province = None
+    demo.agency("nakhon_nont").province = "  นนทบุรี "
+    db.session.flush()
+    tallies.rebuild()
+    expected: dict[str, int] = {}
+    for province, received in db.session.execute(db.select(Agency.province, LicenceReport.received).join(
+            Agency, Agency.id == LicenceReport.agency_id).where(LicenceReport.period_id == figures.id)):
+        key = (province or "").strip()
+        expected[key] = expected.get(key, 0) + received
+    with app.test_request_context():
+        filters = Filters(fiscal_year_of(figures.starts_on), month=figures.month)
+        table = next(t for t in licences.report(filters, resolve_scope(["/"], None)).tables if t.key == "provinces")
+        shown = {row.label: row.values[0] for row in table.rows}
+    assert shown == {("ไม่ระบุจังหวัด" if key == "" else key): value for key, value in expected.items()}
+    assert len(table.rows) == len(shown)

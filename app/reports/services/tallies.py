@@ -18,12 +18,18 @@ from app.core.extensions import db
 from app.core.types import utcnow
 from app.licensing.models import LicenceReport
 from app.org.models import Agency
+from app.ratings.services import report_choices
 from app.reports.models import LicenceTally
 
 BATCH = 20_000
 ALL_PROVINCES = "*"
 ALL_PROCESSES = 0
 FIGURES = ("received", "approved", "refused", "pending")
+
+
+def provinces() -> list[str]:
+    """Every province a tally row may name: the agencies' (as ``_recompute`` writes them) and none ("")."""
+    return sorted({"", *((name or "").strip()[:100] for name in report_choices.provinces())})
 
 
 def stale_periods() -> list[int]:
