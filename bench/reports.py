@@ -13,13 +13,18 @@ app (one sync worker, as deployed) and a client measures, over HTTP:
     .venv/bin/python bench/reports.py                      # full size, both databases (long)
     .venv/bin/python bench/reports.py --scale 0.05 --db sqlite
     .venv/bin/python bench/reports.py --smoke
+    .venv/bin/python bench/reports.py --db sqlite --keep          # then, after a change, without loading again:
+    .venv/bin/python bench/reports.py --db sqlite --reuse sqlite:////tmp/ratchaflow-bench-sqlite-…/bench.sqlite
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.client
+import json
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -30,7 +35,7 @@ if str(ROOT) not in sys.path:
 
 from app.core.extensions import db
 from bench import national
-from bench.support import Server, Stat, log, make_app, new_backend, run_each_database, sign_in
+from bench.support import Backend, Server, Stat, log, make_app, new_backend, run_each_database, sign_in
 
 REPORT_P95_TARGET_MS = 200.0
 EXPORT_RSS_TARGET_MB = 200.0
@@ -85,21 +90,41 @@ def bench_export(server: Server, cookies: dict, fiscal_year: int) -> dict:
             "peak_rss_mb": _status_kb(worker, "VmHWM") / 1024}
 
 
-def run(kind: str) -> dict:
+KEPT = "national.json"  # beside a kept database: what was loaded, for --reuse
+
+
+def _loaded(kind: str) -> tuple[Backend, national.National, float | None]:
+    """A database holding a national year: the one ``--reuse`` names (loaded by an earlier ``--keep`` run, migrated
+    to the current schema), or a new one loaded now."""
+    if ARGS.reuse:
+        workdir = (Path(ARGS.reuse.removeprefix("sqlite:///")).parent if kind == "sqlite"
+                   else Path(tempfile.mkdtemp(prefix="ratchaflow-bench-postgresql-")))
+        backend = Backend(kind, ARGS.reuse, workdir)
+        make_app(backend)  # migrates it
+        sidecar = workdir / KEPT if kind == "sqlite" else Path(ARGS.reuse_info)
+        return backend, national.National(**json.loads(sidecar.read_text())), None
     backend = new_backend(kind)
-    result: dict = {"database": kind}
+    app = make_app(backend)
+    with app.app_context():
+        log(f"=== {kind}: loading a national year at scale {ARGS.scale}")
+        started = time.perf_counter()
+        data = national.load(ARGS.scale, date.today())
+        seconds = round(time.perf_counter() - started, 1)
+        db.session.remove()
+        db.engine.dispose()
+    if ARGS.keep:
+        (backend.workdir / KEPT).write_text(json.dumps(dataclasses.asdict(data)))
+        log(f"kept: --reuse {backend.uri} (its load: {backend.workdir / KEPT})")
+    return backend, data, seconds
+
+
+def run(kind: str) -> dict:
+    backend, data, load_seconds = _loaded(kind)
+    result: dict = {"database": kind, "load_seconds": load_seconds, **{
+        name: getattr(data, name) for name in ("agencies", "points", "licence_rows", "manuals", "tickets",
+                                               "instances")}}
     server = None
     try:
-        app = make_app(backend)
-        with app.app_context():
-            log(f"=== {kind}: loading a national year at scale {ARGS.scale}")
-            started = time.perf_counter()
-            data = national.load(ARGS.scale, date.today())
-            result |= {"load_seconds": round(time.perf_counter() - started, 1), **{
-                name: getattr(data, name) for name in ("agencies", "points", "licence_rows", "manuals", "tickets",
-                                                       "instances")}}
-            db.session.remove()
-            db.engine.dispose()
         # Every row streams (no background job here: the streaming is what is measured).
         server = Server(backend.uri, backend.workdir, env={"REPORT_EXPORT_STREAM_LIMIT": "100000000"})
         people = {name: sign_in(server, name) for name in {*NATIONAL.values(), "bench_central"}}
@@ -124,7 +149,8 @@ def run(kind: str) -> dict:
     finally:
         if server is not None:
             server.stop()
-        backend.drop()
+        if not (ARGS.keep or ARGS.reuse):
+            backend.drop()
     return result
 
 
@@ -140,7 +166,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--iterations", type=int, default=40, help="timed requests per report and view")
     parser.add_argument("--smoke", action="store_true", help="the smallest data and a few iterations: does it run")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "reports-latest.json")
+    parser.add_argument("--keep", action="store_true", help="keep the loaded database (loading takes half an hour)")
+    parser.add_argument("--reuse", metavar="URI", help="measure a database kept by --keep (one --db) instead of loading")
+    parser.add_argument("--reuse-info", metavar="FILE", help="PostgreSQL: the national.json written by --keep")
     args = parser.parse_args()
+    if args.reuse and (args.db == "both" or (args.db == "postgresql") != bool(args.reuse_info)):
+        parser.error("--reuse measures one database (--db sqlite, or --db postgresql with --reuse-info)")
     if args.smoke:
         args.scale, args.iterations = 0.001, 3
         args.db = "sqlite" if args.db == "both" else args.db  # does it run: one database is enough
