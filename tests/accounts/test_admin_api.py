@@ -51,6 +51,18 @@ def test_an_administrator_finds_people_changes_a_role_and_ends_a_membership(clie
     again = client.post(f"{url}/remove", headers=admin)
     assert again.status_code == 404  # an ended membership is no longer there to end
 
+    # The person's account history tells both changes, newest first, in Thai and English, with who made them.
+    history = client.get(f"{API}/users/{reviewer.id}/history", headers=reader)
+    assert history.status_code == 200
+    conforms(document, "History", history.get_json())
+    latest, earlier = history.get_json()["items"][:2]
+    assert (latest["action"], earlier["action"]) == ("membership.removed", "membership.role_changed")
+    assert latest["label"] != latest["label_en"] and latest["actor"] == demo.user("admin").display_name
+    assert earlier["agency_id"] == demo.agency("dopa").id and "→" in earlier["summary"]
+    assert client.get(f"{API}/users/{'9' * 20}/history", headers=reader).status_code == 404
+    assert client.get(f"{API}/users/{reviewer.id}/history",
+                      headers=bearer(create_token(client, login, "author"))).status_code == 403
+
 
 def test_an_administrator_issues_and_refreshes_role_tokens(client, login, demo):
     admin = bearer(create_token(client, login, "admin", scopes=("admin:write",)))

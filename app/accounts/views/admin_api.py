@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from pydantic import BaseModel, Field
 
@@ -112,6 +113,39 @@ def get_user(user_id: int):
         return _person(user_directory.user_for(api.current_user_of_token(), user_id))
     except user_directory.UserAdminError as exc:
         raise _user_refused(exc) from None
+
+
+class HistoryItem(BaseModel):
+    at: datetime
+    action: str
+    label: str = Field(description="what happened, in Thai")
+    label_en: str
+    summary: str = Field(description="the change as the person's page words it (roles, agency, names), in Thai")
+    actor: str | None = Field(description="who did it")
+    agency_id: int | None = Field(description="the agency the change was about, when it names one")
+
+
+class History(BaseModel):
+    items: list[HistoryItem] = Field(description="newest first, at most the page's number")
+
+
+@bp.get("/users/<int:user_id>/history")
+@api.operation("admin:read", tag=TAG, resp={"HTTP_200": History})
+def user_history(user_id: int):
+    """Changes to a person's account: their roles and agencies, their details, the role tokens they redeemed"""
+    try:
+        person = user_directory.user_for(api.current_user_of_token(), user_id)
+    except user_directory.UserAdminError as exc:
+        raise _user_refused(exc) from None
+    items = []
+    for entry in user_directory.account_history(person):
+        label, label_en = api.in_both_languages(lambda entry=entry: user_views.action_label(entry.event.action))
+        with force_locale("th"):
+            summary = user_views.describe(entry)
+        items.append(HistoryItem(at=entry.event.occurred_at, action=entry.event.action, label=label, label_en=label_en,
+                                 summary=summary, actor=entry.actor_name,
+                                 agency_id=entry.agency.id if entry.agency else None))
+    return History(items=items)
 
 
 @bp.post("/users/<int:user_id>/memberships/<int:membership_id>/role")

@@ -84,7 +84,7 @@ def show(user_id: int):
     }
     return render_template("users/show.html", person=person, memberships=memberships, forms=forms,
                            history=user_directory.account_history(person),
-                           describe=_describe, action_label=_action_label)
+                           describe=describe, action_label=action_label)
 
 
 def _membership_action(user_id: int, membership_id: int, act):
@@ -161,11 +161,11 @@ ACTION_LABELS = {
 }
 
 
-def _action_label(action: str) -> str:
+def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
 
-def _describe(entry: user_directory.HistoryEntry) -> str:
+def describe(entry: user_directory.HistoryEntry) -> str:
     """A line a person can read about what changed, from the event's before and after."""
     before, after = entry.event.before or {}, entry.event.after or {}
     parts = []

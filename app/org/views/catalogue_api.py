@@ -13,7 +13,7 @@ from app.core.api import ApiError, ErrorBody
 from app.core.extensions import db
 from app.org.models import CatalogueKind
 from app.org.services import catalogue
-from forms.api import Id, Line, Request, RequiredLine
+from forms.api import Id, Line, PageNumber, Request, RequiredLine
 
 bp = api.blueprint("catalogue", __name__)
 TAG = "org"
@@ -127,3 +127,77 @@ def move_entry(entry_id: int, json: Direction):
 def set_entry_active(entry_id: int, json: Activation):
     """Deactivate an entry (no longer offered; kept where it is used), or offer it again"""
     return _changed(lambda user: catalogue.set_entry_active(user, entry_id, json.active))
+
+
+# --- tags ------------------------------------------------------------------------------------------------------------
+
+
+class TagQuery(Request):
+    q: Line | None = Field(None, max_length=100, description="part of the name")
+    page: PageNumber = 1
+
+
+class TagItem(BaseModel):
+    id: int
+    name: str
+
+
+class TagPage(BaseModel):
+    items: list[TagItem]
+    total: int
+    page: int
+    pages: int
+
+
+class Suggestions(BaseModel):
+    tags: list[str] = Field(description="those starting with the text first, at most ten")
+
+
+class TagName(Request):
+    name: Annotated[RequiredLine, Field(max_length=100)]
+
+
+class TagMerge(Request):
+    target: Annotated[RequiredLine, Field(max_length=100)] = Field(description="the name of the tag it folds into")
+
+
+def _tag_changed(change) -> TagItem:
+    try:
+        tag = change(api.current_user_of_token())
+        db.session.commit()
+    except catalogue.TagNameTaken as exc:
+        raise ApiError(409, lambda exc=exc: messages.for_error(exc), reason="tag_name_taken",
+                       fields={"name": [messages.for_error(exc)]}) from None
+    except catalogue.CatalogueError as exc:
+        raise _refused(exc) from None
+    return TagItem(id=tag.id, name=tag.name)
+
+
+@bp.get("/catalogue/tag-suggestions")
+@api.operation("manuals:read", tag=TAG, resp={"HTTP_200": Suggestions})
+def suggest_tags(query: TagQuery):
+    """Tags for what an author is typing, as the manual editor suggests them"""
+    return Suggestions(tags=catalogue.suggest_tags(query.q or ""))
+
+
+@bp.get("/catalogue/tags")
+@api.operation("admin:read", tag=TAG, resp={"HTTP_200": TagPage})
+def list_tags(query: TagQuery):
+    """Every tag (containing a text), by name, 50 a page"""
+    rows, total = catalogue.list_tags(query.q or "", page=query.page)
+    return TagPage(items=[TagItem(id=tag.id, name=tag.name) for tag in rows], total=total, page=query.page,
+                   pages=max(1, -(-total // 50)))
+
+
+@bp.put("/catalogue/tags/<int:tag_id>/name")
+@api.operation("admin:write", tag=TAG, resp={"HTTP_200": TagItem, **_REFUSALS})
+def rename_tag(tag_id: int, json: TagName):
+    """Rename a tag (a name another tag has: 409, merge them instead)"""
+    return _tag_changed(lambda user: catalogue.rename_tag(user, tag_id, json.name))
+
+
+@bp.post("/catalogue/tags/<int:tag_id>/merge")
+@api.operation("admin:write", tag=TAG, resp={"HTTP_200": TagItem, **_REFUSALS})
+def merge_tags(tag_id: int, json: TagMerge):
+    """Fold a tag into another: the services carrying it carry the other (approved revisions stay as approved)"""
+    return _tag_changed(lambda user: catalogue.merge_tags(user, tag_id, json.target))
