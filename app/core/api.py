@@ -162,6 +162,18 @@ def _field_message(item: Mapping[str, Any]) -> str:
     return str(item.get("msg", ""))
 
 
+_NAMED: dict[str, type] = {}
+
+
+def _model_name(model: type) -> str:
+    """The model's own name in the document, which names one model only: a second model of the same name would
+    silently document (and check) the answers of the first one."""
+    known = _NAMED.setdefault(model.__name__, model)
+    if known is not model and f"{known.__module__}.{known.__qualname__}" != f"{model.__module__}.{model.__qualname__}":
+        raise TypeError(f"Two API models are named {model.__name__}: {known.__module__} and {model.__module__}")
+    return model.__name__
+
+
 spec = SpecTree(
     "flask",
     mode="strict",  # only the operations below are documented: the rest of the app is pages
@@ -177,7 +189,7 @@ spec = SpecTree(
     validation_error_model=ErrorBody,
     before=_validation_failed,
     # Models are named as written (``TaskPage``), nested ones too: each name is used by one model only.
-    naming_strategy=lambda model: model.__name__,
+    naming_strategy=lambda model: _model_name(model),
     nested_naming_strategy=lambda _parent, child: child,
 )
 

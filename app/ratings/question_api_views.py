@@ -81,7 +81,7 @@ class QuestionIn(Request):
     key: Line | None = Field(None, max_length=40, description="a name the figures keep across versions")
 
 
-class DraftChange(Request):
+class QuestionSetDraft(Request):
     title_th: RequiredLine = Field(max_length=255)
     title_en: Line | None = Field(None, max_length=255)
     questions: list[QuestionIn] = Field(max_length=50, description="in the order they are asked")
@@ -182,7 +182,7 @@ def new_draft():
 
 @bp.put("/satisfaction/question-sets/<int:set_id>/draft")
 @api.operation(WRITE, tag=TAG, resp={"HTTP_200": SetDetail, **_REFUSALS})
-def save_draft(set_id: int, json: DraftChange):
+def save_draft(set_id: int, json: QuestionSetDraft):
     """Replace the draft's title and questions"""
     rows = [questions.QuestionInput(kind=q.kind, text_th=q.text_th, text_en=q.text_en, required=q.required,
                                     options=[[o.th, o.en] for o in q.options], key=q.key) for q in json.questions]

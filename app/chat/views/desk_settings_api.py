@@ -96,7 +96,7 @@ class SuggestQuery(Request):
     q: str = Field("", max_length=2000, description="what the agent is answering")
 
 
-class FilledAnswer(BaseModel):
+class ChatFilledAnswer(BaseModel):
     text: str = Field(description="the standard answer with the chat's number, the visitor's and the agent's name")
 
 
@@ -178,7 +178,7 @@ def suggest(query: SuggestQuery):
 
 
 @bp.get("/chat-desk/chats/<int:chat_id>/answers/<int:answer_id>")
-@api.operation(READ, tag=TAG, resp={"HTTP_200": FilledAnswer})
+@api.operation(READ, tag=TAG, resp={"HTTP_200": ChatFilledAnswer})
 def filled_answer(chat_id: int, answer_id: int):
     """A standard answer of the IR desk's library with its placeholders filled for this chat"""
     user = api.current_user_of_token()
@@ -186,6 +186,6 @@ def filled_answer(chat_id: int, answer_id: int):
     found = db.session.get(StandardAnswer, answer_id)
     if found is None or not found.active:
         raise ApiError(404)
-    return FilledAnswer(text=helpdesk_staff.fill_placeholders(found, {
+    return ChatFilledAnswer(text=helpdesk_staff.fill_placeholders(found, {
         "ticket_number": chat.number, "reporter_name": chat.visitor_name or "", "project_number": "",
         "agent_name": user.display_name}))

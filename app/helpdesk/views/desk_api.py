@@ -67,7 +67,7 @@ class TicketPage(BaseModel):
     queues: dict[str, int] = Field(description="each queue's size")
 
 
-class Attachment(BaseModel):
+class TicketFile(BaseModel):
     id: int
     filename: str
     content_type: str
@@ -81,7 +81,7 @@ class DeskMessage(BaseModel):
     author_id: int | None
     ticket_number: str = Field(description="the report it was written in (a duplicate merged in has its own)")
     created_at: datetime
-    attachments: list[Attachment]
+    attachments: list[TicketFile]
 
 
 class DeskEvent(BaseModel):
@@ -201,7 +201,7 @@ def detail(ticket) -> TicketDetail:
         merged_into=merged_into.number if merged_into else None, triage_task_id=task.id if task else None,
         messages=[DeskMessage(id=m.id, kind=m.kind, body=m.body, author_id=m.author_user_id,
                               ticket_number=numbers.get(m.ticket_id, ticket.number), created_at=m.created_at,
-                              attachments=[Attachment(id=a.id, filename=a.filename, content_type=a.content_type,
+                              attachments=[TicketFile(id=a.id, filename=a.filename, content_type=a.content_type,
                                                       size=a.size) for a in m.attachments])
                   for m in messages],
         history=[DeskEvent(at=event.occurred_at, action=event.action, actor=name)

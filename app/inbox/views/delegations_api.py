@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from app.core import api
 from app.core.api import ErrorBody
 from app.inbox.services import delegations
-from app.inbox.views.task_tools_api import Person
+from app.inbox.views.task_tools_api import Colleague
 from forms.api import Day, Id, Request
 
 bp = api.blueprint("delegations", __name__)
@@ -21,11 +21,11 @@ class Delegation(BaseModel):
     id: int
     starts_on: date
     ends_on: date
-    person: Person = Field(description="given: the acting officer; received: the absent officer")
+    person: Colleague = Field(description="given: the acting officer; received: the absent officer")
 
 
 class Delegations(BaseModel):
-    colleagues: list[Person] = Field(description="who may act for me: my roles at my agencies")
+    colleagues: list[Colleague] = Field(description="who may act for me: my roles at my agencies")
     given: list[Delegation]
     received: list[Delegation]
 
@@ -36,8 +36,8 @@ class NewDelegation(Request):
     ends_on: Day
 
 
-def _person(user) -> Person:
-    return Person(id=user.id, display_name=user.display_name)
+def _person(user) -> Colleague:
+    return Colleague(id=user.id, display_name=user.display_name)
 
 
 def _delegations(user) -> Delegations:

@@ -21,13 +21,13 @@ bp = api.blueprint("inbox_tools", __name__)
 _REFUSALS = {"HTTP_409": ErrorBody}
 
 
-class Person(BaseModel):
+class Colleague(BaseModel):
     id: int
     display_name: str
 
 
 class Candidates(BaseModel):
-    items: list[Person]
+    items: list[Colleague]
 
 
 class Assignee(Request):
@@ -91,7 +91,7 @@ def unclaim(task_id: int):
 def candidates(task_id: int):
     """The colleagues who could take the task: its role at its agency or one above it"""
     task = _task(task_id)
-    return Candidates(items=[Person(id=person.id, display_name=person.display_name)
+    return Candidates(items=[Colleague(id=person.id, display_name=person.display_name)
                              for person in assignment.candidates(task)])
 
 

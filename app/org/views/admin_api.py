@@ -45,12 +45,12 @@ class Move(Request):
     row_version: Version = None
 
 
-class Merge(Request):
+class AgencyMerge(Request):
     survivor_id: Id = Field(description="The open agency of the same kind it is merged into")
     row_version: Version = None
 
 
-class Closing(Request):
+class AgencyClosing(Request):
     row_version: Version = None
 
 
@@ -113,8 +113,8 @@ def move_agency(agency_id: int, json: Move):
 
 @bp.post("/agencies/<int:agency_id>/merge")
 @api.operation("admin:write", tag=TAG, resp={"HTTP_200": AdminAgency, **_REFUSALS})
-def merge_agency(agency_id: int, json: Merge):
-    """Merge an agency into another of its kind; answers the survivor. The merged one is closed, kept for history"""
+def merge_agency(agency_id: int, json: AgencyMerge):
+    """AgencyMerge an agency into another of its kind; answers the survivor. The merged one is closed, kept for history"""
     try:
         survivor = agency_admin.merge(api.current_user_of_token(), agency_id, json.survivor_id,
                                       expected_version=json.row_version, survivor_version=None)
@@ -126,7 +126,7 @@ def merge_agency(agency_id: int, json: Merge):
 
 @bp.post("/agencies/<int:agency_id>/close")
 @api.operation("admin:write", tag=TAG, resp={"HTTP_200": AdminAgency, **_REFUSALS})
-def close_agency(agency_id: int, json: Closing):
+def close_agency(agency_id: int, json: AgencyClosing):
     """Close an agency that holds nothing any more (kept for history, hidden from the public site)"""
     try:
         agency = agency_admin.close(api.current_user_of_token(), agency_id, expected_version=json.row_version)

@@ -47,7 +47,7 @@ class CatalogueList(BaseModel):
     items: list[MainEntry]
 
 
-class NewEntry(Request):
+class NewCatalogueEntry(Request):
     kind: Kind
     name_th: Name
     name_en: EnglishName = None
@@ -63,7 +63,7 @@ class Direction(Request):
     direction: Literal["up", "down"]
 
 
-class Activation(Request):
+class EntryActivation(Request):
     active: bool
 
 
@@ -102,7 +102,7 @@ def list_catalogue(query: KindQuery):
 
 @bp.post("/catalogue/entries")
 @api.operation("admin:write", tag=TAG, resp={"HTTP_201": Entry, **_REFUSALS})
-def add_entry(json: NewEntry):
+def add_entry(json: NewCatalogueEntry):
     """Add an entry"""
     return _changed(lambda user: catalogue.add_entry(user, kind=json.kind, name_th=json.name_th,
                                                      name_en=json.name_en, parent_id=json.parent_id)), 201
@@ -124,7 +124,7 @@ def move_entry(entry_id: int, json: Direction):
 
 @bp.post("/catalogue/entries/<int:entry_id>/active")
 @api.operation("admin:write", tag=TAG, resp={"HTTP_200": Entry, **_REFUSALS})
-def set_entry_active(entry_id: int, json: Activation):
+def set_entry_active(entry_id: int, json: EntryActivation):
     """Deactivate an entry (no longer offered; kept where it is used), or offer it again"""
     return _changed(lambda user: catalogue.set_entry_active(user, entry_id, json.active))
 
@@ -149,7 +149,7 @@ class TagPage(BaseModel):
     pages: int
 
 
-class Suggestions(BaseModel):
+class TagSuggestions(BaseModel):
     tags: list[str] = Field(description="those starting with the text first, at most ten")
 
 
@@ -174,10 +174,10 @@ def _tag_changed(change) -> TagItem:
 
 
 @bp.get("/catalogue/tag-suggestions")
-@api.operation("manuals:read", tag=TAG, resp={"HTTP_200": Suggestions})
+@api.operation("manuals:read", tag=TAG, resp={"HTTP_200": TagSuggestions})
 def suggest_tags(query: TagQuery):
     """Tags for what an author is typing, as the manual editor suggests them"""
-    return Suggestions(tags=catalogue.suggest_tags(query.q or ""))
+    return TagSuggestions(tags=catalogue.suggest_tags(query.q or ""))
 
 
 @bp.get("/catalogue/tags")
