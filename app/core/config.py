@@ -71,6 +71,8 @@ class Config:
     # While Redis cannot be reached, each process counts in memory rather than refuse every request.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+    # Agencies from a CSV file (the administrators' page and the API), per address.
+    RATELIMIT_AGENCY_UPLOAD = os.environ.get("RATELIMIT_AGENCY_UPLOAD", "30 per hour")
     # The public status lookup of delayed applications, per address: enough for a person, too few to guess codes.
     RATELIMIT_STATUS_LOOKUP = os.environ.get("RATELIMIT_STATUS_LOOKUP", "20 per minute")
     # Wrong role tokens, per signed-in person (successful redemptions are not counted).

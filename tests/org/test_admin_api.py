@@ -80,3 +80,39 @@ def test_an_administrator_creates_moves_merges_and_closes_agencies(client, login
     actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == demo.user("admin").id)))
     assert {"agency.created", "agency.moved", "agency.merged"} <= actions
     assert client.post(f"{API}/agencies/{'9' * 20}/close", headers=admin, json={}).status_code == 404
+
+
+def test_an_administrator_checks_then_creates_agencies_from_a_csv_over_the_api(client, login, demo):
+    import io
+
+    from tests.org.test_agency_admin import GOOD
+
+    admin = bearer(create_token(client, login, "admin", scopes=("admin:write",)))
+    url = f"{API}/agencies/upload"
+
+    def sent(content: bytes, **form):
+        return client.post(url, headers=admin, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(content), "agencies.csv"), **form})
+
+    before = _count()
+    checked = sent(b"\xef\xbb\xbf" + GOOD.encode("utf-8"))
+    assert checked.status_code == 200, checked.get_data(as_text=True)
+    assert [row["line"] for row in checked.get_json()["rows"]] == [2, 3, 4, 5, 6]
+    assert checked.get_json()["created"] == [] and _count() == before  # a check writes nothing
+    created = sent(GOOD.encode("utf-8"), create="true")
+    assert created.status_code == 201 and len(created.get_json()["created"]) == 5 and _count() == before + 5
+    assert created.get_json()["created"][1]["parent_id"] == created.get_json()["created"][0]["id"]
+
+    again = sent(GOOD.encode("utf-8"), create="true")  # every code is taken now: each line says so
+    assert again.status_code == 422 and again.get_json()["error"]["reason"] == "rows_refused"
+    assert "รหัส mdes มีหน่วยงานอื่นใช้อยู่แล้ว" in again.get_json()["error"]["fields"]["line.2"][0]
+    for content, message in (("code,kind,name_th\nx,ministry,กระทรวง\n".encode("cp874"), "TIS-620"),
+                             (b"name,colour\nx,y\n", "colour"), (b"", "ว่างเปล่า"),
+                             (b"code,kind,parent_code,name_th\nx,ministry,,\x00NUL\n", "NUL")):
+        response = sent(content, create="true")
+        assert response.status_code == 422 and message in response.get_json()["error"]["fields"]["file"][0]
+    assert client.post(url, headers=admin, json={"create": True}).status_code == 400
+    reader = bearer(create_token(client, login, "admin", scopes=("admin:read",)))
+    assert client.post(url, headers=reader, content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(GOOD.encode()), "a.csv")}).status_code == 403
+    assert _count() == before + 5

@@ -7,14 +7,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, Field
+from spectree.model_adapter.pydantic_adapter import BaseFile
 
 from app.core import api, messages
 from app.core.api import ApiError, ErrorBody
 from app.core.extensions import db
 from app.org.services import agency_admin, org
+from app.org.views.agency_admin import merge_problems
 from forms.api import Id, Line, Request, RequiredLine
-from forms.org import LETTER_PREFIX
+from forms.org import LETTER_PREFIX, UPLOAD_MAX_BYTES, read_agency_upload
 
 bp = api.blueprint("org_admin", __name__)
 TAG = "org"
@@ -134,3 +137,58 @@ def close_agency(agency_id: int, json: AgencyClosing):
     except org.OrgError as exc:
         raise refused(exc) from None
     return _agency(agency)
+
+
+# --- many agencies from a CSV file ---------------------------------------------------------------------------------
+
+
+class AgencyUpload(Request):
+    file: BaseFile = Field(description="the agencies CSV (UTF-8), as on the upload page: at most 512 KB, 1,000 rows")
+    create: bool = Field(False, description="false: check every row and show what would be created (nothing is "
+                                            "written); true: create them all, or none when a row has a problem")
+
+
+class UploadedRow(BaseModel):
+    line: int = Field(description="in the file, the header being line 1")
+    values: dict[str, str | None]
+    problems: list[str] = Field(description="why this row cannot be created (Thai)")
+
+
+class UploadResult(BaseModel):
+    rows: list[UploadedRow]
+    created: list[AdminAgency] = Field(description="the agencies created (create: true), in the file's order")
+
+
+def _upload_refusal(read, status: int = 422) -> ApiError:
+    """Each row with a problem under ``line.<n>``."""
+    return ApiError(status, _l("Nothing was created: correct the rows named and send the file again."),
+                    reason="rows_refused", fields={f"line.{row.line}": [str(p) for p in row.problems]
+                                                   for row in read.rows if row.problems})
+
+
+@bp.post("/agencies/upload")
+@api.operation("admin:write", tag=TAG, resp={"HTTP_200": UploadResult, "HTTP_201": UploadResult, **_REFUSALS},
+               limit="RATELIMIT_AGENCY_UPLOAD")
+def upload_agencies(form: AgencyUpload):
+    """Check, then create, many agencies from a CSV file (multipart/form-data: file, create)"""
+    if form is None:  # spectree reads a form only from a form body
+        raise ApiError(400, reason="not_multipart")
+    read = read_agency_upload(form.file.stream.read(UPLOAD_MAX_BYTES + 1))
+    if read.error:
+        raise ApiError(422, read.error, fields={"file": [str(read.error)]})
+    user, rows = api.current_user_of_token(), [row.values for row in read.rows]
+    try:
+        if merge_problems(read, agency_admin.check_upload(user, rows)):
+            raise _upload_refusal(read)
+        if not form.create:
+            return UploadResult(rows=[UploadedRow(line=r.line, values=r.values, problems=[]) for r in read.rows],
+                                created=[])
+        created = agency_admin.create_from_upload(user, rows)
+        db.session.commit()
+    except agency_admin.UploadRefused as exc:  # something changed between the check and the creation
+        merge_problems(read, exc.problems)
+        raise _upload_refusal(read, 409) from None
+    except org.OrgError as exc:
+        raise refused(exc) from None
+    return UploadResult(rows=[UploadedRow(line=r.line, values=r.values, problems=[]) for r in read.rows],
+                        created=[_agency(agency) for agency in created]), 201

@@ -3,7 +3,7 @@ Moving one is the structure's own move page (``org.move``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -97,7 +97,7 @@ def new():
 # --- the upload ------------------------------------------------------------------------------------------------
 
 
-def _merged(read, problems: dict) -> int:
+def merge_problems(read, problems: dict) -> int:
     """Put the service's problems next to the form's, row by row; returns the number of rows with a problem."""
     for index, refusals in problems.items():
         read.rows[index].problems.extend(messages.for_error(refusal) for refusal in refusals)
@@ -110,7 +110,7 @@ def _upload_page(form, read=None, status: int = 200, with_problems: int = 0):
 
 
 @bp.route("/upload", methods=["GET", "POST"])
-@limiter.limit("30 per hour", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_AGENCY_UPLOAD"], methods=["POST"])
 def upload():
     form = AgencyUploadForm()
     if request.method == "GET":
@@ -130,7 +130,7 @@ def upload():
         form.file.errors = [str(read.error)]
         return _upload_page(form, status=422)
     rows = [row.values for row in read.rows]
-    with_problems = _merged(read, agency_admin.check_upload(current_user, rows))
+    with_problems = merge_problems(read, agency_admin.check_upload(current_user, rows))
     if with_problems or not confirming:
         form.content.data = read.encoded
         return _upload_page(form, read, 422 if with_problems else 200, with_problems)
@@ -140,7 +140,7 @@ def upload():
     except agency_admin.UploadRefused as exc:  # something changed between the check and the creation
         db.session.rollback()
         read = read_confirmed_upload(form.content.data)
-        _merged(read, exc.problems)
+        merge_problems(read, exc.problems)
         return _upload_page(form, read, 409, len(exc.problems))
     except org.OrgError as exc:
         db.session.rollback()
