@@ -9,7 +9,7 @@ from app.accounts.models import Role
 from app.core.capabilities import Capability, Job, NavEntry
 from app.legacy.commands import import_cli
 from app.legacy.services import import_runs, import_uploads, legacy_import
-from app.legacy.views import imports
+from app.legacy.views import imports, imports_api
 from tasks import jobs
 
 ADMIN = frozenset({Role.admin.value})
@@ -23,6 +23,7 @@ def legacy_imports_job(app: Flask) -> int:
 CAPABILITY = Capability(
     name="legacy",
     blueprints=(imports.bp,),
+    api_blueprints=(imports_api.bp,),
     commands=(import_cli,),
     jobs=(Job(import_runs.JOB_NAME, legacy_imports_job,
               lambda config: {"trigger": "interval", "seconds": config["LEGACY_IMPORT_POLL_SECONDS"]},

@@ -32,13 +32,13 @@ def _administrators_only():
         abort(403)
 
 
-def _recent_runs() -> list[LegacyImportRun]:
+def recent_runs() -> list[LegacyImportRun]:
     return list(db.session.scalars(select(LegacyImportRun).order_by(LegacyImportRun.id.desc()).limit(RECENT_RUNS)))
 
 
 @bp.get("/")
 def index(form: ExportUploadForm | None = None, status: int = 200):
-    return render_template("legacy/index.html", form=form or ExportUploadForm(), runs=_recent_runs(), files=FILES,
+    return render_template("legacy/index.html", form=form or ExportUploadForm(), runs=recent_runs(), files=FILES,
                            counts=legacy_accounts.counts(),
                            limit_mb=round(current_app.config["LEGACY_IMPORT_MAX_BYTES"] / (1024 * 1024))), status
 
@@ -88,11 +88,11 @@ def start(run_id: int):
         db.session.rollback()
         flash(str(exc.reason), "warning")
         return redirect(url_for("legacy.run_page", run_id=run_id), 303)
-    _wake_the_job()
+    wake_the_job()
     return redirect(url_for("legacy.run_page", run_id=run_id), 303)
 
 
-def _wake_the_job() -> None:
+def wake_the_job() -> None:
     """Run the job now rather than at its next turn, when the scheduler runs in this process."""
     scheduler = current_app.extensions.get("scheduler")
     if scheduler is not None and scheduler.get_job(import_runs.JOB_NAME) is not None:
@@ -117,7 +117,7 @@ def unmatched(form: LinkAccountForm | None = None, failed_id: int | None = None,
                            form=form or LinkAccountForm(), failed_id=failed_id), status
 
 
-_LINK_REFUSALS = {
+LINK_REFUSALS = {
     "not_waiting": lambda: _("This officer's account has been matched already."),
     "no_such_user": lambda: _("There is no account with this user name."),
     "not_digital_id": lambda: _("This account has never signed in with Digital ID: the officer signs in first, "
@@ -137,7 +137,7 @@ def link(account_id: int):
         db.session.commit()
     except legacy_accounts.LinkRefused as exc:
         db.session.rollback()
-        form.username.errors = [_LINK_REFUSALS[exc.reason]()]
+        form.username.errors = [LINK_REFUSALS[exc.reason]()]
         return unmatched(form, account_id, 409 if exc.reason == "not_waiting" else 422)
     flash(_("The roles now belong to %(name)s.", name=user.display_name), "success")
     return redirect(url_for("legacy.unmatched"), 303)
