@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import functools
 import time
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
@@ -274,6 +275,8 @@ def _sent_as_file(view: Callable) -> Callable:
         g.api_file = view(*args, **kwargs)
         return current_app.response_class(status=200)
 
+    # The annotations resolved where the view was written: spectree reads them in the wrapper's module otherwise.
+    keeping_the_file.__annotations__ = typing.get_type_hints(view)
     return keeping_the_file
 
 

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.capabilities import Capability, Job, NavEntry
 from app.core.extensions import db
-from app.reports import views
+from app.reports import api_views, views
 from app.reports.services import background, catalogue, snapshot, steps, sums, tallies
 from tasks import jobs
 
@@ -73,6 +73,8 @@ def rebuild_sums():
 CAPABILITY = Capability(
     name="reports",
     blueprints=(views.bp,),
+    api_blueprints=(api_views.bp,),
+    api_label=_l("Summary reports and their exports"),
     nav=NAV,
     jobs=(
         Job("report_sums", refresh_tallies, lambda config: {"trigger": "interval", "minutes": 5},

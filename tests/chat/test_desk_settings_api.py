@@ -141,6 +141,10 @@ def test_the_console_helpers_and_files_both_ways_over_the_api(app, client, login
             assert got.mimetype == "application/pdf" and got.data == PDF
             assert client.get(f"{base}/{HUGE}", headers=headers).status_code == 404
         assert client.get(f"{API}/chat/{'x' * 40}/files/{png.id}").status_code == 404
+        kept = client.get(f"{API}/chat/{token}/transcript.pdf")
+        assert kept.status_code == 200 and kept.data.startswith(b"%PDF") and started["number"] in kept.headers[
+            "Content-Disposition"]
+        assert client.get(f"{API}/chat/{'x' * 40}/transcript.pdf").status_code == 404
         assert client.get(f"{DESK}/chats/{chat_id}/files/{png.id}", headers=outsider).status_code == 403
 
         # Refused, nothing stored: not a picture or PDF, too many, no file, a NUL in the text, JSON, no scope.

@@ -5,10 +5,11 @@ address as the page is); the agent's by a token with the chat scope."""
 
 from __future__ import annotations
 
+from flask import Response
 from flask_babel import gettext as _
 from pydantic import Field
 
-from app.chat.services import chat_messages
+from app.chat.services import chat_messages, transcript
 from app.chat.services.errors import ChatError
 from app.chat.views.api import Chat, chat_of_token, visitor_refusal, visitor_view
 from app.chat.views.common import send_attachment
@@ -94,3 +95,13 @@ def _file(chat, attachment_id: int, *, staff: bool):
     response = send_attachment(chat, attachment_id, staff=staff)  # 404 when it is not the chat's (or not theirs)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.get("/chat/<token>/transcript.pdf")
+@api.operation(None, resp={"HTTP_200": api.FILE})
+def visitor_transcript(token: str):
+    """The chat's transcript as a PDF, as its visitor may keep it"""
+    chat = chat_of_token(token)
+    return Response(transcript.pdf(chat), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{chat.number}.pdf"',
+                             "Cache-Control": "private, no-store"})
