@@ -116,14 +116,17 @@ def absent_colleagues(user: User) -> list[User]:
 
 
 def _absent_on(user_id: int, day: date) -> list[User]:
-    delegator = aliased(User)
-    return list(db.session.scalars(
-        select(delegator)
-        .join(TaskDelegation, TaskDelegation.delegator_id == delegator.id)
+    # Nearly everyone acts for nobody: a plain statement on the acting officer's index answers that (the page
+    # asks on every request); the officers themselves, with their memberships, only when there are some.
+    ids = list(db.session.scalars(
+        select(TaskDelegation.delegator_id)
         .where(TaskDelegation.acting_id == user_id, TaskDelegation.ends_on >= day, TaskDelegation.starts_on <= day,
-               TaskDelegation.cancelled_at.is_(None), delegator.active)
-        .options(selectinload(delegator.memberships))
-        .order_by(delegator.id)).unique())
+               TaskDelegation.cancelled_at.is_(None))))
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(User).where(User.id.in_(ids), User.active).options(selectinload(User.memberships))
+        .order_by(User.id)).unique())
 
 
 def given_and_received(user: User) -> tuple[list[tuple[TaskDelegation, User]], list[tuple[TaskDelegation, User]]]:
