@@ -12,6 +12,7 @@ from pydantic import Field
 from app.chat.services import chat_messages, transcript
 from app.chat.services.errors import ChatError
 from app.chat.views.api import Chat, chat_of_token, visitor_refusal, visitor_view
+from app.chat.views.api import bp as visitor_bp
 from app.chat.views.common import send_attachment
 from app.chat.views.desk_api import READ, TAG, WRITE, AgentSaid, chat_for_staff, refused
 from app.core import api, uploads
@@ -20,9 +21,9 @@ from app.core.extensions import db
 from app.helpdesk.services import helpdesk, helpdesk_files
 from forms.api import Files, Line, Request, Text
 
-bp = api.blueprint("chat_files", __name__)
-uploads.allow_files(bp, ["chat_files_api.visitor_sends_files", "chat_files_api.agent_sends_files"],
-                    helpdesk_files.attachments_bytes)
+bp = api.blueprint("chat_files", __name__)  # the agents' (a token); the visitor's join the visitor's API
+uploads.allow_files(bp, ["chat_files_api.agent_sends_files"], helpdesk_files.attachments_bytes)
+uploads.allow_files(visitor_bp, ["chat_api.visitor_sends_files"], helpdesk_files.attachments_bytes)
 
 
 class FilesMessage(Request):
@@ -50,7 +51,7 @@ def _stored(form: FilesMessage | None, say):
     return message, new
 
 
-@bp.post("/chat/<token>/files")
+@visitor_bp.post("/chat/<token>/files")
 @api.operation(None, resp={"HTTP_200": Chat, **_FILE_REFUSALS}, limit="RATELIMIT_CHAT_WRITE")
 def visitor_sends_files(token: str, form: FilesMessage):
     """Send images or PDFs in the chat (multipart/form-data: files, body, client_ref)"""
@@ -62,7 +63,7 @@ def visitor_sends_files(token: str, form: FilesMessage):
     return visitor_view(chat)
 
 
-@bp.get("/chat/<token>/files/<int:attachment_id>")
+@visitor_bp.get("/chat/<token>/files/<int:attachment_id>")
 @api.operation(None, resp={"HTTP_200": api.FILE})
 def visitor_file(token: str, attachment_id: int):
     """A file of the chat, as its visitor may see it"""
@@ -97,7 +98,7 @@ def _file(chat, attachment_id: int, *, staff: bool):
     return response
 
 
-@bp.get("/chat/<token>/transcript.pdf")
+@visitor_bp.get("/chat/<token>/transcript.pdf")
 @api.operation(None, resp={"HTTP_200": api.FILE})
 def visitor_transcript(token: str):
     """The chat's transcript as a PDF, as its visitor may keep it"""

@@ -16,12 +16,13 @@ from app.core.extensions import db
 from app.helpdesk.models import TicketAttachment
 from app.helpdesk.services import helpdesk, helpdesk_desk, helpdesk_files, helpdesk_lifecycle
 from app.helpdesk.views.api import Report, reporter_acted, ticket_of_token
+from app.helpdesk.views.api import bp as reporter_bp
 from app.helpdesk.views.desk_api import READ, TAG, WRITE, TicketDetail, acted, detail, require_staff, staff_ticket
 from forms.api import Files, Request, Text
 
-bp = api.blueprint("helpdesk_files", __name__)
-uploads.allow_files(bp, ["helpdesk_files_api.desk_sends_files", "helpdesk_files_api.reporter_sends_files"],
-                    helpdesk_files.attachments_bytes)
+bp = api.blueprint("helpdesk_files", __name__)  # the desk's (a token); the reporter's join the public IR API
+uploads.allow_files(bp, ["helpdesk_files_api.desk_sends_files"], helpdesk_files.attachments_bytes)
+uploads.allow_files(reporter_bp, ["helpdesk_api.reporter_sends_files"], helpdesk_files.attachments_bytes)
 _FILE_REFUSALS = {"HTTP_409": ErrorBody, "HTTP_413": ErrorBody}
 ACTIONS = {"reply": helpdesk_desk.reply, "note": helpdesk_desk.add_note, "ask": helpdesk_desk.ask_reporter,
            "resolve": helpdesk_desk.resolve}
@@ -73,7 +74,7 @@ def desk_file(attachment_id: int):
     return _sent(found, as_attachment=True)
 
 
-@bp.post("/ir/follow/<token>/files")
+@reporter_bp.post("/ir/follow/<token>/files")
 @api.operation(None, resp={"HTTP_200": Report, **_FILE_REFUSALS}, limit="RATELIMIT_IR_FOLLOW_WRITE")
 def reporter_sends_files(token: str, form: ReporterFiles):
     """Add to the conversation with files (multipart/form-data: body, files)"""
@@ -82,7 +83,7 @@ def reporter_sends_files(token: str, form: ReporterFiles):
                                                                                   None))
 
 
-@bp.get("/ir/follow/<token>/files/<int:attachment_id>")
+@reporter_bp.get("/ir/follow/<token>/files/<int:attachment_id>")
 @api.operation(None, resp={"HTTP_200": api.FILE})
 def reporter_file(token: str, attachment_id: int):
     """A file of the report's public conversation, by its follow-up token"""
