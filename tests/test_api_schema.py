@@ -19,8 +19,8 @@ from app.core.extensions import db
 from tests.inbox.test_api import bearer, create_token, open_review_task
 
 # Per operation: valid data, and invalid data (fewer: drawing it is most of the cost, as many draws turn out valid and
-# are thrown away). The operations are many, and each also meets the hostile-id tests.
-EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 5}
+# are thrown away). The operations are many (180), each also meets the hostile-id tests and has tests of its own.
+EXAMPLES = {GenerationMode.POSITIVE: 7, GenerationMode.NEGATIVE: 4}
 # The administration's operations, with an administrator's token: fewer, as their own tests walk each one's life.
 ADMIN_EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 3}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
