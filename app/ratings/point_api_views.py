@@ -80,6 +80,14 @@ def _point(agency: Agency) -> Point:
                  can_manage_kiosk=access.can_manage_kiosk(api.current_user_of_token(), agency.path))
 
 
+def _made_point(agency_id: int):
+    """(agency, its rating point): the point's code is made, and kept, the first time it is asked for."""
+    agency = _agency(agency_id)
+    point = points.point_for(agency)
+    db.session.commit()
+    return agency, point
+
+
 def _file(body, mimetype: str, name: str) -> Response:
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}",
                                                        "Cache-Control": "private, no-store"})
@@ -115,9 +123,7 @@ def get_point(agency_id: int):
 @api.operation(READ, tag=TAG, resp={"HTTP_200": api.FILE})
 def point_poster(agency_id: int):
     """The point's A4 poster with its QR code (PDF)"""
-    agency = _agency(agency_id)
-    point = points.point_for(agency)
-    db.session.commit()
+    agency, point = _made_point(agency_id)
     parent = db.session.get(Agency, agency.parent_id) if agency.parent_id else None
     body = posters.poster_pdf([posters.PosterPoint(name_th=agency.name_th, name_en=agency.name_en,
                                                    parent_name=parent.name_th if parent else None, code=point.code,
@@ -129,8 +135,7 @@ def point_poster(agency_id: int):
 @api.operation(READ, tag=TAG, resp={"HTTP_200": api.FILE})
 def point_qr_png(agency_id: int):
     """The point's QR code (PNG)"""
-    point = points.point_for(_agency(agency_id))
-    db.session.commit()
+    _agency_of_point, point = _made_point(agency_id)
     return _file(posters.qr_png(points.rating_url(point)), "image/png", f"qr-{point.code}.png")
 
 
@@ -138,9 +143,7 @@ def point_qr_png(agency_id: int):
 @api.operation(READ, tag=TAG, resp={"HTTP_200": api.FILE})
 def point_qr_svg(agency_id: int):
     """The point's QR code (SVG, for print shops)"""
-    agency = _agency(agency_id)
-    point = points.point_for(agency)
-    db.session.commit()
+    agency, point = _made_point(agency_id)
     return _file(posters.qr_svg(points.rating_url(point), title=agency.name_th), "image/svg+xml",
                  f"qr-{point.code}.svg")
 
