@@ -43,6 +43,7 @@ from app.core.workflow import HumanTask, ProcessInstance, TaskStatus
 from app.inbox.services import inbox
 from app.manuals.services import manual_revisions, manuals
 from app.org.services import agencies
+from bench.figures import Figure, LoadWatch, write_figures
 from bench.inbox_scale import load_scale, measure, print_scale
 from bench.support import (
     APPROVE,
@@ -51,8 +52,6 @@ from bench.support import (
     PASSWORD,
     RATIO_TARGET,
     ROOT,
-    Figure,
-    LoadWatch,
     Stat,
     capture_statements,
     database_kinds,
@@ -62,7 +61,6 @@ from bench.support import (
     run_loop,
     signed_in_client,
     throwaway_app,
-    write_figures,
 )
 from forms import form_for
 from workflows import engine, operations

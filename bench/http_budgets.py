@@ -44,6 +44,7 @@ from app.core.extensions import db
 from app.org.models import Agency
 from app.org.services import agencies
 from bench.engine import Org, make_org, spiff_cycle, submit_revision, without_database_operations
+from bench.figures import Figure, LoadWatch, print_figures, write_figures
 from bench.http_calls import (
     APPROVE,
     LIFECYCLE_STEPS,
@@ -55,21 +56,7 @@ from bench.http_calls import (
     expect,
     lifecycle,
 )
-from bench.support import (
-    PASSWORD,
-    Figure,
-    LoadWatch,
-    Server,
-    Stat,
-    database_kinds,
-    environment,
-    log,
-    make_app,
-    new_backend,
-    print_figures,
-    signed_in_client,
-    write_figures,
-)
+from bench.support import PASSWORD, Server, Stat, database_kinds, environment, log, make_app, new_backend, signed_in_client
 from tests.helpers import EDITOR_FIELDS
 
 READ_P50_MS, READ_P95_MS = 3.0, 6.0

@@ -40,21 +40,9 @@ from app.core.extensions import db
 from app.manuals.services import manual_revisions, manuals
 from app.org.models import Agency
 from bench.engine import make_org, submit_revision
+from bench.figures import Figure, LoadWatch, print_figures, write_figures
 from bench.http_calls import APPROVE, Actor, ServerCalls, api_token
-from bench.support import (
-    PASSWORD,
-    Figure,
-    LoadWatch,
-    Server,
-    Stat,
-    database_kinds,
-    environment,
-    log,
-    make_app,
-    new_backend,
-    print_figures,
-    write_figures,
-)
+from bench.support import PASSWORD, Server, Stat, database_kinds, environment, log, make_app, new_backend
 from bench.timers import start_scheduler
 from tests.helpers import EDITOR_FIELDS
 

@@ -1,6 +1,6 @@
 """One table of the figures the benchmarks just wrote: ``make bench`` prints it after running them.
 
-Each benchmark writes ``bench/results/<script>-latest.json`` (``bench.support.write_figures``); this reads them
+Each benchmark writes ``bench/results/<script>-latest.json`` (``bench.figures.write_figures``); this reads them
 and prints every figure with its target, pass or FAIL, the database, the machine's load average while that
 benchmark ran (the machine is shared: a high load average explains slow figures, it does not excuse them), and
 its note (e.g. the SQL statements a request sends).

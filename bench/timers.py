@@ -38,17 +38,8 @@ from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import AuditEvent, InstanceStatus, ProcessInstance
 from bench.engine import make_org, submit_revision
-from bench.support import (
-    Backend,
-    Figure,
-    LoadWatch,
-    database_kinds,
-    environment,
-    log,
-    make_app,
-    new_backend,
-    write_figures,
-)
+from bench.figures import Figure, LoadWatch, write_figures
+from bench.support import Backend, database_kinds, environment, log, make_app, new_backend
 from workflows.calendar import add_working_days
 
 TARGET_SECONDS = 20.0

@@ -41,7 +41,7 @@ def test_the_script_runs_in_smoke_mode_and_prints_its_figures(script):
 
 
 def test_the_table_shows_every_figure_with_its_target_verdict_database_and_load(tmp_path):
-    from bench.support import Figure
+    from bench.figures import Figure
 
     run = {"script": "http_budgets", "finished_at": "2027-04-14T09:00:00+00:00", "smoke": False, "cpus": 2,
            "loadavg": {"mean": 1.5, "peak": 2.25},
