@@ -85,7 +85,7 @@ def test_an_administrator_creates_moves_merges_and_closes_agencies(client, login
 def test_an_administrator_checks_then_creates_agencies_from_a_csv_over_the_api(client, login, demo):
     import io
 
-    from tests.org.test_agency_admin import GOOD
+    from tests.org.test_agency_upload import GOOD
 
     admin = bearer(create_token(client, login, "admin", scopes=("admin:write",)))
     url = f"{API}/agencies/upload"

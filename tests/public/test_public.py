@@ -1,105 +1,22 @@
-"""The public front: Thai substring search, ranking, facets, and the pages citizens read (no sign-in)."""
+"""The public front: Thai substring search, ranking, facets and the index (no sign-in). The pages citizens read:
+``test_public_pages.py``."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 from datetime import UTC, datetime
 
-import pytest
-import time_machine
 from sqlalchemy import func, select
 
 from app.accounts.models import Role
 from app.accounts.services import accounts
-from app.core import file_store
 from app.core.extensions import db
 from app.core.types import utcnow
-from app.manuals.models import Manual, ManualAttachment, ManualRevision, OtherService, RevisionStatus
+from app.manuals.models import Manual, ManualRevision, OtherService, RevisionStatus
 from app.manuals.services import links
-from app.org.models import Agency, CatalogueEntry
-from app.org.services import agencies, org
+from app.org.services import org
 from app.public.models import PublicEntry
 from app.public.services import public_index, public_search
-from tests.clock import SUITE_START
-
-STEPS = [
-    {"title": "ยื่นคำขอและตรวจสอบเอกสาร", "description": "", "duration": 10, "duration_unit": "minutes",
-     "unit": "งานทะเบียน"},
-    {"title": "ถ่ายรูปและพิมพ์บัตร", "description": "", "duration": 20, "duration_unit": "minutes", "unit": "งานบัตร"},
-]
-
-
-class Government:
-    """A ministry, a department with two service points, a catalogue, and an officer who may link and hide."""
-
-    def __init__(self):
-        self.ministry = agencies.create(kind="ministry", name_th="กระทรวงมหาดไทย", code="pub_moi")
-        self.dopa = agencies.create(kind="department", name_th="กรมการปกครอง", code="pub_dopa",
-                                    name_en="Department of Provincial Administration", parent=self.ministry)
-        self.dopa.province = "กรุงเทพมหานคร"
-        self.dlt = agencies.create(kind="department", name_th="กรมการขนส่งทางบก", code="pub_dlt", parent=self.ministry)
-        self.dlt.province = "กรุงเทพมหานคร"
-        self.bangrak = agencies.create(kind="service_point", name_th="สำนักงานเขตบางรัก", code="pub_bangrak",
-                                       parent=self.dopa)
-        self.bangrak.province, self.bangrak.address = "กรุงเทพมหานคร", "ถนนนเรศ แขวงสี่พระยา"
-        self.bangrak.opening_hours, self.bangrak.latitude, self.bangrak.longitude = "จันทร์–ศุกร์ 08:30–16:30", 13.73, 100.52
-        self.chiangmai = agencies.create(kind="service_point", name_th="ที่ว่าการอำเภอเมืองเชียงใหม่", code="pub_cm",
-                                         parent=self.dopa)
-        self.chiangmai.province = "เชียงใหม่"
-        self.civil = CatalogueEntry(kind="category", code="pub_civil", name_th="ทะเบียนราษฎร", name_en="Civil registration",
-                                    position=1)
-        self.transport = CatalogueEntry(kind="category", code="pub_transport", name_th="ใบขับขี่และยานพาหนะ", position=2)
-        self.citizens = CatalogueEntry(kind="user_group", code="pub_citizens", name_th="ประชาชนทั่วไป")
-        db.session.add_all([self.civil, self.transport, self.citizens])
-        db.session.flush()
-        self.id_cards = CatalogueEntry(kind="category", code="pub_idcard", name_th="บัตรประจำตัวประชาชน",
-                                       parent_id=self.civil.id)
-        db.session.add(self.id_cards)
-        self.officer = accounts.create_user("pub_officer", "เจ้าหน้าที่ส่วนกลาง", "secret-pass")
-        accounts.grant(self.officer, self.dopa.id, Role.central_officer.value)
-        db.session.commit()
-
-
-def publish(agency, title, content=None, *, manual=None, attachment_bytes=None):
-    """A manual whose newest revision is published (as the approval workflow leaves it), indexed."""
-    if manual is None:
-        manual = Manual(title=title, agency_id=agency.id, status="published")
-        db.session.add(manual)
-        db.session.flush()
-    number = 1 + (db.session.scalar(select(func.max(ManualRevision.number))
-                                    .where(ManualRevision.manual_id == manual.id)) or 0)
-    # Written as a draft (sample forms attach to drafts only), then published.
-    revision = ManualRevision(manual_id=manual.id, number=number, title=title, status=RevisionStatus.draft,
-                              content=content or {})
-    db.session.add(revision)
-    db.session.flush()
-    if attachment_bytes is not None:
-        sha = hashlib.sha256(attachment_bytes).hexdigest()
-        path = file_store.path_for(sha)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(attachment_bytes)
-        db.session.add(ManualAttachment(revision_id=revision.id, label="แบบคำขอ บ.ป.1", filename="form.pdf",
-                                        content_type="application/pdf", size=len(attachment_bytes), sha256=sha))
-        db.session.flush()
-    revision.status, revision.published_at = RevisionStatus.published, utcnow()
-    if manual.published_revision is not None:
-        manual.published_revision.status = RevisionStatus.superseded
-    manual.published_revision_id, manual.title = revision.id, title
-    db.session.flush()
-    public_index.index_manual(manual.id)
-    db.session.commit()
-    return manual
-
-
-def titles(page_html: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", t) for t in re.findall(r'<h2 class="h6 mb-1">\s*<a href="[^"]+">(.*?)</a>',
-                                                           page_html)]
-
-
-@pytest.fixture
-def gov(app):
-    return Government()
+from tests.public.helpers import STEPS, publish, titles
 
 
 def test_thai_substring_search_needs_no_word_breaks(client, gov):
@@ -217,82 +134,6 @@ def test_a_republish_replaces_the_entry(client, gov):
     assert manual.published_revision_id != first
 
 
-def test_the_manual_page_reads_in_the_citizens_order(client, gov):
-    content = {
-        "common_names": ["ทำบัตรประชาชน"], "category_ids": [gov.id_cards.id],
-        "criteria": "ผู้มีสัญชาติไทยอายุ 7 ปีขึ้นไป",
-        "channels": [{"place": "สำนักงานเขตทุกแห่ง", "address": "ทั่วประเทศ", "hours": "08:30–15:30", "remark": ""}],
-        "steps": STEPS,
-        "documents": [{"name": "สูติบัตร", "issuer": "สำนักทะเบียน", "originals": 1, "copies": 0, "remark": ""}],
-        "no_fee": True,
-        "complaint_channels": [{"channel": "สายด่วน 1548", "detail": "ทุกวัน"}],
-        "statistics": {"average": 120, "highest": 300, "lowest": 50},
-    }
-    manual = publish(gov.dopa, "การขอมีบัตรประจำตัวประชาชน", content, attachment_bytes=b"%PDF-1.4 form")
-    links.link(gov.officer, gov.bangrak.id, "manual", manual.id)
-    db.session.commit()
-
-    page = client.get(f"/services/m/{manual.id}").get_data(as_text=True)
-
-    order = ["การขอมีบัตรประจำตัวประชาชน", "กรมการปกครอง", "หลักเกณฑ์ วิธีการ เงื่อนไข", "สำนักงานเขตทุกแห่ง",
-             "ขั้นตอนการให้บริการ", "ยื่นคำขอและตรวจสอบเอกสาร", "10 นาที", "งานทะเบียน", "ระยะเวลาดำเนินการรวม",
-             "30 นาที", "เอกสารหลักฐานประกอบ", "สูติบัตร", "ค่าธรรมเนียม", "ไม่มีค่าธรรมเนียม",
-             "ช่องทางการร้องเรียน", "สายด่วน 1548", "แบบฟอร์มตัวอย่าง", "สถิติการให้บริการต่อเดือน", "120 เรื่อง",
-             "สถานที่ให้บริการ", "สำนักงานเขตบางรัก"]
-    positions = [page.index(text) for text in order]
-    assert positions == sorted(positions)
-    assert '<html lang="th">' in page and 'name="viewport"' in page and "เข้าสู่ระบบ" not in page
-
-    form = db.session.scalar(select(ManualAttachment))
-    download = client.get(f"/services/m/{manual.id}/forms/{form.id}")
-    assert download.status_code == 200 and download.data == b"%PDF-1.4 form"
-
-    # A new revision with fees; its predecessor's sample form is no longer served.
-    publish(gov.dopa, "การขอมีบัตรประจำตัวประชาชน", {**content, "no_fee": False,
-                                                     "fees": [{"description": "บัตรหาย", "amount": "100.00",
-                                                               "remark": ""}]}, manual=manual)
-    page = client.get(f"/services/m/{manual.id}").get_data(as_text=True)
-    assert "บัตรหาย: 100.00 บาท" in page and "ไม่มีค่าธรรมเนียม" not in page
-    assert client.get(f"/services/m/{manual.id}/forms/{form.id}").status_code == 404
-
-
-def test_the_service_point_page_lists_what_it_provides_and_disappears_when_hidden(client, gov):
-    manual = publish(gov.dopa, "การขอมีบัตรประจำตัวประชาชน", {"common_names": ["ทำบัตรประชาชน"]})
-    links.link(gov.officer, gov.bangrak.id, "manual", manual.id)
-    db.session.commit()
-
-    page = client.get(f"/places/{gov.bangrak.id}").get_data(as_text=True)
-    assert "สำนักงานเขตบางรัก" in page and "ถนนนเรศ" in page and "จันทร์–ศุกร์ 08:30–16:30" in page
-    assert "https://www.openstreetmap.org/?mlat=13.73&amp;mlon=100.52" in page
-    assert f'href="/services/m/{manual.id}"' in page
-    assert "กรุงเทพมหานคร" in {v.value for v in public_search.search("ทำบัตร").facets["province"]}
-
-    org.set_visibility(gov.officer, gov.bangrak.id, False)
-    db.session.commit()
-
-    assert client.get(f"/places/{gov.bangrak.id}").status_code == 404
-    assert "สำนักงานเขตบางรัก" not in client.get(f"/services/m/{manual.id}").get_data(as_text=True)
-    assert client.get(f"/places/{gov.chiangmai.id}").status_code == 200
-
-
-def test_home_is_the_public_front_for_everyone(client, login, gov):
-    publish(gov.dopa, "การขอมีบัตรประจำตัวประชาชน", {"category_ids": [gov.id_cards.id]})
-
-    page = client.get("/")
-    html = page.get_data(as_text=True)
-    assert page.status_code == 200 and 'type="search"' in html and 'for="q"' in html
-    assert f'href="/search?category={gov.civil.id}"' in html and "ทะเบียนราษฎร" in html
-    assert re.search(r'href="/login" id="for-officers"', html)
-
-    login("pub_officer")
-    html = client.get("/").get_data(as_text=True)
-    assert re.search(r'href="/tasks/" id="for-officers"', html)
-
-    client.get("/lang/en?next=/")
-    html = client.get("/").get_data(as_text=True)
-    assert '<html lang="en">' in html and "Civil registration" in html and "For officers" in html
-
-
 def test_the_reindex_command_rebuilds_the_index(app, client, gov):
     manual = publish(gov.dopa, "การขอมีบัตรประจำตัวประชาชน", {"common_names": ["ทำบัตรประชาชน"]})
     gov.dopa.name_th = "กรมการปกครอง (ชื่อใหม่)"
@@ -330,16 +171,6 @@ def test_search_and_pages_run_a_fixed_number_of_queries(client, gov, count_queri
     few = measure(add(2, 0))
     many = measure(add(25, 2))  # more than a page of results
     assert few == many
-
-
-def test_published_at_is_shown_in_the_buddhist_era(client, gov):
-    manual = publish(gov.dopa, "การขอมีบัตรประจำตัวประชาชน")
-    revision = db.session.get(ManualRevision, manual.published_revision_id)
-    revision.published_at = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
-    db.session.commit()
-    public_index.index_manual(manual.id)
-    db.session.commit()
-    assert "22 พ.ย. 2569" in client.get(f"/services/m/{manual.id}").get_data(as_text=True)
 
 
 def test_a_service_points_new_province_reaches_the_search_facets(client, gov):
@@ -403,18 +234,6 @@ def test_a_broad_word_shows_the_closest_matches_and_asks_for_a_narrower_search(c
     assert not public_search.search("ทั่วไป").more
 
 
-def test_a_manual_with_sparse_content_still_reads_well(client, gov):
-    manual = publish(gov.dopa, "การขอคัดสำเนาทะเบียนบ้าน", {
-        "steps": [{"title": "ยื่นคำขอ"}], "statistics": {"average": 40}, "fees": []})
-
-    page = client.get(f"/services/m/{manual.id}")
-    html = page.get_data(as_text=True)
-
-    assert page.status_code == 200
-    assert "ยื่นคำขอ" in html and "40 เรื่อง" in html and "ไม่มีค่าธรรมเนียม" in html
-    assert "ต่ำสุด" not in html and "Undefined" not in html and 'id="total-time"' not in html
-
-
 def test_a_filtered_search_finds_the_same_whether_the_filter_or_the_word_leads(gov, monkeypatch):
     publish(gov.dopa, "การขอมีบัตรประจำตัวประชาชน", {"category_ids": [gov.id_cards.id]})
     publish(gov.dopa, "การขอเปลี่ยนบัตรประจำตัวประชาชน", {"category_ids": [gov.transport.id]})
@@ -426,30 +245,3 @@ def test_a_filtered_search_finds_the_same_whether_the_filter_or_the_word_leads(g
     broad = [e.title for e in public_search.search("การขอ", filters).entries]
 
     assert narrow == broad == ["การขอมีบัตรประจำตัวประชาชน"]
-
-
-def test_a_manual_page_states_the_law_and_its_time_limit(client, demo):
-    manual = db.session.scalar(select(Manual).where(Manual.title == "การขอมีบัตรประจำตัวประชาชน",
-                                                    Manual.published_revision_id.is_not(None)))
-    page = client.get(f"/services/m/{manual.id}").get_data(as_text=True)
-    assert "กฎหมายที่เกี่ยวข้อง" in page
-    assert "พระราชบัญญัติบัตรประจำตัวประชาชน พ.ศ. 2526" in page.split('id="legal-basis"')[1].split("</dd>")[0]
-    assert "1 วัน" in page.split('id="legal-time-limit"')[1].split("</dd>")[0]
-
-
-def test_the_demo_front_looks_like_a_real_one(app, client):
-    """``flask demo load`` publishes manuals in several categories and places, so a newcomer's front is not empty."""
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("the demo's content is the same on both databases")
-    from app import demo as demo_data
-
-    with time_machine.travel(SUITE_START, tick=False):
-        demo_data.load("secret-pass", public_front=True)
-        db.session.commit()
-    home = client.get("/").get_data(as_text=True)
-    counts = [int(n) for n in re.findall(r'class="badge[^"]*"[^>]*>(\d+)<', home)]
-    assert sum(1 for n in counts if n) >= 4, counts
-    found = titles(client.get("/search", query_string={"q": "เบี้ย"}).get_data(as_text=True))
-    assert {"การขอรับเบี้ยยังชีพผู้สูงอายุ", "การขอรับเบี้ยความพิการ"} <= set(found)
-    place = db.session.scalar(select(Agency).where(Agency.code == "sp_pakkret"))
-    assert "การแจ้งเกิด" in client.get(f"/places/{place.id}").get_data(as_text=True)

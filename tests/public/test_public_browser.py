@@ -8,7 +8,7 @@ import pytest
 
 from app.core.extensions import db
 from app.manuals.services import links
-from tests.public.test_public import STEPS, Government, publish
+from tests.public.helpers import STEPS, Government, publish
 from tests.test_browser import chromium_page, expect, live_server, sqlite_only  # noqa: F401 (fixtures)
 
 TITLE = "การขอมีบัตรใหม่กรณีบัตรหาย"
