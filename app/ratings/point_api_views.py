@@ -174,17 +174,12 @@ def revoke_kiosk(agency_id: int):
     return _point(agency)
 
 
-def _report_name(query: ExportQuery, extension: str) -> tuple:
-    result = report_of(query)
-    scope = f"agency-{result.scope.id}" if result.scope else "all"
-    return result, f"satisfaction-{scope}-{result.filters.first}-{result.filters.last}.{extension}"
-
-
 @bp.get("/satisfaction/report.csv")
 @api.operation(READ, tag=TAG, resp={"HTTP_200": api.FILE})
 def report_csv(query: ExportQuery):
     """The report as CSV (UTF-8 with BOM, Thai headers), as its page exports it"""
-    result, name = _report_name(query, "csv")
+    result = report_of(query)
+    name = exports.report_file_name(result, "csv")
     with force_locale(query.lang):
         body = exports.report_csv(result, query.lang).encode()
     return _file(body, "text/csv; charset=utf-8", name)
@@ -194,7 +189,8 @@ def report_csv(query: ExportQuery):
 @api.operation(READ, tag=TAG, resp={"HTTP_200": api.FILE})
 def report_xlsx(query: ExportQuery):
     """The report as an Excel workbook, as its page exports it"""
-    result, name = _report_name(query, "xlsx")
+    result = report_of(query)
+    name = exports.report_file_name(result, "xlsx")
     with force_locale(query.lang):
         body = exports.report_xlsx(result, query.lang)
     return _file(body, XLSX, name)

@@ -110,11 +110,6 @@ def index():
                            can_manage_questions=access.can_manage_questions(current_user))
 
 
-def _export_name(result: report.Report, extension: str) -> str:
-    scope = f"agency-{result.scope.id}" if result.scope else "all"
-    return f"satisfaction-{scope}-{result.filters.first.isoformat()}-{result.filters.last.isoformat()}.{extension}"
-
-
 @bp.get("/export.csv")
 @login_required
 def export_csv():
@@ -142,7 +137,7 @@ def _export(kind: str):
         body = exports.report_xlsx(result, locale())
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f"attachment; filename={_export_name(result, kind)}"})
+                    headers={"Content-Disposition": f"attachment; filename={exports.report_file_name(result, kind)}"})
 
 
 @bp.get("/export/ratings.csv")

@@ -130,12 +130,6 @@ def _built(key: str, lang: str):
         return entry, catalogue.build(entry, filters, scope, lang)
 
 
-def _file_name(report, extension: str) -> str:
-    scope = f"agency-{report.scope.agency.id}" if report.scope.agency else "all"
-    period = f"{report.filters.fiscal_year}" + (f"-{report.filters.month:02d}" if report.filters.month else "")
-    return f"report-{report.key}-{scope}-{period}.{extension}"
-
-
 def _attachment(body, mimetype: str, name: str) -> Response:
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}",
                                                        "Cache-Control": "private, no-store"})
@@ -182,7 +176,7 @@ def export_csv(key: str, query: SummaryReportQuery):
     entry, report = _built(key, query.lang)
     with force_locale(query.lang):
         body = "".join(exports.csv_lines(report, str(entry.title)))
-    return _attachment(body.encode("utf-8"), "text/csv; charset=utf-8", _file_name(report, "csv"))
+    return _attachment(body.encode("utf-8"), "text/csv; charset=utf-8", exports.file_name(report, "csv"))
 
 
 @bp.get("/reports/<key>/export.xlsx")
@@ -192,7 +186,7 @@ def export_xlsx(key: str, query: SummaryReportQuery):
     _entry_found, report = _built(key, query.lang)
     with force_locale(query.lang):
         body = exports.xlsx(report, _("Summary figures"))
-    return _attachment(body, XLSX, _file_name(report, "xlsx"))
+    return _attachment(body, XLSX, exports.file_name(report, "xlsx"))
 
 
 @bp.get("/reports/<key>/rows.csv")

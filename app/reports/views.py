@@ -141,12 +141,6 @@ def link_for(row, entry) -> str | None:
     return None
 
 
-def _file_name(report, extension: str) -> str:
-    scope = f"agency-{report.scope.agency.id}" if report.scope.agency else "all"
-    period = f"{report.filters.fiscal_year}" + (f"-{report.filters.month:02d}" if report.filters.month else "")
-    return f"report-{report.key}-{scope}-{period}.{extension}"
-
-
 @bp.get("/<key>/export.csv")
 @login_required
 def export_csv(key: str):
@@ -155,7 +149,7 @@ def export_csv(key: str):
         return error
     lines = exports.csv_lines(report, str(entry.title))
     return Response(stream_with_context(lines), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={_file_name(report, 'csv')}"})
+                    headers={"Content-Disposition": f"attachment; filename={exports.file_name(report, 'csv')}"})
 
 
 @bp.get("/<key>/export.xlsx")
@@ -166,7 +160,7 @@ def export_xlsx(key: str):
         return error
     body = exports.xlsx(report, _("Summary figures"))
     return Response(body, mimetype=XLSX,
-                    headers={"Content-Disposition": f"attachment; filename={_file_name(report, 'xlsx')}"})
+                    headers={"Content-Disposition": f"attachment; filename={exports.file_name(report, 'xlsx')}"})
 
 
 # --- every row behind a report: streamed when small, written in the background when large ---------------------

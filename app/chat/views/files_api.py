@@ -39,9 +39,8 @@ def _stored(form: FilesMessage | None, say):
     """The files read and checked before anything is written, then the message stored with them."""
     if form is None:  # spectree reads a form only from a form body
         raise ApiError(400, reason="not_multipart")
-    uploads_given = [upload for upload in form.files if getattr(upload, "filename", None)]
     try:
-        files = helpdesk_files.read_files(uploads_given)
+        files = helpdesk_files.read_files(form.files)  # an empty file part is left out
         if not files:
             raise ApiError(422, fields={"files": [_("Choose a file to send.")]})
         message, new = say(form.body or "", form.client_ref, files)

@@ -394,3 +394,7 @@ def merge(user: User, ticket: Ticket, target_number: str) -> Ticket:
                             _l("Your report deals with the same problem as report %(target)s, so the two were joined "
                                "and the work goes on there. We will keep you informed.", target=target.number))
     return target
+
+
+# What the desk may write in a report's conversation, by the action's name (the page's and the API's).
+MESSAGE_ACTIONS = {"reply": reply, "note": add_note, "ask": ask_reporter, "resolve": resolve}

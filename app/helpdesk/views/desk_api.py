@@ -239,8 +239,7 @@ def get_ticket(number: str):
 def post_message(number: str, json: DeskAction):
     """Reply, add an internal note, ask the reporter, or resolve the report"""
     ticket = staff_ticket(number)
-    action = {"reply": helpdesk_desk.reply, "note": helpdesk_desk.add_note, "ask": helpdesk_desk.ask_reporter,
-              "resolve": helpdesk_desk.resolve}[json.action]
+    action = helpdesk_desk.MESSAGE_ACTIONS[json.action]
     acted(lambda user: action(user, ticket, json.body, []))
     return detail(ticket)
 

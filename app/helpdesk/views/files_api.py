@@ -24,8 +24,6 @@ bp = api.blueprint("helpdesk_files", __name__)  # the desk's (a token); the repo
 uploads.allow_files(bp, ["helpdesk_files_api.desk_sends_files"], helpdesk_files.attachments_bytes)
 uploads.allow_files(reporter_bp, ["helpdesk_api.reporter_sends_files"], helpdesk_files.attachments_bytes)
 _FILE_REFUSALS = {"HTTP_409": ErrorBody, "HTTP_413": ErrorBody}
-ACTIONS = {"reply": helpdesk_desk.reply, "note": helpdesk_desk.add_note, "ask": helpdesk_desk.ask_reporter,
-           "resolve": helpdesk_desk.resolve}
 
 
 class DeskFiles(Request):
@@ -59,7 +57,7 @@ def desk_sends_files(number: str, form: DeskFiles):
     """Reply, note, ask or resolve with files (multipart/form-data: action, body, files)"""
     form = _form(form)
     ticket = staff_ticket(number)
-    acted(lambda user: ACTIONS[form.action](user, ticket, form.body, form.files))
+    acted(lambda user: helpdesk_desk.MESSAGE_ACTIONS[form.action](user, ticket, form.body, form.files))
     return detail(ticket)
 
 

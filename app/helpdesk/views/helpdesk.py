@@ -148,8 +148,7 @@ def post_message(number: str):
     if not form.validate_on_submit():
         flash(_("Nothing was saved. Correct the highlighted fields."), "danger")
         return _render_ticket(ticket, reply_form=form, status=422)
-    action = {"reply": helpdesk_desk.reply, "note": helpdesk_desk.add_note, "ask": helpdesk_desk.ask_reporter,
-              "resolve": helpdesk_desk.resolve}[form.action.data]
+    action = helpdesk_desk.MESSAGE_ACTIONS[form.action.data]
     try:
         action(current_user, ticket, form.body.data, form.chosen_files())
         db.session.commit()

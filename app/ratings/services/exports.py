@@ -56,6 +56,11 @@ def report_tables(result: report.Report, locale: str = "th") -> list[tuple[str, 
     ]
 
 
+def report_file_name(result: report.Report, extension: str) -> str:
+    scope = f"agency-{result.scope.id}" if result.scope else "all"
+    return f"satisfaction-{scope}-{result.filters.first.isoformat()}-{result.filters.last.isoformat()}.{extension}"
+
+
 def report_csv(result: report.Report, locale: str = "th") -> str:
     rows: list[list] = []
     for title, header, table in report_tables(result, locale):

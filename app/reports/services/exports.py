@@ -30,3 +30,10 @@ def xlsx(report: Report, summary_title: str) -> bytes:
     sheets = [(summary_title, ["", ""], [[str(label), value] for label, value in report.summary])]
     sheets += [(str(table.title), table.header(), table.body()) for table in report.tables]
     return xlsx_export.workbook(sheets)
+
+
+def file_name(report: Report, extension: str) -> str:
+    """The export's file name: the report, its scope and its period."""
+    scope = f"agency-{report.scope.agency.id}" if report.scope.agency else "all"
+    period = f"{report.filters.fiscal_year}" + (f"-{report.filters.month:02d}" if report.filters.month else "")
+    return f"report-{report.key}-{scope}-{period}.{extension}"
