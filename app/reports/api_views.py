@@ -217,11 +217,11 @@ def _rows(key: str, kind: str, lang: str):
         return jsonify(_job(export).model_dump(mode="json")), 202
     name = f"report-{key}-rows.{kind}"
     lines = source.rows(filters, scope, lang)
-    if kind == "csv":
-        return _attachment(stream_with_context(csv_export.lines(source.header(), lines)), "text/csv; charset=utf-8",
-                           name)
     with force_locale(lang):
-        return _attachment(xlsx_export.workbook([(_("Rows"), source.header(), lines)]), XLSX, name)
+        header = source.header()
+        if kind == "csv":
+            return _attachment(stream_with_context(csv_export.lines(header, lines)), "text/csv; charset=utf-8", name)
+        return _attachment(xlsx_export.workbook([(_("Rows"), header, lines)]), XLSX, name)
 
 
 @bp.get("/reports/exports/<int:export_id>")

@@ -72,7 +72,9 @@ def test_exports_over_the_api_read_back_and_a_large_one_is_written_in_the_backgr
     assert "รับคำขอ" in cells and 36 in cells
 
     small = client.get(f"{REPORTS}/licences/rows.csv", headers=opdc)
-    assert small.status_code == 200
+    assert small.status_code == 200 and small.data.decode("utf-8-sig").startswith("เดือน,")
+    english = client.get(f"{REPORTS}/licences/rows.csv", headers=opdc, query_string={"lang": "en"})
+    assert english.data.decode("utf-8-sig").startswith("Month,")
     assert sum(int(row[4]) for row in list(csv.reader(io.StringIO(small.data.decode("utf-8-sig"))))[1:]) == 36
 
     monkeypatch.setitem(app.config, "REPORT_EXPORT_STREAM_LIMIT", 2)
