@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from app.core.calendar import SpecialDay, WorkingDayDeadline
 from app.core.extensions import db
 from app.core.workflow import AuditEvent, HumanTask, ProcessInstance, TaskStatus
-from app.licensing.models import UnlockRequest
+from app.licensing.models import LicenceReport, UnlockRequest
 from app.licensing.services import licensing
+from app.org.models import Agency
 from app.org.services import calendar_admin
 from notifications.models import Notification, OutboxMessage
 from tasks import jobs
@@ -121,7 +122,18 @@ def test_unlock_approved_before_songkran_opens_five_working_days_then_relocks_fo
         login("central")
         rollup = client.get(f"/licensing/2027/2/rollup/{demo.agency('dopa').id}").get_data(as_text=True)
         grand = re.search(r'id="rollup-grand">(.*?)</tr>', rollup, re.S).group(1)
-        assert 'data-field="received">10<' in grand and 'data-field="approved">6<' in grand
+        entered = db.session.scalar(select(LicenceReport).where(
+            LicenceReport.period_id == licensing.period(2027, 2).id, LicenceReport.agency_id == point.id,
+            LicenceReport.process_id == processes[0].id))
+        assert (entered.received, entered.approved) == (10, 6)
+        # The department's total holds them (with whatever else its points reported that month: on a day in
+        # February 2027 the demo's own figures are that month's too).
+        received, approved = db.session.execute(
+            select(func.sum(LicenceReport.received), func.sum(LicenceReport.approved))
+            .join(Agency, Agency.id == LicenceReport.agency_id)
+            .where(LicenceReport.period_id == licensing.period(2027, 2).id,
+                   Agency.path.startswith(demo.agency("dopa").path))).one()
+        assert f'data-field="received">{received}<' in grand and f'data-field="approved">{approved}<' in grand
 
     with time_machine.travel(bkk(2027, 4, 20, 23, 59, 0)):
         _fire()
