@@ -257,6 +257,10 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
         f"FROM (SELECT {g_of_p} AS g, p.* FROM process_instance p WHERE p.id > :p0 + :n - :t) AS p"
     )), params)
     progress(f"    human_task (open) {tasks:,} rows")
+    # what a search reads, as the app writes it (app.core.workflow.task_search_text) and the migration filled it
+    conn.execute(text("UPDATE human_task SET search_text = lower(title || :line || coalesce(title_en, '') || :line "
+                      "|| subject) WHERE search_text IS NULL"), {"line": "\n"})
+    progress("    human_task search text written")
     _create_indexes(conn, deferred)
     progress(f"    {len(deferred)} indexes built")
 

@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 EXTENSION_KEY = "ratchaflow.capabilities"
-BADGE_CAP = 999  # a badge shows "999+" beyond this: counting a nationwide queue on every page costs too much
+BADGE_CAP = 99  # a badge shows "99+" beyond this (a busy queue is "many"): counting it on every page costs too much
 
 Message = Any  # a text (lazy or not), or a function of the exception that returns one
 

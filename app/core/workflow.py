@@ -76,6 +76,17 @@ class TaskStatus:
 DEFAULT_PRIORITY = 50
 
 
+def task_search_text(title: str, title_en: str | None, subject: str) -> str:
+    """What an inbox search reads of a task: its titles and subject in lower case, one a line (a searched word has
+    no line break, so it never matches across two of them)."""
+    return "\n".join((title, title_en or "", subject)).lower()
+
+
+def _search_text_default(context) -> str:
+    values = context.get_current_parameters()
+    return task_search_text(values["title"], values.get("title_en"), values["subject"])
+
+
 class HumanTask(db.Model):
     """The inbox: one row per user task that is or was ready, rewritten on every save."""
 
@@ -89,6 +100,8 @@ class HumanTask(db.Model):
     title: Mapped[str] = mapped_column(String(255))
     title_en: Mapped[str | None] = mapped_column(String(255))
     subject: Mapped[str] = mapped_column(String(500))  # what the task is about, e.g. the manual's title
+    # Written with the row from the three above (they never change): a search tests one column, not three lowered.
+    search_text: Mapped[str | None] = mapped_column(Text, default=_search_text_default, deferred=True)
     lane: Mapped[str | None] = mapped_column(String(64))
     role: Mapped[str | None] = mapped_column(String(32))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))

@@ -140,3 +140,28 @@ def test_a_search_reads_a_bounded_part_of_the_list(client, login, three_tasks, m
     assert _ids(page) == [three_tasks[0]]  # the oldest is first in this order; the two others are past the window
     assert th("The search looks at the first %(num)s tasks of this list in its order: choose a process or an "
               "agency, or another order, to search further.", num="1") in page
+
+
+def test_a_search_ignores_letter_case_and_never_matches_across_title_and_subject(client, login, demo):
+    task = submitted_tasks(demo, "คู่มือค้นคำ Passport")[0]
+    login("reviewer")
+    for words in ("passport", "PASSPORT", "review passPort", task.title_en.split()[0].upper()):
+        assert task.id in _ids(client.get("/tasks/?q=" + words).get_data(as_text=True)), words
+    # the title ends and the subject begins: a "word" made of both is found in neither
+    joined = task.title[-2:] + task.subject[:2]
+    assert task.id not in _ids(client.get("/tasks/?q=" + joined).get_data(as_text=True))
+    assert db.session.get(HumanTask, task.id).search_text == "\n".join(
+        (task.title, task.title_en, task.subject)).lower()
+
+
+def test_a_searched_page_past_the_last_still_counts_the_hits(app, demo):
+    from app.inbox.services import inbox
+    from app.inbox.services.task_query import TaskQuery
+
+    submitted_tasks(demo, "คู่มือนับผลค้น 1", "คู่มือนับผลค้น 2", "คู่มือนับผลค้น 3")
+    reviewer, query = demo.user("reviewer"), TaskQuery(search="นับผลค้น")
+    second = inbox.list_tasks(reviewer, page=2, per_page=2, query=query)
+    assert len(second.rows) == 1 and second.total == 3 and not second.more
+    past = inbox.list_tasks(reviewer, page=5, per_page=2, query=query)
+    assert past.rows == [] and past.total == 3
+    assert inbox.list_tasks(reviewer, query=TaskQuery(search="ไม่มีงานนี้")).total == 0

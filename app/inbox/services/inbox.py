@@ -6,6 +6,7 @@ to list tasks, and each list is a fixed number of queries whatever its length.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -122,20 +123,26 @@ def _count_up_to(clause, limit: int, tasks=HumanTask):
 # match: a nationwide queue holds tens of thousands of open tasks and a year's history far more; checking the text
 # of every one would read them all from the table. Filters and the sort choose which part is searched.
 SEARCH_WINDOW = 1000
+# What a list is sorted by (task_query.order_by): all a searched window keeps of each task besides its id.
+_SORT_COLUMNS = (HumanTask.due_at, HumanTask.created_at, HumanTask.priority, HumanTask.completed_at)
 
 
-def _searched(clause, query: TaskQuery):
-    """The first SEARCH_WINDOW tasks of the list, each with whether its title or subject has every word searched for
-    (``hit``): the page and its count are read from these rows, not from the table again."""
-    window = (select(HumanTask, and_(*search_clause(query.search)).label("hit"))
+def _searched_page(clause, query: TaskQuery, count_limit: int, per_page: int, offset: int):
+    """The ids of a searched page with the number of hits (``counted``), and the count for a page past the end.
+
+    The first SEARCH_WINDOW tasks of the list (id and sort keys only), each with whether its title or subject has
+    every word searched for; the page and its count are read from these rows, not from the table again."""
+    window = (select(HumanTask.id, *_SORT_COLUMNS, and_(*search_clause(query.search)).label("hit"))
               .where(clause).order_by(*order_by(query)).limit(SEARCH_WINDOW).subquery())
-    return aliased(HumanTask, window), window.c.hit
+    page_ids = (select(window.c.id, func.count().over().label("counted")).where(window.c.hit)
+                .order_by(*order_by(query, window.c)).limit(per_page).offset(offset).subquery())
+    return page_ids, _count_up_to(window.c.hit, count_limit, window.c)
 
 
 def list_tasks(user: User, view: str = "available", *, page: int = 1, per_page: int = 20,
                process_id: str | None = None, agency_id: int | None = None, query: TaskQuery | None = None) -> Page:
-    """One page of a view, sorted and searched as ``query`` says (the other arguments are its shorthand): a fixed
-    number of queries whatever the page holds (count, rows, and the delegations the user acts under)."""
+    """One page of a view, sorted and searched as ``query`` says (the other arguments are its shorthand): the rows
+    and their count in one statement (a second only for a page past the end), whatever the page holds."""
     query = query or TaskQuery(view=view, process_id=process_id, agency_id=agency_id)
     clause = _view_clause(user, query.view, delegations.absent_colleagues(user))
     if query.process_id:
@@ -145,24 +152,25 @@ def list_tasks(user: User, view: str = "available", *, page: int = 1, per_page: 
         if agency is None:
             return Page([], 0, page, per_page)
         clause = clause & policy.within(HumanTask.agency_path, [agency.path])
-    tasks = HumanTask
-    if query.search:
-        tasks, clause = _searched(clause, query)
     offset = (max(page, 1) - 1) * per_page
-    counted = db.session.scalar(_count_up_to(clause, offset + COUNT_AHEAD + 1, tasks))
+    count_limit = offset + COUNT_AHEAD + 1
     assignee = aliased(User)
-    rows_query = (
-        select(tasks, Agency.name_th, Agency.name_en, assignee.display_name)
-        .join(Agency, Agency.id == tasks.agency_id)
-        .outerjoin(assignee, assignee.id == tasks.assignee_id)
-        .where(clause)
-        .order_by(*order_by(query, tasks))
-        .limit(per_page)
-        .offset(offset)
-    )
+    rows_query = (select(HumanTask, Agency.name_th, Agency.name_en, assignee.display_name)
+                  .join(Agency, Agency.id == HumanTask.agency_id)
+                  .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
+                  .order_by(*order_by(query)))
+    if query.search:
+        page_ids, count_query = _searched_page(clause, query, count_limit, per_page, offset)
+        rows_query = rows_query.join(page_ids, page_ids.c.id == HumanTask.id).add_columns(page_ids.c.counted)
+    else:
+        count_query = _count_up_to(clause, count_limit)
+        rows_query = rows_query.add_columns(count_query.scalar_subquery()).where(clause).limit(per_page).offset(offset)
+    found = db.session.execute(rows_query).all()
+    # past the last page (or nothing at all): how many there are, for the pager
+    counted = found[0][-1] if found else (db.session.scalar(count_query) if offset else 0)
     rows = [
         TaskRow(task=task, agency_name_th=name_th, agency_name_en=name_en, assignee_name=assignee_name)
-        for task, name_th, name_en, assignee_name in db.session.execute(rows_query)
+        for task, name_th, name_en, assignee_name, _counted in found
     ]
     return Page(rows, min(counted, offset + COUNT_AHEAD), page, per_page, more=counted > offset + COUNT_AHEAD)
 
@@ -192,15 +200,19 @@ def counts(user: User, **more) -> dict[str, int]:
 
 
 def process_choices() -> list[tuple[str, str]]:
-    """The processes that have tasks, as (id, the diagram's name), in id order: one step down
-    ix_human_task_process per process (the next process_id after the last one found), where a DISTINCT would read
-    every task ever created."""
+    """The processes that have tasks, as (id, the diagram's name), in id order."""
+    return [(process_id, engine.process_name(process_id)) for process_id in db.session.scalars(_process_ids())]
+
+
+@functools.cache
+def _process_ids():
+    """The process ids of all tasks, one step down ix_human_task_process per process (the next process_id after the
+    last one found), where a DISTINCT would read every task ever created. Built once: it has no parameters."""
     found = select(func.min(HumanTask.process_id).label("process_id")).cte("found", recursive=True)
     following = (select(func.min(HumanTask.process_id)).where(HumanTask.process_id > found.c.process_id)
                  .scalar_subquery())
     found = found.union_all(select(following).where(found.c.process_id.is_not(None)))
-    ids = db.session.scalars(select(found.c.process_id).where(found.c.process_id.is_not(None)))
-    return [(process_id, engine.process_name(process_id)) for process_id in ids]
+    return select(found.c.process_id).where(found.c.process_id.is_not(None))
 
 
 # --- one task --------------------------------------------------------------------------------------------
@@ -341,7 +353,19 @@ def acting_for(user: User, task: HumanTask) -> User | None:
         return None
 
 
-def filter_agencies(user: User, limit: int = 200) -> list[Agency]:
+@dataclass(frozen=True)
+class AgencyChoice:
+    """An agency as a filter offers it: its id and names (not the whole agency)."""
+
+    id: int
+    name_th: str
+    name_en: str | None
+
+    def name(self, locale: str = "th") -> str:
+        return (self.name_en or self.name_th) if locale == "en" else self.name_th
+
+
+def filter_agencies(user: User, limit: int = 200) -> list[AgencyChoice]:
     """Agencies to filter the inbox by: the user's scopes and one level below each."""
     clauses = []
     for paths in policy.scopes(user).values():
@@ -353,4 +377,5 @@ def filter_agencies(user: User, limit: int = 200) -> list[Agency]:
                 clauses.append(policy.within(Agency.path, [path]) & (Agency.depth <= depth + 1))
     if not clauses:
         return []
-    return list(db.session.scalars(select(Agency).where(or_(*clauses)).order_by(Agency.path).limit(limit)))
+    chosen = select(Agency.id, Agency.name_th, Agency.name_en).where(or_(*clauses)).order_by(Agency.path).limit(limit)
+    return [AgencyChoice(*row) for row in db.session.execute(chosen)]

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 
-from sqlalchemy import func, or_
-
 from app.core.workflow import HumanTask
 
 VIEWS = ("available", "claimed", "completed", "started")
@@ -72,7 +70,7 @@ def order_by(query: TaskQuery, tasks=HumanTask) -> tuple:
 
     Each sort runs along one index in one direction (ix_human_task_queue, _received, _priority), so "desc" reverses
     every key: sorted latest-due first, tasks without a due date (never due) come first, as they come last in
-    soonest-due order. ``tasks`` is the table, or the rows a search reads (an alias of it).
+    soonest-due order. ``tasks`` is the table, or the columns of the rows a search reads.
     """
     if query.view == "completed":
         return (tasks.completed_at.desc(), tasks.id)
@@ -99,12 +97,12 @@ def _reversed(key):
 def search_clause(text: str):
     """Tasks whose title (Thai or English) or subject contains every word of ``text``, whatever the letter case.
 
-    A substring test, checked on the rows the tab and filters already select through their index, at most
-    ``inbox.SEARCH_WINDOW`` of them: it narrows a bounded list, it never scans the whole table on its own.
+    A substring test of ``search_text`` (the three in lower case), checked on the rows the tab and filters already
+    select through their index, at most ``inbox.SEARCH_WINDOW`` of them: it narrows a bounded list, it never scans
+    the whole table on its own.
     """
     clauses = []
     for word in text.lower().split():
         pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        clauses.append(or_(*(func.lower(column).like(pattern, escape="\\")
-                             for column in (HumanTask.title, HumanTask.title_en, HumanTask.subject))))
+        clauses.append(HumanTask.search_text.like(pattern, escape="\\"))
     return clauses

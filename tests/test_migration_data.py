@@ -1,0 +1,35 @@
+"""Migrations that fill a new column from the rows already there: run from the revision before, on rows written
+then, as an existing installation upgrades."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from flask_migrate import upgrade
+
+from app import create_app
+
+MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
+
+
+def test_the_inbox_search_text_is_filled_for_the_tasks_already_there(tmp_path):
+    database = tmp_path / "upgraded.sqlite"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "test",
+                      "MAIL_SERVER": None, "SCHEDULER_IN_PROCESS": False})
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="8e5d2c4b7a10")
+    with sqlite3.connect(database) as conn:  # the rows as the version before wrote them (no instance needed here)
+        conn.executemany(
+            "INSERT INTO human_task (instance_id, task_guid, spec_name, process_id, title, title_en, subject, "
+            "agency_id, agency_path, status, created_at, row_version, priority) "
+            "VALUES (1, ?, 'review', 'manual_revision', ?, ?, ?, 1, '/1/', 'open', '2026-12-01 00:00:00', 1, 50)",
+            [("guid-1", "ตรวจสอบคู่มือ", "Review Manual", "คู่มือ Passport"),
+             ("guid-2", "ตรวจสอบคู่มือ", None, "คู่มือ ฉบับที่ 2")])
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+    with sqlite3.connect(database) as conn:
+        filled = dict(conn.execute("SELECT task_guid, search_text FROM human_task ORDER BY task_guid").fetchall())
+    assert filled == {"guid-1": "ตรวจสอบคู่มือ\nreview manual\nคู่มือ passport",
+                      "guid-2": "ตรวจสอบคู่มือ\n\nคู่มือ ฉบับที่ 2"}
