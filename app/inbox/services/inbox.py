@@ -109,9 +109,10 @@ def _own_view_clause(user: User, view: str):
     raise ValueError(view)
 
 
-# A list counts at most this many tasks past the page it shows (page 1 says "1000+ tasks"): a year's history
-# holds hundreds of thousands of tasks completed by one nationwide officer; an exact count would read them all.
-COUNT_AHEAD = 1000
+# A list counts at most this many tasks past the page it shows (page 1 says "200+ tasks", the pager ten pages
+# ahead): a year's history holds hundreds of thousands of tasks completed by one nationwide officer; an exact count
+# would read them all, and one filtered by agency walks the officer's history until it has found this many.
+COUNT_AHEAD = 200
 
 
 def _count_up_to(clause, limit: int, tasks=HumanTask):
