@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.extensions import db
@@ -59,6 +59,9 @@ class User(UserMixin, db.Model):
     # Every signed-in session carries this number (see get_id); raising it ends all of the person's sessions,
     # on every device, at their next request: signing out, a new password, a removed role.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The last day a delegation names this person the acting officer, raised as delegations are made and never
+    # lowered: whether a page must look up whom they act for today (nearly nobody does) without a statement.
+    acting_until: Mapped[date | None] = mapped_column(Date)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", lazy="selectin", primaryjoin="and_(User.id == Membership.user_id, Membership.active)"

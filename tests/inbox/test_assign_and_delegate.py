@@ -8,6 +8,7 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.accounts.services import accounts
 from app.core.extensions import db
 from app.core.types import utcnow
@@ -139,6 +140,8 @@ def test_an_acting_officer_does_the_absent_officers_tasks_only_during_the_period
     assert th("%(name)s will act for you on your tasks for the period you gave.",
               name=colleague.display_name) in answer.get_data(as_text=True)
     delegation = db.session.scalar(select(TaskDelegation))
+    db.session.expire_all()
+    assert db.session.get(User, colleague.id).acting_until == ends  # what tells their pages to look
     answer = client.post("/tasks/delegations/", data={"acting": colleague.id, "starts_on": ends.isoformat(),
                                                       "ends_on": ends.isoformat()})
     assert answer.status_code == 422  # overlaps the first
@@ -183,6 +186,9 @@ def test_an_acting_officer_does_the_absent_officers_tasks_only_during_the_period
     client.post(f"/tasks/delegations/{delegation.id}/cancel")
     db.session.expire_all()
     assert db.session.get(TaskDelegation, delegation.id).cancelled_at is not None
+    with time_machine.travel(utcnow() + timedelta(days=1), tick=False):  # inside the period it had
+        login("reviewer2")
+        assert f'data-task-id="{other.id}"' not in client.get("/tasks/?view=claimed").get_data(as_text=True)
     actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "task_delegation")))
     assert actions == {"delegation.created", "delegation.cancelled"}
 

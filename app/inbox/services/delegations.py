@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import NATIONWIDE_ROLES, AccountKind, Membership, User
@@ -87,6 +87,11 @@ def create(user: User, acting_id: int | None, starts_on: date | None, ends_on: d
         raise OverlapsAnother(overlapping)
     delegation = TaskDelegation(delegator_id=user.id, acting_id=acting.id, starts_on=starts_on, ends_on=ends_on)
     db.session.add(delegation)
+    # Raised in the row itself, never lowered: two delegations made at once to the same officer both count.
+    db.session.execute(update(User).where(User.id == acting.id).values(acting_until=case(
+        (or_(User.acting_until.is_(None), User.acting_until < ends_on), ends_on), else_=User.acting_until))
+        .execution_options(synchronize_session=False))
+    db.session.expire(acting, ["acting_until"])
     db.session.flush()
     record_audit("delegation.created", actor_id=user.id, object_type="task_delegation", object_id=delegation.id,
                  after={"acting_id": acting.id, "acting": acting.display_name, "starts_on": starts_on.isoformat(),
@@ -106,11 +111,14 @@ def cancel(user: User, delegation_id: int) -> TaskDelegation:
 
 
 def absent_colleagues(user: User) -> list[User]:
-    """The officers the user acts for today (their memberships loaded): one query, two with someone to act for;
-    read once per unit of work (the task page, its checks and the menu's counts all ask)."""
+    """The officers the user acts for today (their memberships loaded): no query for a person no delegation names
+    (``User.acting_until``), else one, two with someone to act for; read once per unit of work (the task page, its
+    checks and the menu's counts all ask)."""
     if not getattr(user, "is_authenticated", False) or getattr(user, "id", None) is None:
         return []
     day = today()
+    if user.acting_until is None or user.acting_until < day:  # named by no delegation running today or later
+        return []
     return memo(("absent_colleagues", user.id, day), lambda: _absent_on(user.id, day),
                 depends_on=(TaskDelegation, Membership, User))
 
