@@ -8,21 +8,17 @@ from pathlib import Path
 
 from flask_migrate import upgrade
 
-from app import create_app
-
 MIGRATIONS = str(Path(__file__).resolve().parents[1] / "migrations")
 
 
-def _app(tmp_path):
+def _app(another_app, tmp_path):
+    """An app on a new SQLite file (the suite's other settings, its rate limits' store among them)."""
     database = tmp_path / "upgraded.sqlite"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "test",
-                      "MAIL_SERVER": None, "SCHEDULER_IN_PROCESS": False})
-    app.instance_path = str(tmp_path)
-    return app, database
+    return another_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{database}"), database
 
 
-def test_the_inbox_search_text_is_filled_for_the_tasks_already_there(tmp_path):
-    app, database = _app(tmp_path)
+def test_the_inbox_search_text_is_filled_for_the_tasks_already_there(another_app, tmp_path):
+    app, database = _app(another_app, tmp_path)
     with app.app_context():
         upgrade(directory=MIGRATIONS, revision="8e5d2c4b7a10")
     with sqlite3.connect(database) as conn:  # the rows as the version before wrote them (no instance needed here)
@@ -40,8 +36,8 @@ def test_the_inbox_search_text_is_filled_for_the_tasks_already_there(tmp_path):
                       "guid-2": "ตรวจสอบคู่มือ\n\nคู่มือ ฉบับที่ 2"}
 
 
-def test_the_last_day_each_officer_acts_for_another_is_filled_from_the_delegations(tmp_path):
-    app, database = _app(tmp_path)
+def test_the_last_day_each_officer_acts_for_another_is_filled_from_the_delegations(another_app, tmp_path):
+    app, database = _app(another_app, tmp_path)
     with app.app_context():
         upgrade(directory=MIGRATIONS, revision="4d7b9e2c6a18")
     with sqlite3.connect(database) as conn:
