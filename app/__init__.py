@@ -72,7 +72,7 @@ def register_input_limits(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from app.core.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from app.core.i18n import select_locale, select_timezone
+    from app.core.i18n import install_template_gettext, select_locale, select_timezone
 
     db.init_app(app)
     # The shared tables: the engine's, the outbox and notifications, the jobs' runs (capabilities bring their own).
@@ -84,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_message = None
     from app.core import unit_memo

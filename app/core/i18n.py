@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from app.core import capabilities, thai_dates
@@ -22,6 +22,28 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+# Each language's catalogue, as Flask-Babel loads it (once per process as well).
+_catalogues: dict = {}
+
+
+def _catalogue():
+    """The request's catalogue. Flask-Babel's template ``_`` finds it again on every call (three request-context
+    look-ups and the locale's name built each time), and a page says ``_`` some fifty times."""
+    locale = get_locale()
+    key = (locale.language, locale.territory) if locale else None
+    found = _catalogues.get(key)
+    if found is None:
+        found = _catalogues[key] = get_translations()
+    return found
+
+
+def install_template_gettext(app) -> None:
+    """The templates' ``_`` and ``ngettext`` through ``_catalogue`` (after Flask-Babel installed its own)."""
+    app.jinja_env.install_gettext_callables(gettext=lambda message: _catalogue().ugettext(message),
+                                            ngettext=lambda one, many, n: _catalogue().ungettext(one, many, n),
+                                            newstyle=True)
 
 
 def select_timezone() -> str:

@@ -40,6 +40,8 @@ from notifications import notify
 
 QUEUES = ("unassigned", "mine", "team", "waiting", "breached", "all")
 TRIAGE_TASK = "triage"
+# Who holds a ticket, who did a thing: one alias each for every list (a new one a request costs SQLAlchemy its set-up).
+_ASSIGNEE, _ACTOR = aliased(User, name="assignee"), aliased(User, name="actor")
 
 
 # --- triage (a user task of the supervisors) ---------------------------------------------------------------------
@@ -164,10 +166,9 @@ def list_tickets(user: User, queue: str = "unassigned", q: str | None = None, pa
     if search is not None:
         clause = clause & search
     total = db.session.scalar(select(func.count()).select_from(Ticket).where(clause)) or 0
-    assignee = aliased(User)
     finished_last = case((Ticket.status.in_(TicketStatus.ACTIVE), 0), else_=1)
-    query = (select(Ticket, assignee.display_name, HelpdeskTeam.name)
-             .outerjoin(assignee, assignee.id == Ticket.assignee_id)
+    query = (select(Ticket, _ASSIGNEE.display_name, HelpdeskTeam.name)
+             .outerjoin(_ASSIGNEE, _ASSIGNEE.id == Ticket.assignee_id)
              .outerjoin(HelpdeskTeam, HelpdeskTeam.id == Ticket.team_id)
              .where(clause)
              .order_by(finished_last, _sla_due().is_(None), _sla_due(), Ticket.id)
@@ -194,9 +195,8 @@ def history(ticket: Ticket) -> list[AuditEvent]:
     clause = (AuditEvent.object_type == BUSINESS_TYPE) & AuditEvent.object_id.in_(ids)
     if ticket.instance_id:
         clause = clause | (AuditEvent.instance_id == ticket.instance_id)
-    actor = aliased(User)
     return [(event, name) for event, name in db.session.execute(
-        select(AuditEvent, actor.display_name).outerjoin(actor, actor.id == AuditEvent.actor_id).where(clause)
+        select(AuditEvent, _ACTOR.display_name).outerjoin(_ACTOR, _ACTOR.id == AuditEvent.actor_id).where(clause)
         .order_by(AuditEvent.occurred_at, AuditEvent.id))]
 
 

@@ -124,6 +124,8 @@ def _count_up_to(clause, limit: int, tasks=HumanTask):
 # match: a nationwide queue holds tens of thousands of open tasks and a year's history far more; checking the text
 # of every one would read them all from the table. Filters and the sort choose which part is searched.
 SEARCH_WINDOW = 1000
+# Who holds each task of a list: one alias for every list (a new one a request cost SQLAlchemy 0.5 ms to set up).
+_ASSIGNEE = aliased(User, name="assignee")
 # What a list is sorted by (task_query.order_by): all a searched window keeps of each task besides its id.
 _SORT_COLUMNS = (HumanTask.due_at, HumanTask.created_at, HumanTask.priority, HumanTask.completed_at)
 
@@ -155,10 +157,9 @@ def list_tasks(user: User, view: str = "available", *, page: int = 1, per_page: 
         clause = clause & policy.within(HumanTask.agency_path, [agency.path])
     offset = (max(page, 1) - 1) * per_page
     count_limit = offset + COUNT_AHEAD + 1
-    assignee = aliased(User)
-    rows_query = (select(HumanTask, Agency.name_th, Agency.name_en, assignee.display_name)
+    rows_query = (select(HumanTask, Agency.name_th, Agency.name_en, _ASSIGNEE.display_name)
                   .join(Agency, Agency.id == HumanTask.agency_id)
-                  .outerjoin(assignee, assignee.id == HumanTask.assignee_id)
+                  .outerjoin(_ASSIGNEE, _ASSIGNEE.id == HumanTask.assignee_id)
                   .order_by(*order_by(query)))
     if query.search:
         page_ids, count_query = _searched_page(clause, query, count_limit, per_page, offset)

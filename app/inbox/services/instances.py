@@ -41,12 +41,15 @@ class HistoryEntry:
     decision: str | None = None
 
 
+# Who did each thing: one alias for every history (a new one a request costs SQLAlchemy its set-up again).
+_ACTOR = aliased(User, name="actor")
+
+
 def history(instance: ProcessInstance) -> list[HistoryEntry]:
     """Who did what and when, with the time each user task waited; two queries."""
-    actor = aliased(User)
     events = db.session.execute(
-        select(AuditEvent, actor.display_name)
-        .outerjoin(actor, actor.id == AuditEvent.actor_id)
+        select(AuditEvent, _ACTOR.display_name)
+        .outerjoin(_ACTOR, _ACTOR.id == AuditEvent.actor_id)
         .where(AuditEvent.instance_id == instance.id)
         .order_by(AuditEvent.occurred_at, AuditEvent.id)
     ).all()
