@@ -165,3 +165,13 @@ def test_a_searched_page_past_the_last_still_counts_the_hits(app, demo):
     past = inbox.list_tasks(reviewer, page=5, per_page=2, query=query)
     assert past.rows == [] and past.total == 3
     assert inbox.list_tasks(reviewer, query=TaskQuery(search="ไม่มีงานนี้")).total == 0
+
+
+def test_the_agency_filter_names_each_agency_in_the_pages_language(client, login, demo):
+    dopa = demo.agency("dopa")
+    option = re.compile(rf'<option value="{dopa.id}"[^>]*>([^<]*)</option>')
+    login("reviewer")
+    assert option.search(client.get("/tasks/").get_data(as_text=True)).group(1) == dopa.name_th
+    client.get("/lang/en?next=/tasks/")
+    assert option.search(client.get("/tasks/").get_data(as_text=True)).group(1) == (dopa.name_en or dopa.name_th)
+    client.get("/lang/th")

@@ -355,20 +355,9 @@ def acting_for(user: User, task: HumanTask) -> User | None:
         return None
 
 
-@dataclass(frozen=True)
-class AgencyChoice:
-    """An agency as a filter offers it: its id and names (not the whole agency)."""
-
-    id: int
-    name_th: str
-    name_en: str | None
-
-    def name(self, locale: str = "th") -> str:
-        return (self.name_en or self.name_th) if locale == "en" else self.name_th
-
-
-def filter_agencies(user: User, limit: int = 200) -> list[AgencyChoice]:
-    """Agencies to filter the inbox by: the user's scopes and one level below each."""
+def filter_agencies(user: User, limit: int = 200) -> list:
+    """Agencies to filter the inbox by: the user's scopes and one level below each, as rows of their id and names
+    (``localized_title`` picks the name a page shows)."""
     clauses = []
     for paths in policy.scopes(user).values():
         for path in paths:
@@ -380,4 +369,4 @@ def filter_agencies(user: User, limit: int = 200) -> list[AgencyChoice]:
     if not clauses:
         return []
     chosen = select(Agency.id, Agency.name_th, Agency.name_en).where(or_(*clauses)).order_by(Agency.path).limit(limit)
-    return [AgencyChoice(*row) for row in db.session.execute(chosen)]
+    return db.session.execute(chosen).all()
