@@ -106,25 +106,38 @@ def submit_revision(org: Org) -> tuple[int, int]:
 def without_database_operations():
     """Service-task operations that would touch the database answer as they would, without it.
 
-    On the approve path only ``record_review`` reads and writes rows; ``review_deadlines``
-    (working-day arithmetic) has no database access and runs for real.
+    On the approve path ``record_review`` reads and writes rows: it answers with the decision alone;
+    ``review_deadlines`` runs for real (the working-day arithmetic) but does not write the deadlines it tracks.
+    A reminder's ``remind_reviewers`` (whom to tell, the notifications) answers that nobody was told.
     """
-    real_get = operations.get
+    from app.org.services import calendar_admin
 
-    def record_review(ctx, step, revision_id, decision, comment=""):
-        return {"decision": decision}
+    real_get, real_track = operations.get, calendar_admin.track_deadlines
+    answers = {
+        "record_review": lambda ctx, step, revision_id, decision, comment="": {"decision": decision},
+        "remind_reviewers": lambda ctx, step, revision_id: {"notified": 0},
+    }
 
     def get(name):
-        return record_review if name == "record_review" else real_get(name)
+        return answers.get(name) or real_get(name)
 
     operations.get = get
+    calendar_admin.track_deadlines = lambda *deadlines: []
     try:
         yield
     finally:
-        operations.get = real_get
+        operations.get, calendar_admin.track_deadlines = real_get, real_track
 
 
 # --- (a) bare SpiffWorkflow ---------------------------------------------------------------------------
+
+
+def stand_in_for(instance: ProcessInstance) -> ProcessInstance:
+    """A detached copy of what the operations read of an instance through engine.running (not its state)."""
+    return ProcessInstance(id=instance.id, spec_key=instance.spec_key, process_id=instance.process_id,
+                           title=instance.title, business_type=instance.business_type,
+                           business_id=instance.business_id, agency_id=instance.agency_id,
+                           agency_path=instance.agency_path)
 
 
 def spiff_cycle(app, org: Org):
@@ -136,11 +149,7 @@ def spiff_cycle(app, org: Org):
         instance = db.session.get(ProcessInstance, instance_id)
         task = db.session.get(HumanTask, task_id)
         state, spec_key, guid = instance.state, instance.spec_key, uuid.UUID(task.task_guid)
-        # A detached stand-in: the operations read only these attributes through engine.running.
-        stand_in = ProcessInstance(id=instance.id, spec_key=spec_key, process_id=instance.process_id,
-                                   title=instance.title, business_type=instance.business_type,
-                                   business_id=instance.business_id, agency_id=instance.agency_id,
-                                   agency_path=instance.agency_path)
+        stand_in = stand_in_for(instance)
         data = {task.spec_name: dict(APPROVE)}
         db.session.remove()
 
