@@ -1,8 +1,9 @@
 """Values read once per unit of work (a request, a job's step) although several parts of it ask for them: the
 menu's counts, the task page and the policy all want the officers the user acts for, for instance.
 
-A value is kept in the session's ``info`` until its transaction ends (commit or rollback), or until a flush writes
-a row of a model it depends on; so what a person changed is what they read next, in the same request or the next.
+A value is kept in the session's ``info`` until its transaction ends (commit or rollback; a savepoint's release
+keeps it, a savepoint's rollback does not), or until a flush writes a row of a model it depends on; so what a
+person changed is what they read next, in the same request or the next.
 """
 
 from __future__ import annotations
@@ -39,9 +40,16 @@ def init_app(app: Flask) -> None:
 
 
 @event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    # Also sent when a savepoint is released (the engine works in one per instance): the transaction goes on, and
+    # with it what it read, so a batch of timers reads the people to tell once.
+    if not session.in_nested_transaction():
+        forget(session)
+
+
 @event.listens_for(Session, "after_rollback")
 @event.listens_for(Session, "after_soft_rollback")
-def _transaction_ended(session: Session, *_args: Any) -> None:
+def _rolled_back(session: Session, *_args: Any) -> None:
     forget(session)
 
 

@@ -10,12 +10,13 @@ import re
 from datetime import timedelta
 
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.services import accounts
 from app.core.api import scopes_of
 from app.core.extensions import db
 from app.core.workflow import AuditEvent
+from notifications.models import Notification
 from tests.clock import SUITE_START
 from tests.helpers import submitted_tasks
 from workflows import engine
@@ -86,3 +87,32 @@ def test_a_review_reminder_costs_a_fixed_few_statements(app, demo, count_queries
     assert fired == 1 and len(sent) <= REMINDER, sent
     assert db.session.scalar(select(AuditEvent.id).where(AuditEvent.instance_id == instance_id,
                                                          AuditEvent.task_name == "notify_agency_reminder")) is not None
+
+
+def test_a_batch_of_reminders_reads_whom_to_tell_once_and_tells_each_of_them(app, demo, count_queries):
+    # The timer job fires a batch in one transaction, each instance in a savepoint of its own: the reviewers of the
+    # department are read for the first reminder and kept until the batch commits.
+    submitted = SUITE_START - timedelta(days=14)
+    titles = ("คู่มือเตือนชุดหนึ่ง", "คู่มือเตือนชุดสอง", "คู่มือเตือนชุดสาม")
+    with time_machine.travel(submitted, tick=False):
+        instance_ids = [task.instance_id for task in submitted_tasks(demo, *titles)]
+    reviewers = accounts_with_role(demo, "manual_reviewer")
+    with time_machine.travel(add_working_days(submitted, 3) + timedelta(minutes=1), tick=False):
+        fired, sent = _counted(count_queries, lambda: engine.fire_due_timers(batch_size=3))
+        db.session.commit()
+    assert fired == 3
+    assert len([statement for statement in sent if re.search(r"FROM user_account JOIN membership", statement)]) == 1
+    for title in titles:
+        told = db.session.scalars(select(Notification.user_id).where(Notification.subject.contains(title))).all()
+        assert sorted(told) == reviewers, title
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.instance_id.in_(instance_ids), AuditEvent.task_name == "notify_agency_reminder")) == 3
+
+
+def accounts_with_role(demo, role: str) -> list[int]:
+    """The active users holding ``role`` at the demo department or above it."""
+    from app.accounts.models import Membership
+
+    return sorted(set(db.session.scalars(select(Membership.user_id).where(
+        Membership.role == role, Membership.active,
+        Membership.agency_id.in_(demo.agency("dopa").ancestor_ids())))))

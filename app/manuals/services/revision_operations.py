@@ -12,6 +12,7 @@ from app.accounts.models import NATIONWIDE_ROLES, Membership, Role, User
 from app.core import settings
 from app.core.extensions import db
 from app.core.types import utcnow
+from app.core.unit_memo import memo
 from app.core.workflow import HumanTask, TaskStatus, record_audit
 from app.manuals.models import Manual, ManualRevision, ManualStatus, RevisionStatus
 from app.manuals.services.manual_revisions import (
@@ -72,15 +73,15 @@ def record_review(ctx: OperationContext, step: str, revision_id: int, decision: 
 
 @operation("remind_reviewers")
 def remind_reviewers(ctx: OperationContext, step: str, revision_id: int) -> dict:
-    revision, manual = _revision_and_manual(revision_id)
+    title, _manual_id, agency = _reviewed(revision_id)
     task = _open_review_task(ctx.instance_id, step)
     if task is not None and task.assignee_id:
         people = [db.session.get(User, task.assignee_id)]
     else:
-        people = _people_with_role(STEP_ROLES[step], manual.agency)
+        people = _people_with_role(STEP_ROLES[step], agency)
     sent = notify(
         people,
-        subject=_l("Reminder: a manual is waiting for your review: %(title)s", title=revision.title),
+        subject=_l("Reminder: a manual is waiting for your review: %(title)s", title=title),
         body=_l("The review is due. Please approve or return it."),
         link=settings.external_url("inbox.task", task_id=task.id) if task else None,
         dedup_key=f"remind:{ctx.instance_id}:{task.id if task else step}",
@@ -90,18 +91,18 @@ def remind_reviewers(ctx: OperationContext, step: str, revision_id: int) -> dict
 
 @operation("escalate_review")
 def escalate_review(ctx: OperationContext, step: str, revision_id: int) -> dict:
-    revision, manual = _revision_and_manual(revision_id)
+    title, manual_id, agency = _reviewed(revision_id)
     task = _open_review_task(ctx.instance_id, step)
-    department = agencies.owning_department(manual.agency)
+    department = agencies.owning_department(agency)
     sent = notify(
         _people_with_role(Role.central_officer.value, department, exact_scope=True),
-        subject=_l("Overdue manual review: %(title)s", title=revision.title),
+        subject=_l("Overdue manual review: %(title)s", title=title),
         body=_l("A review of this manual is overdue (%(step)s).",
                 step=_l("step 1, agency") if step == "agency" else _l("step 2, OPDC")),
         link=settings.external_url("instances.show", instance_id=ctx.instance_id),
         dedup_key=f"escalate:{ctx.instance_id}:{task.id if task else step}",
     )
-    record_audit("review.escalated", instance_id=ctx.instance_id, object_type="manual", object_id=manual.id,
+    record_audit("review.escalated", instance_id=ctx.instance_id, object_type="manual", object_id=manual_id,
                  after={"step": step, "notified": sent})
     return {"notified": sent}
 
@@ -124,28 +125,37 @@ def publish_revision(ctx: OperationContext, revision_id: int) -> dict:
                  object_id=manual.id, before={"published_revision_id": previous.id if previous else None},
                  after={"published_revision_id": revision.id, "number": revision.number})
     public_index.index_manual(manual.id)
-    author = db.session.get(User, revision.submitted_by_id) if revision.submitted_by_id else None
+    # Whom to tell, not what they may do: the author's memberships are not loaded.
+    author = db.session.get(User, revision.submitted_by_id, options=(lazyload(User.memberships),)) \
+        if revision.submitted_by_id else None
     notify([author] if author else [], subject=_l("Manual published: %(title)s", title=revision.title),
            link=settings.external_url("manuals.show", manual_id=manual.id), dedup_key=f"revision:{revision.id}:published")
     return {"revision_id": revision.id, "number": revision.number}
 
 
-def _revision_and_manual(revision_id: int) -> tuple[ManualRevision, Manual]:
-    """The revision and its manual in one query (the timers' operations read both)."""
-    return tuple(db.session.execute(select(ManualRevision, Manual).join(Manual, Manual.id == ManualRevision.manual_id)
-                                    .where(ManualRevision.id == revision_id)).one())
+def _reviewed(revision_id: int) -> tuple[str, int, Agency]:
+    """The revision's title, its manual's id and agency: what a reminder or an escalation says and whom it tells,
+    in one query (the timers' operations; the revision's content, its largest column, is not read)."""
+    return tuple(db.session.execute(
+        select(ManualRevision.title, Manual.id, Agency).join(Manual, Manual.id == ManualRevision.manual_id)
+        .join(Agency, Agency.id == Manual.agency_id).where(ManualRevision.id == revision_id)).one())
 
 
-def _open_review_task(instance_id: int, step: str) -> HumanTask | None:
-    return db.session.scalar(select(HumanTask).where(
+def _open_review_task(instance_id: int, step: str):
+    """The step's open task as (id, assignee_id), or None."""
+    return db.session.execute(select(HumanTask.id, HumanTask.assignee_id).where(
         HumanTask.instance_id == instance_id, HumanTask.spec_name == STEP_TASKS[step],
-        HumanTask.status == TaskStatus.open))
-
-
+        HumanTask.status == TaskStatus.open)).first()
 
 
 def _people_with_role(role: str, agency: Agency, *, exact_scope: bool = False) -> list[User]:
-    """Active users holding ``role`` over ``agency``: at it or above it (or nationwide)."""
+    """Active users holding ``role`` over ``agency``: at it or above it (or nationwide). Read once per unit of work
+    (the timer job fires a batch of reminders, most of them to the same people, in one transaction)."""
+    return memo(("people_with_role", role, agency.id, exact_scope),
+                lambda: _read_people_with_role(role, agency, exact_scope), depends_on=(User, Membership))
+
+
+def _read_people_with_role(role: str, agency: Agency, exact_scope: bool) -> list[User]:
     ancestor_ids = agency.ancestor_ids()
     query = select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.role == role, Membership.active, User.active)
