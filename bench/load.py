@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
 from app.accounts.models import User
 from app.accounts.services import accounts
 from app.core.extensions import db
-from app.manuals.services import manual_revisions, manuals
+from app.manuals.services import manual_revisions
 from app.org.models import Agency
 from bench.engine import make_org, submit_revision
 from bench.figures import Figure, LoadWatch, print_figures, write_figures
@@ -85,10 +85,8 @@ def prepare(app, plans: list[list[str]]) -> tuple[list[Share], int]:
             share.reads = [submit_revision(org) for _ in range(max(1, kinds.count("read") // 4))]
             share.completions = [submit_revision(org)[1] for _ in range(kinds.count("completion"))]
             for draft in range(kinds.count("start")):
-                manual = manuals.create_manual(writer, title=f"คู่มือรอส่ง {number}-{draft}", agency_id=org.unit_id)
-                manual_revisions.new_draft(writer, manual)
-                db.session.flush()
-                share.drafts.append(manual.id)
+                share.drafts.append(manual_revisions.start_manual(
+                    writer, title=f"คู่มือรอส่ง {number}-{draft}", agency_id=org.unit_id).manual_id)
             db.session.commit()
             shares.append(share)
             log(f"  client {number + 1}: {len(share.completions)} tasks to complete, {len(share.drafts)} drafts")

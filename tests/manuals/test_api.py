@@ -137,3 +137,33 @@ def test_refusals_are_4xx_with_thai_and_english_and_save_nothing(client, login, 
     response = client.post(f"{API}/manuals/{manual_id}/draft/submit", headers=author, json={})
     assert response.status_code == 422 and any(k.startswith("content.") for k in response.get_json()["error"]["fields"])
     assert client.get(f"{API}/manuals/{manual_id}", headers=reader).get_json()["status"] == "draft"
+
+
+def test_a_manual_created_with_content_holds_it_in_its_first_draft_at_once(client, login, demo):
+    from app.core.workflow import AuditEvent
+    from app.manuals.models import ManualRevision, ManualUserGroup
+    from app.org.models import CatalogueEntry, Tag
+
+    group = CatalogueEntry(kind="user_group", code="api-elderly", name_th="ผู้สูงอายุ (API)", active=True)
+    db.session.add(group)
+    db.session.commit()
+    author = bearer(create_token(client, login, "author", scopes=("manuals:write",)))
+    content = complete_content("ยื่นที่เขต") | {"user_group_ids": [group.id], "tags": ["งานวัด API"]}
+    response = client.post(f"{API}/manuals", headers=author, json={
+        "title": "  การขออนุญาตจัดงานวัด API ", "agency_id": _dopa_id(), "content": content,
+        "change_note": " ฉบับแรก "})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    manual_id = response.get_json()["id"]
+    db.session.expire_all()
+    (draft,) = db.session.scalars(select(ManualRevision).where(ManualRevision.manual_id == manual_id)).all()
+    assert (draft.number, draft.status, draft.title, draft.change_note) == (
+        1, "draft", "การขออนุญาตจัดงานวัด API", "ฉบับแรก")
+    assert draft.content["criteria"] == "ยื่นที่เขต" and draft.content["user_group_ids"] == [group.id]
+    assert db.session.scalars(select(ManualUserGroup.user_group_id).where(
+        ManualUserGroup.manual_id == manual_id)).all() == [group.id]
+    assert db.session.scalar(select(Tag.id).where(Tag.name == "งานวัด API")) is not None  # offered to the next author
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "manual",
+                                                         AuditEvent.object_id == manual_id)
+                                .order_by(AuditEvent.id)).all()
+    assert [event.action for event in events] == ["manual.created", "revision.draft_created"]
+    assert {"criteria", "user_group_ids", "tags"} <= set(events[1].after["changed"])

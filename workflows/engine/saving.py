@@ -76,9 +76,10 @@ def run_engine(workflow: BpmnWorkflow, instance: ProcessInstance, actor_id: int 
 
 
 def save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None, *,
-         had_subscriptions: bool = True, due_dates_moved: bool = False) -> None:
+         had_subscriptions: bool = True, due_dates_moved: bool = False, started: bool = False) -> None:
     """Write the state and rewrite its projections; the caller commits. ``due_dates_moved``: the open tasks'
-    due dates are read again from their data (a calendar change moved the deadlines they read)."""
+    due dates are read again from their data (a calendar change moved the deadlines they read). ``started``: the
+    instance was created in this unit, so it has no task rows yet to compare with."""
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     waiting = workflow.waiting_events()
     now = utcnow()
@@ -94,7 +95,7 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None
         record_audit("instance.completed", actor_id=actor_id, instance_id=instance.id)
     else:
         instance.status = InstanceStatus.running if ready else InstanceStatus.waiting
-    _project_human_tasks(instance, ready, now, due_dates_moved)
+    _project_human_tasks(instance, ready, now, due_dates_moved, started)
     _project_subscriptions(instance, waiting, had_subscriptions)
     db.session.flush()
 
@@ -124,8 +125,9 @@ def conflicts_reported() -> Iterator[None]:
         raise
 
 
-def _project_human_tasks(instance: ProcessInstance, ready: dict, now: datetime, due_dates_moved: bool) -> None:
-    open_rows = db.session.scalars(
+def _project_human_tasks(instance: ProcessInstance, ready: dict, now: datetime, due_dates_moved: bool,
+                         started: bool) -> None:
+    open_rows = [] if started else db.session.scalars(
         select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == TaskStatus.open)
     ).all()
     known = {row.task_guid: row for row in open_rows}

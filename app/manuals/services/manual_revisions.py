@@ -78,6 +78,25 @@ def last_returned(manual: Manual) -> ManualRevision | None:
                              .order_by(ManualRevision.number.desc()).limit(1))
 
 
+def start_manual(user: User, *, title: str, agency_id: int, process_id: int | None = None,
+                 content: dict | None = None, change_note: str | None = None) -> ManualRevision:
+    """A new manual with its first draft, holding ``content`` (already cleaned) when given: written at once, not
+    created empty and saved again (a new manual has no draft, no other revision and no user groups to replace)."""
+    manual = manuals.create_manual(user, title=title, agency_id=agency_id, process_id=process_id)
+    content = content or {}
+    revision = ManualRevision(manual=manual, number=1, title=manual.title, content=content,
+                              change_note=(change_note or "").strip() or None, status=RevisionStatus.draft,
+                              created_at=manual.created_at, created_by_id=user.id, updated_at=manual.created_at)
+    db.session.add(revision)
+    flush_or_conflict(ManualChangedMeanwhile, IntegrityError)
+    manuals.file_user_groups(manual.id, content, new_manual=True)
+    catalogue.remember_tags(content.get("tags"))
+    record_audit("revision.draft_created", actor_id=user.id, object_type="manual", object_id=manual.id,
+                 after={"revision_id": revision.id, "number": revision.number, "based_on_id": None,
+                        "changed": [change.key for change in manual_diff.diff({}, content)]})
+    return revision
+
+
 def new_draft(user: User, manual: Manual) -> ManualRevision:
     """Start the next revision: a copy of the returned one while a return waits, else of the published one."""
     if not policy.can_author_manual(user, manual):

@@ -119,12 +119,14 @@ def author_processes(user: User) -> list[Process]:
                                    .order_by(Process.name_th)))
 
 
-def file_user_groups(manual_id: int, content: dict) -> None:
-    """Keep the user groups a manual's revision names (``user_group_ids`` of its content) as its rows; flushes."""
+def file_user_groups(manual_id: int, content: dict, *, new_manual: bool = False) -> None:
+    """Keep the user groups a manual's revision names (``user_group_ids`` of its content) as its rows; flushes.
+    ``new_manual``: it has no rows yet to replace."""
     wanted = {int(i) for i in content.get("user_group_ids") or [] if str(i).isdigit()}
-    known = set(db.session.scalars(select(CatalogueEntry.id).where(CatalogueEntry.id.in_(wanted or [-1]),
-                                                                  CatalogueEntry.kind == "user_group")))
-    db.session.execute(delete(ManualUserGroup).where(ManualUserGroup.manual_id == manual_id))
+    known = set(db.session.scalars(select(CatalogueEntry.id).where(CatalogueEntry.id.in_(wanted),
+                                                                  CatalogueEntry.kind == "user_group"))) if wanted else ()
+    if not new_manual:
+        db.session.execute(delete(ManualUserGroup).where(ManualUserGroup.manual_id == manual_id))
     if known:
         db.session.execute(insert(ManualUserGroup), [{"manual_id": manual_id, "user_group_id": group}
                                                      for group in sorted(known)])

@@ -200,11 +200,9 @@ def create_manual(json: NewManual):
     user = api.current_user_of_token()
     content = _cleaned(json.content) if json.content is not None else None
     try:
-        manual = manuals.create_manual(user, title=json.title, agency_id=json.agency_id, process_id=json.process_id)
-        draft = manual_revisions.new_draft(user, manual)
-        if content is not None or json.change_note:
-            manual_revisions.save_draft(user, draft, title=json.title, content=content or {},
-                                        change_note=json.change_note, row_version=None)
+        draft = manual_revisions.start_manual(user, title=json.title, agency_id=json.agency_id,
+                                              process_id=json.process_id, content=content, change_note=json.change_note)
+        manual = draft.manual
         db.session.commit()
     except manuals.ManualError as exc:
         raise _refused(exc) from None

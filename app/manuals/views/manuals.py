@@ -57,16 +57,15 @@ def new():
         SelectChoice(p.id, p.name(_locale())) for p in manuals.author_processes(current_user)]
     if form.validate_on_submit():
         try:
-            manual = manuals.create_manual(current_user, title=form.title.data, agency_id=form.agency_id.data,
-                                           process_id=form.process_id.data or None)
-            manual_revisions.new_draft(current_user, manual)
+            draft = manual_revisions.start_manual(current_user, title=form.title.data, agency_id=form.agency_id.data,
+                                                  process_id=form.process_id.data or None)
             db.session.commit()
         except manuals.ManualError as exc:
             db.session.rollback()
             flash(messages.for_error(exc), "danger")
         else:
             flash(_("Manual created. Write its first revision and submit it for approval."), "success")
-            return redirect(url_for("manuals.edit_draft", manual_id=manual.id))
+            return redirect(url_for("manuals.edit_draft", manual_id=draft.manual_id))
     return render_template("manuals/new.html", form=form), (422 if form.errors else 200)
 
 
