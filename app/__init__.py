@@ -87,9 +87,10 @@ def register_extensions(app: Flask) -> None:
     install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_message = None
-    from app.core import unit_memo
+    from app.core import server_timing, unit_memo
 
     unit_memo.init_app(app)
+    server_timing.init_app(app)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from sqlalchemy import event

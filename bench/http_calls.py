@@ -36,13 +36,26 @@ class Reply:
         return json.loads(self.body)
 
 
+def server_timing(header: str | None) -> dict[str, float]:
+    """``Server-Timing: sql;dur=1.92;desc="4 statements", render;dur=3.10, app;dur=7.84`` as seconds by name."""
+    spent = {}
+    for metric in (header or "").split(","):
+        name, *params = [part.strip() for part in metric.split(";")]
+        for param in params:
+            if param.startswith("dur="):
+                spent[name] = float(param[4:]) / 1000
+    return spent
+
+
 class ServerCalls:
     """Requests to gunicorn, a new connection each (a sync worker closes it after the response); each call's time
-    is kept by kind."""
+    is kept by kind, and where the server says (its ``Server-Timing`` header), what the time inside the app went
+    on."""
 
     def __init__(self, server: Server):
         self.server = server
         self.times: dict[str, list[float]] = {}
+        self.spent: dict[str, list[dict[str, float]]] = {}
 
     def sign_in(self, actor: Actor, form_page: str = "/tasks/") -> None:
         """A browser session, and the CSRF token of a page with a form (reusable for the session's forms)."""
@@ -73,6 +86,8 @@ class ServerCalls:
         data = response.read()
         connection.close()
         self.times.setdefault(kind, []).append(time.perf_counter() - started)
+        if timing := server_timing(response.getheader("Server-Timing")):
+            self.spent.setdefault(kind, []).append(timing)
         return Reply(response.status, data, response.getheader("Location") or "")
 
 

@@ -50,6 +50,9 @@ class Config:
     # X-Forwarded-Proto then give each visitor's own address (rate limits count per address) and the scheme.
     # 0 (the default, no proxy): those headers are ignored, since anyone can send them.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+    # A Server-Timing header on every response (SQL, rendering, the app's time: app.core.server_timing); it tells
+    # anyone how long the database took, so it is for measuring, not for a public server.
+    SERVER_TIMING = _bool("SERVER_TIMING", False)
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024))  # a long manual is < 1 MB
     # A JSON body (the API): the longest form, every field at its limit in escaped Thai, is well under this.
