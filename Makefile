@@ -48,7 +48,7 @@ db: setup
 	$(BIN)/flask db upgrade
 
 demo: db
-	$(BIN)/flask demo load
+	BASE_URL=http://$(HOST):$(PORT) $(BIN)/flask demo load
 
 system-packages:  ## Chromium and the Thai font for the browser tests, from Debian
 	@bash scripts/install-system-packages.sh
