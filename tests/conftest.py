@@ -35,6 +35,12 @@ def pytest_unconfigure(config):
     _suite_clock.stop()
 
 
+def pytest_collection_modifyitems(config, items):
+    """The slow tests first, the rest in their order: the cores share out the short tests after them, so that the
+    suite does not end with one long test running alone while the other cores wait."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_report_header(config):
     return f"suite clock: {SUITE_START.isoformat()} (RATCHAFLOW_TEST_TODAY to run as if on another day)"
 

@@ -3,6 +3,7 @@ ids and the ids of real tasks. Not one answer may be a server error or differ fr
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -17,6 +18,8 @@ from schemathesis.specs.openapi.checks import (
 from app.core import api
 from app.core.extensions import db
 from tests.inbox.test_api import bearer, create_token, open_review_task
+
+pytestmark = pytest.mark.slow  # started first: see tests/conftest.py
 
 # Per operation: valid data, and invalid data (fewer: drawing it is most of the cost, as many draws turn out valid and
 # are thrown away). The operations are many (180), each also meets the hostile-id tests and has tests of its own.

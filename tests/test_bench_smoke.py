@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # started first: see tests/conftest.py
+
 ROOT = Path(__file__).resolve().parents[1]
 # bench/table.py measures nothing: it prints what the others wrote (tested on its own below).
 SCRIPTS = sorted(path for path in (ROOT / "bench").glob("*.py")

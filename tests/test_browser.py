@@ -19,6 +19,8 @@ from sqlalchemy import select
 
 from app.core.extensions import db
 
+pytestmark = pytest.mark.slow  # started first: see tests/conftest.py
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]

@@ -10,6 +10,8 @@ import pytest
 from app.demo import USERS
 from tests.test_browser import chromium_page, expect, live_server, sign_in, sign_out, sqlite_only  # noqa: F401
 
+pytestmark = pytest.mark.slow  # started first: see tests/conftest.py
+
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 MOST_ITEMS_ON_THE_BAR = 8
 

@@ -19,6 +19,8 @@ from app.core.workflow import AuditEvent
 from app.org.models import Agency
 from tests.test_browser import chromium_page, expect, live_server, open_menu, sign_in, sqlite_only  # noqa: F401
 
+pytestmark = pytest.mark.slow  # started first: see tests/conftest.py
+
 
 def _sign_out(page) -> None:
     page.get_by_role("button", name="ออกจากระบบ").click()

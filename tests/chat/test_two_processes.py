@@ -22,7 +22,8 @@ from bench.support import PASSWORD, ROOT, Server, csrf_of, new_backend, session_
 from tests.clock import SUITE_START
 from tests.conftest import REDIS_URL, _redis_reachable
 
-pytestmark = pytest.mark.skipif(not _redis_reachable(), reason="Redis is not reachable")
+pytestmark = [pytest.mark.skipif(not _redis_reachable(), reason="Redis is not reachable"),
+              pytest.mark.slow]  # started first: see tests/conftest.py
 
 NAMESPACE = "/chat"
 AGENT = "two_process_agent"

@@ -16,6 +16,8 @@ from bench import timers
 from bench.support import Backend
 from tests.conftest import DATABASES
 
+pytestmark = pytest.mark.slow  # started first: see tests/conftest.py
+
 
 def test_two_scheduler_processes_fire_every_due_timer_exactly_once(app, tmp_path):
     kind = db.engine.dialect.name
