@@ -62,7 +62,7 @@ def start(
         record_audit("instance.started", actor_id=actor_id, instance_id=instance.id,
                      object_type=business_type, object_id=business_id)
         run_engine(workflow, instance, actor_id)
-        save(instance, workflow, actor_id, had_subscriptions=False, started=True)
+        save(instance, workflow, actor_id, started=True)
     return instance
 
 

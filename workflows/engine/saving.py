@@ -79,7 +79,7 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None
          had_subscriptions: bool = True, due_dates_moved: bool = False, started: bool = False) -> None:
     """Write the state and rewrite its projections; the caller commits. ``due_dates_moved``: the open tasks'
     due dates are read again from their data (a calendar change moved the deadlines they read). ``started``: the
-    instance was created in this unit, so it has no task rows yet to compare with."""
+    instance was created in this unit, so it has no task rows nor subscriptions yet to compare with."""
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     waiting = workflow.waiting_events()
     now = utcnow()
@@ -96,7 +96,7 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None
     else:
         instance.status = InstanceStatus.running if ready else InstanceStatus.waiting
     _project_human_tasks(instance, ready, now, due_dates_moved, started)
-    _project_subscriptions(instance, waiting, had_subscriptions)
+    _project_subscriptions(instance, waiting, had_subscriptions and not started)
     db.session.flush()
 
 
