@@ -227,6 +227,16 @@ def write_audit_rows(rows: list[dict]) -> None:
         rows.clear()
 
 
+def hand_audit_rows_out(rows: list[dict]) -> bool:
+    """The held rows (the innermost scope's) to the scope around theirs, if there is one; whether there was."""
+    stack = db.session.info.get(_HELD) or []
+    if len(stack) < 2 or stack[-1] is not rows:
+        return False
+    stack[-2].extend(rows)
+    rows.clear()
+    return True
+
+
 def release_audit_rows(rows: list[dict]) -> None:
     """The held rows back into the session, as if recorded without holding (when their scope failed)."""
     db.session.add_all(AuditEvent(**row) for row in rows)

@@ -355,6 +355,15 @@ def test_a_failing_timer_stops_only_its_own_instance(demo, monkeypatch):
     assert broken_row.status == InstanceStatus.error and "mail merge" in broken_row.error
     assert healthy_row.status == InstanceStatus.running
     assert healthy_row.next_timer_at == datetime(2026, 11, 30, 9, 0, tzinfo=BANGKOK)  # its reminder went out
+
+    def audited(instance_id: int) -> list[tuple[str, str | None]]:
+        return db.session.execute(select(AuditEvent.action, AuditEvent.task_name).where(
+            AuditEvent.instance_id == instance_id, AuditEvent.occurred_at > MONDAY).order_by(AuditEvent.id)).all()
+
+    # The batch's audit rows went out together: the healthy one's steps; the broken one's failure, and nothing of
+    # what its failed attempt had recorded.
+    assert ("step.completed", "notify_agency_reminder") in audited(healthy_row.id)
+    assert [action for action, _task in audited(broken_instance)] == ["instance.error"]
     # the reviewer can still act on it, and doing so puts the instance back on its feet
     answer(open_task(broken), demo.user("reviewer"), decision="approve")
     db.session.refresh(broken_row)

@@ -89,21 +89,28 @@ def fire_due_timers(now: datetime | None = None, batch_size: int = 100) -> int:
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     fired = 0
-    for instance in db.session.scalars(query).all():
-        try:
-            with working_on(instance.id, actor_id=None, attempts=1) as work:
-                work.fire_timers()
-            fired += 1
-        except ConcurrentUpdate:
-            continue  # another worker got there first
-        except Exception as exc:  # noqa: BLE001 - one broken instance must not stop every other timer
-            log.exception("timer of instance %s failed", instance.id)
-            with db.session.begin_nested():
-                instance.error = str(exc)[:2000]
-                instance.next_timer_at = None
-                instance.status = InstanceStatus.error
-                record_audit("instance.error", instance_id=instance.id, comment=instance.error)
+    with audit_in_one_insert():  # the batch's audit rows in one INSERT
+        for instance in db.session.scalars(query).all():
+            fired += _fire(instance)
     return fired
+
+
+def _fire(instance: ProcessInstance) -> int:
+    """One instance's due timers, in a savepoint of its own: 1 if fired, 0 if another worker got there first."""
+    try:
+        with working_on(instance.id, actor_id=None, attempts=1) as work:
+            work.fire_timers()
+        return 1
+    except ConcurrentUpdate:
+        return 0  # another worker got there first
+    except Exception as exc:  # noqa: BLE001 - one broken instance must not stop every other timer
+        log.exception("timer of instance %s failed", instance.id)
+        with db.session.begin_nested():
+            instance.error = str(exc)[:2000]
+            instance.next_timer_at = None
+            instance.status = InstanceStatus.error
+            record_audit("instance.error", instance_id=instance.id, comment=instance.error)
+        return 0
 
 
 def deliver_message(name: str, correlation: dict[str, Any] | None, payload: Any, *, actor_id: int | None) -> list[int]:

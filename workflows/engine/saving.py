@@ -4,7 +4,7 @@ subscriptions and the audit log."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -27,6 +27,7 @@ from app.core.workflow import (
     ProcessInstance,
     TaskStatus,
     audit_rows_held,
+    hand_audit_rows_out,
     record_audit,
     release_audit_rows,
     write_audit_rows,
@@ -75,12 +76,20 @@ def run_engine(workflow: BpmnWorkflow, instance: ProcessInstance, actor_id: int 
             raise WorkflowError(str(exc)) from exc
 
 
+def ready_user_tasks(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The user tasks waiting for someone, by task id: what the inbox's open rows project."""
+    return {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+
+
 def save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None, *,
-         had_subscriptions: bool = True, due_dates_moved: bool = False, started: bool = False) -> None:
+         had_subscriptions: bool = True, due_dates_moved: bool = False, started: bool = False,
+         open_tasks: Collection[str] | None = None) -> None:
     """Write the state and rewrite its projections; the caller commits. ``due_dates_moved``: the open tasks'
     due dates are read again from their data (a calendar change moved the deadlines they read). ``started``: the
-    instance was created in this unit, so it has no task rows nor subscriptions yet to compare with."""
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    instance was created in this unit, so it has no task rows nor subscriptions yet to compare with.
+    ``open_tasks``: the ids of the user tasks ready in the state as loaded, which the open rows project; when the
+    same are ready now (a timer fired, a message arrived, and nobody's task came or went) the rows are not read."""
+    ready = ready_user_tasks(workflow)
     waiting = workflow.waiting_events()
     now = utcnow()
     instance.state = specs.serialize(workflow)
@@ -95,21 +104,27 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None
         record_audit("instance.completed", actor_id=actor_id, instance_id=instance.id)
     else:
         instance.status = InstanceStatus.running if ready else InstanceStatus.waiting
-    _project_human_tasks(instance, ready, now, due_dates_moved, started)
+    if started or due_dates_moved or open_tasks is None or ready.keys() != set(open_tasks):
+        _project_human_tasks(instance, ready, now, due_dates_moved, started)
     _project_subscriptions(instance, waiting, had_subscriptions and not started)
     db.session.flush()
 
 
 @contextmanager
 def audit_in_one_insert() -> Iterator[list[dict]]:
-    """The audit rows recorded inside go out together in one INSERT at the end; if it fails, into the session."""
+    """The audit rows recorded inside go out together in one INSERT at the end; if it fails, into the session.
+
+    Inside another such block (the timer job's batch around each instance's unit of work) they are handed to it
+    at the end instead, and go out with its rows: one INSERT for the batch. They are then the outer block's,
+    kept or dropped with its work."""
     with audit_rows_held() as rows:
         try:
             yield rows
         except BaseException:
             release_audit_rows(rows)  # what the caller recorded stays with the transaction, as without holding
             raise
-        write_audit_rows(rows)
+        if not hand_audit_rows_out(rows):
+            write_audit_rows(rows)
 
 
 @contextmanager

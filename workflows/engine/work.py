@@ -44,6 +44,7 @@ from workflows.engine.saving import (
     conflicts_reported,
     jsonable,
     load,
+    ready_user_tasks,
     run_engine,
     save,
     waits_for_events,
@@ -68,6 +69,7 @@ class Work:
         self.timers_moved = 0  # after the block: how many waiting timers ``move_timers`` moved
         self._actions: list[Action] = []
         self._moves_only = True
+        self._open_tasks: set[str] = set()
         # The saved instance, held: the session keeps a clean row only weakly, and its state is the largest read.
         self._instance: ProcessInstance | None = None
 
@@ -97,6 +99,7 @@ class Work:
             row.completed_by_id = self.actor_id
             row.assignee_id = row.assignee_id or self.actor_id
             row.comment = comment
+            self._open_tasks.discard(row.task_guid)  # its row is no longer open, whatever the engine does next
             record_audit("task.completed", actor_id=self.actor_id, instance_id=instance.id, human_task_id=row.id,
                          task_name=row.spec_name, comment=comment, after=jsonable(data))
             try:
@@ -184,13 +187,14 @@ class Work:
             return  # a finished instance has no timer left to move
         workflow = load(instance)
         had_subscriptions = waits_for_events(workflow)
+        self._open_tasks = set(ready_user_tasks(workflow))  # what the open rows project, as loaded
         changed = False
         with running(instance, self.actor_id):
             for action in self._actions:
                 changed = action(instance, workflow, replay) or changed
         if changed:
             save(instance, workflow, self.actor_id, had_subscriptions=had_subscriptions,
-                 due_dates_moved=self.timers_moved > 0)
+                 due_dates_moved=self.timers_moved > 0, open_tasks=self._open_tasks)
 
 
 @contextmanager
