@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
@@ -130,16 +130,22 @@ _ASSIGNEE = aliased(User, name="assignee")
 _SORT_COLUMNS = (HumanTask.due_at, HumanTask.created_at, HumanTask.priority, HumanTask.completed_at)
 
 
-def _searched_page(clause, query: TaskQuery, count_limit: int, per_page: int, offset: int):
-    """The ids of a searched page with the number of hits (``counted``), and the count for a page past the end.
+def _searched_page(clause, query: TaskQuery, per_page: int, offset: int):
+    """A searched page's rows, the number of hits last, in one statement: past the last hit, one row without a
+    task, so that the pager still knows how many there are (a page past the end read the window twice).
 
     The first SEARCH_WINDOW tasks of the list (id and sort keys only), each with whether its title or subject has
-    every word searched for; the page and its count are read from these rows, not from the table again."""
+    every word searched for, read once (a CTE used twice); the page and its count are read from these rows."""
     window = (select(HumanTask.id, *_SORT_COLUMNS, and_(*search_clause(query.search)).label("hit"))
-              .where(clause).order_by(*order_by(query)).limit(SEARCH_WINDOW).subquery())
-    page_ids = (select(window.c.id, func.count().over().label("counted")).where(window.c.hit)
-                .order_by(*order_by(query, window.c)).limit(per_page).offset(offset).subquery())
-    return page_ids, _count_up_to(window.c.hit, count_limit, window.c)
+              .where(clause).order_by(*order_by(query)).limit(SEARCH_WINDOW).cte("search_window"))
+    hits = select(func.count().label("counted")).select_from(window).where(window.c.hit).subquery("hits")
+    page_ids = (select(window.c.id).where(window.c.hit).order_by(*order_by(query, window.c))
+                .limit(per_page).offset(offset).subquery("page_ids"))
+    return (select(HumanTask, Agency.name_th, Agency.name_en, _ASSIGNEE.display_name, hits.c.counted)
+            .select_from(hits).outerjoin(page_ids, true()).outerjoin(HumanTask, HumanTask.id == page_ids.c.id)
+            .outerjoin(Agency, Agency.id == HumanTask.agency_id)
+            .outerjoin(_ASSIGNEE, _ASSIGNEE.id == HumanTask.assignee_id)
+            .order_by(*order_by(query)))
 
 
 def list_tasks(user: User, view: str = "available", *, page: int = 1, per_page: int = 20,
@@ -157,22 +163,21 @@ def list_tasks(user: User, view: str = "available", *, page: int = 1, per_page: 
         clause = clause & policy.within(HumanTask.agency_path, [agency.path])
     offset = (max(page, 1) - 1) * per_page
     count_limit = offset + COUNT_AHEAD + 1
-    rows_query = (select(HumanTask, Agency.name_th, Agency.name_en, _ASSIGNEE.display_name)
-                  .join(Agency, Agency.id == HumanTask.agency_id)
-                  .outerjoin(_ASSIGNEE, _ASSIGNEE.id == HumanTask.assignee_id)
-                  .order_by(*order_by(query)))
     if query.search:
-        page_ids, count_query = _searched_page(clause, query, count_limit, per_page, offset)
-        rows_query = rows_query.join(page_ids, page_ids.c.id == HumanTask.id).add_columns(page_ids.c.counted)
+        rows_query = _searched_page(clause, query, per_page, offset)  # always a row: it never needs count_query
     else:
         count_query = _count_up_to(clause, count_limit)
-        rows_query = rows_query.add_columns(count_query.scalar_subquery()).where(clause).limit(per_page).offset(offset)
+        rows_query = (select(HumanTask, Agency.name_th, Agency.name_en, _ASSIGNEE.display_name,
+                             count_query.scalar_subquery())
+                      .join(Agency, Agency.id == HumanTask.agency_id)
+                      .outerjoin(_ASSIGNEE, _ASSIGNEE.id == HumanTask.assignee_id)
+                      .where(clause).order_by(*order_by(query)).limit(per_page).offset(offset))
     found = db.session.execute(rows_query).all()
-    # past the last page (or nothing at all): how many there are, for the pager
+    # past the last page (or nothing at all): how many there are, for the pager (a search's row says it)
     counted = found[0][-1] if found else (db.session.scalar(count_query) if offset else 0)
     rows = [
         TaskRow(task=task, agency_name_th=name_th, agency_name_en=name_en, assignee_name=assignee_name)
-        for task, name_th, name_en, assignee_name, _counted in found
+        for task, name_th, name_en, assignee_name, _counted in found if task is not None
     ]
     return Page(rows, min(counted, offset + COUNT_AHEAD), page, per_page, more=counted > offset + COUNT_AHEAD)
 
