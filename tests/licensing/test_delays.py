@@ -113,7 +113,12 @@ def test_sixty_days_of_delay_produce_first_notice_one_every_seven_days_and_final
                                                                "expected": ""})
                 assert done.status_code == 302, day
             assert (task is None) == (day % 14 in (2, 3, 4, 5, 6)), day  # answered: no task until the next week
+            # A week's notice that finds the task unanswered replaces it: never two open at once.
+            assert _count(HumanTask, HumanTask.instance_id == delay.instance_id,
+                          HumanTask.status == TaskStatus.open) <= 1, day
 
+    # The weeks left unanswered: each one's task was withdrawn by the next notice (days 14, 28, 42, 56).
+    assert _count(HumanTask, HumanTask.instance_id == delay.instance_id, HumanTask.status == TaskStatus.cancelled) == 4
     with time_machine.travel(start + timedelta(days=60)):
         login("spoint")
         empty = client.post(f"/delays/{delay.id}/decision", data={"decision": ""})

@@ -87,8 +87,9 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None
     """Write the state and rewrite its projections; the caller commits. ``due_dates_moved``: the open tasks'
     due dates are read again from their data (a calendar change moved the deadlines they read). ``started``: the
     instance was created in this unit, so it has no task rows nor subscriptions yet to compare with.
-    ``open_tasks``: the ids of the user tasks ready in the state as loaded, which the open rows project; when the
-    same are ready now (a timer fired, a message arrived, and nobody's task came or went) the rows are not read."""
+    ``open_tasks``: the ids of the tasks whose rows are open (the user tasks ready in the state as loaded, less
+    those completed since); when each of them is still ready (a timer fired, a message arrived, a completed task
+    was followed by the next) no row needs changing, so the rows are not read, only the new ones written."""
     ready = ready_user_tasks(workflow)
     waiting = workflow.waiting_events()
     now = utcnow()
@@ -104,8 +105,7 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None
         record_audit("instance.completed", actor_id=actor_id, instance_id=instance.id)
     else:
         instance.status = InstanceStatus.running if ready else InstanceStatus.waiting
-    if started or due_dates_moved or open_tasks is None or ready.keys() != set(open_tasks):
-        _project_human_tasks(instance, ready, now, due_dates_moved, started)
+    _project_human_tasks(instance, ready, now, due_dates_moved, () if started else open_tasks)
     _project_subscriptions(instance, waiting, had_subscriptions and not started)
     db.session.flush()
 
@@ -141,20 +141,25 @@ def conflicts_reported() -> Iterator[None]:
 
 
 def _project_human_tasks(instance: ProcessInstance, ready: dict, now: datetime, due_dates_moved: bool,
-                         started: bool) -> None:
-    open_rows = [] if started else db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == TaskStatus.open)
-    ).all()
-    known = {row.task_guid: row for row in open_rows}
-    for row in open_rows:
-        if row.task_guid not in ready:
-            row.status = TaskStatus.cancelled
-            row.completed_at = now
+                         open_tasks: Collection[str] | None) -> None:
+    if open_tasks is not None and not due_dates_moved and ready.keys() >= set(open_tasks):
+        known = set(open_tasks)  # every open row stays as it is
+    else:
+        open_rows = db.session.scalars(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == TaskStatus.open)
+        ).all()
+        known = {row.task_guid: row for row in open_rows}
+        for row in open_rows:
+            if row.task_guid not in ready:
+                row.status = TaskStatus.cancelled
+                row.completed_at = now
+            elif due_dates_moved:
+                spiff_task = ready[row.task_guid]
+                due = spiff_task.task_spec.extensions.get("properties", {}).get("due")
+                if due and (moved := _due_at(due, spiff_task.data)) != row.due_at:
+                    row.due_at = moved
     for guid, spiff_task in ready.items():
         if guid in known:
-            due = spiff_task.task_spec.extensions.get("properties", {}).get("due") if due_dates_moved else None
-            if due and (moved := _due_at(due, spiff_task.data)) != known[guid].due_at:
-                known[guid].due_at = moved
             continue
         spec = spiff_task.task_spec
         properties = spec.extensions.get("properties", {})
