@@ -138,7 +138,7 @@ Index("ix_human_task_received", HumanTask.status, HumanTask.role, HumanTask.crea
       HumanTask.agency_path)
 Index("ix_human_task_priority", HumanTask.status, HumanTask.role, HumanTask.priority.desc(), HumanTask.due_at.is_(None),
       HumanTask.due_at, HumanTask.created_at, HumanTask.id, HumanTask.agency_path)
-Index("ix_human_task_assignee", HumanTask.assignee_id, HumanTask.status)
+Index("ix_human_task_assignee", HumanTask.assignee_id, HumanTask.status, HumanTask.agency_path)
 # The inbox's process filter: whether a process has tasks at all (one probe, not a scan of the whole history),
 # and a filtered view's count read off the index alone.
 Index("ix_human_task_process", HumanTask.process_id, HumanTask.status, HumanTask.role, HumanTask.agency_path)

