@@ -107,6 +107,15 @@ def register_extensions(app: Flask) -> None:
                 cursor.execute(f"PRAGMA synchronous={synchronous}")
                 cursor.close()
 
+            @event.listens_for(db.engine, "savepoint")
+            def _savepoint_inside_a_transaction(connection, _name):
+                # Python's sqlite3 begins a transaction only before a write: a SAVEPOINT sent first would begin one
+                # of its own, and its RELEASE would commit it then, apart from the rest of the unit of work (the
+                # timer job's first instance, a completion's audit rows). The unit's transaction begins first.
+                driver = connection.connection.driver_connection
+                if not driver.in_transaction:
+                    driver.execute("BEGIN")
+
 
 def register_capabilities(app: Flask) -> None:
     from app.core import api, capabilities
