@@ -108,7 +108,10 @@ def sign_in(page, username: str) -> None:
 
 
 def open_menu(page, element_id: str):
-    """The menu entry ``element_id`` made clickable as a person does: the phone's menu button, then its dropdown."""
+    """The menu entry ``element_id`` made clickable as a person does: the phone's menu button, then its dropdown.
+
+    Once the page has loaded: a dropdown opened while a redirect's page was still arriving was closed by it."""
+    page.wait_for_load_state("load")
     entry = page.locator(f"#{element_id}")
     if entry.is_visible():
         return entry
