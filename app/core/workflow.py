@@ -142,9 +142,10 @@ Index("ix_human_task_assignee", HumanTask.assignee_id, HumanTask.status, HumanTa
 # The inbox's process filter: whether a process has tasks at all (one probe, not a scan of the whole history),
 # and a filtered view's count read off the index alone.
 Index("ix_human_task_process", HumanTask.process_id, HumanTask.status, HumanTask.role, HumanTask.agency_path)
-# "Completed by me", newest first, with its filters checked inside the index: no heap visit per task of the history.
+# "Completed by me", newest first (completion time, then id), with its filters checked inside the index: a page
+# stops at its 20th task, read from the index alone, with no heap visit or sort of the rest of the history.
 Index("ix_human_task_completed_by", HumanTask.completed_by_id, HumanTask.status, HumanTask.completed_at,
-      HumanTask.process_id, HumanTask.agency_path)
+      HumanTask.id, HumanTask.process_id, HumanTask.agency_path)
 Index("ix_human_task_due", HumanTask.status, HumanTask.due_at)
 
 

@@ -73,7 +73,7 @@ def order_by(query: TaskQuery, tasks=HumanTask) -> tuple:
     soonest-due order. ``tasks`` is the table, or the columns of the rows a search reads.
     """
     if query.view == "completed":
-        return (tasks.completed_at.desc(), tasks.id)
+        return (tasks.completed_at.desc(), tasks.id.desc())  # ix_human_task_completed_by read backwards
     queue = (tasks.due_at.is_(None), tasks.due_at, tasks.created_at, tasks.id)
     keys = {
         "due": queue,
