@@ -110,7 +110,8 @@ def sign_in(page, username: str) -> None:
 def open_menu(page, element_id: str):
     """The menu entry ``element_id`` made clickable as a person does: the phone's menu button, then its dropdown.
 
-    Once the page has loaded: a dropdown opened while a redirect's page was still arriving was closed by it."""
+    Once the page has loaded, styles included: before them the wide screen's hidden menu button looks visible, and a
+    dropdown opened while a redirect's page was still arriving is closed by it."""
     page.wait_for_load_state("load")
     entry = page.locator(f"#{element_id}")
     if entry.is_visible():
@@ -126,6 +127,7 @@ def open_menu(page, element_id: str):
 
 
 def sign_out(page) -> None:
+    page.wait_for_load_state("load")  # see open_menu
     toggle = page.locator("#nav-toggle")
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
