@@ -38,7 +38,6 @@ def test_every_roles_menu_fits_without_breaking_a_word(chromium_page, width):  #
     problems = []
     for username, _name, role, _agency in USERS:
         sign_in(page, username)
-        page.wait_for_load_state("load")  # styles first: before them the wide screen's menu button looks visible
         if page.locator("#nav-toggle").is_visible():
             page.click("#nav-toggle")
             expect(page.locator("#main-menu")).to_be_visible()
