@@ -6,13 +6,14 @@ import re
 from datetime import timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import HumanTask
 from app.inbox.models import SavedFilter
-from tests.helpers import manual_titled, open_task, submitted_tasks, th
+from tests.helpers import answer, manual_titled, open_task, submitted_tasks, th
 from workflows.engine import saving
 
 
@@ -180,3 +181,18 @@ def test_the_agency_filter_names_each_agency_in_the_pages_language(client, login
     client.get("/lang/en?next=/tasks/")
     assert option.search(client.get("/tasks/").get_data(as_text=True)).group(1) == (dopa.name_en or dopa.name_th)
     client.get("/lang/th")
+
+
+def test_completed_by_me_lists_the_latest_first_and_tasks_of_one_instant_newest_first(app, demo):
+    from app.inbox.services import inbox
+
+    first, second, third = submitted_tasks(demo, "คู่มือเสร็จก่อน", "คู่มือเสร็จพร้อมกัน 1", "คู่มือเสร็จพร้อมกัน 2")
+    reviewer = demo.user("reviewer")
+    with time_machine.travel(utcnow(), tick=False):
+        answer(first, reviewer, decision="approve")
+    with time_machine.travel(utcnow() + timedelta(minutes=5), tick=False):  # two approved in the same instant
+        answer(second, reviewer, decision="approve")
+        answer(third, reviewer, decision="approve")
+    db.session.commit()
+    listed = [row.task.id for row in inbox.list_tasks(reviewer, "completed", per_page=3).rows]
+    assert listed == [third.id, second.id, first.id]
