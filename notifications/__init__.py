@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from app.core import headers
+from app.core import headers, held_rows
 from app.core.extensions import db
 from notifications.models import Notification, OutboxMessage
 
@@ -41,8 +41,8 @@ def queue_mail(*, dedup_key: str, to_address: str | None, subject, body: str, us
                attachment: tuple[str, str, bytes | MadeLater] | None = None) -> OutboxMessage:
     """One e-mail in the outbox, in the caller's transaction. ``attachment`` is (file name, content type, the
     bytes or what makes them later)."""
-    row = OutboxMessage(dedup_key=dedup_key, channel="email", user_id=user_id, to_address=headers.address(to_address),
-                        subject=headers.one_line(subject), body=body)
+    row = OutboxMessage(**_mail(dedup_key=dedup_key, to_address=to_address, subject=subject, body=body,
+                                user_id=user_id))
     if attachment is not None:
         name, content_type, data = attachment
         row.attachment_name = headers.file_name(name, default="attachment")
@@ -55,15 +55,24 @@ def queue_mail(*, dedup_key: str, to_address: str | None, subject, body: str, us
     return row
 
 
+def _mail(*, dedup_key: str, to_address: str | None, subject, body: str, user_id: int | None) -> dict:
+    """An e-mail's column values, its headers each one safe line."""
+    return dict(dedup_key=dedup_key, channel="email", user_id=user_id, to_address=headers.address(to_address),
+                subject=headers.one_line(subject), body=body)
+
+
 def notify(users: list[User], *, subject, body="", link: str | None = None, dedup_key: str) -> int:
     """Notify each user once per ``dedup_key``; returns how many were newly notified.
 
-    ``subject`` and ``body`` may be lazy translations: each user gets them in their own language.
+    ``subject`` and ``body`` may be lazy translations: each user gets them in their own language. Inside the
+    engine's unit of work the rows are held and written with the unit's others (``app.core.held_rows``).
     """
     if not users:
         return 0
     keys = {user.id: f"{dedup_key}:user:{user.id}" for user in users}
-    already = set(db.session.scalars(select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(keys.values()))))
+    wanted = set(keys.values())
+    already = set(db.session.scalars(select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(wanted))))
+    already.update(row["dedup_key"] for row in held_rows.held(OutboxMessage) if row["dedup_key"] in wanted)
     count = 0
     for user in users:
         key = keys[user.id]
@@ -72,9 +81,13 @@ def notify(users: list[User], *, subject, body="", link: str | None = None, dedu
         already.add(key)  # the same user twice in one call is still told once
         with force_locale(user.locale or "th"):
             subject_text, body_text = headers.one_line(subject), str(body or "")
-        db.session.add(Notification(user_id=user.id, subject=subject_text, body=body_text, link=link))
-        queue_mail(dedup_key=key, user_id=user.id, to_address=user.email, subject=subject_text,
-                   body=body_text + (f"\n\n{link}" if link else ""))
+        notification = dict(user_id=user.id, subject=subject_text, body=body_text, link=link)
+        mail = _mail(dedup_key=key, user_id=user.id, to_address=user.email, subject=subject_text,
+                     body=body_text + (f"\n\n{link}" if link else ""))
+        if held_rows.hold(Notification, notification):
+            held_rows.hold(OutboxMessage, mail)
+        else:
+            db.session.add_all((Notification(**notification), OutboxMessage(**mail)))
         count += 1
     db.session.flush()
     return count

@@ -3,13 +3,12 @@ event subscriptions and the append-only audit log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, event, insert
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core import held_rows
 from app.core.extensions import db
 from app.core.types import TreePath, UTCDateTime, utcnow
 
@@ -188,60 +187,19 @@ Index("ix_audit_event_object", AuditEvent.object_type, AuditEvent.object_id)
 
 
 _AUDIT_FIELDS = ("human_task_id", "task_name", "object_type", "object_id", "comment", "before", "after")
-_HELD = "held_audit_rows"  # key in the session's ``info``: a stack of row lists, one per holding scope
 
 
 def record_audit(action: str, *, actor_id: int | None = None, instance_id: int | None = None, **fields) -> None:
     """Append one audit event to the current transaction.
 
-    Inside ``audit_rows_held`` (the engine's unit of work) the row is held back and written with the others
-    of that scope in one INSERT; otherwise it is added to the session. Every column is given (None when
-    unused) so that events flushed together go in one INSERT too.
+    Inside a scope that holds rows (``app.core.held_rows``: the engine's unit of work) the row is held back and
+    written with the others of that scope in one INSERT; otherwise it is added to the session. Every column is
+    given (None when unused) so that events flushed together go in one INSERT too.
     """
     values = dict.fromkeys(_AUDIT_FIELDS) | fields | {"action": action, "actor_id": actor_id,
                                                        "instance_id": instance_id}
-    held = db.session.info.get(_HELD)
-    if held:
-        held[-1].append(values | {"occurred_at": utcnow()})
-    else:
+    if not held_rows.hold(AuditEvent, values | {"occurred_at": utcnow()}):
         db.session.add(AuditEvent(**values))
-
-
-@contextmanager
-def audit_rows_held() -> Iterator[list[dict]]:
-    """Audit rows recorded inside are held in the yielded list (not in the session, so no read flushes them
-    one by one) until ``write_audit_rows`` or ``release_audit_rows``; scopes nest, the innermost holds."""
-    stack = db.session.info.setdefault(_HELD, [])
-    rows: list[dict] = []
-    stack.append(rows)
-    try:
-        yield rows
-    finally:
-        stack.pop()  # scopes close in the order they opened, innermost first
-
-
-def write_audit_rows(rows: list[dict]) -> None:
-    """The held rows in one INSERT statement."""
-    if rows:
-        # render_nulls: unused columns as NULL, so that rows with different unused columns are not split apart
-        db.session.execute(insert(AuditEvent).execution_options(render_nulls=True), list(rows))
-        rows.clear()
-
-
-def hand_audit_rows_out(rows: list[dict]) -> bool:
-    """The held rows (the innermost scope's) to the scope around theirs, if there is one; whether there was."""
-    stack = db.session.info.get(_HELD) or []
-    if len(stack) < 2 or stack[-1] is not rows:
-        return False
-    stack[-2].extend(rows)
-    rows.clear()
-    return True
-
-
-def release_audit_rows(rows: list[dict]) -> None:
-    """The held rows back into the session, as if recorded without holding (when their scope failed)."""
-    db.session.add_all(AuditEvent(**row) for row in rows)
-    rows.clear()
 
 
 class AuditLogIsAppendOnly(Exception):

@@ -368,3 +368,31 @@ def test_a_failing_timer_stops_only_its_own_instance(demo, monkeypatch):
     answer(open_task(broken), demo.user("reviewer"), decision="approve")
     db.session.refresh(broken_row)
     assert broken_row.status == InstanceStatus.running and broken_row.error is None
+
+
+def test_a_timer_failing_after_others_in_its_batch_leaves_theirs_fired_once(demo, monkeypatch):
+    # The batch fires in one savepoint; the third instance fails after two fired, so the batch is fired again one
+    # by one. What the first attempt did for the two is gone with it: each reminder is sent and recorded once.
+    from workflows import operations
+
+    with time_machine.travel(MONDAY, tick=False):
+        first, second, broken = (_submit(demo, f"คู่มือทดสอบ ชุด {n}") for n in ("หนึ่ง", "สอง", "เสีย"))
+    broken_instance = open_task(broken).instance_id
+    real = operations.get("remind_reviewers")
+
+    def remind(ctx, **params):
+        if ctx.instance_id == broken_instance:
+            raise RuntimeError("mail merge template missing")
+        return real(ctx, **params)
+
+    monkeypatch.setitem(operations._REGISTRY, "remind_reviewers", remind)
+    with time_machine.travel(datetime(2026, 11, 26, 9, 1, tzinfo=BANGKOK), tick=False):
+        assert engine.fire_due_timers(batch_size=3) == 2
+        db.session.commit()
+    assert db.session.get(ProcessInstance, broken_instance).status == InstanceStatus.error
+    for manual in (first, second):
+        instance_id = open_task(manual).instance_id
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.instance_id == instance_id, AuditEvent.task_name == "notify_agency_reminder")) == 1
+        told = db.session.scalars(select(Notification.user_id).where(Notification.subject.contains(manual.title))).all()
+        assert told and len(told) == len(set(told)), manual.title

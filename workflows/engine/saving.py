@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.core import held_rows
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import (
@@ -26,11 +27,7 @@ from app.core.workflow import (
     InstanceStatus,
     ProcessInstance,
     TaskStatus,
-    audit_rows_held,
-    hand_audit_rows_out,
     record_audit,
-    release_audit_rows,
-    write_audit_rows,
 )
 from workflows import expressions
 from workflows.engine import specs
@@ -111,20 +108,21 @@ def save(instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None
 
 
 @contextmanager
-def audit_in_one_insert() -> Iterator[list[dict]]:
-    """The audit rows recorded inside go out together in one INSERT at the end; if it fails, into the session.
+def rows_in_one_insert() -> Iterator[held_rows.HeldRows]:
+    """The audit events, notifications and outbox messages recorded inside go out at the end, one INSERT per
+    table; if the block fails, into the session.
 
     Inside another such block (the timer job's batch around each instance's unit of work) they are handed to it
-    at the end instead, and go out with its rows: one INSERT for the batch. They are then the outer block's,
-    kept or dropped with its work."""
-    with audit_rows_held() as rows:
+    at the end instead, and go out with its rows: one INSERT per table for the batch. They are then the outer
+    block's, kept or dropped with its work."""
+    with held_rows.rows_held() as scope:
         try:
-            yield rows
+            yield scope
         except BaseException:
-            release_audit_rows(rows)  # what the caller recorded stays with the transaction, as without holding
+            held_rows.release(scope)  # what the caller recorded stays with the transaction, as without holding
             raise
-        if not hand_audit_rows_out(rows):
-            write_audit_rows(rows)
+        if not held_rows.hand_out(scope):
+            held_rows.write(scope)
 
 
 @contextmanager

@@ -7,8 +7,9 @@
 
 Inside the block the actions are only recorded. When the outermost block for the instance closes, the instance is
 loaded once, the actions are applied in their order (each followed by engine steps, so the next one finds the
-process where the last one left it), and the instance is saved once with its projections. The audit rows recorded
-inside the block, by the caller and by the engine and its operations, go out in one INSERT.
+process where the last one left it), and the instance is saved once with its projections. The audit events,
+notifications and outbox messages recorded inside the block, by the caller and by the engine and its operations, go
+out in one INSERT per table.
 
 A block opened for an instance that a block around it already works on joins that one: a service that moves a
 ticket's timers, called by a desk action that also delivers a message, adds to the desk action's unit.
@@ -36,15 +37,16 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from app.core.extensions import db
+from app.core.held_rows import HeldRows
 from app.core.types import utcnow
 from app.core.workflow import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, record_audit
 from workflows.engine.errors import ConcurrentUpdate, NotWaiting, TaskNotOpen, WorkflowError
 from workflows.engine.saving import (
-    audit_in_one_insert,
     conflicts_reported,
     jsonable,
     load,
     ready_user_tasks,
+    rows_in_one_insert,
     run_engine,
     save,
     waits_for_events,
@@ -57,6 +59,7 @@ ATTEMPTS = 3
 Action = Callable[[ProcessInstance, BpmnWorkflow, bool], bool]
 
 _open: contextvars.ContextVar[dict[int, Work] | None] = contextvars.ContextVar("open_work", default=None)
+_in_shared_savepoint: contextvars.ContextVar[bool] = contextvars.ContextVar("in_shared_savepoint", default=False)
 
 
 class Work:
@@ -161,19 +164,23 @@ class Work:
 
     # --- one load, the actions, one save ----------------------------------------------------------------------
 
-    def _finish(self, held_audit: list[dict]) -> None:
+    def _finish(self, held: HeldRows) -> None:
         if not self._actions:
             return
         with conflicts_reported():
             db.session.flush()  # the request's own rows first: a conflict there is not ours to replay
+        if _in_shared_savepoint.get():  # the caller's savepoint stands for ours, and it retries, not we
+            with conflicts_reported():
+                self._apply(replay=False)
+            return
         for attempt in range(1, self.attempts + 1):
-            mark = len(held_audit)
+            mark = held.mark()
             try:
                 with conflicts_reported(), db.session.begin_nested():
                     self._apply(replay=attempt > 1)
                 return
             except BaseException as exc:
-                del held_audit[mark:]  # this attempt's rows go with its savepoint
+                held.drop_since(mark)  # this attempt's rows go with its savepoint
                 if not isinstance(exc, ConcurrentUpdate) or attempt == self.attempts:
                     raise
 
@@ -198,6 +205,18 @@ class Work:
 
 
 @contextmanager
+def sharing_one_savepoint() -> Iterator[None]:
+    """The units of work inside run in the savepoint the caller opened around them all, none in one of its own,
+    and none applies its actions again after a conflict: any failure is the caller's to roll back and retry (the
+    timer job's batch, which then fires each instance in a savepoint of its own)."""
+    token = _in_shared_savepoint.set(True)
+    try:
+        yield
+    finally:
+        _in_shared_savepoint.reset(token)
+
+
+@contextmanager
 def working_on(instance_id: int, *, actor_id: int | None, attempts: int = ATTEMPTS) -> Iterator[Work]:
     """The request's unit of work on one instance: joined if a block around this one already works on it."""
     opened = _open.get() or {}
@@ -205,10 +224,10 @@ def working_on(instance_id: int, *, actor_id: int | None, attempts: int = ATTEMP
         yield opened[instance_id]
         return
     work = Work(instance_id, actor_id, attempts)
-    with audit_in_one_insert() as held_audit:
+    with rows_in_one_insert() as held:
         token = _open.set({**opened, instance_id: work})
         try:
             yield work
         finally:
             _open.reset(token)
-        work._finish(held_audit)
+        work._finish(held)

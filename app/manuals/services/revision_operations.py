@@ -5,7 +5,7 @@ Registered by name when this module is imported (``workflows.operations``)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Row, and_, select
 from sqlalchemy.orm import lazyload
 
 from app.accounts.models import NATIONWIDE_ROLES, Membership, Role, User
@@ -73,12 +73,11 @@ def record_review(ctx: OperationContext, step: str, revision_id: int, decision: 
 
 @operation("remind_reviewers")
 def remind_reviewers(ctx: OperationContext, step: str, revision_id: int) -> dict:
-    title, _manual_id, agency = _reviewed(revision_id)
-    task = _open_review_task(ctx.instance_id, step)
+    title, task = _in_review(ctx, step, revision_id)
     if task is not None and task.assignee_id:
         people = [db.session.get(User, task.assignee_id)]
     else:
-        people = _people_with_role(STEP_ROLES[step], agency)
+        people = _people_with_role(STEP_ROLES[step], ctx.agency_id)
     sent = notify(
         people,
         subject=_l("Reminder: a manual is waiting for your review: %(title)s", title=title),
@@ -91,18 +90,17 @@ def remind_reviewers(ctx: OperationContext, step: str, revision_id: int) -> dict
 
 @operation("escalate_review")
 def escalate_review(ctx: OperationContext, step: str, revision_id: int) -> dict:
-    title, manual_id, agency = _reviewed(revision_id)
-    task = _open_review_task(ctx.instance_id, step)
-    department = agencies.owning_department(agency)
+    title, task = _in_review(ctx, step, revision_id)
+    department = agencies.owning_department(db.session.get(Agency, ctx.agency_id))
     sent = notify(
-        _people_with_role(Role.central_officer.value, department, exact_scope=True),
+        _people_with_role(Role.central_officer.value, department.id, exact_scope=True),
         subject=_l("Overdue manual review: %(title)s", title=title),
         body=_l("A review of this manual is overdue (%(step)s).",
                 step=_l("step 1, agency") if step == "agency" else _l("step 2, OPDC")),
         link=settings.external_url("instances.show", instance_id=ctx.instance_id),
         dedup_key=f"escalate:{ctx.instance_id}:{task.id if task else step}",
     )
-    record_audit("review.escalated", instance_id=ctx.instance_id, object_type="manual", object_id=manual_id,
+    record_audit("review.escalated", instance_id=ctx.instance_id, object_type="manual", object_id=ctx.business_id,
                  after={"step": step, "notified": sent})
     return {"notified": sent}
 
@@ -133,26 +131,24 @@ def publish_revision(ctx: OperationContext, revision_id: int) -> dict:
     return {"revision_id": revision.id, "number": revision.number}
 
 
-def _reviewed(revision_id: int) -> tuple[str, int, Agency]:
-    """The revision's title, its manual's id and agency: what a reminder or an escalation says and whom it tells,
-    in one query (the timers' operations; the revision's content, its largest column, is not read)."""
-    return tuple(db.session.execute(
-        select(ManualRevision.title, Manual.id, Agency).join(Manual, Manual.id == ManualRevision.manual_id)
-        .join(Agency, Agency.id == Manual.agency_id).where(ManualRevision.id == revision_id)).one())
+def _in_review(ctx: OperationContext, step: str, revision_id: int) -> tuple[str, Row | None]:
+    """The revision's title and the step's open task as (id, assignee_id), or None: what a reminder or an
+    escalation says and to whom, in one query (the timers' operations; the revision's content, its largest
+    column, is not read). The instance's agency is its manual's (an agency's move or merge moves both)."""
+    row = db.session.execute(
+        select(ManualRevision.title, HumanTask.id, HumanTask.assignee_id).select_from(ManualRevision)
+        .outerjoin(HumanTask, and_(HumanTask.instance_id == ctx.instance_id, HumanTask.spec_name == STEP_TASKS[step],
+                                   HumanTask.status == TaskStatus.open))
+        .where(ManualRevision.id == revision_id).limit(1)).one()
+    return row.title, (row if row.id is not None else None)
 
 
-def _open_review_task(instance_id: int, step: str):
-    """The step's open task as (id, assignee_id), or None."""
-    return db.session.execute(select(HumanTask.id, HumanTask.assignee_id).where(
-        HumanTask.instance_id == instance_id, HumanTask.spec_name == STEP_TASKS[step],
-        HumanTask.status == TaskStatus.open)).first()
-
-
-def _people_with_role(role: str, agency: Agency, *, exact_scope: bool = False) -> list[User]:
-    """Active users holding ``role`` over ``agency``: at it or above it (or nationwide). Read once per unit of work
+def _people_with_role(role: str, agency_id: int, *, exact_scope: bool = False) -> list[User]:
+    """Active users holding ``role`` over the agency: at it or above it (or nationwide). Read once per unit of work
     (the timer job fires a batch of reminders, most of them to the same people, in one transaction)."""
-    return memo(("people_with_role", role, agency.id, exact_scope),
-                lambda: _read_people_with_role(role, agency, exact_scope), depends_on=(User, Membership))
+    return memo(("people_with_role", role, agency_id, exact_scope),
+                lambda: _read_people_with_role(role, db.session.get(Agency, agency_id), exact_scope),
+                depends_on=(User, Membership))
 
 
 def _read_people_with_role(role: str, agency: Agency, exact_scope: bool) -> list[User]:
