@@ -137,10 +137,10 @@ def test_a_special_holiday_added_after_a_deadline_was_set_moves_it_by_a_day_and_
         instance = engine.start("working_day_deadline", title="ช่วงเปิดรายงาน", business_type="test", business_id=7,
                                 agency_id=agency.id, agency_path=agency.path, data={"due_at": due.isoformat()},
                                 actor_id=None)
-        deadline = calendar_admin.track_deadline(
+        deadline_id = calendar_admin.track_deadline(
             purpose="test.window", starts_at=THURSDAY_BEFORE_SONGKRAN, working_days=5, due_at=due,
             object_type="test", object_id=7, instance_id=instance.id, timer_variable="due_at", end_of_day=True)
-        unrelated = _track(bkk(2026, 4, 21, 9, 0), 3)  # starts after the new holiday: not touched
+        unrelated_id = _track(bkk(2026, 4, 21, 9, 0), 3)  # starts after the new holiday: not touched
         db.session.commit()
         assert instance.next_timer_at == due
 
@@ -153,9 +153,9 @@ def test_a_special_holiday_added_after_a_deadline_was_set_moves_it_by_a_day_and_
         assert "20 เม.ย. 2569" in page and "วันหยุดพิเศษกรณีพิเศษ" in page
 
     db.session.expire_all()
-    moved = db.session.get(WorkingDayDeadline, deadline.id)
+    moved = db.session.get(WorkingDayDeadline, deadline_id)
     assert moved.due_at == bkk(2026, 4, 22, 23, 59, 59)
-    assert db.session.get(WorkingDayDeadline, unrelated.id).due_at == add_working_days(bkk(2026, 4, 21, 9, 0), 3)
+    assert db.session.get(WorkingDayDeadline, unrelated_id).due_at == add_working_days(bkk(2026, 4, 21, 9, 0), 3)
     instance = db.session.get(ProcessInstance, instance.id)
     assert instance.next_timer_at == bkk(2026, 4, 22, 23, 59, 59)
     [audit] = _moves()
@@ -177,16 +177,16 @@ def test_a_special_holiday_added_after_a_deadline_was_set_moves_it_by_a_day_and_
 
 def test_a_cancelled_holiday_brings_a_deadline_forward_and_removing_it_puts_it_back(client, login, demo):
     with time_machine.travel(THURSDAY_BEFORE_SONGKRAN, tick=True):
-        deadline = _track(THURSDAY_BEFORE_SONGKRAN, 5, object_type="test", object_id=1)
-        closed = _track(THURSDAY_BEFORE_SONGKRAN, 5, object_type="test", object_id=2)
+        deadline_id = _track(THURSDAY_BEFORE_SONGKRAN, 5, object_type="test", object_id=1)
+        closed_id = _track(THURSDAY_BEFORE_SONGKRAN, 5, object_type="test", object_id=2)
         calendar_admin.close_deadline("test.window", "test", 2)
         db.session.commit()
         login("admin")
         response = client.post("/admin/calendar/cancellations", data={"day": "2026-04-14", "name_th": ""})
         assert response.status_code == 302
         db.session.expire_all()
-        assert db.session.get(WorkingDayDeadline, deadline.id).due_at == bkk(2026, 4, 20, 10, 0)
-        assert db.session.get(WorkingDayDeadline, closed.id).due_at == bkk(2026, 4, 21, 10, 0)  # closed: kept
+        assert db.session.get(WorkingDayDeadline, deadline_id).due_at == bkk(2026, 4, 20, 10, 0)
+        assert db.session.get(WorkingDayDeadline, closed_id).due_at == bkk(2026, 4, 21, 10, 0)  # closed: kept
         assert is_working_day(date(2026, 4, 14))
         page = client.get("/admin/calendar?year=2569").get_data(as_text=True)
         assert "ยกเลิกวันหยุด: เป็นวันทำการ" in page
@@ -196,7 +196,7 @@ def test_a_cancelled_holiday_brings_a_deadline_forward_and_removing_it_puts_it_b
         response = client.post(f"/admin/calendar/special-days/{special.id}/delete")
         assert response.status_code == 302
         db.session.expire_all()
-        assert db.session.get(WorkingDayDeadline, deadline.id).due_at == bkk(2026, 4, 21, 10, 0)
+        assert db.session.get(WorkingDayDeadline, deadline_id).due_at == bkk(2026, 4, 21, 10, 0)
         assert not is_working_day(date(2026, 4, 14))
     actions = [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.object_type.in_(
         ("special_day", "test"))).order_by(AuditEvent.id))]

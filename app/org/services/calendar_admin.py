@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Role, User
@@ -201,22 +201,30 @@ def _audit_special(action: str, actor: User, row: SpecialDay) -> None:
 
 def track_deadline(*, purpose: str, starts_at: datetime, working_days: int, due_at: datetime,
                    object_type: str | None = None, object_id: int | None = None, instance_id: int | None = None,
-                   timer_variable: str | None = None, end_of_day: bool = False) -> WorkingDayDeadline:
-    """Remember a deadline counted in working days, so that a later calendar change moves it.
+                   timer_variable: str | None = None, end_of_day: bool = False) -> int:
+    """Remember a deadline counted in working days, so that a later calendar change moves it; returns its id.
 
     ``due_at`` is what the caller computed with ``add_working_days`` (same time of day as ``starts_at``)
     or, with ``end_of_day``, ``end_of_working_day`` (23:59:59). A recomputation keeps ``due_at``'s Bangkok
     time of day and moves only its date, which gives the same result for both functions. A deadline
     tracked again for the same purpose and object replaces the open one.
     """
-    return track_deadlines(dict(purpose=purpose, starts_at=starts_at, working_days=working_days, due_at=due_at,
-                                object_type=object_type, object_id=object_id, instance_id=instance_id,
-                                timer_variable=timer_variable, end_of_day=end_of_day))[0]
+    [row] = _replacing(dict(purpose=purpose, starts_at=starts_at, working_days=working_days, due_at=due_at,
+                            object_type=object_type, object_id=object_id, instance_id=instance_id,
+                            timer_variable=timer_variable, end_of_day=end_of_day))
+    return db.session.scalar(insert(WorkingDayDeadline).values(**row).returning(WorkingDayDeadline.id))
 
 
-def track_deadlines(*deadlines: dict) -> list[WorkingDayDeadline]:
+def track_deadlines(*deadlines: dict) -> None:
     """Several deadlines at once (each as ``track_deadline``'s arguments): the open ones they replace closed in
     one statement per object, the new ones written in one."""
+    rows = _replacing(*deadlines)
+    if rows:
+        db.session.execute(insert(WorkingDayDeadline), rows)
+
+
+def _replacing(*deadlines: dict) -> list[dict]:
+    """The deadlines' rows, once the open ones they replace are closed."""
     rows, replaced = [], {}
     for given in deadlines:
         given = dict(given)
@@ -227,12 +235,13 @@ def track_deadlines(*deadlines: dict) -> list[WorkingDayDeadline]:
                                                                           microsecond=0)
         if given.get("object_type") is not None and given.get("object_id") is not None:
             replaced.setdefault((given["object_type"], given["object_id"]), []).append(given["purpose"])
-        rows.append(WorkingDayDeadline(**given, status=DeadlineStatus.open))
+        rows.append(dict.fromkeys(_DEADLINE_FIELDS) | given | {"status": DeadlineStatus.open})
     for (object_type, object_id), purposes in replaced.items():
         close_deadlines(purposes, object_type, object_id)
-    db.session.add_all(rows)
-    db.session.flush()
     return rows
+
+
+_DEADLINE_FIELDS = ("object_type", "object_id", "instance_id", "timer_variable")  # given as None when unused
 
 
 def close_deadline(purpose: str, object_type: str | None, object_id: int | None) -> int:
