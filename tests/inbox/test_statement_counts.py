@@ -25,7 +25,7 @@ from workflows.calendar import add_working_days
 APPROVE = {"decision": "approve", "comment": ""}
 # The most each may send (SQLite and PostgreSQL differ where PostgreSQL writes several rows in one INSERT).
 INBOX_PAGE = 6  # the person and memberships, the list's rows with their count, filters' choices, saved filters, the menu
-TASK_PAGE = 13  # and the task, its instance, what it is about (the manual, its revision, history), who could take it
+TASK_PAGE = 11  # and the task, its instance, what it is about (the manual, its revision, lists, returns), who could take it
 API_TASK_LIST = 2  # the token with its person and memberships, the rows with their count (nobody to act for)
 COMPLETION = {"sqlite": 15, "postgresql": 15}
 REMINDER = 11  # one due review reminder fired, the batch's own query included

@@ -274,31 +274,30 @@ def _subject(instance) -> dict:
                "changes": [], "approved_at_step_one": None, "changes_since_step_one": []}
     if revision is None:
         return subject
-    names = dict(catalogue.choices("category")) | dict(catalogue.choices("user_group"))
+    names = catalogue.labels()
     subject["names"] = names
     if published is None or published.id != revision.id:
         subject["changes"] = manual_diff.diff(published.content if published else None, revision.content, names)
-    subject["return_comment"] = _last_return_comment(instance.id)
+    returns = _returns(instance.id)
+    subject["return_comment"] = returns[0].comment if returns else None
     subject["draft_exists"] = current_draft(manual) is not None
-    step_one = approved_at_step_one_before_opdc_return(instance.id, revision)
+    step_one = _approved_at_step_one(revision, returns)
     if step_one is not None:
         subject["approved_at_step_one"] = step_one
         subject["changes_since_step_one"] = manual_diff.diff(step_one.content, revision.content, names)
     return subject
 
 
-def _last_return_comment(instance_id: int) -> str | None:
-    event_row = db.session.scalar(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
-                                                           AuditEvent.action == "revision.return")
-                                  .order_by(AuditEvent.id.desc()).limit(1))
-    return event_row.comment if event_row else None
+def _returns(instance_id: int) -> list[AuditEvent]:
+    """The approval's returns, the latest first."""
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                                            AuditEvent.action == "revision.return")
+                                   .order_by(AuditEvent.id.desc())))
 
 
-def approved_at_step_one_before_opdc_return(instance_id: int, revision: ManualRevision) -> ManualRevision | None:
-    """In this approval, the revision the agency reviewer approved and OPDC then returned (the latest such)."""
-    returns = db.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
-                                                          AuditEvent.action == "revision.return")
-                                 .order_by(AuditEvent.id.desc()))
+def _approved_at_step_one(revision: ManualRevision, returns: list[AuditEvent]) -> ManualRevision | None:
+    """In this approval (its ``returns``, the latest first), the revision the agency reviewer approved and OPDC then
+    returned (the latest such)."""
     for event_row in returns:
         after = event_row.after or {}
         if after.get("step") == "opdc" and after.get("revision_id") and after["revision_id"] != revision.id:

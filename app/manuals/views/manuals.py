@@ -83,7 +83,7 @@ def show(manual_id: int):
     can_author = policy.can_author_manual(current_user, manual)
     draft = manual_revisions.current_draft(manual)
     return render_template("manuals/show.html", manual=manual, revisions=manuals.revisions(manual), draft=draft,
-                           can_author=can_author, names=_catalogue_names(),
+                           can_author=can_author, names=catalogue.labels(_locale()),
                            can_add_revision=can_author and draft is None and manual.status != "in_review")
 
 
@@ -94,7 +94,7 @@ def revision(manual_id: int, revision_id: int):
     chosen = next((r for r in manuals.revisions(manual) if r.id == revision_id), None)
     if chosen is None:
         abort(404)
-    return render_template("manuals/revision.html", manual=manual, revision=chosen, names=_catalogue_names())
+    return render_template("manuals/revision.html", manual=manual, revision=chosen, names=catalogue.labels(_locale()))
 
 
 @bp.post("/<int:manual_id>/revisions")
@@ -111,10 +111,6 @@ def add_revision(manual_id: int):
         flash(messages.for_error(exc), "warning")
         return redirect(url_for("manuals.show", manual_id=manual_id))
     return redirect(url_for("manuals.edit_draft", manual_id=manual_id))
-
-
-def _catalogue_names() -> dict[int, str]:
-    return dict(catalogue.choices("category", _locale())) | dict(catalogue.choices("user_group", _locale()))
 
 
 def _editor(manual, draft, form, status: int = 200, attachment_form=None):
