@@ -331,21 +331,26 @@ def test_two_submissions_of_the_same_manual_at_once_make_one_revision(demo):
         ProcessInstance.business_id == manual.id, ProcessInstance.business_type == "manual")) == 0
 
 
-def test_a_failing_timer_stops_only_its_own_instance(demo, monkeypatch):
+def _reminder_fails_for(instance_id: int, monkeypatch) -> int:
+    """The review reminder of this instance raises (a broken template); every other one works."""
     from workflows import operations
 
-    with time_machine.travel(MONDAY, tick=False):
-        broken = _submit(demo, "คู่มือทดสอบ เสีย")
-        healthy = _submit(demo, "คู่มือทดสอบ ปกติ")
-    broken_instance = open_task(broken).instance_id
     real = operations.get("remind_reviewers")
 
     def remind(ctx, **params):
-        if ctx.instance_id == broken_instance:
+        if ctx.instance_id == instance_id:
             raise RuntimeError("mail merge template missing")
         return real(ctx, **params)
 
     monkeypatch.setitem(operations._REGISTRY, "remind_reviewers", remind)
+    return instance_id
+
+
+def test_a_failing_timer_stops_only_its_own_instance(demo, monkeypatch):
+    with time_machine.travel(MONDAY, tick=False):
+        broken = _submit(demo, "คู่มือทดสอบ เสีย")
+        healthy = _submit(demo, "คู่มือทดสอบ ปกติ")
+    broken_instance = _reminder_fails_for(open_task(broken).instance_id, monkeypatch)
     with time_machine.travel(datetime(2026, 11, 26, 9, 1, tzinfo=BANGKOK), tick=False):
         engine.fire_due_timers()
         db.session.commit()
@@ -373,19 +378,9 @@ def test_a_failing_timer_stops_only_its_own_instance(demo, monkeypatch):
 def test_a_timer_failing_after_others_in_its_batch_leaves_theirs_fired_once(demo, monkeypatch):
     # The batch fires in one savepoint; the third instance fails after two fired, so the batch is fired again one
     # by one. What the first attempt did for the two is gone with it: each reminder is sent and recorded once.
-    from workflows import operations
-
     with time_machine.travel(MONDAY, tick=False):
         first, second, broken = (_submit(demo, f"คู่มือทดสอบ ชุด {n}") for n in ("หนึ่ง", "สอง", "เสีย"))
-    broken_instance = open_task(broken).instance_id
-    real = operations.get("remind_reviewers")
-
-    def remind(ctx, **params):
-        if ctx.instance_id == broken_instance:
-            raise RuntimeError("mail merge template missing")
-        return real(ctx, **params)
-
-    monkeypatch.setitem(operations._REGISTRY, "remind_reviewers", remind)
+    broken_instance = _reminder_fails_for(open_task(broken).instance_id, monkeypatch)
     with time_machine.travel(datetime(2026, 11, 26, 9, 1, tzinfo=BANGKOK), tick=False):
         assert engine.fire_due_timers(batch_size=3) == 2
         db.session.commit()
