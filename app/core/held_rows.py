@@ -41,9 +41,6 @@ class HeldRows:
         for model, rows in self.rows.items():
             del rows[mark.get(model, 0):]
 
-    def __bool__(self) -> bool:
-        return any(self.rows.values())
-
 
 def hold(model: type, values: dict[str, Any]) -> bool:
     """Hold a row in the innermost scope; False when no scope holds rows (add it to the session instead)."""
