@@ -27,6 +27,8 @@ APPROVE = {"decision": "approve", "comment": ""}
 INBOX_PAGE = 6  # the person and memberships, the list's rows with their count, filters' choices, saved filters, the menu
 TASK_PAGE = 11  # and the task, its instance, what it is about (the manual, its revision, lists, returns), who could take it
 API_TASK_LIST = 2  # the token with its person and memberships, the rows with their count (nobody to act for)
+INSTANCE_API = 4  # the token, the instance, its tasks, its history (with who did each thing)
+INSTANCE_PAGE = 5  # the person, the instance, its tasks, its history, the menu
 COMPLETION = {"sqlite": 15, "postgresql": 15}
 REMINDER = 11  # one due review reminder fired, the batch's own query included
 # Each more in the batch: its title and task, whether its reviewers were told, its state. The rest, once a batch.
@@ -75,6 +77,21 @@ def test_the_api_lists_and_completes_in_as_few(app, client, demo, count_queries)
                                                                  json=APPROVE, headers=headers))
     assert response.status_code == 200 and len(sent) <= COMPLETION[_database(app)], sent
     assert response.get_json()["task"]["status"] == "completed"
+
+
+def test_an_instances_status_reads_its_tasks_once(app, client, login, demo, count_queries):
+    instance_id = submitted_tasks(demo, "คู่มือนับคำสั่งสถานะ")[0].instance_id
+    _row, plain = accounts.create_api_token(demo.user("reviewer"), "นับคำสั่งสถานะ", scopes=tuple(scopes_of(app)))
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {plain}"}
+    client.get(f"/api/v1/instances/{instance_id}", headers=headers)  # the token's first use is written
+    response, sent = _counted(count_queries, lambda: client.get(f"/api/v1/instances/{instance_id}", headers=headers))
+    assert response.status_code == 200 and len(sent) <= INSTANCE_API, sent
+    assert [task["title"] for task in response.get_json()["tasks"]] == ["ตรวจสอบคู่มือ (ขั้นที่ 1)"]
+    login("reviewer")
+    page, sent = _counted(count_queries, lambda: client.get(f"/instances/{instance_id}"))
+    assert page.status_code == 200 and len(sent) <= INSTANCE_PAGE, sent
+    assert "ตรวจสอบคู่มือ (ขั้นที่ 1)" in page.get_data(as_text=True)
 
 
 def test_a_review_reminder_costs_a_fixed_few_statements(app, demo, count_queries):

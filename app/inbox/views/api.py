@@ -195,14 +195,15 @@ def get_instance(instance_id: int):
         instance = instances.get_instance(api.current_user_of_token(), instance_id)
     except instances.InstanceNotFound:
         raise ApiError(404) from None
+    tasks = instances.tasks(instance)
     return Instance(
         id=instance.id, process_id=instance.process_id, version=instance.spec_key, title=instance.title,
         business_object=BusinessObject(type=instance.business_type, id=instance.business_id),
         status=instance.status, created_at=instance.created_at, completed_at=instance.completed_at,
         next_timer_at=instance.next_timer_at,
-        tasks=[Task(**task_json(task)) for task in instances.tasks(instance)],
+        tasks=[Task(**task_json(task)) for task in tasks],
         history=[HistoryEntry(at=e.at, action=e.action, task=e.task_name, title=e.title, actor=e.actor,
                               comment=e.comment,
                               time_spent_seconds=e.time_spent.total_seconds() if e.time_spent else None)
-                 for e in instances.history(instance)],
+                 for e in instances.history(instance, tasks)],
     )

@@ -21,8 +21,9 @@ def _load(instance_id: int):
 @login_required
 def show(instance_id: int):
     instance = _load(instance_id)
-    return render_template("instances/show.html", instance=instance, history=instances.history(instance),
-                           tasks=instances.tasks(instance))
+    tasks = instances.tasks(instance)
+    return render_template("instances/show.html", instance=instance, history=instances.history(instance, tasks),
+                           tasks=tasks)
 
 
 @bp.get("/<int:instance_id>/diagram.json")
