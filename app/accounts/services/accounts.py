@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,6 +22,10 @@ from app.org.services.agencies import owning_department
 TOKEN_PREFIX = "rf_"
 
 
+# Built once, as _TOKEN_IN_USE below: every page sends it.
+_SIGNED_IN = select(User).where(User.id == bindparam("user_id")).options(joinedload(User.memberships))
+
+
 def load_user(session_id: str) -> User | None:
     """Flask-Login's loader: the person, while the session's generation is still theirs (else signed out).
 
@@ -30,7 +34,7 @@ def load_user(session_id: str) -> User | None:
     user_id, sep, generation = str(session_id or "").partition(":")
     if not (sep and user_id.isdecimal() and generation.isdecimal()):
         return None  # not a session this app writes (or one from before generations): sign in again
-    user = db.session.get(User, int(user_id), options=[joinedload(User.memberships)])
+    user = db.session.execute(_SIGNED_IN, {"user_id": int(user_id)}).unique().scalar_one_or_none()
     if user is None or user.session_generation != int(generation):
         return None
     return user
@@ -113,13 +117,16 @@ def create_api_token(user: User, name: str, scopes: Iterable[str] = ()) -> tuple
 LAST_USED_EVERY = timedelta(minutes=1)
 
 
+# Built once: every API call sends it, and a statement built anew costs SQLAlchemy its cache key again.
+_TOKEN_IN_USE = (select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                 .where(ApiToken.token_hash == bindparam("token_hash")).options(joinedload(User.memberships)))
+
+
 def api_token_in_use(plain: str) -> tuple[ApiToken, User, bool] | None:
     """The token and its user, found by the token's hash (one indexed query), and whether its last use was just
     recorded (the caller commits that). None for an unknown, revoked or reporter's token, or an inactive user.
     The user's memberships come joined: every call's policy reads them."""
-    found = db.session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-                               .where(ApiToken.token_hash == tokens.digest(plain))
-                               .options(joinedload(User.memberships))).unique().first()
+    found = db.session.execute(_TOKEN_IN_USE, {"token_hash": tokens.digest(plain)}).unique().first()
     if found is None:
         return None
     row, user = found

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
@@ -43,17 +43,17 @@ class HistoryEntry:
 
 # Who did each thing: one alias for every history (a new one a request costs SQLAlchemy its set-up again).
 _ACTOR = aliased(User, name="actor")
+# Built once, as the alias: a statement built anew for each request costs SQLAlchemy its cache key again.
+_HISTORY = (select(AuditEvent, _ACTOR.display_name).outerjoin(_ACTOR, _ACTOR.id == AuditEvent.actor_id)
+            .where(AuditEvent.instance_id == bindparam("instance_id")).order_by(AuditEvent.occurred_at, AuditEvent.id))
+_TASKS = (select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"))
+          .order_by(HumanTask.created_at, HumanTask.id))
 
 
 def history(instance: ProcessInstance, tasks: list[HumanTask]) -> list[HistoryEntry]:
     """Who did what and when, with the time each user task waited (``tasks``: the instance's, as ``tasks`` reads
     them); one query."""
-    events = db.session.execute(
-        select(AuditEvent, _ACTOR.display_name)
-        .outerjoin(_ACTOR, _ACTOR.id == AuditEvent.actor_id)
-        .where(AuditEvent.instance_id == instance.id)
-        .order_by(AuditEvent.occurred_at, AuditEvent.id)
-    ).all()
+    events = db.session.execute(_HISTORY, {"instance_id": instance.id}).all()
     by_id = {task.id: task for task in tasks}
     entries = []
     for event, actor_name in events:
@@ -69,8 +69,8 @@ def history(instance: ProcessInstance, tasks: list[HumanTask]) -> list[HistoryEn
 
 
 def tasks(instance: ProcessInstance) -> list[HumanTask]:
-    return list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
-                                   .order_by(HumanTask.created_at, HumanTask.id)))
+    return list(db.session.scalars(_TASKS, {"instance_id": instance.id}))
+
 
 
 _LANE_NAME = re.compile(r'(<bpmn:lane\b[^>]*\bname=")([a-z_]+)(")')
