@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.core import headers, held_rows
 from app.core.extensions import db
@@ -61,6 +61,11 @@ def _mail(*, dedup_key: str, to_address: str | None, subject, body: str, user_id
                 subject=headers.one_line(subject), body=body)
 
 
+# Built once: a statement built anew for each call costs SQLAlchemy its cache key again (a batch of reminders asks
+# this once a reminder).
+_SENT = select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(bindparam("keys", expanding=True)))
+
+
 def notify(users: list[User], *, subject, body="", link: str | None = None, dedup_key: str) -> int:
     """Notify each user once per ``dedup_key``; returns how many were newly notified.
 
@@ -71,7 +76,7 @@ def notify(users: list[User], *, subject, body="", link: str | None = None, dedu
         return 0
     keys = {user.id: f"{dedup_key}:user:{user.id}" for user in users}
     wanted = set(keys.values())
-    already = set(db.session.scalars(select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(wanted))))
+    already = set(db.session.scalars(_SENT, {"keys": list(wanted)}))
     already.update(row["dedup_key"] for row in held_rows.held(OutboxMessage) if row["dedup_key"] in wanted)
     count = 0
     for user in users:

@@ -189,14 +189,19 @@ def _current() -> _Index:
 
 
 def _read_version(session) -> tuple:
+    row = session.execute(_version_query()).one()
+    return (str(session.get_bind().url), *row)
+
+
+@lru_cache(maxsize=1)
+def _version_query():
+    """Built once (a statement built anew costs SQLAlchemy its cache key again); here, not at import: the models
+    import this module."""
     from sqlalchemy import func, select
 
     from app.core.calendar import SpecialDay
 
-    row = session.execute(
-        select(func.count(SpecialDay.id), func.max(SpecialDay.id), func.max(SpecialDay.created_at))
-    ).one()
-    return (str(session.get_bind().url), *row)
+    return select(func.count(SpecialDay.id), func.max(SpecialDay.id), func.max(SpecialDay.created_at))
 
 
 def _read_special_days(session) -> dict[date, str]:

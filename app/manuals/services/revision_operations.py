@@ -5,7 +5,7 @@ Registered by name when this module is imported (``workflows.operations``)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, and_, select
+from sqlalchemy import Row, and_, bindparam, select
 from sqlalchemy.orm import lazyload
 
 from app.accounts.models import NATIONWIDE_ROLES, Membership, Role, User
@@ -131,15 +131,20 @@ def publish_revision(ctx: OperationContext, revision_id: int) -> dict:
     return {"revision_id": revision.id, "number": revision.number}
 
 
+# Built once: a statement built anew for each reminder costs SQLAlchemy its cache key again.
+_IN_REVIEW = (select(ManualRevision.title, HumanTask.id, HumanTask.assignee_id).select_from(ManualRevision)
+              .outerjoin(HumanTask, and_(HumanTask.instance_id == bindparam("instance_id"),
+                                         HumanTask.spec_name == bindparam("spec_name"),
+                                         HumanTask.status == TaskStatus.open))
+              .where(ManualRevision.id == bindparam("revision_id")).limit(1))
+
+
 def _in_review(ctx: OperationContext, step: str, revision_id: int) -> tuple[str, Row | None]:
     """The revision's title and the step's open task as (id, assignee_id), or None: what a reminder or an
     escalation says and to whom, in one query (the timers' operations; the revision's content, its largest
     column, is not read). The instance's agency is its manual's (an agency's move or merge moves both)."""
-    row = db.session.execute(
-        select(ManualRevision.title, HumanTask.id, HumanTask.assignee_id).select_from(ManualRevision)
-        .outerjoin(HumanTask, and_(HumanTask.instance_id == ctx.instance_id, HumanTask.spec_name == STEP_TASKS[step],
-                                   HumanTask.status == TaskStatus.open))
-        .where(ManualRevision.id == revision_id).limit(1)).one()
+    row = db.session.execute(_IN_REVIEW, {"instance_id": ctx.instance_id, "spec_name": STEP_TASKS[step],
+                                          "revision_id": revision_id}).one()
     return row.title, (row if row.id is not None else None)
 
 
