@@ -35,7 +35,7 @@ from app.core.extensions import db
 from app.legacy.services import legacy_import
 from app.manuals.services import manuals
 from app.org.models import CatalogueEntry, CatalogueKind
-from app.org.services import catalogue
+from app.org.services import catalogue_defaults
 from app.public.services import public_index, public_search
 from bench import generate_manuals
 from bench.support import (
@@ -81,7 +81,7 @@ def load(app, backend) -> generate_manuals.ManualsLoaded:
         conn = db.session.connection()
         if backend.kind == "sqlite":  # the load only: fsync once at the end
             conn.exec_driver_sql("PRAGMA synchronous=OFF")
-        catalogue.seed_defaults()
+        catalogue_defaults.seed_defaults()
         codes = dict(db.session.execute(select(CatalogueEntry.code, CatalogueEntry.id)
                                         .where(CatalogueEntry.kind == CatalogueKind.category)).all())
         loaded = generate_manuals.load_manuals(conn, scale=ARGS.scale, category_ids=[codes[c] for c in SEARCH_CATEGORIES],

@@ -8,7 +8,7 @@ from app.core.extensions import db
 from app.core.workflow import AuditEvent
 from app.manuals.models import OtherService
 from app.org.models import CatalogueEntry, Tag
-from app.org.services import catalogue
+from app.org.services import catalogue, catalogue_defaults
 
 
 def _entry(name_th: str) -> CatalogueEntry:
@@ -18,7 +18,7 @@ def _entry(name_th: str) -> CatalogueEntry:
 def test_the_default_lists_load_once(app, demo):
     count = db.session.scalar(select(func.count()).select_from(CatalogueEntry))
     assert count > 20
-    assert catalogue.seed_defaults() == 0  # the demo already loaded them
+    assert catalogue_defaults.seed_defaults() == 0  # the demo already loaded them
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(CatalogueEntry)) == count
     labels = dict(catalogue.choices("category"))

@@ -34,7 +34,7 @@ from app.legacy.services.legacy_manuals import import_link, import_manual
 from app.legacy.services.legacy_records import KNOWN_REFS, KnownRefs, catalogue_codes, import_agency, import_process
 from app.legacy.services.legacy_users import import_user
 from app.org.models import Agency
-from app.org.services import catalogue
+from app.org.services import catalogue_defaults
 from app.public.services import public_index
 
 AGENCIES_FILE = "agencies.csv"
@@ -146,7 +146,7 @@ def run(folder: str | Path, *, progress: Callable[[int, float], None] | None = N
 
     codes = catalogue_codes()
     if not codes:  # a fresh system: the legacy codes refer to the default catalogue lists
-        catalogue.seed_defaults()
+        catalogue_defaults.seed_defaults()
         codes = catalogue_codes()
     known = KnownRefs()
     token = KNOWN_REFS.set(known)

@@ -23,7 +23,7 @@ from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import HumanTask, InstanceStatus, ProcessInstance, TaskStatus, record_audit
 from app.org.models import OWNING_KINDS_VALUES, Agency, AgencyKind
-from app.org.services import agencies, catalogue
+from app.org.services import agencies, catalogue_defaults
 from app.public.services import public_index
 
 PROFILE_FIELDS = ("address", "province", "district", "postcode", "phone", "email", "website", "opening_hours",
@@ -298,7 +298,7 @@ DEMO_PROFILES = {
 
 def seed_demo(by_code: dict[str, Agency]) -> None:
     """The demo's catalogue lists and a few public profiles."""
-    catalogue.seed_defaults()
+    catalogue_defaults.seed_defaults()
     for code, profile in DEMO_PROFILES.items():
         agency = by_code.get(code)
         if agency is not None:
