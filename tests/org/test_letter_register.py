@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import time_machine
 from sqlalchemy import func, select
@@ -36,14 +36,16 @@ def _entries(agency_id: int | None = None) -> list[OutgoingLetter]:
 
 
 def _record_delay(client, login, demo, point_code="sp_muang", reference="นบ 0001/2569", **changes):
+    today = utcnow().astimezone(BANGKOK).date()  # the clock's day, travelled or not: received before it
     point = demo.agency(point_code)
     process = licensing.processes_for(point)[0]
     login("spoint")
     data = {"reference": reference, "applicant_name": "นายสมปอง รอคอย",
             "applicant_address": "99 หมู่ 1 ตำบลบางกระสอ อำเภอเมืองนนทบุรี จังหวัดนนทบุรี 11000",
             "applicant_email": "sompong@example.org", "process_id": str(process.id), "promised_days": "15",
-            "received_on": "2026-11-02", "reason": "รอความเห็นจากสำนักงานโยธาธิการจังหวัด",
-            "expected_decision_on": "2027-02-26"} | changes
+            "received_on": (today - timedelta(days=30)).isoformat(),
+            "reason": "รอความเห็นจากสำนักงานโยธาธิการจังหวัด",
+            "expected_decision_on": (today + timedelta(days=86)).isoformat()} | changes
     response = client.post(f"/delays/points/{point.id}/new", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return db.session.scalar(select(DelayRecord).where(DelayRecord.reference == reference)

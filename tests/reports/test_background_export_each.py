@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date, timedelta
 
 import openpyxl
 from sqlalchemy import select
@@ -14,9 +15,14 @@ from app.core.extensions import db
 from app.licensing.services import licensing
 from app.reports.models import ReportExport
 from app.reports.services import background
+from app.reports.services.base import fiscal_year_of
+from tests.clock import TODAY
 from tests.licensing.test_delays import _form
 
 REFERENCES = ("นบ 0101/2570", "นบ 0102/2570", "นบ 0103/2570")
+_YEAR_START = date(TODAY.year if TODAY.month >= 10 else TODAY.year - 1, 10, 1)  # of the fiscal year today is in
+# Received on the days before today, in today's fiscal year (on its first days, on its first day).
+RECEIVED = [max(TODAY - timedelta(days=12 - number), _YEAR_START) for number in range(len(REFERENCES))]
 
 
 def _record_delays(client, login, demo) -> str:
@@ -25,8 +31,8 @@ def _record_delays(client, login, demo) -> str:
     login("spoint")
     for number, reference in enumerate(REFERENCES):
         response = client.post(f"/delays/points/{point.id}/new", data=_form(
-            process, reference=reference, received_on="2026-11-2" + str(number), promised_days=str(10 + number),
-            expected_decision_on="2027-01-29"))
+            process, reference=reference, received_on=RECEIVED[number].isoformat(), promised_days=str(10 + number),
+            expected_decision_on=(TODAY + timedelta(days=58)).isoformat()))
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return process.name_th
 
@@ -44,7 +50,8 @@ def test_a_large_delay_export_is_written_in_the_background_and_reads_back(app, c
     process_name = _record_delays(client, login, demo)
     monkeypatch.setitem(app.config, "REPORT_EXPORT_STREAM_LIMIT", 2)
     login("central")
-    queued = {kind: client.get(f"/reports/delays/rows.{kind}?fy=2570") for kind in ("csv", "xlsx")}
+    year = fiscal_year_of(TODAY)
+    queued = {kind: client.get(f"/reports/delays/rows.{kind}?fy={year}") for kind in ("csv", "xlsx")}
     assert all(response.status_code == 303 for response in queued.values())
     assert background.run_queued(db.session.commit) == 2
     assert {export.rows_total for export in db.session.scalars(select(ReportExport))} == {3}

@@ -23,7 +23,17 @@ from tests.clock import TODAY  # the suite's day: the report counts the ageing f
 from tests.helpers import editor_post, manual_titled, th
 from workflows.calendar import BANGKOK
 
-FIRST, LAST = date(2026, 10, 1), date(2027, 9, 30)  # fiscal year 2570
+# The delays' and the desk's sets are laid out as on 2 December 2026, in fiscal year 2570; on another day, in the last fiscal year
+# whose 2 December is not after today, so that nothing in it is yet to come.
+_YEARS_ON = TODAY.year - 2026 - ((TODAY.month, TODAY.day) < (12, 2))
+
+
+def _day(year: int, month: int, day: int) -> date:
+    return date(year + _YEARS_ON, month, day)
+
+
+FIRST, LAST = _day(2026, 10, 1), _day(2027, 9, 30)
+FISCAL_YEAR = 2570 + _YEARS_ON
 
 
 def _csv(client, path: str) -> list[list[str]]:
@@ -44,9 +54,9 @@ def _delays(demo) -> list[DelayRecord]:
     processes = db.session.scalars(select(Process).order_by(Process.id).limit(2)).all()
     recorder = demo.user("spoint").id
     records = []
-    plan = [("sp_muang", 0, date(2026, 10, 3), "open", (7, 10)), ("sp_muang", 1, date(2026, 11, 10), "decided", (9,)),
-            ("sp_pakkret", 0, date(2026, 11, 25), "open", ()), ("nakhon_nont", 1, date(2026, 8, 20), "open", (7, 10)),
-            ("nakhon_nont", 0, date(2026, 10, 20), "decided", (8, 7)), ("sp_pakkret", 1, date(2026, 9, 1), "decided",
+    plan = [("sp_muang", 0, _day(2026, 10, 3), "open", (7, 10)), ("sp_muang", 1, _day(2026, 11, 10), "decided", (9,)),
+            ("sp_pakkret", 0, _day(2026, 11, 25), "open", ()), ("nakhon_nont", 1, _day(2026, 8, 20), "open", (7, 10)),
+            ("nakhon_nont", 0, _day(2026, 10, 20), "decided", (8, 7)), ("sp_pakkret", 1, _day(2026, 9, 1), "decided",
                                                                          (7,))]
     for n, (code, process, received, status, gaps) in enumerate(plan):
         agency = demo.agency(code)
@@ -89,7 +99,7 @@ def _raw_delays(province: str | None = None) -> dict:
 
 
 def _reported_delays(client, query: str = "") -> dict:
-    rows = _csv(client, f"/reports/delays/export.csv?fy=2570{query}")
+    rows = _csv(client, f"/reports/delays/export.csv?fy={FISCAL_YEAR}{query}")
     ageing = [int(_row(rows, th(label))[1]) for label in ("Up to 15 days", "16–30 days", "31–60 days",
                                                           "61–90 days", "Over 90 days")]
     return {"recorded": int(_row(rows, th("Recorded"))[1]), "open": int(_row(rows, th("Open"))[1]),
@@ -112,7 +122,7 @@ def test_the_delays_figures_from_sums_are_those_of_the_rows(client, login, demo)
     later = DelayRecord(**{c: getattr(records[0], c) for c in ("agency_id", "agency_path", "applicant_name",
                                                                "process_id", "promised_days", "reason",
                                                                "expected_decision_on", "recorded_by_id")},
-                        reference="นบ 0999/2570", lookup_code="LATER001", received_on=date(2026, 12, 1),
+                        reference="นบ 0999/2570", lookup_code="LATER001", received_on=_day(2026, 12, 1),
                         status="open", recorded_at=utcnow().replace(microsecond=0))
     db.session.add(later)
     db.session.commit()
@@ -130,7 +140,7 @@ def test_the_desk_figures_from_sums_are_those_of_the_rows(client, login, demo):
     db.session.add_all(categories)
     db.session.flush()
     for n in range(14):
-        created = _at(date(2026, 10, 1) + timedelta(days=5 * n), 8 + n % 9) if n < 13 else _at(date(2026, 9, 29))
+        created = _at(_day(2026, 10, 1) + timedelta(days=5 * n), 8 + n % 9) if n < 13 else _at(_day(2026, 9, 29))
         db.session.add(Ticket(
             number=f"IR{n:06d}", follow_nonce=f"f{n}", reporter_type=("agency", "vendor", "public")[n % 3],
             category_id=categories[n % 3 % 2].id, subject="ทดสอบ", description="ทดสอบ", status="closed",
@@ -144,7 +154,7 @@ def test_the_desk_figures_from_sums_are_those_of_the_rows(client, login, demo):
     login("hd_super")
     start, end = _at(FIRST, 0), _at(LAST + timedelta(days=1), 0)
     for query, wanted in (("", lambda t: True), ("&reporter=vendor", lambda t: t.reporter_type == "vendor")):
-        rows = _csv(client, f"/reports/desk/export.csv?fy=2570{query}")
+        rows = _csv(client, f"/reports/desk/export.csv?fy={FISCAL_YEAR}{query}")
         tickets = [t for t in db.session.scalars(select(Ticket)) if start <= t.created_at < end and wanted(t)]
         for category in categories:
             mine = [t for t in tickets if t.category_id == category.id]
