@@ -145,6 +145,7 @@ class Registry:
         self.role_labels: dict[str, Any] = {}
         self.status_labels: dict[str, Any] = {}
         self.history_labels: dict[str, Any] = {}
+        self._translated: dict[tuple[str, str], dict[str, str]] = {}
         self.messages: dict[type[BaseException], Message] = {}
         self.jobs: dict[str, Job] = {}
         self.role_homes: dict[str, Callable[[], str | None]] = {}
@@ -191,6 +192,15 @@ class Registry:
                     raise ValueError(f"menu entry {entry.endpoint} of {capability.name}: no menu {entry.group!r}")
             nav.extend(capability.nav)
         self.nav = sorted(nav, key=lambda entry: entry.order)
+
+    def labels_in(self, kind: str, language: str) -> dict[str, str]:
+        """The role, status or history labels (``kind``: "role_labels", ...) as text in ``language``, the request's
+        own: translated once, not once a row of every list that shows them."""
+        key = (kind, language)
+        found = self._translated.get(key)
+        if found is None:
+            found = self._translated[key] = {name: str(label) for name, label in getattr(self, kind).items()}
+        return found
 
     def _add(self, target: dict, items: Mapping, what: str, owner: str) -> None:
         owners = self._declared_by.setdefault(what, {})

@@ -90,11 +90,15 @@ def format_duration(value: timedelta | None) -> str:
 
 # Labels of roles, statuses and history actions: each capability declares its own (``Capability.labels``).
 def role_label(role: str | None) -> str:
-    return str(capabilities.current().role_labels.get(role, role or "–"))
+    return _labels("role_labels").get(role) or role or "–"
 
 
 def status_label(status: str | None) -> str:
-    return str(capabilities.current().status_labels.get(status, status or "–"))
+    return _labels("status_labels").get(status) or status or "–"
+
+
+def _labels(kind: str) -> dict[str, str]:
+    return capabilities.current().labels_in(kind, _language())
 
 
 def localized_title(title: str, title_en: str | None) -> str:
@@ -102,4 +106,4 @@ def localized_title(title: str, title_en: str | None) -> str:
 
 
 def history_label(entry) -> str:
-    return str(capabilities.current().history_labels.get(entry.action, entry.action))
+    return _labels("history_labels").get(entry.action) or entry.action

@@ -26,8 +26,11 @@ from tasks import jobs as job_runs
 ADMIN = frozenset({Role.admin.value})
 
 
+_UNREAD = notification_center.unread_count_query(inbox.ME)  # built once, for every page's counts
+
+
 def _counts(user) -> dict[str, int]:
-    return inbox.counts(user, unread=notification_center.unread_count_query(user))
+    return inbox.counts(user, unread=_UNREAD)
 
 
 CAPABILITY = Capability(

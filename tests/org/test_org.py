@@ -185,7 +185,7 @@ def test_moving_a_division_moves_its_subtree_and_open_work(client, login, demo):
     from app.accounts.services import policy
     officer = _officer_of(point, "new_spoint", "service_point_officer")
     assert db.session.scalar(select(func.count()).select_from(HumanTask).where(
-        policy.task_candidates_clause(officer), HumanTask.status == TaskStatus.open)) == 1
+        policy.task_candidates_clause(policy.scope_of(officer)), HumanTask.status == TaskStatus.open)) == 1
 
     # not under itself or its own units; the message sits next to the field
     response = client.post(f"/agencies/{regional.id}/move", data={"parent_id": bora.id,

@@ -15,6 +15,7 @@ administrator's).
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
@@ -48,6 +49,15 @@ def scopes(user: User, roles: set[str] | None = None) -> dict[str, list[str]]:
         path = EVERYWHERE if membership.role in NATIONWIDE_ROLES else membership.agency.path
         result.setdefault(membership.role, []).append(path)
     return result
+
+
+Scope = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def scope_of(user: User) -> Scope:
+    """The user's scopes as a value that can key a cache: ((role, (path, ...)), ...), in the memberships' order.
+    Everyone holding the same roles over the same agencies has the same scope, and the same task-list clauses."""
+    return tuple((role, tuple(paths)) for role, paths in scopes(user).items())
 
 
 def covers(user: User, role: str, agency_path: str) -> bool:
@@ -86,11 +96,17 @@ def _process_allows(user: User, process_id: str, agency_path: str) -> bool:
     return roles is None or any(covers(user, role, agency_path) for role in roles)
 
 
-def restricted_processes_clause(user: User) -> ColumnElement[bool]:
-    """Tasks of a kept process only where the user holds one of its roles (a filter for every task list)."""
+def restricted_processes_clause(scope: Scope) -> ColumnElement[bool]:
+    """Tasks of a kept process only where the scope holds one of its roles (a filter for every task list)."""
+    return _restricted_processes_clause(scope, tuple(_PROCESS_ROLES.items()))
+
+
+# Built once a scope (and set of kept processes): a task list asks on every page, for a few different scopes.
+@functools.lru_cache(maxsize=1024)
+def _restricted_processes_clause(scope: Scope, kept: tuple[tuple[str, frozenset[str]], ...]) -> ColumnElement[bool]:
     clauses = []
-    for process_id, roles in _PROCESS_ROLES.items():
-        paths = _paths(user, set(roles))
+    for process_id, roles in kept:
+        paths = [path for role, role_paths in scope if role in roles for path in role_paths]
         other = HumanTask.process_id != process_id
         clauses.append(or_(other, within(HumanTask.agency_path, paths)) if paths else other)
     return and_(true(), *clauses)
@@ -99,11 +115,10 @@ def restricted_processes_clause(user: User) -> ColumnElement[bool]:
 # --- tasks ---------------------------------------------------------------------------------------------
 
 
-def task_candidates_clause(user: User) -> ColumnElement[bool]:
-    """Tasks the user may do: one of their roles, inside that role's agency scope."""
-    clauses = [
-        and_(HumanTask.role == role, within(HumanTask.agency_path, paths)) for role, paths in scopes(user).items()
-    ]
+@functools.lru_cache(maxsize=1024)
+def task_candidates_clause(scope: Scope) -> ColumnElement[bool]:
+    """Tasks the scope's holder may do: one of its roles, inside that role's agencies (built once a scope)."""
+    clauses = [and_(HumanTask.role == role, within(HumanTask.agency_path, list(paths))) for role, paths in scope]
     return or_(*clauses) if clauses else false()
 
 

@@ -10,8 +10,8 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from sqlalchemy import and_, func, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, bindparam, func, or_, select, true
+from sqlalchemy.orm import Bundle, aliased
 
 from app.accounts.models import User
 from app.accounts.services import policy
@@ -87,24 +87,41 @@ def on_complete(form_key: str):
 # --- listing -------------------------------------------------------------------------------------------
 
 
-def _view_clause(user: User, view: str, acting_for: list[User] | None = None):
-    """The tasks of a tab: the user's own, and during a delegation the absent officers' the user acts for."""
-    clause = _own_view_clause(user, view) & policy.restricted_processes_clause(user)
+# Whose tasks a clause selects, as a value a cache can key: (the person's id, their scope). The id may be ``ME``, a
+# parameter: the menu's badge counts are one statement for everyone with the same scope, given their id.
+Person = tuple[object, policy.Scope]
+ME = bindparam("me")
+
+
+def _person(user: User) -> Person:
+    return user.id, policy.scope_of(user)
+
+
+def _acting_for(user: User) -> tuple[Person, ...]:
+    return tuple(_person(absent) for absent in delegations.absent_colleagues(user))
+
+
+# Built once a person and tab: a page asks for the same clauses on every request (the menu's counts, the list).
+@functools.lru_cache(maxsize=2048)
+def _view_clause_of(view: str, person: Person, acting_for: tuple[Person, ...]):
+    """The tasks of a tab: the person's own, and during a delegation the absent officers' they act for."""
+    clause = _own_view_clause(view, person) & policy.restricted_processes_clause(person[1])
     if view in ("available", "claimed"):
-        for absent in acting_for or ():
-            clause = clause | (_own_view_clause(absent, view) & policy.restricted_processes_clause(absent))
+        for absent in acting_for:
+            clause = clause | (_own_view_clause(view, absent) & policy.restricted_processes_clause(absent[1]))
     return clause
 
 
-def _own_view_clause(user: User, view: str):
+def _own_view_clause(view: str, person: Person):
+    person_id, scope = person
     if view == "available":
-        return (HumanTask.status == TaskStatus.open) & policy.task_candidates_clause(user)
+        return (HumanTask.status == TaskStatus.open) & policy.task_candidates_clause(scope)
     if view == "claimed":
-        return (HumanTask.status == TaskStatus.open) & (HumanTask.assignee_id == user.id)
+        return (HumanTask.status == TaskStatus.open) & (HumanTask.assignee_id == person_id)
     if view == "completed":
-        return (HumanTask.status == TaskStatus.completed) & (HumanTask.completed_by_id == user.id)
+        return (HumanTask.status == TaskStatus.completed) & (HumanTask.completed_by_id == person_id)
     if view == "started":
-        started = select(ProcessInstance.id).where(ProcessInstance.created_by_id == user.id)
+        started = select(ProcessInstance.id).where(ProcessInstance.created_by_id == person_id)
         return (HumanTask.status == TaskStatus.open) & HumanTask.instance_id.in_(started)
     raise ValueError(view)
 
@@ -126,6 +143,12 @@ def _count_up_to(clause, limit: int, tasks=HumanTask):
 SEARCH_WINDOW = 1000
 # Who holds each task of a list: one alias for every list (a new one a request cost SQLAlchemy 0.5 ms to set up).
 _ASSIGNEE = aliased(User, name="assignee")
+# What a list shows of each task (the page and the API), read as plain rows: 20 tasks the session would keep cost
+# more than their query, on a page read on every visit.
+_LISTED = Bundle("task", HumanTask.id, HumanTask.instance_id, HumanTask.process_id, HumanTask.title,
+                 HumanTask.title_en, HumanTask.subject, HumanTask.role, HumanTask.agency_id, HumanTask.form_key,
+                 HumanTask.assignee_id, HumanTask.status, HumanTask.priority, HumanTask.due_at, HumanTask.created_at,
+                 HumanTask.completed_at)
 # What a list is sorted by (task_query.order_by): all a searched window keeps of each task besides its id.
 _SORT_COLUMNS = (HumanTask.due_at, HumanTask.created_at, HumanTask.priority, HumanTask.completed_at)
 
@@ -141,11 +164,39 @@ def _searched_page(clause, query: TaskQuery, per_page: int, offset: int):
     hits = select(func.count().label("counted")).select_from(window).where(window.c.hit).subquery("hits")
     page_ids = (select(window.c.id).where(window.c.hit).order_by(*order_by(query, window.c))
                 .limit(per_page).offset(offset).subquery("page_ids"))
-    return (select(HumanTask, Agency.name_th, Agency.name_en, _ASSIGNEE.display_name, hits.c.counted)
+    return (select(_LISTED, Agency.name_th, Agency.name_en, _ASSIGNEE.display_name, hits.c.counted)
             .select_from(hits).outerjoin(page_ids, true()).outerjoin(HumanTask, HumanTask.id == page_ids.c.id)
             .outerjoin(Agency, Agency.id == HumanTask.agency_id)
             .outerjoin(_ASSIGNEE, _ASSIGNEE.id == HumanTask.assignee_id)
             .order_by(*order_by(query)))
+
+
+@functools.lru_cache(maxsize=2048)
+def _list_clause(view: str, person: Person, acting_for: tuple[Person, ...], process_id: str | None,
+                 agency_path: str | None):
+    clause = _view_clause_of(view, person, acting_for)
+    if process_id:
+        clause = clause & (HumanTask.process_id == process_id)
+    if agency_path:
+        clause = clause & policy.within(HumanTask.agency_path, [agency_path])
+    return clause
+
+
+@functools.lru_cache(maxsize=2048)
+def _page_statements(clause, order: TaskQuery):
+    """A list's count (up to ``count_limit``) and a page of its rows (``page_size`` from ``offset``), in ``order``'s
+    order: built once a list, the page a parameter. The page's ids first, then their agency and holder: a plan that
+    joined before sorting joined every task the filters let through (1,724 of an officer's history: 54 ms on
+    PostgreSQL at national size)."""
+    count_query = _count_up_to(clause, bindparam("count_limit"))
+    page_ids = (select(HumanTask.id).where(clause).order_by(*order_by(order))
+                .limit(bindparam("page_size")).offset(bindparam("offset")).subquery("page_ids"))
+    rows_query = (select(_LISTED, Agency.name_th, Agency.name_en, _ASSIGNEE.display_name, count_query.scalar_subquery())
+                  .join(page_ids, page_ids.c.id == HumanTask.id)
+                  .join(Agency, Agency.id == HumanTask.agency_id)
+                  .outerjoin(_ASSIGNEE, _ASSIGNEE.id == HumanTask.assignee_id)
+                  .order_by(*order_by(order)))
+    return count_query, rows_query
 
 
 def list_tasks(user: User, view: str = "available", *, page: int = 1, per_page: int = 20,
@@ -153,43 +204,33 @@ def list_tasks(user: User, view: str = "available", *, page: int = 1, per_page: 
     """One page of a view, sorted and searched as ``query`` says (the other arguments are its shorthand): the rows
     and their count in one statement (a second only for a page past the end), whatever the page holds."""
     query = query or TaskQuery(view=view, process_id=process_id, agency_id=agency_id)
-    clause = _view_clause(user, query.view, delegations.absent_colleagues(user))
-    if query.process_id:
-        clause = clause & (HumanTask.process_id == query.process_id)
+    agency_path = None
     if query.agency_id:
         agency = db.session.get(Agency, query.agency_id)
         if agency is None:
             return Page([], 0, page, per_page)
-        clause = clause & policy.within(HumanTask.agency_path, [agency.path])
+        agency_path = agency.path
+    clause = _list_clause(query.view, _person(user), _acting_for(user), query.process_id, agency_path)
     offset = (max(page, 1) - 1) * per_page
-    count_limit = offset + COUNT_AHEAD + 1
+    counting = {"count_limit": offset + COUNT_AHEAD + 1}
     if query.search:
-        rows_query = _searched_page(clause, query, per_page, offset)  # always a row: it never needs count_query
+        rows_query, params = _searched_page(clause, query, per_page, offset), {}  # never needs count_query
     else:
-        count_query = _count_up_to(clause, count_limit)
-        # The page's ids first, then their agency and holder: a plan that joined before sorting joined every task
-        # the filters let through (1,724 of an officer's history: 54 ms on PostgreSQL at national size).
-        page_ids = (select(HumanTask.id).where(clause).order_by(*order_by(query)).limit(per_page).offset(offset)
-                    .subquery("page_ids"))
-        rows_query = (select(HumanTask, Agency.name_th, Agency.name_en, _ASSIGNEE.display_name,
-                             count_query.scalar_subquery())
-                      .join(page_ids, page_ids.c.id == HumanTask.id)
-                      .join(Agency, Agency.id == HumanTask.agency_id)
-                      .outerjoin(_ASSIGNEE, _ASSIGNEE.id == HumanTask.assignee_id)
-                      .order_by(*order_by(query)))
-    found = db.session.execute(rows_query).all()
+        count_query, rows_query = _page_statements(clause, TaskQuery(query.view, sort=query.sort, order=query.order))
+        params = counting | {"page_size": per_page, "offset": offset}
+    found = db.session.execute(rows_query, params).all()
     # past the last page (or nothing at all): how many there are, for the pager (a search's row says it)
-    counted = found[0][-1] if found else (db.session.scalar(count_query) if offset else 0)
+    counted = found[0][-1] if found else (db.session.scalar(count_query, counting) if offset else 0)
     rows = [
         TaskRow(task=task, agency_name_th=name_th, agency_name_en=name_en, assignee_name=assignee_name)
-        for task, name_th, name_en, assignee_name, _counted in found if task is not None
+        for task, name_th, name_en, assignee_name, _counted in found if task.id is not None
     ]
     return Page(rows, min(counted, offset + COUNT_AHEAD), page, per_page, more=counted > offset + COUNT_AHEAD)
 
 
 @dataclass
 class TaskRow:
-    task: HumanTask
+    task: Any  # the task's columns a list shows (``_LISTED``), by name
     agency_name_th: str
     agency_name_en: str | None
     assignee_name: str | None
@@ -203,12 +244,18 @@ class TaskRow:
 
 def counts(user: User, **more) -> dict[str, int]:
     """Badge counts for the navigation, at most BADGE_CAP + 1 each, with ``more`` counts (scalar subqueries by
-    name) read alongside: one statement, each count on its own index."""
-    acting_for = delegations.absent_colleagues(user)
-    counted = {view: _count_up_to(_view_clause(user, view, acting_for), capabilities.BADGE_CAP + 1).scalar_subquery()
-               for view in ("available", "claimed")} | more
-    row = db.session.execute(select(*counted.values())).one()
-    return dict(zip(counted, row, strict=True))
+    name, built once, the person counted for being ``ME``) read alongside: one statement, each count on its own
+    index."""
+    names, statement = _badge_counts(policy.scope_of(user), _acting_for(user), tuple(more.items()), capabilities.BADGE_CAP)
+    return dict(zip(names, db.session.execute(statement, {"me": user.id}).one(), strict=True))
+
+
+# Built once a scope: every page of every signed-in officer reads these counts.
+@functools.lru_cache(maxsize=1024)
+def _badge_counts(scope: policy.Scope, acting_for: tuple[Person, ...], more: tuple, cap: int):
+    counted = {view: _count_up_to(_view_clause_of(view, (ME, scope), acting_for), cap + 1).scalar_subquery()
+               for view in ("available", "claimed")} | dict(more)
+    return tuple(counted), select(*counted.values())
 
 
 def process_choices() -> list[tuple[str, str]]:
@@ -368,8 +415,14 @@ def acting_for(user: User, task: HumanTask) -> User | None:
 def filter_agencies(user: User, limit: int = 200) -> list:
     """Agencies to filter the inbox by: the user's scopes and one level below each, as rows of their id and names
     (``localized_title`` picks the name a page shows)."""
+    chosen = _filter_agencies_query(policy.scope_of(user), limit)
+    return db.session.execute(chosen).all() if chosen is not None else []
+
+
+@functools.lru_cache(maxsize=1024)
+def _filter_agencies_query(scope: policy.Scope, limit: int):
     clauses = []
-    for paths in policy.scopes(user).values():
+    for _role, paths in scope:
         for path in paths:
             if path == policy.EVERYWHERE:
                 clauses.append(Agency.depth <= 1)
@@ -377,6 +430,5 @@ def filter_agencies(user: User, limit: int = 200) -> list:
                 depth = path.count("/") - 2
                 clauses.append(policy.within(Agency.path, [path]) & (Agency.depth <= depth + 1))
     if not clauses:
-        return []
-    chosen = select(Agency.id, Agency.name_th, Agency.name_en).where(or_(*clauses)).order_by(Agency.path).limit(limit)
-    return db.session.execute(chosen).all()
+        return None
+    return select(Agency.id, Agency.name_th, Agency.name_en).where(or_(*clauses)).order_by(Agency.path).limit(limit)

@@ -11,17 +11,18 @@ from notifications.models import Notification
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(_unread(user)) or 0
+    return db.session.scalar(_unread(user.id)) or 0
 
 
-def unread_count_query(user: User):
-    """The same count as a scalar subquery: the menu reads it in one statement with its other counts."""
-    return _unread(user).scalar_subquery()
+def unread_count_query(person):
+    """The same count as a scalar subquery: the menu reads it in one statement with its other counts. ``person``:
+    a user's id, or the parameter that gives it."""
+    return _unread(person).scalar_subquery()
 
 
-def _unread(user: User):
+def _unread(person):
     return (select(func.count()).select_from(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None)))
+            .where(Notification.user_id == person, Notification.read_at.is_(None)))
 
 
 def recent(user: User, *, page: int = 1, per_page: int = 30) -> tuple[list[Notification], int]:
