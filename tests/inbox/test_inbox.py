@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy import select
 
+from app.accounts.services import accounts
 from app.core import capabilities
 from app.core.extensions import db
 from app.core.workflow import HumanTask
@@ -121,3 +122,30 @@ def test_a_long_queue_shows_a_capped_badge(client, login, demo, monkeypatch):
     page = client.get("/tasks/").get_data(as_text=True)
     assert 'data-count="available">5+<' in page
     assert page.count("data-task-id=") == 8  # the list itself is not capped
+
+
+def test_the_lists_and_badges_are_each_persons_own_when_their_statements_are_shared(client, login, demo):
+    """Two reviewers of one department share the menu's and the list's statements (built once a scope): each still
+    counts their own claimed tasks; a role granted to one of them counts at once, in the badge and in the list."""
+    reviewer = demo.user("reviewer")
+    twin = accounts.create_user("reviewer_twin", "ผู้ตรวจสอบคนที่สอง", "secret-pass")
+    for membership in reviewer.memberships:
+        accounts.grant(twin, membership.agency_id, membership.role)
+    _submit_many(demo, 3)
+    inbox.claim(reviewer, db.session.get(HumanTask, inbox.list_tasks(reviewer).rows[0].task.id))
+    db.session.commit()
+    mine, theirs = inbox.counts(reviewer), inbox.counts(twin)
+    assert (mine["claimed"], theirs["claimed"]) == (1, 0) and mine["available"] == theirs["available"]
+    assert inbox.list_tasks(twin, "claimed").total == 0 and inbox.list_tasks(reviewer, "claimed").total == 1
+
+    lg_author = demo.user("lg_author")
+    local = manuals.create_manual(lg_author, title="คู่มือเทศบาลนคร", agency_id=demo.agency("nakhon_nont").id)
+    manual_revisions.submit(lg_author, local, title=local.title, content=complete_content())
+    accounts.grant(twin, demo.agency("nakhon_nont").id, "manual_reviewer")
+    db.session.commit()
+    db.session.expire_all()  # the twin's memberships as the next request reads them
+    assert inbox.counts(twin)["available"] == theirs["available"] + 1
+    assert inbox.counts(reviewer)["available"] == mine["available"]
+    login("reviewer_twin")
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert "คู่มือเทศบาลนคร" in page and f'data-count="available">{theirs["available"] + 1}<' in page
