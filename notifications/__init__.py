@@ -79,13 +79,17 @@ def notify(users: list[User], *, subject, body="", link: str | None = None, dedu
     already = set(db.session.scalars(_SENT, {"keys": list(wanted)}))
     already.update(row["dedup_key"] for row in held_rows.held(OutboxMessage) if row["dedup_key"] in wanted)
     count = 0
+    texts: dict[str, tuple[str, str]] = {}  # each language's subject and body, translated once for its readers
     for user in users:
         key = keys[user.id]
         if key in already:
             continue
         already.add(key)  # the same user twice in one call is still told once
-        with force_locale(user.locale or "th"):
-            subject_text, body_text = headers.one_line(subject), str(body or "")
+        locale = user.locale or "th"
+        if locale not in texts:
+            with force_locale(locale):
+                texts[locale] = headers.one_line(subject), str(body or "")
+        subject_text, body_text = texts[locale]
         notification = dict(user_id=user.id, subject=subject_text, body=body_text, link=link)
         mail = _mail(dedup_key=key, user_id=user.id, to_address=user.email, subject=subject_text,
                      body=body_text + (f"\n\n{link}" if link else ""))

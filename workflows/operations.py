@@ -22,6 +22,9 @@ class OperationContext:
     agency_id: int
     task_name: str
     actor_id: int | None
+    # The instances whose timers fire together with this one (itself among them), empty otherwise: an operation
+    # that reads a row for each may read them for all at once (the timer job fires a hundred reminders a batch).
+    fired_with: tuple[int, ...] = ()
 
 
 Operation = Callable[..., Any]

@@ -156,6 +156,7 @@ class ManualRevision(db.Model):
 
 
 Index("ix_manual_revision_status", ManualRevision.manual_id, ManualRevision.status)
+Index("ix_manual_revision_instance", ManualRevision.instance_id)  # a revision by its approval's instance
 
 
 class ManualUserGroup(db.Model):

@@ -19,7 +19,7 @@ from app.core.workflow import EventSubscription, HumanTask, InstanceStatus, Proc
 from workflows.engine import specs
 from workflows.engine.errors import ConcurrentUpdate, NotWaiting
 from workflows.engine.saving import conflicts_reported, correlation_key, rows_in_one_insert, run_engine, save
-from workflows.engine.scripting import SCRIPT_ENGINE
+from workflows.engine.scripting import SCRIPT_ENGINE, fired_together
 from workflows.engine.work import sharing_one_savepoint, working_on
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def fire_due_timers(now: datetime | None = None, batch_size: int = 100) -> int:
     with rows_in_one_insert() as held:  # the batch's audit, notification and outbox rows: one INSERT each
         try:
             # The usual case, every timer firing well, in one savepoint for the batch rather than one each.
-            with db.session.begin_nested(), sharing_one_savepoint():
+            with db.session.begin_nested(), sharing_one_savepoint(), fired_together(tuple(i.id for i in instances)):
                 for instance in instances:
                     with working_on(instance.id, actor_id=None, attempts=1) as work:
                         work.fire_timers()

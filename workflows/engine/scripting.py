@@ -34,6 +34,17 @@ class _Run:
 
 
 _current_run: contextvars.ContextVar[_Run] = contextvars.ContextVar("current_run")
+_fired_together: contextvars.ContextVar[tuple[int, ...]] = contextvars.ContextVar("fired_together", default=())
+
+
+@contextmanager
+def fired_together(instance_ids: tuple[int, ...]) -> Iterator[None]:
+    """The service tasks run inside learn which instances' timers fire with theirs (``OperationContext.fired_with``)."""
+    token = _fired_together.set(instance_ids)
+    try:
+        yield
+    finally:
+        _fired_together.reset(token)
 
 
 @contextmanager
@@ -60,6 +71,7 @@ class _ScriptEngine(PythonScriptEngine):
             agency_id=run.instance.agency_id,
             task_name=task.task_spec.name,
             actor_id=run.actor_id,
+            fired_with=_fired_together.get(),
         )
         params = {name: spec["value"] for name, spec in operation_params.items()}
         result = operations.get(operation_name)(context, **params)

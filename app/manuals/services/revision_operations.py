@@ -142,10 +142,35 @@ _IN_REVIEW = (select(ManualRevision.title, HumanTask.id, HumanTask.assignee_id).
 def _in_review(ctx: OperationContext, step: str, revision_id: int) -> tuple[str, Row | None]:
     """The revision's title and the step's open task as (id, assignee_id), or None: what a reminder or an
     escalation says and to whom, in one query (the timers' operations; the revision's content, its largest
-    column, is not read). The instance's agency is its manual's (an agency's move or merge moves both)."""
+    column, is not read). The instance's agency is its manual's (an agency's move or merge moves both).
+
+    Timers firing together read theirs in one query for the batch, again only after a task changed meanwhile."""
+    if ctx.fired_with:
+        titles, tasks = memo(("in review", ctx.fired_with), lambda: _read_in_review(ctx.fired_with),
+                             depends_on=(HumanTask, ManualRevision))
+        if (ctx.instance_id, revision_id) in titles:
+            return titles[ctx.instance_id, revision_id], tasks.get((ctx.instance_id, STEP_TASKS[step]))
     row = db.session.execute(_IN_REVIEW, {"instance_id": ctx.instance_id, "spec_name": STEP_TASKS[step],
                                           "revision_id": revision_id}).one()
     return row.title, (row if row.id is not None else None)
+
+
+_IN_REVIEW_TOGETHER = (
+    select(ManualRevision.instance_id, ManualRevision.id.label("revision_id"), ManualRevision.title,
+           HumanTask.spec_name, HumanTask.id, HumanTask.assignee_id)
+    .outerjoin(HumanTask, and_(HumanTask.instance_id == ManualRevision.instance_id,
+                               HumanTask.status == TaskStatus.open))
+    .where(ManualRevision.instance_id.in_(bindparam("instance_ids", expanding=True))))
+
+
+def _read_in_review(instance_ids: tuple[int, ...]) -> tuple[dict, dict]:
+    """{(instance, revision): title} and {(instance, task name): open task} of these instances' revisions."""
+    titles, tasks = {}, {}
+    for row in db.session.execute(_IN_REVIEW_TOGETHER, {"instance_ids": list(instance_ids)}):
+        titles[row.instance_id, row.revision_id] = row.title
+        if row.id is not None:
+            tasks.setdefault((row.instance_id, row.spec_name), row)
+    return titles, tasks
 
 
 def _people_with_role(role: str, agency_id: int, *, exact_scope: bool = False) -> list[User]:
