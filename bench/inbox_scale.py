@@ -37,6 +37,7 @@ from app.core.extensions import db
 from app.inbox.services import inbox
 from app.manuals.services import manual_revisions
 from bench import generate
+from bench.http_calls import server_timing
 from bench.support import (
     FULL_INSTANCES,
     FULL_TASKS,
@@ -55,6 +56,7 @@ from bench.support import (
 from workflows import engine
 
 WARMUP = 5
+SPLIT = ("SQL", "template", "Python")  # where a page's time went inside the app (its Server-Timing header)
 # How often each tab is opened; the process filter offers a process with no tasks here as well.
 TABS = {"available": 6, "claimed": 1, "completed": 2, "started": 1}
 PROCESSES = (None, "manual_revision", "unlock_request")
@@ -160,7 +162,10 @@ def bench_inbox(app, client, label: str, user_id: int, iterations: int, max_seco
         if number >= WARMUP:
             slowest = max(slowest, (seconds, url))
         query = parse_qs(urlsplit(url).query)
-        timings = {"page": seconds, f"tab {query['view'][0]}": seconds}
+        spent = server_timing(response.headers.get("Server-Timing"))
+        timings = {"page": seconds, f"tab {query['view'][0]}": seconds, "SQL": spent.get("sql", 0.0),
+                   "template": spent.get("render", 0.0),
+                   "Python": spent.get("app", 0.0) - spent.get("sql", 0.0) - spent.get("render", 0.0)}
         timings.update({f"{name} filter": seconds for name in ("process", "agency") if name in query})
         timings.update({part: seconds for part, name in (("sorted", "sort"), ("search", "q")) if name in query})
         return timings
@@ -234,7 +239,7 @@ def print_scale(kind: str, figures: dict) -> None:
     parts = [f"tab {tab}" for tab in TABS] + ["process filter", "agency filter", "sorted", "search"]
     header = (f"{'user':26} {'data':13} {'n':>4} {'p50':>7} {'p95':>7} "
               + " ".join(f"{part.removeprefix('tab ') + ' p95':>13}" for part in parts)
-              + f" {'available':>9} {'verdict':>7}")
+              + f" {'available':>9} {'verdict':>7}   p50 of the page's SQL, template (its SQL left out), rest")
     print(header)
     print("-" * len(header))
     for tag in ("after ANALYZE", "after VACUUM"):
@@ -244,7 +249,8 @@ def print_scale(kind: str, figures: dict) -> None:
             verdict = verdict if kind == "postgresql" else f"({verdict.lower()})"
             by_part = " ".join(f"{row[part]['p95_ms']:13.2f}" if part in row else f"{'–':>13}" for part in parts)
             print(f"{label:26} {tag:13} {page['n']:4d} {page['p50_ms']:7.2f} {page['p95_ms']:7.2f} {by_part} "
-                  f"{row['available_total']:>9} {verdict:>7}")
+                  f"{row['available_total']:>9} {verdict:>7}   "
+                  + " ".join(f"{row[part]['p50_ms']:.2f}" if part in row else "–" for part in SPLIT))
     print(f"target: inbox page p95 <= {INBOX_P95_TARGET_MS:g} ms on PostgreSQL")
     print("\n".join(figures["process_list_plan"]), flush=True)
 
@@ -253,7 +259,7 @@ def print_scale(kind: str, figures: dict) -> None:
 
 
 def run_backend(kind: str, args) -> dict:
-    with throwaway_app(kind) as (app, backend):
+    with throwaway_app(kind, SERVER_TIMING=True) as (app, backend):
         loaded = load_scale(app, backend, args.scale)
         return measure(app, backend, loaded, iterations=args.iterations, max_seconds=args.max_seconds,
                        plans=args.explain, vacuum_too=not args.no_vacuum)

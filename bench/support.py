@@ -161,8 +161,8 @@ def new_backend(kind: str) -> Backend:
     return Backend(kind, uri, workdir, pg_name=name)
 
 
-def make_app(backend: Backend, drop_indexes: tuple[str, ...] = ()):
-    app = create_app({
+def make_app(backend: Backend, drop_indexes: tuple[str, ...] = (), **config):
+    app = create_app(config | {
         "WTF_CSRF_ENABLED": False,
         "SQLALCHEMY_DATABASE_URI": backend.uri,
         "SECRET_KEY": "bench",
@@ -199,13 +199,14 @@ def database_kinds(choice: str) -> list[str]:
 
 
 @contextmanager
-def throwaway_app(kind: str, drop_indexes: tuple[str, ...] = ()):
-    """(app, backend) on a new database of ``kind``, migrated; the database is dropped afterwards."""
+def throwaway_app(kind: str, drop_indexes: tuple[str, ...] = (), **config):
+    """(app, backend) on a new database of ``kind``, migrated; the database is dropped afterwards. ``config``: more
+    settings of the app."""
     log(f"=== {kind}: creating a throwaway database and migrating")
     backend = new_backend(kind)
     app = None
     try:
-        app = make_app(backend, drop_indexes)
+        app = make_app(backend, drop_indexes, **config)
         yield app, backend
     finally:
         if app is not None:

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.extensions import db
@@ -62,6 +62,9 @@ class User(UserMixin, db.Model):
     # The last day a delegation names this person the acting officer, raised as delegations are made and never
     # lowered: whether a page must look up whom they act for today (nearly nobody does) without a statement.
     acting_until: Mapped[date | None] = mapped_column(Date)
+    # Whether the person has saved inbox filters, set again after each save or deletion: the inbox page skips
+    # the filters' query for the many who have none.
+    has_saved_filters: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", lazy="selectin", primaryjoin="and_(User.id == Membership.user_id, Membership.active)"

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.core.extensions import db
 from app.core.types import utcnow
 from app.core.workflow import HumanTask
@@ -84,6 +85,7 @@ def test_saved_filters_are_listed_applied_made_default_and_deleted(client, login
     assert answer.status_code == 303
     saved = db.session.scalar(select(SavedFilter).where(SavedFilter.user_id == reviewer.id))
     assert saved.params == {"sort": "received", "q": "เรียงลำดับ"} and not saved.is_default
+    assert db.session.get(User, reviewer.id, populate_existing=True).has_saved_filters  # the page reads them now
     page = client.get("/tasks/").get_data(as_text=True)
     assert "เรียงตามรับล่าสุด" in page
     applied = client.get("/tasks/?sort=received&q=เรียงลำดับ").get_data(as_text=True)
@@ -103,7 +105,9 @@ def test_saved_filters_are_listed_applied_made_default_and_deleted(client, login
     login("reviewer")
     client.post(f"/tasks/filters/{saved.id}/delete")
     assert db.session.scalar(select(db.func.count()).select_from(SavedFilter)) == 0
-    assert client.get("/tasks/").status_code == 200
+    assert not db.session.get(User, reviewer.id, populate_existing=True).has_saved_filters  # nothing to read
+    page = client.get("/tasks/")
+    assert page.status_code == 200 and "เรียงตามรับล่าสุด" not in page.get_data(as_text=True)
 
 
 def test_the_inbox_page_query_count_is_the_same_for_5_and_50_tasks(client, login, demo, count_queries):

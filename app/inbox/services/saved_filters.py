@@ -5,7 +5,7 @@ Saving under a name the officer already uses replaces that filter (the page offe
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 
 from app.accounts.models import User
 from app.core.extensions import db
@@ -33,6 +33,8 @@ class SavedFilterNotFound(SavedFilterRefused):
 
 
 def of(user: User) -> list[SavedFilter]:
+    if not user.has_saved_filters:
+        return []
     return list(db.session.scalars(select(SavedFilter).where(SavedFilter.user_id == user.id)
                                    .order_by(SavedFilter.name, SavedFilter.id)))
 
@@ -52,6 +54,7 @@ def save(user: User, name: str, query: TaskQuery, *, default: bool = False) -> S
         _clear_default(user)
         row.is_default = True
     db.session.flush()
+    _note_whether_any(user)
     return row
 
 
@@ -66,11 +69,21 @@ def make_default(user: User, filter_id: int) -> SavedFilter:
 def delete(user: User, filter_id: int) -> None:
     db.session.delete(_own(user, filter_id))
     db.session.flush()
+    _note_whether_any(user)
 
 
 def default_for(user: User) -> SavedFilter | None:
+    if not user.has_saved_filters:
+        return None
     return db.session.scalar(select(SavedFilter).where(SavedFilter.user_id == user.id, SavedFilter.is_default)
                              .limit(1))
+
+
+def _note_whether_any(user: User) -> None:
+    """``User.has_saved_filters`` from the rows themselves (set, not counted: nothing to drift)."""
+    db.session.execute(update(User).where(User.id == user.id).values(
+        has_saved_filters=exists().where(SavedFilter.user_id == user.id)).execution_options(synchronize_session=False))
+    db.session.expire(user, ["has_saved_filters"])
 
 
 def _own(user: User, filter_id: int) -> SavedFilter:

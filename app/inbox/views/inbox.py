@@ -29,9 +29,10 @@ def index():
     query = TaskQuery.from_args(request.args)
     page = paging.page_number(request.args.get("page"))
     result = inbox.list_tasks(current_user, page=page, per_page=current_app.config["INBOX_PAGE_SIZE"], query=query)
+    processes, agencies = inbox.filter_choices(current_user)
     return render_template("inbox/index.html", view=query.view, query=query, result=result,
                            process_id=query.process_id, agency_id=query.agency_id,
-                           processes=inbox.process_choices(), agencies=inbox.filter_agencies(current_user),
+                           processes=processes, agencies=agencies,
                            saved=saved_filters.of(current_user), sortable=query.view in SORTABLE_VIEWS,
                            search_window=f"{inbox.SEARCH_WINDOW:,}")
 
