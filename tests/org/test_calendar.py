@@ -254,3 +254,21 @@ def test_a_date_already_special_is_refused(client, login, demo):
         assert cancel.status_code == 400
     rows = db.session.scalars(select(SpecialDay)).all()
     assert [(r.day, r.name_th) for r in rows] == [(date(2026, 4, 20), "พิเศษ")]  # a Buddhist-era year typed by hand
+
+
+def test_closing_deadlines_closes_only_the_objects_own_and_the_session_sees_it(app, demo):
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=BANGKOK)
+    due = add_working_days(now, 3)
+
+    def tracked(**where) -> int:
+        return calendar_admin.track_deadline(purpose="test.close", starts_at=now, working_days=3, due_at=due, **where)
+
+    mine, other, loose = tracked(object_type="manual", object_id=1), tracked(object_type="manual", object_id=2), tracked()
+    held = db.session.get(WorkingDayDeadline, mine)
+    assert held.status == "open"
+    assert calendar_admin.close_deadlines(["test.close", "test.other"], "manual", 1) == 1
+    assert held.status == "closed"  # the session holding it reads it again
+    assert db.session.get(WorkingDayDeadline, other).status == "open"
+    assert calendar_admin.close_deadline("test.close", None, None) == 1  # a deadline of no object
+    assert db.session.get(WorkingDayDeadline, loose).status == "closed"
+    assert db.session.get(WorkingDayDeadline, other).status == "open"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Role, User
@@ -250,13 +250,32 @@ def close_deadline(purpose: str, object_type: str | None, object_id: int | None)
 
 
 def close_deadlines(purposes, object_type: str | None, object_id: int | None) -> int:
-    """Close the open deadlines of any of ``purposes`` for the object: one statement."""
-    closed = db.session.execute(
-        update(WorkingDayDeadline)
-        .where(WorkingDayDeadline.purpose.in_(list(purposes)), WorkingDayDeadline.object_type == object_type,
-               WorkingDayDeadline.object_id == object_id, WorkingDayDeadline.status == DeadlineStatus.open)
-        .values(status=DeadlineStatus.closed, updated_at=utcnow()))
+    """Close the open deadlines of any of ``purposes`` for the object: one statement. Deadlines the session holds
+    read their status again when next used."""
+    if object_type is None or object_id is None:  # no object: "IS NULL", which the statement built once cannot say
+        statement = _CLOSE.where(WorkingDayDeadline.object_type == object_type,
+                                 WorkingDayDeadline.object_id == object_id)
+    else:
+        statement = _CLOSE_FOR_OBJECT
+    closed = db.session.execute(statement, {"purposes": list(purposes), "of_type": object_type, "of_id": object_id,
+                                            "now": utcnow()})
+    for held in list(db.session.identity_map.values()):
+        if isinstance(held, WorkingDayDeadline):
+            db.session.expire(held, ["status", "updated_at"])
     return closed.rowcount
+
+
+# Built once (a completion closes a step's deadlines and those its next step replaces): an UPDATE built anew cost
+# SQLAlchemy its cache key each time, and the session its search, in Python, of the deadlines it holds (expired
+# instead).
+_CLOSE = (update(WorkingDayDeadline)
+          .where(WorkingDayDeadline.purpose.in_(bindparam("purposes", expanding=True)),
+                 WorkingDayDeadline.status == DeadlineStatus.open)
+          .values(status=DeadlineStatus.closed,
+                  updated_at=bindparam("now", type_=WorkingDayDeadline.__table__.c.updated_at.type))
+          .execution_options(synchronize_session=False))
+_CLOSE_FOR_OBJECT = _CLOSE.where(WorkingDayDeadline.object_type == bindparam("of_type"),
+                                 WorkingDayDeadline.object_id == bindparam("of_id"))
 
 
 def open_deadline(purpose: str, object_type: str, object_id: int) -> WorkingDayDeadline | None:
