@@ -34,7 +34,7 @@ from sqlalchemy import text
 from app.accounts.models import User
 from app.accounts.services import accounts
 from app.core.extensions import db
-from app.inbox.services import inbox
+from app.inbox.services import task_lists
 from app.manuals.services import manual_revisions
 from bench import generate
 from bench.http_calls import server_timing
@@ -110,7 +110,7 @@ def vacuum(backend: Backend) -> None:
 def page_urls(app, user_id: int, count: int, seed: str) -> list[str]:
     """``count`` different inbox addresses as the user would open them: mostly early pages, some filtered."""
     with app.app_context():
-        agencies = [None] + [agency.id for agency in inbox.filter_agencies(db.session.get(User, user_id))]
+        agencies = [None] + [agency.id for agency in task_lists.filter_agencies(db.session.get(User, user_id))]
     rng = random.Random(seed)
     seen = set()
     urls: list[str] = []
@@ -143,9 +143,9 @@ def bench_inbox(app, client, label: str, user_id: int, iterations: int, max_seco
     """Time ``GET /tasks/`` with ``iterations`` different query strings; returns the SQL of the slowest one."""
     with app.app_context():
         user = db.session.get(User, user_id)
-        first = inbox.list_tasks(user, "available", page=1, per_page=1)
+        first = task_lists.list_tasks(user, "available", page=1, per_page=1)
         available = f"{first.total:,}{'+' if first.more else ''}"  # counted as the page counts them
-        badge = inbox.counts(user)
+        badge = task_lists.counts(user)
     log(f"  {label}: {available} available, badge {badge}")
     urls = page_urls(app, user_id, iterations + WARMUP, seed or label)
     turn = iter(range(len(urls)))
@@ -198,11 +198,11 @@ def explain(app, backend: Backend, statements, table: str = "human_task") -> lis
 
 
 def process_list_plan(app, backend: Backend) -> list[str]:
-    """What the process filter's choices cost: the query ``inbox.process_choices`` sends, explained."""
+    """What the process filter's choices cost: the query ``task_lists.process_choices`` sends, explained."""
     with app.app_context(), capture_statements() as statements:
-        choices = inbox.process_choices()
+        choices = task_lists.process_choices()
         started = time.perf_counter()
-        inbox.process_choices()
+        task_lists.process_choices()
         seconds = time.perf_counter() - started
     return [f"  process list {choices}: {seconds * 1000:.2f} ms (second call)"] + explain(
         app, backend, statements[:1], table="")

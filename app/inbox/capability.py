@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Role
 from app.core.capabilities import Badge, Capability, Job, Labels, NavEntry
-from app.inbox.services import assignment, delegations, inbox, notification_center, saved_filters
+from app.inbox.services import assignment, delegations, inbox, notification_center, saved_filters, task_lists
 from app.inbox.views import (
     api,
     delegations_api,
@@ -26,11 +26,11 @@ from tasks import jobs as job_runs
 ADMIN = frozenset({Role.admin.value})
 
 
-_UNREAD = notification_center.unread_count_query(inbox.ME)  # built once, for every page's counts
+_UNREAD = notification_center.unread_count_query(task_lists.ME)  # built once, for every page's counts
 
 
 def _counts(user) -> dict[str, int]:
-    return inbox.counts(user, unread=_UNREAD)
+    return task_lists.counts(user, unread=_UNREAD)
 
 
 CAPABILITY = Capability(

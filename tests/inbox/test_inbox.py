@@ -10,7 +10,7 @@ from app.accounts.services import accounts
 from app.core import capabilities
 from app.core.extensions import db
 from app.core.workflow import HumanTask
-from app.inbox.services import inbox
+from app.inbox.services import inbox, task_lists
 from app.manuals.services import manual_revisions, manuals
 from tests.helpers import complete_content, manual_titled, open_task, th
 from workflows.engine import specs
@@ -54,7 +54,7 @@ def test_paging_and_counts(client, login, demo, app):
 def test_views_claimed_completed_started(client, login, demo):
     reviewer = demo.user("reviewer")
     login("reviewer")
-    task = inbox.list_tasks(reviewer, "available").rows[0].task
+    task = task_lists.list_tasks(reviewer, "available").rows[0].task
     client.post(f"/tasks/{task.id}/claim")
     assert f'data-task-id="{task.id}"' in client.get("/tasks/?view=claimed").get_data(as_text=True)
     client.post(f"/tasks/{task.id}", data={"decision": "approve"})
@@ -93,12 +93,12 @@ def test_manual_list_query_count_does_not_grow(client, login, demo, count_querie
 def test_a_long_list_is_counted_only_a_little_past_its_page(app, client, login, demo, monkeypatch):
     """A year's history is too long to count on every page: the count stops COUNT_AHEAD tasks past the page."""
     _submit_many(demo, 7)  # with the demo's own, 8 for the reviewer
-    monkeypatch.setattr(inbox, "COUNT_AHEAD", 5)
+    monkeypatch.setattr(task_lists, "COUNT_AHEAD", 5)
     monkeypatch.setitem(app.config, "INBOX_PAGE_SIZE", 3)
     reviewer = demo.user("reviewer")
-    first = inbox.list_tasks(reviewer, page=1, per_page=3)
+    first = task_lists.list_tasks(reviewer, page=1, per_page=3)
     assert (len(first.rows), first.total, first.more) == (3, 5, True)
-    last = inbox.list_tasks(reviewer, page=3, per_page=3)
+    last = task_lists.list_tasks(reviewer, page=3, per_page=3)
     assert (len(last.rows), last.total, last.more) == (2, 8, False)
     login("reviewer")
     page = client.get("/tasks/").get_data(as_text=True)
@@ -109,7 +109,7 @@ def test_a_long_list_is_counted_only_a_little_past_its_page(app, client, login, 
 def test_the_process_filter_offers_the_processes_that_have_tasks(app, demo):
     specs.current_spec_key("token_issuance")  # a stored process whose diagram has no user task
     db.session.commit()
-    choices = dict(inbox.process_choices())
+    choices = dict(task_lists.process_choices())
     assert choices["manual_revision"] == "อนุมัติฉบับปรับปรุงคู่มือสำหรับประชาชน"  # the diagram's own name
     assert "token_issuance" not in choices
     assert list(choices) == sorted(set(db.session.scalars(select(HumanTask.process_id))))
@@ -132,11 +132,11 @@ def test_the_lists_and_badges_are_each_persons_own_when_their_statements_are_sha
     for membership in reviewer.memberships:
         accounts.grant(twin, membership.agency_id, membership.role)
     _submit_many(demo, 3)
-    inbox.claim(reviewer, db.session.get(HumanTask, inbox.list_tasks(reviewer).rows[0].task.id))
+    inbox.claim(reviewer, db.session.get(HumanTask, task_lists.list_tasks(reviewer).rows[0].task.id))
     db.session.commit()
-    mine, theirs = inbox.counts(reviewer), inbox.counts(twin)
+    mine, theirs = task_lists.counts(reviewer), task_lists.counts(twin)
     assert (mine["claimed"], theirs["claimed"]) == (1, 0) and mine["available"] == theirs["available"]
-    assert inbox.list_tasks(twin, "claimed").total == 0 and inbox.list_tasks(reviewer, "claimed").total == 1
+    assert task_lists.list_tasks(twin, "claimed").total == 0 and task_lists.list_tasks(reviewer, "claimed").total == 1
 
     lg_author = demo.user("lg_author")
     local = manuals.create_manual(lg_author, title="คู่มือเทศบาลนคร", agency_id=demo.agency("nakhon_nont").id)
@@ -144,8 +144,8 @@ def test_the_lists_and_badges_are_each_persons_own_when_their_statements_are_sha
     accounts.grant(twin, demo.agency("nakhon_nont").id, "manual_reviewer")
     db.session.commit()
     db.session.expire_all()  # the twin's memberships as the next request reads them
-    assert inbox.counts(twin)["available"] == theirs["available"] + 1
-    assert inbox.counts(reviewer)["available"] == mine["available"]
+    assert task_lists.counts(twin)["available"] == theirs["available"] + 1
+    assert task_lists.counts(reviewer)["available"] == mine["available"]
     login("reviewer_twin")
     page = client.get("/tasks/").get_data(as_text=True)
     assert "คู่มือเทศบาลนคร" in page and f'data-count="available">{theirs["available"] + 1}<' in page

@@ -137,9 +137,9 @@ def test_a_diagram_gives_a_task_its_priority():
 
 
 def test_a_search_reads_a_bounded_part_of_the_list(client, login, three_tasks, monkeypatch):
-    from app.inbox.services import inbox
+    from app.inbox.services import task_lists
 
-    monkeypatch.setattr(inbox, "SEARCH_WINDOW", 1)
+    monkeypatch.setattr(task_lists, "SEARCH_WINDOW", 1)
     login("reviewer")
     page = client.get("/tasks/?q=เรียงลำดับ&sort=received&order=asc").get_data(as_text=True)
     assert _ids(page) == [three_tasks[0]]  # the oldest is first in this order; the two others are past the window
@@ -160,21 +160,21 @@ def test_a_search_ignores_letter_case_and_never_matches_across_title_and_subject
 
 
 def test_a_searched_page_past_the_last_still_counts_the_hits(app, demo, count_queries):
-    from app.inbox.services import inbox
+    from app.inbox.services import task_lists
     from app.inbox.services.task_query import TaskQuery
 
     submitted_tasks(demo, "คู่มือนับผลค้น 1", "คู่มือนับผลค้น 2", "คู่มือนับผลค้น 3")
     reviewer, query = demo.user("reviewer"), TaskQuery(search="นับผลค้น")
-    inbox.list_tasks(reviewer, query=query)  # their memberships, read once a request, are not the list's own
+    task_lists.list_tasks(reviewer, query=query)  # their memberships, read once a request, are not the list's own
     with count_queries() as statements:
-        second = inbox.list_tasks(reviewer, page=2, per_page=2, query=query)
+        second = task_lists.list_tasks(reviewer, page=2, per_page=2, query=query)
     assert len(second.rows) == 1 and second.total == 3 and not second.more
     with count_queries() as past_the_end:
-        past = inbox.list_tasks(reviewer, page=5, per_page=2, query=query)
+        past = task_lists.list_tasks(reviewer, page=5, per_page=2, query=query)
     assert past.rows == [] and past.total == 3
     # The hits are counted in the page's own statement, even when it has no row to show.
     assert len(statements) == len(past_the_end) == 1, past_the_end
-    assert inbox.list_tasks(reviewer, query=TaskQuery(search="ไม่มีงานนี้")).total == 0
+    assert task_lists.list_tasks(reviewer, query=TaskQuery(search="ไม่มีงานนี้")).total == 0
 
 
 def test_the_agency_filter_names_each_agency_in_the_pages_language(client, login, demo):
@@ -188,7 +188,7 @@ def test_the_agency_filter_names_each_agency_in_the_pages_language(client, login
 
 
 def test_completed_by_me_lists_the_latest_first_and_tasks_of_one_instant_newest_first(app, demo):
-    from app.inbox.services import inbox
+    from app.inbox.services import task_lists
 
     first, second, third = submitted_tasks(demo, "คู่มือเสร็จก่อน", "คู่มือเสร็จพร้อมกัน 1", "คู่มือเสร็จพร้อมกัน 2")
     reviewer = demo.user("reviewer")
@@ -198,5 +198,5 @@ def test_completed_by_me_lists_the_latest_first_and_tasks_of_one_instant_newest_
         answer(second, reviewer, decision="approve")
         answer(third, reviewer, decision="approve")
     db.session.commit()
-    listed = [row.task.id for row in inbox.list_tasks(reviewer, "completed", per_page=3).rows]
+    listed = [row.task.id for row in task_lists.list_tasks(reviewer, "completed", per_page=3).rows]
     assert listed == [third.id, second.id, first.id]

@@ -98,7 +98,7 @@ def search_clause(text: str):
     """Tasks whose title (Thai or English) or subject contains every word of ``text``, whatever the letter case.
 
     A substring test of ``search_text`` (the three in lower case), checked on the rows the tab and filters already
-    select through their index, at most ``inbox.SEARCH_WINDOW`` of them: it narrows a bounded list, it never scans
+    select through their index, at most ``task_lists.SEARCH_WINDOW`` of them: it narrows a bounded list, it never scans
     the whole table on its own.
     """
     clauses = []

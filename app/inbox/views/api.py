@@ -13,7 +13,7 @@ from app.core import api
 from app.core.api import ApiError, ErrorBody
 from app.core.extensions import db
 from app.core.i18n import localized_title
-from app.inbox.services import inbox, instances
+from app.inbox.services import inbox, instances, task_lists
 from forms import form_for
 from forms.api import FieldValue, Line, PageNumber, PerPage, QueryId, Request
 from forms.fields import describe
@@ -132,7 +132,7 @@ def task_json(task, row=None) -> dict:
 def list_tasks(query: TaskQuery):
     """My tasks"""
     per_page = query.per_page or min(current_app.config["INBOX_PAGE_SIZE"], 100)
-    result = inbox.list_tasks(api.current_user_of_token(), query.view, page=query.page, per_page=per_page,
+    result = task_lists.list_tasks(api.current_user_of_token(), query.view, page=query.page, per_page=per_page,
                               process_id=query.process or None, agency_id=query.agency)
     return TaskPage(items=[Task(**task_json(row.task, row)) for row in result.rows], total=result.total,
                     page=result.page, per_page=result.per_page, pages=result.pages)

@@ -10,7 +10,7 @@ from app.core import capabilities, messages, paging
 from app.core.extensions import db
 from app.core.i18n import localized_title
 from app.core.redirects import next_or
-from app.inbox.services import assignment, inbox, saved_filters
+from app.inbox.services import assignment, inbox, saved_filters, task_lists
 from app.inbox.services.task_query import SORTABLE_VIEWS, TaskQuery
 from forms import form_for
 
@@ -28,13 +28,13 @@ def index():
             return redirect(url_for("inbox.index", **{**saved.params(), "view": saved.view}))
     query = TaskQuery.from_args(request.args)
     page = paging.page_number(request.args.get("page"))
-    result = inbox.list_tasks(current_user, page=page, per_page=current_app.config["INBOX_PAGE_SIZE"], query=query)
-    processes, agencies = inbox.filter_choices(current_user)
+    result = task_lists.list_tasks(current_user, page=page, per_page=current_app.config["INBOX_PAGE_SIZE"], query=query)
+    processes, agencies = task_lists.filter_choices(current_user)
     return render_template("inbox/index.html", view=query.view, query=query, result=result,
                            process_id=query.process_id, agency_id=query.agency_id,
                            processes=processes, agencies=agencies,
                            saved=saved_filters.of(current_user), sortable=query.view in SORTABLE_VIEWS,
-                           search_window=f"{inbox.SEARCH_WINDOW:,}")
+                           search_window=f"{task_lists.SEARCH_WINDOW:,}")
 
 
 def _load(task_id: int):

@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from app.accounts.services import policy
 from app.core import file_store, messages, paging, uploads
 from app.core.extensions import db
-from app.inbox.services import inbox
+from app.inbox.services import task_lists
 from app.manuals.services import attachments, manual_content, manual_revisions, manuals
 from app.org.services import catalogue
 from forms import cleaning
@@ -41,7 +41,7 @@ def index():
                                        agency_id=agency_id, q=q)
     return render_template("manuals/index.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
                            status=status, agency_id=agency_id, q=q or "", statuses=manuals.LIST_STATUSES,
-                           agencies=inbox.filter_agencies(current_user),
+                           agencies=task_lists.filter_agencies(current_user),
                            can_create=bool(policy.author_agency_paths(current_user)))
 
 
