@@ -18,11 +18,16 @@ database) is timed in this process, so that both see the same load:
     p50 <= 20 ms on SQLite;
   * the floor: a static file served by the same worker.
 
+The database also holds the rest of the country's open work that a request must not read: ``--open-deadlines``
+working-day deadlines (reviews, delay notices, unlock requests of other objects; 100,000 by default), open and
+closed, as a busy year leaves them.
+
 Then each kind of request once more through the Flask test client, to count the SQL statements it sends.
 
     .venv/bin/python bench/http_budgets.py                 # both databases, 200 requests of each kind
     .venv/bin/python bench/http_budgets.py --db sqlite --requests 50
     .venv/bin/python bench/http_budgets.py --smoke
+    .venv/bin/python bench/http_budgets.py --db sqlite --drop-index ix_working_day_deadline_object   # what-if
 """
 
 from __future__ import annotations
@@ -30,17 +35,20 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from app.accounts.models import User
 from app.accounts.services import accounts
+from app.core.calendar import DeadlineStatus, WorkingDayDeadline
 from app.core.extensions import db
+from app.core.types import utcnow
 from app.org.models import Agency
 from app.org.services import agencies
 from bench.engine import Org, make_org, spiff_cycle, submit_revision, without_database_operations
@@ -95,6 +103,27 @@ def prepare(app, tasks: int) -> tuple[Org, list[tuple[int, int]], dict[str, Acto
                 log(f"  {number + 1} revisions submitted")
         db.session.remove()
         return org, pairs, actors, department_id
+
+
+def seed_other_deadlines(app, count: int) -> None:
+    """``count`` working-day deadlines of other objects, a third of them still open: what every review, delay
+    notice and unlock request of the country leaves in the table. Commits."""
+    purposes = ("review.agency.remind", "review.agency.escalate", "review.opdc.remind", "review.opdc.escalate",
+                "delay.notice", "unlock.decide")
+    object_types = ("manual", "licence_report", "unlock_request")
+    now = utcnow()
+    with app.app_context():
+        for start in range(0, count, 10_000):
+            rows = [{"purpose": purposes[n % len(purposes)], "object_type": object_types[n % len(object_types)],
+                     "object_id": 10_000_000 + n // 4, "instance_id": None, "timer_variable": None,
+                     "starts_at": now - timedelta(days=n % 365), "working_days": 5 + n % 10,
+                     "due_at": now + timedelta(days=n % 30 - 10),
+                     "status": DeadlineStatus.open if n % 3 == 0 else DeadlineStatus.closed, "updated_at": now}
+                    for n in range(start, min(count, start + 10_000))]
+            db.session.execute(insert(WorkingDayDeadline), rows)
+        db.session.commit()
+        db.session.remove()
+    log(f"  {count:,} deadlines of other objects")
 
 
 def measure(app, calls: ServerCalls, pairs: list[tuple[int, int]], actors: dict[str, Actor], cast: Cast,
@@ -154,7 +183,10 @@ def run(kind: str, args) -> tuple[list[Figure], dict]:
     backend = new_backend(kind)
     server = None
     try:
-        app = make_app(backend)
+        app = make_app(backend, tuple(args.drop_index))
+        if args.drop_index:
+            log(f"  dropped after migrating (what-if): {', '.join(args.drop_index)}")
+        seed_other_deadlines(app, args.open_deadlines)
         per_round = 3  # a task page read, a form completion, an API completion
         org, pairs, actors, department_id = prepare(app, per_round * (args.requests + WARMUP) + 3)
         engine_cycle, _state_bytes = spiff_cycle(app, org)
@@ -238,11 +270,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--requests", type=int, default=200, help="timed requests of each kind (after a warm-up)")
+    parser.add_argument("--open-deadlines", type=int, default=100_000,
+                        help="working-day deadlines of other objects in the table (a third open)")
+    parser.add_argument("--drop-index", action="append", default=[], metavar="NAME",
+                        help="what-if: drop this index after migrating (repeatable)")
     parser.add_argument("--smoke", action="store_true", help="SQLite, a few requests of each kind: does it run")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.db, args.requests = "sqlite", 5
-    env = environment()
+        args.db, args.requests, args.open_deadlines = "sqlite", 5, 1_000
+    env = {**environment(), "open_deadlines": args.open_deadlines, "dropped_indexes": args.drop_index}
     log(f"{env}")
     figures, details = [], {}
     with LoadWatch() as load:

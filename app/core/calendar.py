@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.extensions import db
@@ -56,3 +56,8 @@ class WorkingDayDeadline(db.Model):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     status: Mapped[str] = mapped_column(String(16), default=DeadlineStatus.open, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# An object's deadlines: closing a step's (every completion) and replacing them, not every open one in the country.
+Index("ix_working_day_deadline_object", WorkingDayDeadline.object_type, WorkingDayDeadline.object_id,
+      WorkingDayDeadline.status)
