@@ -88,6 +88,9 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
 
+Index("ix_user_account_email", User.email)  # an address taken: a reporter's sign-up, a new address
+
+
 class Membership(db.Model):
     """A user holds one role within one agency (and everything below it).
 

@@ -145,6 +145,7 @@ class ChatSession(db.Model):
 
 
 Index("ix_chat_session_status_agent", ChatSession.status, ChatSession.agent_id)
+Index("ix_chat_session_accepted", ChatSession.accepted_at)  # the recent waits a queued visitor's estimate reads
 
 
 class ChatMessage(db.Model):

@@ -92,7 +92,7 @@ class HumanTask(db.Model):
     __tablename__ = "human_task"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
     task_guid: Mapped[str] = mapped_column(String(36), unique=True)
     spec_name: Mapped[str] = mapped_column(String(64))
     process_id: Mapped[str] = mapped_column(String(64))
@@ -146,6 +146,9 @@ Index("ix_human_task_process", HumanTask.process_id, HumanTask.status, HumanTask
 Index("ix_human_task_completed_by", HumanTask.completed_by_id, HumanTask.status, HumanTask.completed_at,
       HumanTask.id, HumanTask.process_id, HumanTask.agency_path)
 Index("ix_human_task_due", HumanTask.status, HumanTask.due_at)
+# An instance's tasks, its open ones (the engine's save, a capability's waiting task): with the status in it,
+# SQLite takes it over the status indexes for a few instances at once too.
+Index("ix_human_task_instance", HumanTask.instance_id, HumanTask.status)
 
 
 class EventSubscription(db.Model):

@@ -166,6 +166,8 @@ class Ticket(db.Model):
 
 Index("ix_ticket_status_assignee", Ticket.status, Ticket.assignee_id)
 Index("ix_ticket_status_team", Ticket.status, Ticket.team_id)
+Index("ix_ticket_instance", Ticket.instance_id)  # the ticket of a task (the triage step, the task's page)
+Index("ix_ticket_merged_into", Ticket.merged_into_id)  # a ticket's page shows the reports merged into it
 
 
 class TicketMessage(db.Model):

@@ -100,6 +100,9 @@ class UnlockRequest(db.Model):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
+Index("ix_unlock_request_instance", UnlockRequest.instance_id)  # the request of a task (its steps, the task's page)
+
+
 class DelayStatus:
     open = "open"
     decided = "decided"
@@ -163,6 +166,8 @@ class DelayRecord(db.Model):
 
 
 Index("ix_delay_record_status_path", DelayRecord.status, DelayRecord.agency_path)
+Index("ix_delay_record_instance", DelayRecord.instance_id)  # the record of a task (its steps, the task's page)
+Index("ix_delay_record_reference", DelayRecord.reference)  # the public status page looks a reference up
 
 
 class DelayNotice(db.Model):
@@ -189,3 +194,7 @@ class DelayNotice(db.Model):
     posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     delay: Mapped[DelayRecord] = relationship(lazy="joined")
+
+
+# The notices to post (not e-mailed, or the e-mail failed), oldest first: the register's "to post" list.
+Index("ix_delay_notice_to_post", DelayNotice.posted_at, DelayNotice.issued_at, DelayNotice.id)

@@ -201,10 +201,12 @@ def draft_answer(revision_id: int, change_note: str | None = None) -> inbox.Task
 
 
 def waiting_revise_task(manual: Manual) -> HumanTask | None:
-    return db.session.scalar(select(HumanTask).join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                             .where(ProcessInstance.business_type == "manual",
-                                    ProcessInstance.business_id == manual.id,
-                                    HumanTask.spec_name == "revise", HumanTask.status == TaskStatus.open))
+    # From the manual's instances to their tasks: joined the other way, SQLite walked every open task in the country.
+    instances = select(ProcessInstance.id).where(ProcessInstance.business_type == "manual",
+                                                 ProcessInstance.business_id == manual.id)
+    return db.session.scalar(select(HumanTask).where(HumanTask.instance_id.in_(instances),
+                                                     HumanTask.spec_name == "revise",
+                                                     HumanTask.status == TaskStatus.open))
 
 
 def _new_revision(manual: Manual, user: User, *, title: str, content: dict) -> ManualRevision:
