@@ -25,6 +25,7 @@ _suite_clock.start()
 from app import create_app  # noqa: E402
 from app.core.extensions import db  # noqa: E402
 from tests import database_state  # noqa: E402
+from tests.query_plans import indexed_reads  # noqa: E402, F401 - the fixture, used below
 from tests.smtp_server import SmtpServer  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -169,6 +170,15 @@ def app(request, _apps):
         yield app
         db.session.rollback()
         db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def _reads_use_indexes(request):
+    """Every test that uses the app checks that the app's statements find their rows by an index (SQLite's plans;
+    ``tests/query_plans.py``)."""
+    if "app" in request.fixturenames:
+        request.getfixturevalue("indexed_reads")
+    yield
 
 
 @pytest.fixture

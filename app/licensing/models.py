@@ -168,6 +168,7 @@ class DelayRecord(db.Model):
 Index("ix_delay_record_status_path", DelayRecord.status, DelayRecord.agency_path)
 Index("ix_delay_record_instance", DelayRecord.instance_id)  # the record of a task (its steps, the task's page)
 Index("ix_delay_record_reference", DelayRecord.reference)  # the public status page looks a reference up
+Index("ix_delay_record_path", DelayRecord.agency_path)  # a central officer's delays, of every status
 
 
 class DelayNotice(db.Model):
