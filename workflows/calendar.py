@@ -189,7 +189,9 @@ def _current() -> _Index:
 
 
 def _read_version(session) -> tuple:
-    row = session.execute(_version_query()).one()
+    # Without flushing what the session holds (the calendar's own changes are flushed where they are made): the
+    # changes of the unit of work around it go out together, in its save.
+    row = session.execute(_version_query(), execution_options={"autoflush": False}).one()
     return (str(session.get_bind().url), *row)
 
 

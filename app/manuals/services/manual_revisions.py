@@ -72,6 +72,13 @@ def current_draft(manual: Manual) -> ManualRevision | None:
                                                           ManualRevision.status == RevisionStatus.draft))
 
 
+def has_draft(manual: Manual) -> bool:
+    """Whether the manual has a draft, without reading the draft's content."""
+    return db.session.scalar(select(ManualRevision.id).where(ManualRevision.manual_id == manual.id,
+                                                             ManualRevision.status == RevisionStatus.draft)
+                             .limit(1)) is not None
+
+
 def last_returned(manual: Manual) -> ManualRevision | None:
     return db.session.scalar(select(ManualRevision).where(ManualRevision.manual_id == manual.id,
                                                           ManualRevision.status == RevisionStatus.returned)
@@ -101,7 +108,7 @@ def new_draft(user: User, manual: Manual) -> ManualRevision:
     """Start the next revision: a copy of the returned one while a return waits, else of the published one."""
     if not policy.can_author_manual(user, manual):
         raise NotAllowed(manual.id)
-    if current_draft(manual) is not None:
+    if has_draft(manual):
         raise DraftExists(manual.id)
     if manual.status == ManualStatus.in_review:
         raise RevisionAlreadyInReview(manual.id)
@@ -282,7 +289,7 @@ def _subject(instance) -> dict:
         subject["changes"] = manual_diff.diff(published.content if published else None, revision.content, names)
     returns = _returns(instance.id)
     subject["return_comment"] = returns[0].comment if returns else None
-    subject["draft_exists"] = current_draft(manual) is not None
+    subject["draft_exists"] = has_draft(manual)
     step_one = _approved_at_step_one(revision, returns)
     if step_one is not None:
         subject["approved_at_step_one"] = step_one

@@ -46,7 +46,8 @@ def review_deadlines(ctx: OperationContext, step: str) -> dict:
 
 @operation("record_review")
 def record_review(ctx: OperationContext, step: str, revision_id: int, decision: str, comment: str = "") -> dict:
-    revision = db.session.get(ManualRevision, revision_id)
+    # By its key, without flushing the completed task first: the completion's changes go out together.
+    revision = db.session.get(ManualRevision, revision_id, execution_options={"autoflush": False})
     calendar_admin.close_deadlines([f"review.{step}.{kind}" for kind in ("remind", "escalate")], ctx.business_type,
                                    ctx.business_id)
     before = revision.status

@@ -220,7 +220,7 @@ def track_deadlines(*deadlines: dict) -> None:
     one statement per object, the new ones written in one."""
     rows = _replacing(*deadlines)
     if rows:
-        db.session.execute(insert(WorkingDayDeadline), rows)
+        db.session.execute(insert(WorkingDayDeadline), rows, execution_options={"autoflush": False})
 
 
 def _replacing(*deadlines: dict) -> list[dict]:
@@ -257,8 +257,9 @@ def close_deadlines(purposes, object_type: str | None, object_id: int | None) ->
                                  WorkingDayDeadline.object_id == object_id)
     else:
         statement = _CLOSE_FOR_OBJECT
+    # Deadlines are written by statements, never held pending: nothing the session holds need go out first.
     closed = db.session.execute(statement, {"purposes": list(purposes), "of_type": object_type, "of_id": object_id,
-                                            "now": utcnow()})
+                                            "now": utcnow()}, execution_options={"autoflush": False})
     for held in list(db.session.identity_map.values()):
         if isinstance(held, WorkingDayDeadline):
             db.session.expire(held, ["status", "updated_at"])
