@@ -45,6 +45,9 @@ def test_add_rename_reorder_and_deactivate(client, login, demo):
     sub = _entry("ภาษีป้าย")
     assert sub.parent_id == parent.id and sub.kind == "category"
     assert "ภาษี › ภาษีป้าย" in dict(catalogue.choices("category")).values()
+    # what a manual's pages show: the same labels, in either language
+    assert catalogue.labels()[sub.id] == "ภาษี › ภาษีป้าย"
+    assert catalogue.labels("en")[sub.id] == f"{parent.name_en or parent.name_th} › Signboard tax"
 
     # a Thai name is required, and the message sits next to the field
     response = client.post("/admin/catalogue/entries", data={"kind": "category", "name_th": "  ", "parent_id": 0})
@@ -68,6 +71,9 @@ def test_add_rename_reorder_and_deactivate(client, login, demo):
     db.session.expire_all()
     assert sub.active is False and db.session.get(CatalogueEntry, sub.id) is not None
     assert sub.id not in dict(catalogue.choices("category"))
+    assert sub.id not in catalogue.labels()
+    assert catalogue.labels("en") == {entry_id: label for kind in catalogue.LISTS
+                                      for entry_id, label in catalogue.choices(kind, "en")}
     assert "ภาษีป้ายโฆษณา" in client.get("/admin/catalogue/").get_data(as_text=True)  # still listed, inactive
     actions = set(db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "catalogue_entry")))
     assert {"catalogue.entry_added", "catalogue.entry_renamed", "catalogue.entry_moved",
