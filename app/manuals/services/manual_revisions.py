@@ -67,16 +67,17 @@ class DraftNotReady(inbox.InboxError):
 # --- drafts --------------------------------------------------------------------------------------------
 
 
+def _draft_of(manual: Manual):
+    return (ManualRevision.manual_id == manual.id) & (ManualRevision.status == RevisionStatus.draft)
+
+
 def current_draft(manual: Manual) -> ManualRevision | None:
-    return db.session.scalar(select(ManualRevision).where(ManualRevision.manual_id == manual.id,
-                                                          ManualRevision.status == RevisionStatus.draft))
+    return db.session.scalar(select(ManualRevision).where(_draft_of(manual)))
 
 
 def has_draft(manual: Manual) -> bool:
     """Whether the manual has a draft, without reading the draft's content."""
-    return db.session.scalar(select(ManualRevision.id).where(ManualRevision.manual_id == manual.id,
-                                                             ManualRevision.status == RevisionStatus.draft)
-                             .limit(1)) is not None
+    return db.session.scalar(select(ManualRevision.id).where(_draft_of(manual)).limit(1)) is not None
 
 
 def last_returned(manual: Manual) -> ManualRevision | None:
