@@ -199,11 +199,14 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
                 f"ELSE {values['revise']} END)")
 
     def step_columns(agency: str, opdc: str) -> str:
-        """spec_name, title, title_en, lane, role, form_key."""
+        """spec_name, title, title_en, lane, role, form_key, search_text (of the instance ``p``'s title, the subject)."""
         def column(i: int) -> str:
             return per_step(agency, opdc, {name: f"'{spec[i]}'" for name, spec in STEPS.items()})
+        # what a search reads, written with the row as the app writes it (app.core.workflow.task_search_text): an
+        # UPDATE afterwards left every row's first version dead in the table, twice its size until a VACUUM
+        search_text = f"lower({column(1)} || :line || coalesce({column(2)}, '') || :line || p.title)"
         return ", ".join([per_step(agency, opdc, {name: f"'{name}'" for name in STEPS}), column(1), column(2),
-                          column(0), column(0), column(3)])
+                          column(0), column(0), column(3), search_text])
 
     def person(agency: str, opdc: str, officer: str) -> str:
         """Who does the step: the department's reviewer or author, or OPDC officer ``officer`` (mod their number)."""
@@ -222,11 +225,12 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
         k_prefix = f"WITH RECURSIVE ks(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM ks WHERE k < {MAX_HISTORY}) "
         k_join = f"JOIN ks ON k <= {history}"
     params["returned"] = "ส่งกลับให้แก้ไขขั้นตอนและเอกสารหลักฐานให้ครบถ้วน"
+    params["line"] = "\n"
     first_history_id = next_id(conn, "human_task")
     conn.execute(text(sql(
         k_prefix +
         "INSERT INTO human_task (instance_id, task_guid, spec_name, title, title_en, lane, role, form_key, "
-        "process_id, subject, agency_id, agency_path, assignee_id, due_at, status, created_at, claimed_at, "
+        "search_text, process_id, subject, agency_id, agency_path, assignee_id, due_at, status, created_at, claimed_at, "
         "completed_at, completed_by_id, comment, row_version) "
         f"SELECT p.id, 'bench-' || g || '-' || k, {step_columns(k_agency, k_opdc)}, 'manual_revision', p.title, "
         f"p.agency_id, p.agency_path, {doer}, CASE WHEN k % 3 > 0 THEN {plus_days(created, 3)} END, "
@@ -249,7 +253,7 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
     g_of_p = "p.business_id"
     conn.execute(text(sql(
         "INSERT INTO human_task (id, instance_id, task_guid, spec_name, title, title_en, lane, role, form_key, "
-        "process_id, subject, agency_id, agency_path, assignee_id, due_at, priority, status, created_at, claimed_at, "
+        "search_text, process_id, subject, agency_id, agency_path, assignee_id, due_at, priority, status, created_at, claimed_at, "
         "completed_at, completed_by_id, comment, row_version) "
         f"SELECT :h0 + g - (:n - :t), p.id, 'bench-' || g, {step_columns(o_agency, o_opdc)}, 'manual_revision', "
         f"p.title, p.agency_id, p.agency_path, {assignee}, "
@@ -257,10 +261,6 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
         f"FROM (SELECT {g_of_p} AS g, p.* FROM process_instance p WHERE p.id > :p0 + :n - :t) AS p"
     )), params)
     progress(f"    human_task (open) {tasks:,} rows")
-    # what a search reads, as the app writes it (app.core.workflow.task_search_text) and the migration filled it
-    conn.execute(text("UPDATE human_task SET search_text = lower(title || :line || coalesce(title_en, '') || :line "
-                      "|| subject) WHERE search_text IS NULL"), {"line": "\n"})
-    progress("    human_task search text written")
     _create_indexes(conn, deferred)
     progress(f"    {len(deferred)} indexes built")
 

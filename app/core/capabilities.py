@@ -20,6 +20,8 @@ from typing import Any
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
+from app.core.labels import LazyLabels
+
 EXTENSION_KEY = "ratchaflow.capabilities"
 BADGE_CAP = 99  # a badge shows "99+" beyond this (a busy queue is "many"): counting it on every page costs too much
 
@@ -142,10 +144,9 @@ class Registry:
         self._declared_by: dict[str, dict[Any, str]] = {}  # what → key → the capability that declared it
         self._reporter_pages: dict[str, str | None] = {}
         self.capabilities: dict[str, Capability] = {}
-        self.role_labels: dict[str, Any] = {}
-        self.status_labels: dict[str, Any] = {}
-        self.history_labels: dict[str, Any] = {}
-        self._translated: dict[tuple[str, str], dict[str, str]] = {}
+        self.role_labels = LazyLabels()
+        self.status_labels = LazyLabels()
+        self.history_labels = LazyLabels()
         self.messages: dict[type[BaseException], Message] = {}
         self.jobs: dict[str, Job] = {}
         self.role_homes: dict[str, Callable[[], str | None]] = {}
@@ -196,11 +197,7 @@ class Registry:
     def labels_in(self, kind: str, language: str) -> dict[str, str]:
         """The role, status or history labels (``kind``: "role_labels", ...) as text in ``language``, the request's
         own: translated once, not once a row of every list that shows them."""
-        key = (kind, language)
-        found = self._translated.get(key)
-        if found is None:
-            found = self._translated[key] = {name: str(label) for name, label in getattr(self, kind).items()}
-        return found
+        return getattr(self, kind).texts(language)
 
     def _add(self, target: dict, items: Mapping, what: str, owner: str) -> None:
         owners = self._declared_by.setdefault(what, {})

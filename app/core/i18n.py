@@ -8,7 +8,7 @@ from flask import current_app, has_request_context, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
-from app.core import capabilities, thai_dates
+from app.core import capabilities, labels, thai_dates
 from app.core.thai_dates import BANGKOK
 
 
@@ -50,9 +50,7 @@ def select_timezone() -> str:
     return "Asia/Bangkok"
 
 
-def _language() -> str:
-    locale = get_locale()
-    return locale.language if locale else "th"
+_language = labels.language
 
 
 def format_date(value: datetime | None) -> str:

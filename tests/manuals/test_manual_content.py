@@ -286,6 +286,12 @@ def test_the_review_task_shows_the_revision_and_a_diff_against_the_published_one
     assert 'data-key="steps.0.duration"' in page and 'data-key="fees.0.amount"' in page
     assert 'data-key="criteria"' not in page  # unchanged fields are not listed
     assert "ขั้นตอนที่ 1 · ระยะเวลา" in page
+    # the comparison's labels follow the reader's language, both ways (they are kept as text once a language)
+    client.get("/lang/en")
+    page = _page(client.get(f"/tasks/{open_task(manual).id}"))
+    assert "Step 1 · Duration" in page and "ขั้นตอนที่ 1 · ระยะเวลา" not in page
+    client.get("/lang/th")
+    assert "ขั้นตอนที่ 1 · ระยะเวลา" in _page(client.get(f"/tasks/{open_task(manual).id}"))
 
     # OPDC returns it; the corrected revision shows what changed since the agency approved the last one
     client.post(f"/tasks/{open_task(manual).id}", data={"decision": "approve"})

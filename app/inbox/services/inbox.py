@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
+
 from app.accounts.models import User
 from app.accounts.services import policy
 from app.core.conflicts import flush_or_conflict
@@ -74,10 +77,16 @@ def on_complete(form_key: str):
 # --- one task --------------------------------------------------------------------------------------------
 
 
+# A task with its instance's columns, which its page shows (what the task is about), read in one statement; not the
+# instance's serialized state, which only the engine reads (a completion's engine reads it then).
+_TASK_AND_INSTANCE = (select(HumanTask).where(HumanTask.id == bindparam("task_id"))
+                      .options(joinedload(HumanTask.instance).defer(ProcessInstance.state)))
+
+
 def task_for(user: User, task_id: int) -> HumanTask:
     """The task if the user may see it (themselves, or for an officer they act for); TaskNotFound otherwise (no hint
     that it exists)."""
-    task = db.session.get(HumanTask, task_id)
+    task = db.session.scalar(_TASK_AND_INSTANCE, {"task_id": task_id})
     if task is None or not (policy.can_see_task(user, task) or any(
             policy.can_see_task(person, task) for person in delegations.absent_colleagues(user))):
         raise TaskNotFound(task_id)

@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
+from app.core.labels import LazyLabels
 from app.org.services import catalogue
 
 DURATION_UNITS = ("minutes", "hours", "days")
@@ -50,7 +51,7 @@ ROW_REQUIRED = {"channels": "place", "steps": "title", "documents": "name", "fee
 LIST_KEYS = ("common_names", "tags")
 ID_LIST_KEYS = ("category_ids", "user_group_ids")
 
-LABELS = {
+LABELS = LazyLabels({
     "common_names": _l("Common names"),
     "category_ids": _l("Service categories"),
     "user_group_ids": _l("User groups"),
@@ -65,23 +66,23 @@ LABELS = {
     "complaint_channels": _l("Complaint channels"),
     "statistics": _l("Monthly statistics"),
     "remark": _l("Remark"),
-}
-ROW_LABELS = {
+})
+ROW_LABELS = LazyLabels({
     "channels": _l("Channel %(number)s"),
     "steps": _l("Step %(number)s"),
     "documents": _l("Document %(number)s"),
     "fees": _l("Fee %(number)s"),
     "complaint_channels": _l("Complaint channel %(number)s"),
-}
-FIELD_LABELS = {
+})
+FIELD_LABELS = LazyLabels({
     "place": _l("Place"), "address": _l("Address"), "hours": _l("Opening hours"), "remark": _l("Remark"),
     "title": _l("Step"), "description": _l("Description"), "duration": _l("Duration"),
     "duration_unit": _l("Unit of time"), "unit": _l("Responsible unit"),
     "name": _l("Document"), "issuer": _l("Issued by"), "originals": _l("Originals"), "copies": _l("Copies"),
     "amount": _l("Amount (baht)"), "channel": _l("Channel"), "detail": _l("Contact details"),
     "value": _l("Time"), "average": _l("Average"), "highest": _l("Highest"), "lowest": _l("Lowest"),
-}
-UNIT_LABELS = {"minutes": _l("minutes"), "hours": _l("hours"), "days": _l("working days")}
+})
+UNIT_LABELS = LazyLabels({"minutes": _l("minutes"), "hours": _l("hours"), "days": _l("working days")})
 
 
 # --- cleaning ----------------------------------------------------------------------------------------------
@@ -339,9 +340,10 @@ def format_duration(value: dict | None) -> str:
     if not value or value.get("value") in (None, ""):
         return ""
     amount, unit = value["value"], value.get("unit")
+    units = UNIT_LABELS.texts()
     if unit != "minutes" or amount != int(amount) or amount < 60:
-        return f"{amount:g} {UNIT_LABELS.get(unit, unit)}"
+        return f"{amount:g} {units.get(unit, unit)}"
     days, rest = divmod(int(amount), MINUTES_PER_UNIT["days"])
     hours, minutes = divmod(rest, 60)
-    return " ".join(f"{number} {UNIT_LABELS[name]}" for number, name in
+    return " ".join(f"{number} {units[name]}" for number, name in
                     ((days, "days"), (hours, "hours"), (minutes, "minutes")) if number)

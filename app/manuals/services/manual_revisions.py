@@ -11,6 +11,7 @@ import copy
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Role, User
 from app.accounts.services import policy
@@ -243,7 +244,9 @@ def _freeze(revision: ManualRevision, manual: Manual, user: User) -> None:
 
 
 def revision_under_review(instance_id: int) -> ManualRevision | None:
+    """The approval's revision, with its manual (each caller reads that too)."""
     return db.session.scalar(select(ManualRevision).where(ManualRevision.instance_id == instance_id)
+                             .options(joinedload(ManualRevision.manual))
                              .order_by(ManualRevision.number.desc()).limit(1))
 
 
@@ -277,8 +280,8 @@ def _revise_prefill(task: HumanTask) -> dict:
 @inbox.subject_provider("manual")
 def _subject(instance) -> dict:
     """The revision in review, what changed against the published one and, at OPDC, since the last step-1 approval."""
-    manual = db.session.get(Manual, instance.business_id)
     revision = revision_under_review(instance.id)
+    manual = db.session.get(Manual, instance.business_id)  # read with the revision when there is one
     published = manual.published_revision if manual else None
     subject = {"manual": manual, "revision": revision, "published": published, "return_comment": None,
                "changes": [], "approved_at_step_one": None, "changes_since_step_one": []}
