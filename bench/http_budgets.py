@@ -16,7 +16,9 @@ database) is timed in this process, so that both see the same load:
   * the manual-revision lifecycle in seven calls (create, submit, list tasks, approve step 1, list tasks,
     approve step 2, read status), through the manuals API when the app has it, else the editor's form posts:
     p50 <= 20 ms on SQLite;
-  * the floor: a static file served by the same worker.
+  * the floor: a static file served by the same worker; and a page's floor, the page shell: a signed-in page
+    with nothing to show (the reviewer's empty notifications: session, account, navigation and its badges,
+    the layout).
 
 The database also holds the rest of the country's open work that a request must not read: ``--open-deadlines``
 working-day deadlines (reviews, delay notices, unlock requests of other objects; 100,000 by default), open and
@@ -74,6 +76,9 @@ READS = ("inbox page /tasks/", "task page /tasks/<id>", "API task list", "API in
          "instance page /instances/<id>")
 COMPLETIONS = ("completion: approve, form post", "completion: approve, API")
 STATIC = "static file (the floor)"
+# The least a page of the back office costs: signed in (session, account, CSRF token), the navigation with its
+# badge counts, the layout, and an empty list (the reviewer has no notifications): the floor under every HTML page.
+SHELL = "page shell: signed in, nothing to show"
 ENGINE = "bare engine cycle (no database)"
 WARMUP = 3
 
@@ -137,6 +142,7 @@ def measure(app, calls: ServerCalls, pairs: list[tuple[int, int]], actors: dict[
     log(f"  reads and completions, {requests} of each kind")
     for _ in range(requests + WARMUP):
         expect(calls(STATIC, reviewer, "GET", "/static/css/app.css"), 200, STATIC)
+        expect(calls(SHELL, reviewer, "GET", "/notifications/"), 200, SHELL)
         expect(calls(READS[0], reviewer, "GET", f"/tasks/?page={next(page_numbers)}"), 200, READS[0])
         instance_id, task_id = next(fresh)
         expect(calls(READS[1], reviewer, "GET", f"/tasks/{task_id}"), 200, READS[1])
@@ -165,6 +171,7 @@ def count_statements(app, pairs: list[tuple[int, int]], actors: dict[str, Actor]
         actor.client.get("/api/v1/tasks", headers={"Authorization": f"Bearer {actor.token}"})
     reviewer = actors["bench_reviewer"]
     (instance_id, task_id), (_i, form_task), (_j, api_task) = pairs[:3]
+    counted(SHELL, reviewer, "GET", "/notifications/")
     counted(READS[0], reviewer, "GET", "/tasks/?page=2")
     counted(READS[1], reviewer, "GET", f"/tasks/{task_id}")
     counted(READS[2], reviewer, "GET", "/api/v1/tasks?page=2", api=True)
@@ -247,6 +254,7 @@ def figures_of(kind: str, stats: dict[str, Stat], engine_p50: float, statements:
             f"outside the app {part['outside']:.2f}"))))
 
     figures = [Figure.at_most(f"{STATIC} p50", stats[STATIC].p50, "ms", None, kind, sql(STATIC)),
+               Figure.at_most(f"{SHELL} p50", stats[SHELL].p50, "ms", None, kind, sql(SHELL)),
                Figure.at_most(f"{ENGINE} p50", engine_p50, "ms", None, kind,
                               "the machine's speed: 1.65-1.99 ms when these budgets were set")]
     for name in READS:
