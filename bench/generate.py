@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 
 from app.accounts.models import Membership, User
 from app.core.extensions import db
+from app.core.workflow import task_search_text
 from app.org.models import Agency
 
 DEPARTMENTS = 50
@@ -261,6 +262,7 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
         f"FROM (SELECT {g_of_p} AS g, p.* FROM process_instance p WHERE p.id > :p0 + :n - :t) AS p"
     )), params)
     progress(f"    human_task (open) {tasks:,} rows")
+    _check_search_text(conn)
     _create_indexes(conn, deferred)
     progress(f"    {len(deferred)} indexes built")
 
@@ -271,3 +273,11 @@ def load(conn: Connection, *, spec_key: str, serializer_version: str, instances:
     return Loaded(instances=instances, open_tasks=tasks, history_tasks=history_rows, agencies=len(agencies), ministry_id=ministry_id,
                   opdc_id=opdc_id, department_ids=department_ids, reviewer_ids=reviewer_ids, author_ids=author_ids,
                   opdc_officer_ids=opdc_officer_ids)
+
+
+def _check_search_text(conn: Connection) -> None:
+    """The first and last task's search text is what the app would have written (a search reads nothing else)."""
+    for row in conn.execute(text("SELECT title, title_en, subject, search_text FROM human_task "
+                                 "WHERE id IN ((SELECT min(id) FROM human_task), (SELECT max(id) FROM human_task))")):
+        if row.search_text != task_search_text(row.title, row.title_en, row.subject):
+            raise AssertionError(f"search text {row.search_text!r} is not the app's for {row.title!r}")
