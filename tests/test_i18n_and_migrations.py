@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextvars
 from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from app.core.extensions import db
 from app.core.i18n import format_date, format_datetime
+from app.core.labels import LazyLabels
 from app.public.models import is_dialect_search_object
 
 
@@ -32,6 +35,21 @@ def test_dates_use_the_buddhist_era_in_bangkok_time(app):
         assert format_datetime(moment) == "23 พ.ย. 2569 01:30"
     with force_locale("en"):
         assert format_date(moment) == "23 Nov 2569 BE"
+
+
+def test_labels_kept_as_text_are_each_languages_own(app):
+    """Labels are read as text once a language; read where no app is running (no catalogue), they are not kept."""
+    labels = LazyLabels({"duration": _l("Duration")})
+    # where no app is running (a fresh context: the fixture's app context stays outside it), the source text
+    assert contextvars.Context().run(lambda: labels.texts()["duration"]) == "Duration"
+    with app.test_request_context("/"):
+        assert labels.texts()["duration"] == "ระยะเวลา"
+        with force_locale("en"):
+            assert labels.texts()["duration"] == "Duration"
+        assert labels.texts()["duration"] == "ระยะเวลา"
+    labels["remark"] = _l("Remark")  # a label added later is read too
+    with app.test_request_context("/"):
+        assert labels.texts() == {"duration": "ระยะเวลา", "remark": "หมายเหตุ"}
 
 
 def test_the_language_switch_does_not_redirect_elsewhere(client):

@@ -22,7 +22,12 @@ class LazyLabels(dict):
         self._texts: dict[str, dict[str, str]] = {}
 
     def texts(self, language_code: str | None = None) -> dict[str, str]:
-        code = language_code or language()
+        code = language_code
+        if code is None:
+            locale = get_locale()
+            if locale is None:  # no app context: the labels' source text, which must not be kept as a language's
+                return {key: str(label) for key, label in self.items()}
+            code = locale.language
         found = self._texts.get(code)
         if found is None:
             found = self._texts[code] = {key: str(label) for key, label in self.items()}
