@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -69,7 +70,13 @@ def test_a_visitor_and_an_agent_chat_from_question_to_rating_and_transcript(app,
         suggestions = visitor.locator("#chat-faq-suggestions")
         expect(suggestions).to_be_visible()
         expect(suggestions.locator("a").first).to_contain_text("หลักประกันสัญญา")
-        visitor.fill("#question", QUESTION)
+        # The suggestions change as the question grows; the button below them stays where it was.
+        button_at = visitor.locator("#chat-start").bounding_box()["y"]
+        with visitor.expect_response(lambda r: "suggest" in r.url and parse_qs(urlsplit(r.url).query).get("q") ==
+                                     [QUESTION]):
+            visitor.fill("#question", QUESTION)
+        visitor.evaluate("() => new Promise(shown => requestAnimationFrame(() => requestAnimationFrame(shown)))")
+        assert visitor.locator("#chat-start").bounding_box()["y"] == button_at
         visitor.fill("#name", "สมชาย ผู้ค้า")
         visitor.click("#chat-start")
         expect(visitor).to_have_url(re.compile(r"/chat/s/LC\d+-[^/]+$"))
