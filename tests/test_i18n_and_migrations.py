@@ -47,9 +47,10 @@ def test_labels_kept_as_text_are_each_languages_own(app):
         with force_locale("en"):
             assert labels.texts()["duration"] == "Duration"
         assert labels.texts()["duration"] == "ระยะเวลา"
-    labels["remark"] = _l("Remark")  # a label added later is read too
+    labels["remark"] = _l("Remark")  # labels added later are read too
+    labels.update(place=_l("Place"))
     with app.test_request_context("/"):
-        assert labels.texts() == {"duration": "ระยะเวลา", "remark": "หมายเหตุ"}
+        assert labels.texts() == {"duration": "ระยะเวลา", "remark": "หมายเหตุ", "place": "สถานที่"}
 
 
 def test_the_language_switch_does_not_redirect_elsewhere(client):

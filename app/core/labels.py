@@ -36,3 +36,7 @@ class LazyLabels(dict):
     def __setitem__(self, key, value) -> None:
         super().__setitem__(key, value)
         self._texts.clear()
+
+    def update(self, *args, **kwargs) -> None:
+        super().update(*args, **kwargs)
+        self._texts.clear()
