@@ -220,6 +220,59 @@ def test_two_people_completing_at_once_one_wins(app, demo):
         AuditEvent.action == "task.completed", AuditEvent.instance_id == instance_id)) == 1
 
 
+def test_a_task_read_before_another_officer_completes_it_is_refused_and_nothing_is_saved(app, demo):
+    """The task's page and its form post read the task with its instance's columns, not its state; the state is
+    read when the completion starts. Another officer completes the task in between: the state then read is newer
+    than the instance's version read before, and the late completion is refused, with none of it saved."""
+    from app.accounts.models import User
+    from app.inbox.services import inbox
+
+    manual = _submit(demo)
+    task_id, instance_id = open_task(manual).id, open_task(manual).instance_id
+    reviewer_id = demo.user("reviewer").id
+    db.session.remove()
+    read, committed = threading.Event(), threading.Event()
+    outcomes: dict[str, str] = {}
+
+    def late():
+        with app.test_request_context():
+            try:
+                user = db.session.get(User, reviewer_id)
+                task = inbox.task_for(user, task_id)  # what the officer's form post reads first
+                read.set()
+                committed.wait(30)
+                answer(task, user, decision="return", comment="ช้าไป")
+                outcomes["late"] = "ok"
+            except (inbox.TaskChangedMeanwhile, inbox.TaskAlreadyCompleted):
+                db.session.rollback()
+                outcomes["late"] = "refused"
+            finally:
+                db.session.remove()
+
+    def first():
+        read.wait(30)
+        with app.test_request_context():
+            try:
+                user = db.session.get(User, reviewer_id)
+                answer(inbox.task_for(user, task_id), user, decision="approve")
+                outcomes["first"] = "ok"
+            finally:
+                db.session.remove()
+                committed.set()
+
+    threads = [threading.Thread(target=late), threading.Thread(target=first)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert outcomes == {"first": "ok", "late": "refused"}
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "task.completed", AuditEvent.instance_id == instance_id)) == 1
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "revision.return", AuditEvent.instance_id == instance_id)) == 0
+    assert open_task(manual).spec_name == "review_opdc"
+
+
 def test_running_instances_keep_their_spec_version(demo, tmp_path, monkeypatch):
     old = _submit(demo, "ฉบับเดิม")
     old_instance = db.session.get(ProcessInstance, open_task(old).instance_id)
