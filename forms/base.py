@@ -90,6 +90,23 @@ class CleanDate:
             raise StopValidation(str(refused.message)) from None
 
 
+class TypedDateField(DateField):
+    """Every form's date field: what is typed is read as ``cleaning.read_day`` reads it, a Buddhist-era year made
+    Gregorian before the day is (WTForms' own reading refused 29/02/2571, 2571 being no leap year)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.data = None
+        try:
+            day = cleaning.read_day(" ".join(valuelist))
+        except cleaning.DateRefused as refused:
+            raise ValueError(str(refused.message)) from None
+        if day is None:
+            raise ValueError(self.invalid_value_message or self.gettext("Not a valid date value."))
+        self.data = day
+
+
 def _text_limit(field_class) -> int:
     if issubclass(field_class, PasswordField):
         return cleaning.PASSWORD_MAX
@@ -142,6 +159,8 @@ def _with_checks(unbound: UnboundField) -> UnboundField:
     positional = len(args) > 1  # StringField(label, validators, ...)
     declared = list((args[1] if positional else kwargs.get("validators")) or [])
     before, after = _checks_for(field_class, kwargs, declared)
+    if field_class is DateField:
+        field_class = TypedDateField
     if issubclass(field_class, DateField) and "format" not in kwargs:
         kwargs["format"] = cleaning.DATE_FORMATS  # what a date input posts, or a day typed as Thai people write it
     if not before and not after:

@@ -14,7 +14,7 @@ Plain functions of plain values: no request, no database.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
@@ -129,9 +129,37 @@ def from_buddhist_era(day: date, typed: str | None = None) -> date:
     try:
         return day.replace(year=day.year - BUDDHIST_ERA_OFFSET)
     except ValueError:  # 29 February of a B.E. leap year whose Gregorian year is not one
-        raise DateRefused(_l("%(typed)s looks like a Buddhist-era date, but %(year)s B.E. (%(ce)s) has no 29 February. "
-                             "Check the date.", typed=typed or day.isoformat(), year=day.year,
-                             ce=day.year - BUDDHIST_ERA_OFFSET)) from None
+        raise _no_29_february(typed or day.isoformat(), day.year) from None
+
+
+def _no_29_february(typed: str, buddhist_year: int) -> DateRefused:
+    return DateRefused(_l("%(typed)s looks like a Buddhist-era date, but %(year)s B.E. (%(ce)s) has no 29 February. "
+                          "Check the date.", typed=typed, year=buddhist_year, ce=buddhist_year - BUDDHIST_ERA_OFFSET))
+
+
+# A day as a date input posts it (ISO) or as Thai people write it (วว/ดด/ปปปป), its digits Thai or Arabic.
+_DAY_FORMS = (re.compile(r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"),
+              re.compile(r"(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{4})"))
+
+
+def read_day(text: str) -> date | None:
+    """The Gregorian date of a day written as ``DATE_FORMATS`` say, its year Gregorian or Buddhist-era; None when it
+    is no day at all. The year is made Gregorian before the day is: 29/02/2571 is 29 February 2028, where reading
+    the date as written first refused it (2571 itself is no leap year). DateRefused for the 29 February of a
+    Buddhist-era year whose Gregorian year has none."""
+    for form in _DAY_FORMS:
+        if found := form.fullmatch(text.strip()):
+            break
+    else:
+        return None
+    year, month, day = int(found["year"]), int(found["month"]), int(found["day"])
+    gregorian_year = year - BUDDHIST_ERA_OFFSET if year in BUDDHIST_ERA_YEARS else year
+    try:
+        return date(gregorian_year, month, day)
+    except ValueError:
+        if year != gregorian_year and (month, day) == (2, 29):
+            raise _no_29_february(text.strip(), year) from None
+        return None
 
 
 def check_date_range(day: date, first: date = FIRST_DAY, last: date = LAST_DAY) -> None:
@@ -150,18 +178,13 @@ def clean_date(day: date, typed: str | None = None, first: date = FIRST_DAY, las
 
 
 def parse_day(value: str | None) -> date | None:
-    """An ISO date (what a date input sends) cleaned with ``clean_date``; None when empty."""
+    """A day as ``read_day`` reads it, checked against the calendar's years (``clean_date``); None when empty."""
     text = (value or "").strip()
     if not text:
         return None
-    for form in DATE_FORMATS:
-        try:
-            day = datetime.strptime(text, form).date()
-            break
-        except ValueError:
-            continue
-    else:
-        raise DateRefused(_l("Enter the date as day/month/year, for example 04/12/2569.")) from None
+    day = read_day(text)
+    if day is None:
+        raise DateRefused(_l("Enter the date as day/month/year, for example 04/12/2569."))
     return clean_date(day, text)
 
 

@@ -6,7 +6,8 @@ column, dates typed with a Buddhist-era year or from another millennium, and JSO
 
 from __future__ import annotations
 
-from datetime import timedelta
+import calendar
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -129,6 +130,15 @@ def test_a_day_written_the_thai_way_is_read(client, login, demo):
     response = _record(client, login, demo, **_dates(received=typed))
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:3000]
     assert db.session.scalar(select(DelayRecord.received_on)) == received
+
+
+@pytest.mark.parametrize("written", ["{be}-02-29", "29/02/{be}"])
+def test_a_buddhist_era_29_february_of_a_gregorian_leap_year_is_read(client, login, demo, written):
+    # 2571 B.E. is no leap year as written, but it is 2028, which has a 29 February: the year is converted first.
+    leap = next(year for year in range(today().year + 1, today().year + 9) if calendar.isleap(year))
+    response = _record(client, login, demo, **_dates(expected=written.format(be=leap + 543)))
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:3000]
+    assert db.session.scalar(select(DelayRecord.expected_decision_on)) == date(leap, 2, 29)
 
 
 def test_a_buddhist_era_29_february_that_the_gregorian_year_lacks_is_refused(client, login, demo):

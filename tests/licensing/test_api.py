@@ -80,6 +80,11 @@ def test_a_delay_is_recorded_and_decided(client, login, demo):
         assert response.status_code == 201, response.get_data(as_text=True)
         delay = response.get_json()
         assert delay["received_on"] == "2027-01-15" and [n["kind"] for n in delay["notices"]] == ["first"]
+        # 29/02/2571: 2571 B.E. is 2028, a leap year (as written, 2571 is not one)
+        leap_day = client.post(url, headers=officer, json=_delay(process, reference="ก10", received_on="2570-01-20",
+                                                                 expected_decision_on="29/02/2571"))
+        assert leap_day.status_code == 201, leap_day.get_data(as_text=True)
+        assert leap_day.get_json()["expected_decision_on"] == "2028-02-29"
         refused = [
             _delay(process, reference="ก2", received_on="2570-02-29"),  # no 29 February in 2027
             _delay(process, reference="ก3", received_on="15/13/2570"),
