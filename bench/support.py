@@ -230,10 +230,11 @@ class Server:
     """gunicorn serving the app on a database, as deployed: one sync worker unless ``worker`` says otherwise
     (Live Chat: ``("-k", "gthread", "--threads", "300")``). ``env`` adds to or overrides the settings; sign-ins
     and API tokens are never rate-limited; no Redis unless ``env`` names it. ``launcher``: how Python starts gunicorn (the tests
-    start it at the suite's moment)."""
+    start it at the suite's moment); ``target``: the WSGI app it serves, ready when ``ready_path`` answers 200."""
 
     def __init__(self, uri: str, workdir: Path, env: dict | None = None, worker: tuple[str, ...] = (),
-                 name: str = "gunicorn", launcher: tuple[str, ...] = ("-m", "gunicorn")):
+                 name: str = "gunicorn", launcher: tuple[str, ...] = ("-m", "gunicorn"), target: str = "wsgi:app",
+                 ready_path: str = "/login"):
         self.port = free_port()
         self.log_path = workdir / f"{name}.log"
         settings = os.environ | {
@@ -245,13 +246,13 @@ class Server:
         settings.update(env or {})
         self.process = subprocess.Popen(
             [sys.executable, *launcher, "-w", "1", *worker, "-b", f"127.0.0.1:{self.port}", "--timeout",
-             "600", "wsgi:app"], cwd=ROOT, env=settings, stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT)
+             "600", target], cwd=ROOT, env=settings, stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.process.poll() is not None:
                 break
             try:
-                if self.request("GET", "/login")[0] == 200:
+                if self.request("GET", ready_path)[0] == 200:
                     return
             except OSError:
                 time.sleep(0.2)
