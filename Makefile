@@ -60,7 +60,7 @@ lint: $(VENV)/.installed node_modules/.installed  ## ruff, the import contracts,
 
 bench: setup  ## request budgets, load, engine and timers benchmarks, then one table of every figure (long)
 	@started=$$(date -u +%Y-%m-%dT%H:%M:%S); status=0; \
-	for script in http_budgets load engine timers; do \
+	for script in http_budgets completion_stages load engine timers; do \
 		$(BIN)/python bench/$$script.py || status=1; \
 	done; \
 	$(BIN)/python bench/table.py --since $$started; exit $$status
