@@ -26,7 +26,7 @@ APPROVE = {"decision": "approve", "comment": ""}
 # The most each may send (SQLite and PostgreSQL differ where PostgreSQL writes several rows in one INSERT).
 INBOX_PAGE = 4  # the person and memberships, the list's rows with their count, the filters' choices, the menu (no
 # saved filters: nothing to read)
-TASK_PAGE = 11  # and the task, its instance, what it is about (the manual, its revision, lists, returns), who could take it
+TASK_PAGE = 9  # and the task with its instance, what it is about (the manual, its revision, lists, returns), who could take it
 API_TASK_LIST = 2  # the token with its person and memberships, the rows with their count (nobody to act for)
 INSTANCE_API = 4  # the token, the instance, its tasks, its history (with who did each thing)
 INSTANCE_PAGE = 5  # the person, the instance, its tasks, its history, the menu

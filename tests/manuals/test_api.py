@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from app.core.extensions import db
@@ -57,6 +59,46 @@ def test_a_revision_from_creation_to_publication_in_seven_calls(client, login, d
     status = client.get(f"{API}/manuals/{manual_id}", headers=author).get_json()
     assert status["status"] == "published" and status["published_revision_id"] == status["revisions"][0]["id"]
     assert status["draft"] is None and status["review"] is None
+
+
+def _counted(count_queries, send):
+    db.session.expunge_all()  # as a server's new request starts
+    with count_queries() as statements:
+        response = send()
+    return response, statements
+
+
+def test_a_submission_and_the_publishing_approval_read_each_row_once(client, login, demo, count_queries):
+    """The submission answers with the manual as saved without reading it again after the commit; the approval that
+    publishes reads the revision once, though the approval's record (the service task before) left it unchanged
+    and the session had let it go."""
+    author = bearer(create_token(client, login, "author", scopes=("manuals:write",)))
+    reviewer = bearer(create_token(client, login, "reviewer", scopes=("inbox:write",)))
+    opdc = bearer(create_token(client, login, "opdc", scopes=("inbox:write",)))
+    title = "คู่มือนับการอ่านแถว"
+    created = client.post(f"{API}/manuals", headers=author, json={
+        "title": title, "agency_id": _dopa_id(), "content": complete_content()}).get_json()
+
+    response, sent = _counted(count_queries, lambda: client.post(
+        f"{API}/manuals/{created['id']}/draft/submit", headers=author,
+        json={"row_version": created["draft"]["row_version"]}))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    answer = response.get_json()
+    assert answer["status"] == "in_review" and answer["draft"] is None and answer["review"]["status"] == "in_review"
+    assert len([statement for statement in sent if statement.startswith("SELECT manual.id")]) == 1, sent
+    assert client.get(f"{API}/manuals/{created['id']}", headers=author).get_json() == answer  # as it was saved
+
+    task = next(t for t in _tasks(client, reviewer) if t["subject"] == title)
+    assert client.post(f"{API}/tasks/{task['id']}/complete", headers=reviewer,
+                       json={"decision": "approve"}).status_code == 200
+    task = next(t for t in _tasks(client, opdc) if t["subject"] == title)
+    response, sent = _counted(count_queries, lambda: client.post(
+        f"{API}/tasks/{task['id']}/complete", headers=opdc, json={"decision": "approve"}))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    revision_reads = [statement for statement in sent
+                      if re.search(r"FROM manual_revision\s+WHERE manual_revision\.id = ", statement)]
+    assert len(revision_reads) == 1, revision_reads
+    assert client.get(f"{API}/manuals/{created['id']}", headers=author).get_json()["status"] == "published"
 
 
 def test_a_return_is_answered_by_a_new_draft_submitted_through_the_api(client, login, demo):

@@ -46,8 +46,7 @@ def review_deadlines(ctx: OperationContext, step: str) -> dict:
 
 @operation("record_review")
 def record_review(ctx: OperationContext, step: str, revision_id: int, decision: str, comment: str = "") -> dict:
-    # By its key, without flushing the completed task first: the completion's changes go out together.
-    revision = db.session.get(ManualRevision, revision_id, execution_options={"autoflush": False})
+    revision = _revision(revision_id)
     calendar_admin.close_deadlines([f"review.{step}.{kind}" for kind in ("remind", "escalate")], ctx.business_type,
                                    ctx.business_id)
     before = revision.status
@@ -108,7 +107,7 @@ def escalate_review(ctx: OperationContext, step: str, revision_id: int) -> dict:
 
 @operation("publish_revision")
 def publish_revision(ctx: OperationContext, revision_id: int) -> dict:
-    revision = db.session.get(ManualRevision, revision_id)
+    revision = _revision(revision_id)
     manual = db.session.get(Manual, revision.manual_id)
     now = utcnow()
     previous = manual.published_revision
@@ -130,6 +129,14 @@ def publish_revision(ctx: OperationContext, revision_id: int) -> dict:
     notify([author] if author else [], subject=_l("Manual published: %(title)s", title=revision.title),
            link=settings.external_url("manuals.show", manual_id=manual.id), dedup_key=f"revision:{revision.id}:published")
     return {"revision_id": revision.id, "number": revision.number}
+
+
+def _revision(revision_id: int) -> ManualRevision:
+    """The revision, read once for the unit of work: the session holds an unchanged row only while something else
+    does (an approval's record left it unchanged, and its publication, the next service task, read it again). By
+    its key, without flushing the completed task first: the completion's changes go out together."""
+    return memo(("revision", revision_id),
+                lambda: db.session.get(ManualRevision, revision_id, execution_options={"autoflush": False}))
 
 
 # Built once: a statement built anew for each reminder costs SQLAlchemy its cache key again.

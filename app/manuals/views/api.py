@@ -147,6 +147,14 @@ def _status(manual) -> ManualStatus:
         revisions=[_revision(r) for r in revisions], review=_revision(review) if review else None)
 
 
+def _committed_status(manual) -> ManualStatus:
+    """The manual's status as saved, read before the commit expires its rows (else each is read again), then the
+    commit."""
+    answer = _status(manual)
+    db.session.commit()
+    return answer
+
+
 def _load(manual_id: int):
     try:
         return manuals.get_manual(api.current_user_of_token(), manual_id)
@@ -202,11 +210,10 @@ def create_manual(json: NewManual):
     try:
         draft = manual_revisions.start_manual(user, title=json.title, agency_id=json.agency_id,
                                               process_id=json.process_id, content=content, change_note=json.change_note)
-        manual = draft.manual
-        db.session.commit()
+        answer = _committed_status(draft.manual)
     except manuals.ManualError as exc:
         raise _refused(exc) from None
-    return _status(manual), 201
+    return answer, 201
 
 
 @bp.get("/manuals/<int:manual_id>")
@@ -225,10 +232,10 @@ def new_draft(manual_id: int):
     manual = _load(manual_id)
     try:
         manual_revisions.new_draft(api.current_user_of_token(), manual)
-        db.session.commit()
+        answer = _committed_status(manual)
     except manuals.ManualError as exc:
         raise _refused(exc) from None
-    return _status(manual), 201
+    return answer, 201
 
 
 def _draft_of(manual):
@@ -248,10 +255,10 @@ def save_draft(manual_id: int, json: DraftChange):
     try:
         manual_revisions.save_draft(api.current_user_of_token(), draft, title=json.title, content=content,
                                     change_note=json.change_note, row_version=json.row_version)
-        db.session.commit()
+        answer = _committed_status(manual)
     except manuals.ManualError as exc:
         raise _refused(exc) from None
-    return _status(manual)
+    return answer
 
 
 @bp.post("/manuals/<int:manual_id>/draft/submit")
@@ -264,9 +271,9 @@ def submit_draft(manual_id: int, json: Submission):
     draft = _draft_of(manual)
     try:
         manual_revisions.submit_draft(api.current_user_of_token(), draft, json.row_version)
-        db.session.commit()
+        answer = _committed_status(manual)
     except manuals.ManualError as exc:
         raise _refused(exc) from None
     except inbox.InboxError as exc:  # answering a return: its task was answered or changed meanwhile
         raise api.refusal(409, exc) from None
-    return _status(manual)
+    return answer
