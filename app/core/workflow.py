@@ -4,13 +4,17 @@ event subscriptions and the append-only audit log."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core import held_rows
 from app.core.extensions import db
 from app.core.types import TreePath, UTCDateTime, utcnow
+from app.core.unit_memo import memo
+
+T = TypeVar("T")
 
 
 class WorkflowSpec(db.Model):
@@ -190,6 +194,14 @@ Index("ix_audit_event_object", AuditEvent.object_type, AuditEvent.object_id)
 
 
 _AUDIT_FIELDS = ("human_task_id", "task_name", "object_type", "object_id", "comment", "before", "after")
+
+
+def row_of_instance(model: type[T], instance_id: int) -> T | None:
+    """The domain row a process instance works on (``model.instance_id``), read once a unit of work: a task's page
+    asks for it for what the task is about and again for the form's first values, a completion for its step and
+    again for the answer's check. Read again after a flush that writes a row of ``model``."""
+    return memo((model.__name__, "of instance", instance_id),
+                lambda: db.session.scalar(select(model).where(model.instance_id == instance_id)), depends_on=(model,))
 
 
 def record_audit(action: str, *, actor_id: int | None = None, instance_id: int | None = None, **fields) -> None:

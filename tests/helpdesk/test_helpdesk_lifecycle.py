@@ -4,6 +4,7 @@ reporter's reminder and automatic closing, internal notes never reaching the rep
 from __future__ import annotations
 
 import io
+import re
 import threading
 
 import time_machine
@@ -260,3 +261,21 @@ def test_an_unconfirmed_resolution_closes_after_seven_working_days(app, client, 
         assert ticket.status == TicketStatus.closed and ticket.close_reason == "not_confirmed"
         assert _mails_to(REPORTER)[-1].dedup_key.endswith(":closed")
         assert db.session.get(ProcessInstance, ticket.instance_id).status == "complete"
+
+
+def test_the_triage_page_reads_its_ticket_once(app, client, login, count_queries):
+    """What the task is about and the form's first values are the same ticket: read once for the page."""
+    staff()
+    ticket, _token = helpdesk_intake.report(report_input(), None)
+    db.session.commit()
+    login("hd_super")
+    task_id = helpdesk_desk.triage_task(ticket).id
+    description, priority = ticket.description.splitlines()[0], ticket.priority
+    db.session.expunge_all()  # as a server's new request starts
+    with count_queries() as sent:
+        page = client.get(f"/tasks/{task_id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert description in text and f'value="{priority}" selected' in text
+    reads = [statement for statement in sent if re.search(r"WHERE ticket\.instance_id = ", statement)]
+    assert len(reads) == 1, reads

@@ -21,7 +21,7 @@ from app.core import settings
 from app.core.extensions import db
 from app.core.paging import Page
 from app.core.types import utcnow
-from app.core.workflow import AuditEvent, HumanTask, TaskStatus, record_audit
+from app.core.workflow import AuditEvent, HumanTask, TaskStatus, record_audit, row_of_instance
 from app.helpdesk.models import HelpdeskTeam, MessageKind, Ticket, TicketCategory, TicketMessage, TicketPriority, TicketStatus
 from app.helpdesk.services import (
     helpdesk,
@@ -68,7 +68,7 @@ def _check_assignment(assignee_id: int | None, team_id: int | None) -> None:
 def _triage_completed(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> dict:
     """The supervisor's choices go onto the ticket before the workflow moves on."""
     data = answer.data
-    ticket = db.session.scalar(select(Ticket).where(Ticket.instance_id == task.instance_id))
+    ticket = row_of_instance(Ticket, task.instance_id)
     category = db.session.get(TicketCategory, data["category_id"])
     if category is None:
         raise InvalidReport(_l("Choose the area of e-GP the problem is in."), field="category_id")
@@ -96,14 +96,14 @@ def _triage_completed(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> 
 
 @inbox.prefill("incident_ticket.triage")
 def _triage_prefill(task: HumanTask) -> dict:
-    ticket = db.session.scalar(select(Ticket).where(Ticket.instance_id == task.instance_id))
+    ticket = row_of_instance(Ticket, task.instance_id)
     return {"category_id": ticket.category_id, "priority": ticket.priority, "assignee_id": ticket.assignee_id or 0,
             "team_id": ticket.team_id or 0} if ticket else {}
 
 
 @inbox.subject_provider(BUSINESS_TYPE)
 def _subject(instance) -> dict:
-    return {"ticket": db.session.scalar(select(Ticket).where(Ticket.instance_id == instance.id))}
+    return {"ticket": row_of_instance(Ticket, instance.id)}
 
 
 # --- queues ----------------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from app.accounts.models import User
 from app.core import settings
 from app.core.extensions import db
 from app.core.types import utcnow
-from app.core.workflow import AuditEvent, HumanTask, record_audit
+from app.core.workflow import AuditEvent, HumanTask, record_audit, row_of_instance
 from app.inbox.services import inbox
 from app.knowledge.models import FaqEntry, FaqRevision, FaqStatus, RevisionState
 from app.knowledge.services.faq_entries import BUSINESS_TYPE, _conflicts_reported, _flush, _index
@@ -23,7 +23,7 @@ from workflows.operations import OperationContext, operation
 
 
 def revision_of_instance(instance_id: int) -> FaqRevision | None:
-    return db.session.scalar(select(FaqRevision).where(FaqRevision.instance_id == instance_id))
+    return row_of_instance(FaqRevision, instance_id)
 
 
 def _apply_text(revision: FaqRevision, text: EntryText, user: User, action: str) -> None:

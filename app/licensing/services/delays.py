@@ -29,7 +29,7 @@ from app.accounts.services import policy
 from app.core.conflicts import savepoint
 from app.core.extensions import db
 from app.core.types import utcnow
-from app.core.workflow import HumanTask, TaskStatus, record_audit
+from app.core.workflow import HumanTask, TaskStatus, record_audit, row_of_instance
 from app.inbox.services import inbox
 from app.licensing.models import DelayDecision, DelayNotice, DelayRecord, DelayStatus
 from app.licensing.services import delay_letters, licensing
@@ -182,7 +182,7 @@ def _update_completed(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> 
     """The officer's weekly answer: the current reason (and expected date) for the next notice, which goes out on
     its day; or the decision, recorded exactly as the decision form does."""
     data = answer.data
-    delay = db.session.scalar(select(DelayRecord).where(DelayRecord.instance_id == task.instance_id))
+    delay = row_of_instance(DelayRecord, task.instance_id)
     if data["outcome"] != "pending":
         _mark_decided(delay.id, data["outcome"], data.get("reason") or None, user.id)
         return {}
@@ -202,13 +202,13 @@ def _update_completed(task: HumanTask, answer: inbox.TaskAnswer, user: User) -> 
 
 @inbox.prefill("delay_notice.update_reason")
 def _update_prefill(task: HumanTask) -> dict:
-    delay = db.session.scalar(select(DelayRecord).where(DelayRecord.instance_id == task.instance_id))
+    delay = row_of_instance(DelayRecord, task.instance_id)
     return {"reason": delay.reason, "expected": delay.expected_decision_on} if delay else {}
 
 
 @inbox.subject_provider(BUSINESS_TYPE)
 def _subject(instance) -> dict:
-    return {"delay": db.session.scalar(select(DelayRecord).where(DelayRecord.instance_id == instance.id))}
+    return {"delay": row_of_instance(DelayRecord, instance.id)}
 
 
 # --- who sees what ---------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from app.core import settings, thai_dates
 from app.core.conflicts import savepoint
 from app.core.extensions import db
 from app.core.types import utcnow
-from app.core.workflow import HumanTask, TaskStatus, record_audit
+from app.core.workflow import HumanTask, TaskStatus, record_audit, row_of_instance
 from app.inbox.services import inbox
 from app.licensing.models import ReportPeriod, UnlockRequest, UnlockStatus
 from app.licensing.services import licensing
@@ -161,7 +161,7 @@ def open_decide_task(unlock: UnlockRequest) -> HumanTask | None:
 
 
 def _unlock_of(task: HumanTask) -> UnlockRequest | None:
-    return db.session.scalar(select(UnlockRequest).where(UnlockRequest.instance_id == task.instance_id))
+    return row_of_instance(UnlockRequest, task.instance_id)
 
 
 @inbox.prefill("unlock_request.decide")
@@ -172,7 +172,7 @@ def _decide_prefill(task: HumanTask) -> dict:
 
 @inbox.subject_provider(BUSINESS_TYPE)
 def _subject(instance) -> dict:
-    return {"unlock": db.session.scalar(select(UnlockRequest).where(UnlockRequest.instance_id == instance.id))}
+    return {"unlock": row_of_instance(UnlockRequest, instance.id)}
 
 
 # --- operations called by the diagram's service tasks -------------------------------------------------------
