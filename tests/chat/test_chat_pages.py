@@ -343,3 +343,14 @@ def test_the_settings_pages_refuse_bad_input_with_a_message_and_save_audited(app
         assert count(AuditEvent, AuditEvent.action == "chat.topic_saved") == 2
         # A topic out of use is no longer offered to visitors.
         assert "การบริหารสัญญา" not in client.get("/chat/").get_data(as_text=True)
+
+
+def test_the_start_page_reads_the_desks_settings_once(app, client, demo, count_queries):
+    """The hours shown and the start form's checks are the same settings row: read once for the page."""
+    client.get("/chat/")  # the first page makes the desk's topics and settings
+    db.session.commit()
+    db.session.expunge_all()  # as a server's new request starts
+    with count_queries() as sent:
+        page = client.get("/chat/")
+    assert page.status_code == 200 and 'name="question"' in page.get_data(as_text=True)
+    assert len([statement for statement in sent if "FROM chat_settings" in statement]) == 1, sent

@@ -143,3 +143,16 @@ def test_the_demo_front_looks_like_a_real_one(app, client):
     assert {"การขอรับเบี้ยยังชีพผู้สูงอายุ", "การขอรับเบี้ยความพิการ"} <= set(found)
     place = db.session.scalar(select(Agency).where(Agency.code == "sp_pakkret"))
     assert "การแจ้งเกิด" in client.get(f"/places/{place.id}").get_data(as_text=True)
+
+
+def test_a_place_page_reads_the_place_once(client, gov, count_queries):
+    """The place's row serves both the page and the check that it and its parents are shown."""
+    place_id = gov.bangrak.id
+    db.session.commit()
+    db.session.expunge_all()  # as a server's new request starts
+    with count_queries() as sent:
+        page = client.get(f"/places/{place_id}")
+    assert page.status_code == 200 and "สำนักงานเขตบางรัก" in page.get_data(as_text=True)
+    agency_rows = [statement for statement in sent
+                   if statement.startswith("SELECT agency.id, agency.parent_id") and "WHERE agency.id = " in statement]
+    assert len(agency_rows) == 2, agency_rows  # the place, then its parent for the way back

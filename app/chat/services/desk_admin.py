@@ -21,6 +21,7 @@ from app.chat.services.errors import ChatConflict, InvalidInput, NotAllowed
 from app.core.conflicts import flush_or_conflict
 from app.core.extensions import db
 from app.core.types import utcnow
+from app.core.unit_memo import memo
 from app.core.workflow import record_audit
 from app.knowledge.services import faq_entries
 from workflows.calendar import BANGKOK, is_working_day
@@ -74,6 +75,12 @@ def agents() -> list[User]:
 
 
 def current() -> ChatSettings:
+    """The desk's settings, read once a unit of work (a page asks for them for the hours and again for the form;
+    the session lets go of a row nobody holds, and read it again)."""
+    return memo(("chat settings",), _read_settings, depends_on=(ChatSettings,))
+
+
+def _read_settings() -> ChatSettings:
     row = db.session.get(ChatSettings, 1)
     if row is None:
         row = ChatSettings(id=1, opens_at="08:30", closes_at="16:30", accept_minutes=5, idle_remind_minutes=10,

@@ -91,7 +91,11 @@ def _total_time(content: dict) -> str:
 
 def _visible_agencies(query) -> list[Agency]:
     """The agencies of ``query`` that are shown, with every ancestor shown too; 2 queries."""
-    agencies = list(db.session.scalars(query).unique())
+    return _shown(list(db.session.scalars(query).unique()))
+
+
+def _shown(agencies: list[Agency]) -> list[Agency]:
+    """Those of ``agencies`` that are shown, with every ancestor shown too; 1 query."""
     ancestors = {i for a in agencies for i in a.ancestor_ids()}
     hidden = set(db.session.scalars(select(Agency.id).where(Agency.id.in_(ancestors),
                                                             Agency.publicly_visible.is_(False)))) if ancestors else set()
@@ -125,8 +129,7 @@ def place_page(agency_id: int) -> PlacePage:
     agency = db.session.get(Agency, agency_id)
     if agency is None:
         raise PublicNotFound(agency_id)
-    shown = _visible_agencies(select(Agency).where(Agency.id == agency_id))
-    if not shown:
+    if not _shown([agency]):
         raise PublicNotFound(agency_id)
     provided = links.for_agency(agency_id, public_only=True)
     manual_ids = [m.id for m in provided.manuals]
