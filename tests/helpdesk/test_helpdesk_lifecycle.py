@@ -279,3 +279,25 @@ def test_the_triage_page_reads_its_ticket_once(app, client, login, count_queries
     assert description in text and f'value="{priority}" selected' in text
     reads = [statement for statement in sent if re.search(r"WHERE ticket\.instance_id = ", statement)]
     assert len(reads) == 1, reads
+
+
+def test_a_report_and_its_triage_read_the_targets_and_the_staff_once(app, client, login, count_queries):
+    """A report's due times and its four watchers' timers use the same targets; the triage form offers the staff
+    and its answer is checked against the same staff: each read once."""
+    people = staff()
+    db.session.commit()
+    with count_queries() as sent:
+        ticket, _token = helpdesk_intake.report(report_input(), None)
+        db.session.commit()
+    assert len([statement for statement in sent if "FROM helpdesk_sla_target" in statement]) == 1, sent
+    assert ticket.first_response_due_at is not None and ticket.resolution_due_at is not None
+    login("hd_super")
+    task_id, category_id = helpdesk_desk.triage_task(ticket).id, ticket.category_id
+    agent_id = people["hd_agent"].id
+    db.session.expunge_all()  # as a server's new request starts
+    with count_queries() as sent:
+        done = client.post(f"/tasks/{task_id}", data={"category_id": str(category_id), "priority": "high",
+                                                       "assignee_id": str(agent_id), "team_id": "0"})
+    assert done.status_code == 302, done.get_data(as_text=True)[:2000]
+    staff_reads = [statement for statement in sent if re.search(r"FROM user_account JOIN membership", statement)]
+    assert len(staff_reads) == 1, staff_reads

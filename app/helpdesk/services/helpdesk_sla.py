@@ -22,6 +22,7 @@ from app.accounts.models import Membership, Role, User
 from app.core import settings
 from app.core.extensions import db
 from app.core.types import utcnow
+from app.core.unit_memo import memo
 from app.core.workflow import record_audit
 from app.helpdesk.models import SlaTarget, Ticket, TicketPriority, TicketStatus
 from app.helpdesk.services import helpdesk_staff
@@ -53,7 +54,12 @@ def iso(moment: datetime) -> str:
 
 
 def targets() -> dict[str, SlaTarget]:
-    """The target of every priority; a missing one is written with its default."""
+    """The target of every priority; a missing one is written with its default. Read once a unit of work: a
+    report's due times and each of its four watchers' timers ask for them."""
+    return memo(("sla targets",), _read_targets, depends_on=(SlaTarget,))
+
+
+def _read_targets() -> dict[str, SlaTarget]:
     rows = {row.priority: row for row in db.session.scalars(select(SlaTarget))}
     for priority, (first, resolution) in DEFAULT_TARGETS.items():
         if priority not in rows:

@@ -19,6 +19,7 @@ from app.accounts.models import Membership, Role, User
 from app.accounts.services import policy
 from app.core.extensions import db
 from app.core.types import utcnow
+from app.core.unit_memo import memo
 from app.core.workflow import record_audit
 from app.helpdesk.models import HelpdeskTeam, HelpdeskTeamMember, MessageKind, StandardAnswer, Ticket, TicketCategory, TicketMessage
 from app.helpdesk.services import helpdesk, helpdesk_intake
@@ -58,9 +59,12 @@ def require_supervisor(user: User) -> None:
 
 
 def agents() -> list[User]:
-    """Everyone who can hold a ticket, by name."""
-    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.role.in_(AGENT_ROLES), Membership.active, User.active).distinct().order_by(User.display_name)))
+    """Everyone who can hold a ticket, by name; read once a unit of work (a triage's form offers them, then its
+    answer is checked against them)."""
+    return memo(("helpdesk agents",), lambda: list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id).where(
+            Membership.role.in_(AGENT_ROLES), Membership.active, User.active).distinct().order_by(User.display_name))),
+        depends_on=(User, Membership))
 
 
 def ticket_for(user: User, number: str) -> Ticket:
