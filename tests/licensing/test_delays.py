@@ -328,3 +328,19 @@ def test_the_register_csv_never_hands_a_spreadsheet_a_formula(app, client, login
     assert row[2] == "'@SUM(1+1)" and row[7] == "'" + formula
     assert rows[0][0] == "ออกเมื่อ" and row[0] == "1 ก.พ. 2570 10:00"  # a Thai date, in Bangkok time
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for line in rows for cell in line)
+
+
+def test_recording_a_delay_reads_the_points_processes_once(app, client, login, demo, count_queries):
+    """The form offers the point's processes and checks the one chosen against the same list: read once, with the
+    department that owns them."""
+    with time_machine.travel(bkk(2027, 2, 1, 10, 0)):
+        point = demo.agency("sp_muang")
+        data, point_id = _form(licensing.processes_for(point)[0]), point.id
+        login("spoint")
+        db.session.commit()
+        db.session.expunge_all()  # as a server's new request starts
+        with count_queries() as sent:
+            done = client.post(f"/delays/points/{point_id}/new", data=data)
+        assert done.status_code == 302 and "/login" not in done.location, done.location
+    assert _delay().reference == "นบ 0001/2570"
+    assert len([statement for statement in sent if statement.startswith("SELECT process.id")]) == 1, sent

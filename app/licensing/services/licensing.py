@@ -22,6 +22,7 @@ from app.core import settings
 from app.core.conflicts import flush_or_conflict
 from app.core.extensions import db
 from app.core.types import utcnow
+from app.core.unit_memo import memo
 from app.core.workflow import record_audit
 from app.licensing.models import FIGURE_FIELDS, LicenceReport, ReportPeriod, UnlockRequest, UnlockStatus
 from app.manuals.models import Process, ServiceLink
@@ -203,7 +204,14 @@ def rollup_agencies(user: User) -> list[Agency]:
 
 
 def processes_for(agency: Agency) -> list[Process]:
-    """What a service point reports on: the processes linked to it and those its department owns."""
+    """What a service point reports on: the processes linked to it and those its department owns. Read once a unit
+    of work (a form offers them and checks its answer against them)."""
+    if agency.id is None:
+        return _processes_for(agency)
+    return memo(("processes for", agency.id), lambda: _processes_for(agency), depends_on=(Process, ServiceLink))
+
+
+def _processes_for(agency: Agency) -> list[Process]:
     department = owning_department(agency)
     linked = select(ServiceLink.process_id).where(ServiceLink.agency_id == agency.id,
                                                   ServiceLink.process_id.is_not(None))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.core.extensions import db
+from app.core.unit_memo import memo
 from app.org.models import OWNING_KINDS_VALUES, Agency, AgencyKind
 
 
@@ -51,7 +52,14 @@ def create(*, kind: str, name_th: str, name_en: str | None = None, code: str | N
 
 
 def owning_department(agency: Agency) -> Agency:
-    """The nearest agency at or above this one that owns manuals (a department or a local government)."""
+    """The nearest agency at or above this one that owns manuals (a department or a local government); read once a
+    unit of work for each agency (a form's choices, its checks and its letter each ask)."""
+    if agency.id is None:
+        return _owning_department(agency)
+    return memo(("owning department", agency.id), lambda: _owning_department(agency), depends_on=(Agency,))
+
+
+def _owning_department(agency: Agency) -> Agency:
     ids = agency.ancestor_ids()
     candidates = {a.id: a for a in db.session.scalars(select(Agency).where(Agency.id.in_(ids)))}
     for agency_id in reversed(ids):
