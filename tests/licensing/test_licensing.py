@@ -137,6 +137,27 @@ def test_the_department_roll_up_is_one_query_and_scoped(app, client, login, demo
         assert "กรมการปกครอง" in client.get("/licensing/").get_data(as_text=True)
 
 
+def test_a_sheet_reads_its_processes_once_however_many_rows(app, client, login, demo, no_figures, count_queries):
+    """The sheet is drawn before its reading is committed (an unlock window may close as it is read): after the
+    commit, each row's process would be read again, one query a row."""
+    point = demo.agency("sp_muang")
+    first, second = licensing.processes_for(point)[:2]
+    url = f"/licensing/2027/3/points/{point.id}"
+    with time_machine.travel(bkk(2027, 3, 15, 10, 0)):
+        login("spoint")
+        assert client.post(url, data=_row(first) | _row(second, "3", "1", "1", "1", "2", "0")).status_code == 302
+        rows = len(licensing.processes_for(point))
+        db.session.commit()
+        db.session.expunge_all()  # as a server's new request starts
+        with count_queries() as sent:
+            page = client.get(url)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and rows >= 2 and 'value="10"' in text  # the first row's figures, as saved
+    process_reads = [statement for statement in sent if statement.startswith("SELECT process.id")]
+    assert len(process_reads) == 1, process_reads
+    assert len(sent) <= 10, sent
+
+
 def test_the_jobs_page_lists_runs_and_failures_for_administrators_only(app, client, login, demo, monkeypatch):
     jobs.run(app, "lock_periods")
 

@@ -125,10 +125,11 @@ def window_end(unlock: UnlockRequest) -> datetime | None:
 
 
 def open_unlock(report_period: ReportPeriod, agency_id: int, now: datetime | None = None) -> UnlockRequest | None:
-    """The approved unlock that keeps the period open for this service point right now, if any."""
-    unlock = db.session.scalar(select(UnlockRequest).where(
+    """The approved unlock that keeps the period open for this service point right now, if any (the approved one
+    read once a unit of work: whether the sheet is open and until when both ask)."""
+    unlock = memo(("approved unlock", report_period.id, agency_id), lambda: db.session.scalar(select(UnlockRequest).where(
         UnlockRequest.period_id == report_period.id, UnlockRequest.agency_id == agency_id,
-        UnlockRequest.status == UnlockStatus.approved))
+        UnlockRequest.status == UnlockStatus.approved)), depends_on=(UnlockRequest,))
     if unlock is None:
         return None
     end = window_end(unlock)

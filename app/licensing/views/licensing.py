@@ -98,9 +98,11 @@ def sheet(year: int, month: int, agency_id: int):
     if not licensing.can_view(current_user, agency):
         abort(404)
     if request.method == "GET":
-        context = _sheet_context(report_period, agency)
+        # Rendered before the commit (of an unlock window closed as it was read): after it, every row's process,
+        # the period and the person would be read again, one query each.
+        page = render_template("licensing/sheet.html", **_sheet_context(report_period, agency))
         db.session.commit()
-        return render_template("licensing/sheet.html", **context)
+        return page
     typed = _typed_rows()
     try:
         changed = licensing.save_figures(current_user, report_period, agency, typed)
