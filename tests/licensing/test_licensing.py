@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -156,6 +157,20 @@ def test_a_sheet_reads_its_processes_once_however_many_rows(app, client, login, 
     process_reads = [statement for statement in sent if statement.startswith("SELECT process.id")]
     assert len(process_reads) == 1, process_reads
     assert len(sent) <= 10, sent
+
+
+def test_the_licensing_home_reads_each_period_once(app, client, login, demo, no_figures, count_queries):
+    """The home page lists the recent periods for each of the officer's points, drawn before the commit of the
+    periods it creates on first use: after the commit each period and point would be read again, one query each."""
+    with time_machine.travel(bkk(2027, 3, 15, 10, 0)):
+        login("spoint")
+        assert client.get("/licensing/").status_code == 200  # this month's period made
+        db.session.expunge_all()  # as a server's new request starts
+        with count_queries() as sent:
+            page = client.get("/licensing/")
+    assert page.status_code == 200 and "ที่ว่าการอำเภอเมืองนนทบุรี" in page.get_data(as_text=True)
+    one_by_one = [statement for statement in sent if re.search(r"FROM (report_period|agency)\s+WHERE \w+\.id = ", statement)]
+    assert not one_by_one, one_by_one
 
 
 def test_the_jobs_page_lists_runs_and_failures_for_administrators_only(app, client, login, demo, monkeypatch):

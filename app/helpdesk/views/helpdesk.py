@@ -329,9 +329,9 @@ def sla():
             return redirect(url_for("helpdesk.sla"))
         flash(_("Nothing was saved. Correct the highlighted fields."), "danger")
         status = 422
-    targets = helpdesk_sla.targets()
-    db.session.commit()  # defaults written on first sight
-    return render_template("helpdesk/sla.html", form=form, targets=targets, **labels()), status
+    page = render_template("helpdesk/sla.html", form=form, targets=helpdesk_sla.targets(), **labels())
+    db.session.commit()  # defaults written on first sight; after the page, which would read each row again
+    return page, status
 
 
 @bp.route("/teams", methods=["GET", "POST"])

@@ -67,9 +67,10 @@ def index():
     periods = licensing.recent_periods()
     now = utcnow()
     status = {(p.id, a.id): licensing.is_open_for(p, a.id, now) for p in periods for a in points}
-    db.session.commit()  # periods are created on first use
-    return render_template("licensing/index.html", points=points, periods=periods, status=status,
+    page = render_template("licensing/index.html", points=points, periods=periods, status=status,
                            rollup_agencies=rollup_agencies)
+    db.session.commit()  # periods are created on first use; after the page, which would read each row again
+    return page
 
 
 def _sheet_context(report_period, agency, rows=None, ask_form=None):
@@ -173,10 +174,11 @@ def rollup(year: int, month: int, agency_id: int):
         result = licensing.rollup(current_user, report_period, agency)
     except licensing.NotAllowed:
         abort(404)
-    db.session.commit()
-    return render_template("licensing/rollup.html", period=report_period, agency=agency, result=result,
+    page = render_template("licensing/rollup.html", period=report_period, agency=agency, result=result,
                            fields=FIGURE_FIELDS, labels=FIGURE_LABELS,
                            period_label=unlocks.period_label_th(report_period))
+    db.session.commit()  # after the page, which would read each row again
+    return page
 
 
 @bp.get("/unlocks/<int:unlock_id>/letter.pdf")
