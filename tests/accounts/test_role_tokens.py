@@ -274,3 +274,15 @@ def test_helpdesk_staff_join_the_department_that_runs_the_helpdesk(client, login
     membership = db.session.scalar(select(Membership).where(Membership.user_id == newcomer.id))
     assert (membership.role, membership.agency_id) == ("helpdesk_agent", cgd.id)
     assert client.get("/helpdesk/").status_code == 200
+
+
+def test_the_tokens_page_finds_the_desks_agency_once(client, login, demo, count_queries):
+    """Each help-desk role the page offers belongs to the same department: where it is, read once for the page."""
+    login("admin")
+    assert client.get("/admin/tokens").status_code == 200
+    db.session.expunge_all()  # as a server's new request starts
+    with count_queries() as sent:
+        page = client.get("/admin/tokens")
+    assert page.status_code == 200 and 'value="helpdesk_agent"' in page.get_data(as_text=True)
+    by_code = [statement for statement in sent if re.match(r"SELECT agency\.path\s+FROM agency\s+WHERE agency\.code", statement)]
+    assert len(by_code) == 1, by_code

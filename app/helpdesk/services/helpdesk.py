@@ -129,7 +129,7 @@ def helpdesk_agency() -> Agency:
 def helpdesk_agency_path() -> str | None:
     """Where the helpdesk staff's memberships belong, without creating the department (None: not set up)."""
     code = settings.value("HELPDESK_AGENCY_CODE", HELPDESK_AGENCY[0])
-    return db.session.scalar(select(Agency.path).where(Agency.code == code))
+    return agencies.path_of(code)
 
 
 # --- the follow-up link ------------------------------------------------------------------------------------------

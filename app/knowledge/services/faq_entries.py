@@ -58,7 +58,7 @@ def knowledge_agency() -> Agency:
 
 
 def _agency_path() -> str | None:
-    return db.session.scalar(select(Agency.path).where(Agency.code == agency_code()))
+    return agencies.path_of(agency_code())
 
 
 def _holds(user: User | None, roles: set[str]) -> bool:

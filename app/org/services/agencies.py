@@ -51,6 +51,13 @@ def create(*, kind: str, name_th: str, name_en: str | None = None, code: str | N
     return agency
 
 
+def path_of(code: str) -> str | None:
+    """The path of the agency with this code (None: there is none), read once a unit of work: a desk's staff roles
+    each ask where they belong."""
+    return memo(("agency path of", code), lambda: db.session.scalar(select(Agency.path).where(Agency.code == code)),
+                depends_on=(Agency,))
+
+
 def owning_department(agency: Agency) -> Agency:
     """The nearest agency at or above this one that owns manuals (a department or a local government); read once a
     unit of work for each agency (a form's choices, its checks and its letter each ask)."""
