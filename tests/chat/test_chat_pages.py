@@ -354,3 +354,18 @@ def test_the_start_page_reads_the_desks_settings_once(app, client, demo, count_q
         page = client.get("/chat/")
     assert page.status_code == 200 and 'name="question"' in page.get_data(as_text=True)
     assert len([statement for statement in sent if "FROM chat_settings" in statement]) == 1, sent
+
+
+def test_the_desk_reads_its_staff_once(app, client, login, demo, count_queries):
+    """The desk shows who answers chats and its forms offer them: read once for the page."""
+    login("chat_agent")
+    assert client.get("/chat-desk/").status_code == 200  # the desk's topics made on first sight
+    db.session.commit()
+    db.session.expunge_all()  # as a server's new request starts
+    with count_queries() as sent:
+        page = client.get("/chat-desk/")
+    assert page.status_code == 200
+    staff = [statement for statement in sent if re.search(r"FROM user_account JOIN membership", statement)]
+    assert len(staff) == 1, staff
+    topic_reads = [statement for statement in sent if "FROM chat_topic" in statement]
+    assert len(set(topic_reads)) == len(topic_reads), topic_reads  # the active ones, or all: each read once

@@ -66,9 +66,12 @@ def require_supervisor(user: User | None) -> None:
 
 
 def agents() -> list[User]:
-    """Everyone who answers chats, by name."""
-    return list(db.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
-        Membership.role.in_(STAFF_ROLES), Membership.active, User.active).distinct().order_by(User.display_name)))
+    """Everyone who answers chats, by name; read once a unit of work (the desk shows them and its forms offer
+    them)."""
+    return memo(("chat agents",), lambda: list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id).where(
+            Membership.role.in_(STAFF_ROLES), Membership.active, User.active).distinct().order_by(User.display_name))),
+        depends_on=(User, Membership))
 
 
 # --- settings ----------------------------------------------------------------------------------------------------
@@ -143,6 +146,12 @@ def in_service_hours(moment: datetime, row: ChatSettings | None = None) -> bool:
 
 
 def topics(active_only: bool = True) -> list[ChatTopic]:
+    """The desk's topics in their order (made on first sight), read once a unit of work: a page lists them and its
+    form offers them."""
+    return memo(("chat topics", active_only), lambda: _topics(active_only), depends_on=(ChatTopic,))
+
+
+def _topics(active_only: bool) -> list[ChatTopic]:
     query = select(ChatTopic).order_by(ChatTopic.position, ChatTopic.id)
     if active_only:
         query = query.where(ChatTopic.active)
