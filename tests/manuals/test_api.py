@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 
 from app.core.extensions import db
+from app.core.workflow import HumanTask, TaskStatus
 from app.manuals.models import Manual
 from app.org.models import Agency
 from tests.helpers import complete_content
@@ -209,3 +210,26 @@ def test_a_manual_created_with_content_holds_it_in_its_first_draft_at_once(clien
                                 .order_by(AuditEvent.id)).all()
     assert [event.action for event in events] == ["manual.created", "revision.draft_created"]
     assert {"criteria", "user_group_ids", "tags"} <= set(events[1].after["changed"])
+
+
+def test_a_returned_revisions_task_page_reads_it_once(client, login, demo, count_queries):
+    """The revise task's page shows the returned revision and its form starts from the author's draft of it: the
+    returned revision is read once for the page."""
+    author = bearer(create_token(client, login, "author", scopes=("manuals:write",)))
+    reviewer = bearer(create_token(client, login, "reviewer", scopes=("inbox:write",)))
+    manual_id = client.post(f"{API}/manuals", headers=author, json={
+        "title": "คู่มือนับการอ่านเมื่อส่งกลับ", "agency_id": _dopa_id(), "content": complete_content()}).get_json()["id"]
+    assert client.post(f"{API}/manuals/{manual_id}/draft/submit", headers=author, json={}).status_code == 200
+    task = next(t for t in _tasks(client, reviewer) if t["subject"] == "คู่มือนับการอ่านเมื่อส่งกลับ")
+    assert client.post(f"{API}/tasks/{task['id']}/complete", headers=reviewer,
+                       json={"decision": "return", "comment": "เพิ่มค่าธรรมเนียม"}).status_code == 200
+    assert client.post(f"{API}/manuals/{manual_id}/revisions", headers=author).status_code == 201
+    revise_id = db.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == task["instance_id"],
+                                                             HumanTask.status == TaskStatus.open))
+    login("author")
+    db.session.expunge_all()  # as a server's new request starts
+    with count_queries() as sent:
+        page = client.get(f"/tasks/{revise_id}")
+    assert page.status_code == 200 and "เพิ่มค่าธรรมเนียม" in page.get_data(as_text=True)
+    reads = [statement for statement in sent if re.search(r"WHERE manual_revision\.instance_id = ", statement)]
+    assert len(reads) == 1, reads

@@ -18,6 +18,7 @@ from app.accounts.services import policy
 from app.core.conflicts import flush_or_conflict
 from app.core.extensions import db
 from app.core.types import utcnow
+from app.core.unit_memo import memo
 from app.core.workflow import AuditEvent, HumanTask, ProcessInstance, TaskStatus, record_audit
 from app.inbox.services import inbox
 from app.manuals.models import Manual, ManualAttachment, ManualRevision, ManualStatus, RevisionStatus
@@ -244,10 +245,12 @@ def _freeze(revision: ManualRevision, manual: Manual, user: User) -> None:
 
 
 def revision_under_review(instance_id: int) -> ManualRevision | None:
-    """The approval's revision, with its manual (each caller reads that too)."""
-    return db.session.scalar(select(ManualRevision).where(ManualRevision.instance_id == instance_id)
-                             .options(joinedload(ManualRevision.manual))
-                             .order_by(ManualRevision.number.desc()).limit(1))
+    """The approval's revision, with its manual (each caller reads that too); read once a unit of work (a returned
+    revision's task page shows it and its form starts from it)."""
+    return memo(("revision under review", instance_id), lambda: db.session.scalar(
+        select(ManualRevision).where(ManualRevision.instance_id == instance_id)
+        .options(joinedload(ManualRevision.manual)).order_by(ManualRevision.number.desc()).limit(1)),
+        depends_on=(ManualRevision,))
 
 
 # --- task handlers ---------------------------------------------------------------------------------------
