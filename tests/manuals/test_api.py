@@ -102,16 +102,23 @@ def test_a_submission_and_the_publishing_approval_read_each_row_once(client, log
     assert client.get(f"{API}/manuals/{created['id']}", headers=author).get_json()["status"] == "published"
 
 
-def test_a_return_is_answered_by_a_new_draft_submitted_through_the_api(client, login, demo):
+def _returned(client, login, title: str) -> tuple[dict, int, dict]:
+    """A manual created and submitted over the API and returned by the department's reviewer ("เพิ่มค่าธรรมเนียม"):
+    the author's headers, the manual's id, the reviewer's task as the API listed it."""
     author = bearer(create_token(client, login, "author", scopes=("manuals:write",)))
     reviewer = bearer(create_token(client, login, "reviewer", scopes=("inbox:write",)))
     manual_id = client.post(f"{API}/manuals", headers=author, json={
-        "title": "คู่มือที่ถูกส่งกลับ", "agency_id": _dopa_id(), "content": complete_content()}).get_json()["id"]
+        "title": title, "agency_id": _dopa_id(), "content": complete_content()}).get_json()["id"]
     assert client.post(f"{API}/manuals/{manual_id}/draft/submit", headers=author, json={}).status_code == 200
-    task = next(t for t in _tasks(client, reviewer) if t["subject"] == "คู่มือที่ถูกส่งกลับ")
+    task = next(t for t in _tasks(client, reviewer) if t["subject"] == title)
     response = client.post(f"{API}/tasks/{task['id']}/complete", headers=reviewer,
                            json={"decision": "return", "comment": "เพิ่มค่าธรรมเนียม"})
     assert response.status_code == 200
+    return author, manual_id, task
+
+
+def test_a_return_is_answered_by_a_new_draft_submitted_through_the_api(client, login, demo):
+    author, manual_id, _task = _returned(client, login, "คู่มือที่ถูกส่งกลับ")
 
     assert client.get(f"{API}/manuals/{manual_id}", headers=author).get_json()["status"] == "returned"
     response = client.post(f"{API}/manuals/{manual_id}/revisions", headers=author)
@@ -215,14 +222,7 @@ def test_a_manual_created_with_content_holds_it_in_its_first_draft_at_once(clien
 def test_a_returned_revisions_task_page_reads_it_once(client, login, demo, count_queries):
     """The revise task's page shows the returned revision and its form starts from the author's draft of it: the
     returned revision is read once for the page."""
-    author = bearer(create_token(client, login, "author", scopes=("manuals:write",)))
-    reviewer = bearer(create_token(client, login, "reviewer", scopes=("inbox:write",)))
-    manual_id = client.post(f"{API}/manuals", headers=author, json={
-        "title": "คู่มือนับการอ่านเมื่อส่งกลับ", "agency_id": _dopa_id(), "content": complete_content()}).get_json()["id"]
-    assert client.post(f"{API}/manuals/{manual_id}/draft/submit", headers=author, json={}).status_code == 200
-    task = next(t for t in _tasks(client, reviewer) if t["subject"] == "คู่มือนับการอ่านเมื่อส่งกลับ")
-    assert client.post(f"{API}/tasks/{task['id']}/complete", headers=reviewer,
-                       json={"decision": "return", "comment": "เพิ่มค่าธรรมเนียม"}).status_code == 200
+    author, manual_id, task = _returned(client, login, "คู่มือนับการอ่านเมื่อส่งกลับ")
     assert client.post(f"{API}/manuals/{manual_id}/revisions", headers=author).status_code == 201
     revise_id = db.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == task["instance_id"],
                                                              HumanTask.status == TaskStatus.open))
