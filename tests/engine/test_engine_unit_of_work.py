@@ -16,7 +16,7 @@ from app.core.extensions import db
 from app.core.workflow import AuditEvent, EventSubscription, InstanceStatus, ProcessInstance
 from app.helpdesk.models import TicketStatus
 from app.helpdesk.services import helpdesk_conversation, helpdesk_desk, helpdesk_intake
-from tests.engine.test_engine import _submit
+from tests.engine.helpers import submit_manual
 from tests.engine.test_engine_saves import counting_writes
 from tests.helpdesk.test_helpdesk_services import bkk, reload, report_input, staff, triage
 from tests.helpers import open_task
@@ -171,7 +171,7 @@ def test_a_message_skips_an_instance_that_no_longer_waits_and_reaches_the_others
 
 def test_a_state_of_another_serializer_version_is_refused_until_an_upgrade_is_registered(client, login, demo,
                                                                                          monkeypatch):
-    manual = _submit(demo)
+    manual = submit_manual(demo)
     task = open_task(manual)
     db.session.execute(ProcessInstance.__table__.update().where(ProcessInstance.id == task.instance_id)
                        .values(serializer_version="0.9"))
