@@ -209,7 +209,8 @@ def processes_for(agency: Agency) -> list[Process]:
     of work (a form offers them and checks its answer against them)."""
     if agency.id is None:
         return _processes_for(agency)
-    return memo(("processes for", agency.id), lambda: _processes_for(agency), depends_on=(Process, ServiceLink))
+    return memo(("processes for", agency.id), lambda: _processes_for(agency),
+                depends_on=(Process, ServiceLink, Agency))  # its department is the agency tree's
 
 
 def _processes_for(agency: Agency) -> list[Process]:
