@@ -9,6 +9,7 @@ from pathlib import Path
 import flask_babel
 from flask import Flask
 
+from app.core import templating
 from app.core.config import Config, derive_settings
 
 # The capabilities, each a package with a capability.py that declares what it plugs in (app/core/capabilities.py):
@@ -19,6 +20,7 @@ CAPABILITIES = ("app.inbox", "app.accounts", "app.org", "app.manuals", "app.publ
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.jinja_environment = templating.TemplateEnvironment
     app.config.from_object(Config)
     app.config.from_pyfile("config.py", silent=True)
     if overrides:

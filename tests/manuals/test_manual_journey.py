@@ -102,8 +102,14 @@ def _walk_to_publication(app, client, login):
     task = open_task(manual)
     assert task.spec_name == "review_agency"
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
-    changes = set(re.findall(r'<tr data-key="([^"]+)"', page.split('id="changes-vs-published"')[1].split("</table>")[0]))
+    table = page.split('id="changes-vs-published"')[1].split("</table>")[0]
+    changes = set(re.findall(r'<tr data-key="([^"]+)"', table))
     assert {key.split(".")[0] for key in changes} >= {"steps", "documents", "fees"}, changes
+    # Each row says how it changed, in words and in colour.
+    rows = re.findall(r'data-kind="(\w+)" class="([^"]*)">\s*<th scope="row">[^<]*<span class="badge[^"]*">([^<]+)</span>', table)
+    assert len(rows) == len(changes)
+    shown = {"added": ("table-success", "เพิ่ม"), "removed": ("table-danger", "ลบ"), "changed": ("", "แก้ไข")}
+    assert all(shown[kind] == (style, label) for kind, style, label in rows), rows
     assert "<ins>ใบรับรองแพทย์ (ออกไม่เกิน 1 เดือน)" in page
     assert client.post(f"/tasks/{task.id}", data={"decision": "approve"}).status_code == 302
 

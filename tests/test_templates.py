@@ -1,0 +1,39 @@
+"""The templates' environment reads a dict's keys at once (app/core/templating.py) and nothing else changes."""
+
+from app.core.templating import TemplateEnvironment
+
+
+def render(app, source: str, **values) -> str:
+    with app.app_context():
+        return app.jinja_env.from_string(source).render(**values)
+
+
+def test_the_app_renders_with_its_environment(app):
+    assert isinstance(app.jinja_env, TemplateEnvironment)
+
+
+def test_a_dicts_keys_read_as_attributes(app):
+    step = {"title": "ตรวจสอบเอกสาร", "duration": 0, "unit": None}
+    assert render(app, "{{ s.title }}|{{ s.duration }}|{{ s.unit is none }}", s=step) == "ตรวจสอบเอกสาร|0|True"
+    nested = {"statistics": {"average": 3}}
+    assert render(app, "{{ c.statistics.average }}", c=nested) == "3"
+
+
+def test_a_missing_key_is_undefined_as_before(app):
+    assert render(app, "[{{ s.remark }}]{{ s.remark is defined }}{{ s.remark or '–' }}", s={}) == "[]False–"
+
+
+def test_a_key_named_like_a_dicts_method_keeps_jinjas_order(app):
+    # Jinja's own rule: the attribute first, then the key. ``items`` is the method, ``get`` too.
+    values = {"items": "a key", "get": "another"}
+    assert render(app, "{{ d.items()|list|length }} {{ d['items'] }} {{ d.get('items') }}", d=values) == "2 a key a key"
+
+
+def test_objects_and_other_mappings_read_as_before(app):
+    class Point:
+        x = 1
+
+    class Mapping(dict):
+        pass
+
+    assert render(app, "{{ p.x }} {{ m.y }} {{ p.z is defined }}", p=Point(), m=Mapping(y=2)) == "1 2 False"
