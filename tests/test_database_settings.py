@@ -21,3 +21,13 @@ def test_postgresql_connections_run_without_jit_unless_asked(app, another_app):
     with other.app_context():
         assert db.session.scalar(text("SHOW jit")) == server_default
         db.session.remove()
+
+
+def test_postgresql_statements_are_never_prepared(app):
+    """psycopg would prepare a statement at its fifth use, then drop them all at the ROLLBACK that ends a request."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    for number in range(8):
+        assert db.session.scalar(text("SELECT CAST(:n AS integer) + 1"), {"n": number}) == number + 1
+    assert db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements")) == 0
+    db.session.rollback()
