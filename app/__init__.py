@@ -138,6 +138,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["status_label"] = i18n.status_label
     app.jinja_env.globals["history_label"] = i18n.history_label
     app.jinja_env.globals["now_utc"] = utcnow
+    app.jinja_env.globals["url_for_each"] = templating.url_for_each
     app.context_processor(navigation.inject_navigation)
 
 

@@ -37,3 +37,27 @@ def test_objects_and_other_mappings_read_as_before(app):
         pass
 
     assert render(app, "{{ p.x }} {{ m.y }} {{ p.z is defined }}", p=Point(), m=Mapping(y=2)) == "1 2 False"
+
+
+def test_url_for_each_gives_url_for_s_address_for_every_id(app):
+    from flask import url_for
+
+    from app.core.templating import url_for_each
+
+    with app.test_request_context("/tasks/"):
+        task_url = url_for_each("inbox.task", "task_id")
+        for task_id in (1, 7, 918_273_645, 10**12):
+            assert task_url(task_id) == url_for("inbox.task", task_id=task_id)
+        assert url_for_each("inbox.claim", "task_id")(42) == url_for("inbox.claim", task_id=42)
+    # Served under a path of its own (a reverse proxy's prefix), digits and all.
+    with app.test_request_context("/tasks/", base_url="http://localhost/918273645/ratchaflow"):
+        assert url_for_each("instances.show", "instance_id")(5) == "/918273645/ratchaflow/instances/5"
+
+
+def test_url_for_each_puts_a_name_outside_the_path_in_the_query_as_url_for_does(app):
+    from flask import url_for
+
+    from app.core.templating import url_for_each
+
+    with app.test_request_context("/tasks/"):
+        assert url_for_each("inbox.index", "page", view="claimed")(3) == url_for("inbox.index", page=3, view="claimed")

@@ -1,7 +1,10 @@
-"""The templates' Jinja environment."""
+"""The templates' Jinja environment, and what list pages link their rows with."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask import url_for
 from flask.templating import Environment
 
 
@@ -16,3 +19,16 @@ class TemplateEnvironment(Environment):
         if type(obj) is dict and not hasattr(dict, attribute):
             return obj[attribute] if attribute in obj else self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)
+
+
+_MARKER = 918_273_645  # an id no address holds otherwise: where each row's id goes
+
+
+def url_for_each(endpoint: str, name: str, **values) -> Callable[[int], str]:
+    """``url_for(endpoint, name=id, **values)`` for many ids: the address built once around a marker id, then each
+    row's id put in its place. A list page links each of its rows two or three times, and ``url_for`` takes some
+    7 µs (the inbox's twenty rows: 0.4 ms of the page)."""
+    before, marker, after = url_for(endpoint, **{name: _MARKER}, **values).rpartition(str(_MARKER))
+    if not marker:
+        raise ValueError(f"{endpoint}: {name} is not part of its address")
+    return lambda value: f"{before}{int(value)}{after}"
