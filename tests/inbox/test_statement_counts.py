@@ -66,7 +66,7 @@ def test_a_reviewers_pages_and_completion_cost_a_fixed_few_statements(app, clien
     assert _available_badge(client.get("/tasks/?page=1").get_data(as_text=True)) == before - 1
 
 
-def test_the_api_lists_and_completes_in_as_few(app, client, demo, count_queries):
+def test_the_api_lists_and_completes_in_as_few(app, client, login, demo, count_queries):
     listed, done = (task.id for task in submitted_tasks(demo, "คู่มือนับคำสั่ง API 1", "คู่มือนับคำสั่ง API 2"))
     _row, plain = accounts.create_api_token(demo.user("reviewer"), "นับคำสั่ง", scopes=tuple(scopes_of(app)))
     db.session.commit()
@@ -75,6 +75,10 @@ def test_the_api_lists_and_completes_in_as_few(app, client, demo, count_queries)
     response, sent = _counted(count_queries, lambda: client.get("/api/v1/tasks", headers=headers))
     assert response.status_code == 200 and len(sent) <= API_TASK_LIST, sent
     assert listed in [item["id"] for item in response.get_json()["items"]]
+    # From a browser signed in as the same person: the token brought the person, the session reads them no more.
+    login("reviewer")
+    response, sent = _counted(count_queries, lambda: client.get("/api/v1/tasks", headers=headers))
+    assert response.status_code == 200 and len(sent) <= API_TASK_LIST, sent
     response, sent = _counted(count_queries, lambda: client.post(f"/api/v1/tasks/{done}/complete",
                                                                  json=APPROVE, headers=headers))
     assert response.status_code == 200 and len(sent) <= COMPLETION[_database(app)], sent

@@ -34,7 +34,9 @@ def load_user(session_id: str) -> User | None:
     user_id, sep, generation = str(session_id or "").partition(":")
     if not (sep and user_id.isdecimal() and generation.isdecimal()):
         return None  # not a session this app writes (or one from before generations): sign in again
-    user = db.session.execute(_SESSION_USER, {"user_id": int(user_id)}).unique().scalar_one_or_none()
+    # Held already (an API call's token brought the person with it): no statement, as session.get would.
+    user = db.session.identity_map.get(identity_key(User, int(user_id))) or db.session.execute(
+        _SESSION_USER, {"user_id": int(user_id)}).unique().scalar_one_or_none()
     if user is None or user.session_generation != int(generation):
         return None
     return user
