@@ -61,3 +61,13 @@ def test_url_for_each_puts_a_name_outside_the_path_in_the_query_as_url_for_does(
 
     with app.test_request_context("/tasks/"):
         assert url_for_each("inbox.index", "page", view="claimed")(3) == url_for("inbox.index", page=3, view="claimed")
+
+
+def test_url_for_each_with_another_value_holding_the_markers_digits_still_gives_url_for_s_address(app):
+    from flask import url_for
+
+    from app.core.templating import _MARKER, url_for_each
+
+    with app.test_request_context("/tasks/"):
+        page_url = url_for_each("inbox.index", "page", q=str(_MARKER))
+        assert page_url(2) == url_for("inbox.index", page=2, q=str(_MARKER))
