@@ -136,6 +136,22 @@ def run_twice_at_once(worker) -> None:
         thread.join(60)
 
 
+def outcome_of(action, *conflicts: type[Exception]) -> str:
+    """One side of two at once (``run_twice_at_once``'s worker, past its barrier): "ok" when ``action`` (which
+    commits what it does) succeeds, "conflict" when it raises one of ``conflicts`` (rolled back); the thread's
+    session removed either way."""
+    from app.core.extensions import db
+
+    try:
+        action()
+        return "ok"
+    except conflicts:
+        db.session.rollback()
+        return "conflict"
+    finally:
+        db.session.remove()
+
+
 def approved_unlock(app, client, login, point):
     """February 2027 closes for the service point, its officer asks to unlock it on 11 March 2027 and OPDC approves
     through the task page: the unlock request, approved."""

@@ -11,7 +11,7 @@ from app.accounts.services import accounts, membership_changes, user_directory
 from app.core.extensions import db
 from app.core.workflow import AuditEvent, TaskStatus
 from tests.clock import TODAY, thai_short_date
-from tests.helpers import manual_titled, open_task, run_twice_at_once, th
+from tests.helpers import manual_titled, open_task, outcome_of, run_twice_at_once, th
 
 
 def _membership(user, role, agency):
@@ -331,15 +331,8 @@ def test_two_officers_changing_one_membership_at_once_one_wins(app, demo):
             membership = db.session.get(Membership, membership_id)
             assert membership.agency is not None
             barrier.wait()
-            try:
-                membership_changes.change_role(officer, membership_id, role)
-                db.session.commit()
-                outcomes.append("ok")
-            except user_directory.MembershipChangedMeanwhile:
-                db.session.rollback()
-                outcomes.append("conflict")
-            finally:
-                db.session.remove()
+            outcomes.append(outcome_of(lambda: (membership_changes.change_role(officer, membership_id, role),
+                                                db.session.commit()), user_directory.MembershipChangedMeanwhile))
 
     run_twice_at_once(worker)
     assert sorted(outcomes) == ["conflict", "ok"]

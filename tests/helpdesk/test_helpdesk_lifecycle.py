@@ -18,7 +18,7 @@ from app.helpdesk.services import helpdesk, helpdesk_conversation, helpdesk_desk
 from notifications.models import OutboxMessage
 from tasks.jobs import send_outbox
 from tests.helpdesk.test_helpdesk_services import PDF, bkk, fire, reload, report_input, staff
-from tests.helpers import run_twice_at_once
+from tests.helpers import outcome_of, run_twice_at_once
 
 NOTE = "ภายในเท่านั้น: ผู้ค้ารายนี้ใช้บัญชีของผู้อื่น"
 REPORTER = "vendor@example.org"
@@ -218,15 +218,8 @@ def test_two_agents_resolving_at_once_one_wins(app, client, login):
             found = db.session.get(Ticket, ticket_id)
             db.session.get(ProcessInstance, found.instance_id)
             barrier.wait()
-            try:
-                helpdesk_desk.resolve(user, found, f"ตอบโดย {user.username}")
-                db.session.commit()
-                outcomes.append("ok")
-            except helpdesk.HelpdeskError:
-                db.session.rollback()
-                outcomes.append("conflict")
-            finally:
-                db.session.remove()
+            outcomes.append(outcome_of(lambda: (helpdesk_desk.resolve(user, found, f"ตอบโดย {user.username}"),
+                                                db.session.commit()), helpdesk.HelpdeskError))
 
     run_twice_at_once(worker)
     assert sorted(outcomes) == ["conflict", "ok"]
